@@ -1,0 +1,11 @@
+//! The Baton node.
+#![warn(missing_docs)]
+
+mod chain_spec;
+mod cli;
+mod command;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

@@ -1,0 +1,192 @@
+//! Benchmarks of `pallet_operator_staking`: every call and the heartbeat check.
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, Get, Hooks},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin};
+use sp_runtime::traits::{Bounded, Saturating};
+
+/// The biggest valid profile: longest endpoint, most APIs.
+fn worst_profile<T: Config>() -> ProfileOf<T> {
+	let mut endpoint = b"https://".to_vec();
+	endpoint.resize(T::MaxEndpointLen::get() as usize, b'a');
+	Profile {
+		endpoint: BoundedVec::truncate_from(endpoint),
+		region: *b"DE",
+		capacity: u32::MAX,
+		apis: BoundedVec::truncate_from((0..T::MaxApis::get()).collect()),
+	}
+}
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	who
+}
+
+fn gateway_key(index: u32) -> GatewayKey {
+	let mut key = [7u8; 32];
+	key[..4].copy_from_slice(&index.to_le_bytes());
+	key
+}
+
+/// A bonded operator with twice the minimum bond.
+fn operator<T: Config>(index: u32) -> T::AccountId {
+	let who = funded::<T>("operator", index);
+	let stake = Params::<T>::get().min_bond.saturating_mul(2u32.into());
+	Pallet::<T>::do_bond(&who, stake, gateway_key(index), worst_profile::<T>())
+		.expect("a funded account can bond");
+	who
+}
+
+fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
+	T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn bond() {
+		let who = funded::<T>("operator", 0);
+		let amount = Params::<T>::get().min_bond;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), amount, gateway_key(0), worst_profile::<T>());
+
+		assert!(Operators::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn bond_extra() {
+		let who = operator::<T>(0);
+		let amount = Params::<T>::get().min_bond;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), amount);
+
+		assert_eq!(Operators::<T>::get(&who).unwrap().bonded, amount.saturating_mul(3u32.into()));
+	}
+
+	/// Unbonding into a fresh chunk when all but one chunk are taken.
+	#[benchmark]
+	fn unbond() {
+		let who = operator::<T>(0);
+		T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 2u32.into());
+		let min = Params::<T>::get().min_bond;
+		let chunks = T::MaxUnlockingChunks::get() - 1;
+		Pallet::<T>::do_bond_extra(&who, min.saturating_mul((chunks + 1).into())).unwrap();
+		for _ in 0..chunks {
+			Pallet::<T>::do_unbond(&who, min).unwrap();
+			System::<T>::set_block_number(System::<T>::block_number() + 1u32.into());
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), min);
+
+		assert_eq!(Operators::<T>::get(&who).unwrap().unbonding.len() as u32, chunks + 1);
+	}
+
+	/// Withdrawing everything, which also removes the operator.
+	#[benchmark]
+	fn withdraw_unbonded() {
+		let who = operator::<T>(0);
+		let bonded = Operators::<T>::get(&who).unwrap().bonded;
+		Pallet::<T>::do_unbond(&who, bonded).unwrap();
+		let later = System::<T>::block_number().saturating_add(Params::<T>::get().unbonding_period);
+		System::<T>::set_block_number(later);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert!(!Operators::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn update_profile() {
+		let who = operator::<T>(0);
+		let mut profile = worst_profile::<T>();
+		profile.region = *b"FR";
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), profile);
+
+		assert_eq!(Operators::<T>::get(&who).unwrap().profile.region, *b"FR");
+	}
+
+	#[benchmark]
+	fn chill() {
+		let who = operator::<T>(0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Operators::<T>::get(&who).unwrap().status, OperatorStatus::Chilled);
+	}
+
+	#[benchmark]
+	fn activate() {
+		let who = operator::<T>(0);
+		Pallet::<T>::do_chill(&who).unwrap();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Operators::<T>::get(&who).unwrap().status, OperatorStatus::Active);
+	}
+
+	/// A heartbeat that brings an offline operator back online.
+	#[benchmark]
+	fn heartbeat() {
+		let who = operator::<T>(0);
+		Operators::<T>::mutate(&who, |o| o.as_mut().unwrap().online = false);
+		let later =
+			System::<T>::block_number().saturating_add(Params::<T>::get().heartbeat_interval);
+		System::<T>::set_block_number(later);
+		let signer = Pallet::<T>::key_account(&gateway_key(0));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(signer));
+
+		assert!(Operators::<T>::get(&who).unwrap().online);
+	}
+
+	#[benchmark]
+	fn update_params() -> Result<(), BenchmarkError> {
+		let origin = governance::<T>()?;
+		let mut params = Params::<T>::get();
+		params.min_bond = params.min_bond.saturating_mul(2u32.into());
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
+	}
+
+	/// `n` operators checked, all overdue: each goes offline and is reported.
+	#[benchmark]
+	fn check_heartbeats(n: Linear<1, { T::MaxHeartbeatChecks::get() }>) {
+		for index in 0..n {
+			operator::<T>(index);
+		}
+		let params = Params::<T>::get();
+		let allowed = params.heartbeat_interval.saturating_mul(params.max_missed_heartbeats.into());
+		let late: BlockNumberFor<T> =
+			System::<T>::block_number().saturating_add(allowed).saturating_add(1u32.into());
+		System::<T>::set_block_number(late);
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(late);
+		}
+
+		assert!(Operators::<T>::iter().all(|(_, o)| !o.online));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

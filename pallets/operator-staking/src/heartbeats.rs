@@ -1,0 +1,114 @@
+//! Heartbeats: the offchain worker that sends them and the block hook that notices when they
+//! stop.
+
+use alloc::vec::Vec;
+use baton_primitives::{OffenceKind, ReportOffence};
+use codec::Encode;
+use frame_support::pallet_prelude::*;
+use frame_system::{
+	offchain::{AppCrypto, SendSignedTransaction, Signer},
+	pallet_prelude::BlockNumberFor,
+};
+use sp_runtime::{
+	offchain::storage::{MutateStorageError, StorageValueRef},
+	traits::Saturating,
+	RuntimeAppPublic,
+};
+
+use crate::{
+	Call, Config, Event, HeartbeatCursor, KeyOwners, OperatorStatus, Operators, Pallet, Params,
+	LOG_TARGET,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Marks offline every active operator, among at most `MaxHeartbeatChecks` visited in turn,
+	/// whose last heartbeat is more than `max_missed_heartbeats` intervals old. Returns how
+	/// many it visited.
+	pub(crate) fn check_heartbeats(now: BlockNumberFor<T>) -> u32 {
+		let params = Params::<T>::get();
+		let allowed = params.heartbeat_interval.saturating_mul(params.max_missed_heartbeats.into());
+		let mut iter = match HeartbeatCursor::<T>::get() {
+			Some(last) => Operators::<T>::iter_from(Operators::<T>::hashed_key_for(&last)),
+			None => Operators::<T>::iter(),
+		};
+		let mut visited = 0;
+		let mut cursor = None;
+		while visited < T::MaxHeartbeatChecks::get() {
+			let Some((who, mut operator)) = iter.next() else {
+				// End of the map: the next block starts from the beginning.
+				cursor = None;
+				break;
+			};
+			visited += 1;
+			if operator.status == OperatorStatus::Active &&
+				operator.online &&
+				now > operator.last_heartbeat.saturating_add(allowed)
+			{
+				operator.online = false;
+				let last_heartbeat = operator.last_heartbeat;
+				Operators::<T>::insert(&who, operator);
+				Self::deposit_event(Event::WentOffline { operator: who.clone(), last_heartbeat });
+				// One outage is one offence: it is named by the heartbeat it followed.
+				let subject = sp_io::hashing::blake2_256(&(b"offline", last_heartbeat).encode());
+				if let Err(error) = T::Offences::report_offence(OffenceKind::Offline, subject, &who, None)
+				{
+					log::warn!(target: LOG_TARGET, "offline offence of {who:?} not taken: {error:?}");
+				}
+			}
+			cursor = Some(who);
+		}
+		match cursor {
+			Some(who) => HeartbeatCursor::<T>::put(who),
+			None => HeartbeatCursor::<T>::kill(),
+		}
+		visited
+	}
+
+	/// Offchain worker: sends a heartbeat for each gateway key in the local keystore whose
+	/// operator is due one, at most once per interval even if the worker runs again on a fork.
+	pub(crate) fn send_heartbeats(now: BlockNumberFor<T>) {
+		let interval = Params::<T>::get().heartbeat_interval;
+		let due: Vec<T::Public> =
+			<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all()
+				.into_iter()
+				.filter_map(|key| {
+					let raw: [u8; 32] = key.to_raw_vec().try_into().ok()?;
+					let operator = KeyOwners::<T>::get(Self::key_account(&raw))?;
+					let info = Operators::<T>::get(&operator)?;
+					let is_due = now >= info.last_heartbeat.saturating_add(interval);
+					(is_due && Self::claim_heartbeat_slot(&raw, now, interval)).then(|| {
+						let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic =
+							key.into();
+						generic.into()
+					})
+				})
+				.collect();
+		if due.is_empty() {
+			return;
+		}
+		let results = Signer::<T, T::AuthorityId>::all_accounts()
+			.with_filter(due)
+			.send_signed_transaction(|_| Call::heartbeat {});
+		for (account, result) in results {
+			if result.is_err() {
+				log::warn!(target: LOG_TARGET, "heartbeat of {:?} not submitted", account.id);
+			}
+		}
+	}
+
+	/// Records in offchain storage that `key` sends a heartbeat at `now`; false if it already
+	/// did less than an interval ago (or another worker is doing it right now).
+	fn claim_heartbeat_slot(key: &[u8; 32], now: BlockNumberFor<T>, interval: BlockNumberFor<T>) -> bool {
+		let storage_key = (b"baton/heartbeat/", key).encode();
+		let slot = StorageValueRef::persistent(&storage_key);
+		let claimed = slot.mutate(|last: Result<Option<BlockNumberFor<T>>, _>| match last {
+			Ok(Some(last)) if now < last.saturating_add(interval) => Err(()),
+			_ => Ok(now),
+		});
+		match claimed {
+			Ok(_) => true,
+			Err(MutateStorageError::ValueFunctionFailed(())) => false,
+			Err(MutateStorageError::ConcurrentModification(_)) => false,
+		}
+	}
+}

@@ -1,0 +1,167 @@
+//! What other pallets and the runtime API see of operators.
+
+use alloc::vec::Vec;
+use baton_primitives::{
+	ApiId, GatewayKey, OperatorRegistry, OperatorView, ReputationView, SlashTarget,
+};
+use frame_support::{pallet_prelude::*, traits::fungible::Credit};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
+use frame_support::traits::Imbalance;
+
+use crate::{
+	asset, BalanceOf, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet,
+	Params,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Whether routing may give `operator` work.
+	fn available(operator: &Operator<T>) -> bool {
+		operator.status == OperatorStatus::Active &&
+			operator.online &&
+			operator.bonded >= Params::<T>::get().min_bond
+	}
+
+	/// Requests `operator` may take at once: declared capacity, limited by stake.
+	fn effective_capacity(operator: &Operator<T>) -> u32 {
+		let per_slot = Params::<T>::get().stake_per_slot;
+		if per_slot.is_zero() {
+			return 0;
+		}
+		let by_stake: u128 = (operator.bonded / per_slot).saturated_into();
+		operator.profile.capacity.min(by_stake.saturated_into())
+	}
+
+	/// The view of `who` served by the runtime API, with `reputation` filled in by the caller.
+	pub fn view(
+		who: &T::AccountId,
+		reputation: ReputationView,
+	) -> Option<OperatorView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		let operator = Operators::<T>::get(who)?;
+		Some(OperatorView {
+			operator: who.clone(),
+			gateway_key: operator.gateway_key,
+			bonded: operator.bonded,
+			unbonding: operator.unbonding.iter().map(|c| (c.value, c.unlock_at)).collect(),
+			available: Self::available(&operator),
+			active: operator.status == OperatorStatus::Active,
+			online: operator.online,
+			last_heartbeat: operator.last_heartbeat,
+			jailed_until: operator.jailed_until,
+			capacity: Self::effective_capacity(&operator),
+			endpoint: operator.profile.endpoint.to_vec(),
+			region: operator.profile.region,
+			apis: operator.profile.apis.to_vec(),
+			reputation,
+		})
+	}
+
+	/// Every bonded operator's account.
+	pub fn operator_accounts() -> Vec<T::AccountId> {
+		Operators::<T>::iter_keys().collect()
+	}
+
+	/// Checks the invariants listed in the README.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut count = 0u32;
+		for (who, operator) in Operators::<T>::iter() {
+			count += 1;
+			ensure!(asset::held::<T>(&who) == operator.total_stake(), "held stake differs from the ledger");
+			ensure!(
+				KeyOwners::<T>::get(Self::key_account(&operator.gateway_key)).as_ref() == Some(&who),
+				"gateway key does not map back to its operator"
+			);
+			ensure!(
+				operator.unbonding.windows(2).all(|w| w[0].unlock_at < w[1].unlock_at),
+				"unbonding chunks out of order"
+			);
+		}
+		ensure!(count == Operators::<T>::count(), "operator counter is off");
+		ensure!(count <= T::MaxOperators::get(), "too many operators");
+		ensure!(KeyOwners::<T>::iter().count() as u32 == count, "stray gateway key bindings");
+		Ok(())
+	}
+}
+
+impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	type Balance = BalanceOf<T>;
+	type Credit = Credit<T::AccountId, T::Currency>;
+
+	fn slashable_stake(who: &T::AccountId) -> BalanceOf<T> {
+		Operators::<T>::get(who).map(|operator| operator.total_stake()).unwrap_or_default()
+	}
+
+	fn slash(who: &T::AccountId, amount: BalanceOf<T>) -> Self::Credit {
+		let Some(mut operator) = Operators::<T>::get(who) else { return Default::default() };
+		let credit = asset::slash::<T>(who, amount.min(operator.total_stake()));
+		let mut left = credit.peek();
+		// Bonded stake first, then unbonding chunks, earliest first.
+		let from_bonded = left.min(operator.bonded);
+		operator.bonded.saturating_reduce(from_bonded);
+		left.saturating_reduce(from_bonded);
+		for chunk in operator.unbonding.iter_mut() {
+			let take = left.min(chunk.value);
+			chunk.value.saturating_reduce(take);
+			left.saturating_reduce(take);
+		}
+		operator.unbonding.retain(|chunk| !chunk.value.is_zero());
+		let chill = operator.status == OperatorStatus::Active &&
+			operator.bonded < Params::<T>::get().min_bond;
+		if chill {
+			operator.status = OperatorStatus::Chilled;
+		}
+		Operators::<T>::insert(who, operator);
+		Self::deposit_event(Event::StakeSlashed { operator: who.clone(), amount: credit.peek() });
+		if chill {
+			Self::deposit_event(Event::Chilled { operator: who.clone() });
+		}
+		credit
+	}
+
+	fn jail(who: &T::AccountId, until: BlockNumberFor<T>) -> DispatchResult {
+		Operators::<T>::try_mutate(who, |operator| {
+			let operator = operator.as_mut().ok_or(Error::<T>::NotOperator)?;
+			operator.status = OperatorStatus::Chilled;
+			let until = operator.jailed_until.map_or(until, |current| current.max(until));
+			operator.jailed_until = Some(until);
+			Self::deposit_event(Event::Jailed { operator: who.clone(), until });
+			Ok(())
+		})
+	}
+}
+
+impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {
+	type Balance = BalanceOf<T>;
+
+	fn is_available(who: &T::AccountId) -> bool {
+		Operators::<T>::get(who).is_some_and(|operator| Self::available(&operator))
+	}
+
+	fn is_operator(who: &T::AccountId) -> bool {
+		Operators::<T>::contains_key(who)
+	}
+
+	fn bonded(who: &T::AccountId) -> BalanceOf<T> {
+		Operators::<T>::get(who).map(|operator| operator.bonded).unwrap_or_default()
+	}
+
+	fn capacity(who: &T::AccountId) -> u32 {
+		Operators::<T>::get(who).map(|operator| Self::effective_capacity(&operator)).unwrap_or(0)
+	}
+
+	fn serves(who: &T::AccountId, api: ApiId) -> bool {
+		Operators::<T>::get(who).is_some_and(|operator| operator.profile.apis.contains(&api))
+	}
+
+	fn gateway_key(who: &T::AccountId) -> Option<GatewayKey> {
+		Operators::<T>::get(who).map(|operator| operator.gateway_key)
+	}
+
+	fn operator_of(key: &GatewayKey) -> Option<T::AccountId> {
+		KeyOwners::<T>::get(Self::key_account(key))
+	}
+}

@@ -1,0 +1,326 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod asset;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod dispatchables;
+mod heartbeats;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use baton_primitives::{GatewayKey, ReportOffence};
+use frame_support::traits::fungible;
+
+/// Balance of the staked currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+const LOG_TARGET: &str = "runtime::operator-staking";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{hold::Balanced as BalancedHold, MutateHold},
+	};
+	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
+	use sp_runtime::traits::Convert;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// Stake an operator bonded, including stake still unbonding.
+		OperatorBond,
+	}
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>> + CreateSignedTransaction<Call<Self>>
+	{
+		/// The currency stake is held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ BalancedHold<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, of which `OperatorBond` is one.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The account a gateway key signs transactions as.
+		type KeyAccount: Convert<GatewayKey, Self::AccountId>;
+
+		/// Where offline operators are reported.
+		type Offences: ReportOffence<Self::AccountId>;
+
+		/// The gateway key's application crypto, used by the offchain worker to sign heartbeats.
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+
+		/// Who may change the parameters.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Shortest unbonding period governance may set: it must outlast every slash deferral
+		/// and request deadline, so that stake cannot leave before its faults are punished.
+		#[pallet::constant]
+		type MinUnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Bonded operators at most.
+		#[pallet::constant]
+		type MaxOperators: Get<u32>;
+
+		/// Unbonding chunks an operator may have at once.
+		#[pallet::constant]
+		type MaxUnlockingChunks: Get<u32>;
+
+		/// Longest endpoint URL in bytes.
+		#[pallet::constant]
+		type MaxEndpointLen: Get<u32>;
+
+		/// APIs an operator may serve.
+		#[pallet::constant]
+		type MaxApis: Get<u32>;
+
+		/// Operators whose heartbeats one block checks.
+		#[pallet::constant]
+		type MaxHeartbeatChecks: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Bonded operators.
+	#[pallet::storage]
+	pub type Operators<T: Config> = CountedStorageMap<_, Blake2_128Concat, T::AccountId, Operator<T>>;
+
+	/// The operator each gateway key's account belongs to.
+	#[pallet::storage]
+	pub type KeyOwners<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// Parameters set by governance.
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, StakingParamsOf<T>, ValueQuery>;
+
+	/// The last operator whose heartbeat was checked; the next block goes on after it.
+	#[pallet::storage]
+	pub type HeartbeatCursor<T: Config> = StorageValue<_, T::AccountId>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Initial parameters.
+		pub params: StakingParamsOf<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Pallet::<T>::ensure_valid_params(&self.params).expect("genesis parameters are valid");
+			Params::<T>::put(self.params);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An operator bonded stake and its gateway key.
+		Bonded { operator: T::AccountId, amount: BalanceOf<T>, gateway_key: GatewayKey },
+		/// An operator added stake.
+		BondedExtra { operator: T::AccountId, amount: BalanceOf<T> },
+		/// Stake started unbonding; it can be withdrawn from block `unlock_at`.
+		Unbonding { operator: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
+		/// Unbonded stake was released to the operator.
+		Withdrawn { operator: T::AccountId, amount: BalanceOf<T> },
+		/// An operator withdrew everything and is gone, with its key binding and profile.
+		OperatorRemoved { operator: T::AccountId },
+		/// An operator changed its profile.
+		ProfileUpdated { operator: T::AccountId },
+		/// An operator takes no new requests.
+		Chilled { operator: T::AccountId },
+		/// An operator takes new requests again.
+		Activated { operator: T::AccountId },
+		/// An operator's node sent a heartbeat.
+		HeartbeatReceived { operator: T::AccountId },
+		/// An operator missed too many heartbeats and is no longer routed to.
+		WentOffline { operator: T::AccountId, last_heartbeat: BlockNumberFor<T> },
+		/// An offline operator's node sent a heartbeat again.
+		BackOnline { operator: T::AccountId },
+		/// A slash took stake from an operator.
+		StakeSlashed { operator: T::AccountId, amount: BalanceOf<T> },
+		/// An operator was jailed until block `until`.
+		Jailed { operator: T::AccountId, until: BlockNumberFor<T> },
+		/// Governance changed the parameters.
+		ParamsUpdated { params: StakingParamsOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account has bonded already; use `bond_extra`.
+		AlreadyBonded,
+		/// The account is not a bonded operator.
+		NotOperator,
+		/// The amount is below the minimum bond.
+		BondTooLow,
+		/// The amount is zero.
+		ZeroAmount,
+		/// The account cannot spare that much (keeping its existential deposit).
+		InsufficientFunds,
+		/// Another operator bound this gateway key.
+		GatewayKeyInUse,
+		/// The endpoint is not an http:// or https:// URL.
+		InvalidEndpoint,
+		/// The region is not two capital letters.
+		InvalidRegion,
+		/// Capacity must be at least one request.
+		ZeroCapacity,
+		/// An API is listed twice.
+		DuplicateApi,
+		/// That is more than is bonded.
+		UnbondTooMuch,
+		/// What stays bonded must be zero or at least the minimum bond.
+		BelowMinimumBond,
+		/// Too many unbonding chunks; withdraw some first.
+		TooManyUnlockingChunks,
+		/// No unbonding chunk has unlocked yet.
+		NothingToWithdraw,
+		/// The operator is chilled already.
+		AlreadyChilled,
+		/// The operator is active already.
+		AlreadyActive,
+		/// The operator is jailed until a later block.
+		StillJailed,
+		/// The signer is no operator's gateway key.
+		NotGatewayKey,
+		/// The previous heartbeat is less than an interval old.
+		HeartbeatTooEarly,
+		/// The parameters are out of range (see `update_params`).
+		InvalidParams,
+		/// No more operators can bond.
+		TooManyOperators,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let checked = Self::check_heartbeats(now);
+			T::WeightInfo::check_heartbeats(checked)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::send_heartbeats(now);
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxHeartbeatChecks::get() > 0, "heartbeats must be checked");
+			assert!(T::MaxUnlockingChunks::get() > 0, "unbonding needs a chunk");
+			assert!(T::MaxOperators::get() > 0, "operators must be able to bond");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Becomes an operator: holds `amount` as stake, binds `gateway_key` and records
+		/// `profile`.
+		#[pallet::call_index(0)]
+		pub fn bond(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+			gateway_key: GatewayKey,
+			profile: ProfileOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_bond(&who, amount, gateway_key, profile)
+		}
+
+		/// Adds `amount` to the caller's stake.
+		#[pallet::call_index(1)]
+		pub fn bond_extra(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_bond_extra(&who, amount)
+		}
+
+		/// Starts unbonding `amount`; it can be withdrawn after the unbonding period.
+		#[pallet::call_index(2)]
+		pub fn unbond(origin: OriginFor<T>, #[pallet::compact] amount: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unbond(&who, amount)
+		}
+
+		/// Releases every unbonding chunk that has unlocked.
+		#[pallet::call_index(3)]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_unbonded(&who)
+		}
+
+		/// Replaces the caller's profile.
+		#[pallet::call_index(4)]
+		pub fn update_profile(origin: OriginFor<T>, profile: ProfileOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update_profile(&who, profile)
+		}
+
+		/// Stops taking new requests.
+		#[pallet::call_index(5)]
+		pub fn chill(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_chill(&who)
+		}
+
+		/// Takes new requests again, once any jail has ended.
+		#[pallet::call_index(6)]
+		pub fn activate(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_activate(&who)
+		}
+
+		/// Says the operator's node is alive; signed by its gateway key, free when accepted.
+		#[pallet::call_index(7)]
+		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
+			let signer = ensure_signed(origin)?;
+			Self::do_heartbeat(&signer)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Sets the parameters (governance).
+		#[pallet::call_index(8)]
+		pub fn update_params(origin: OriginFor<T>, params: StakingParamsOf<T>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_update_params(params)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The operator whose gateway key signs as `signer`.
+		pub fn operator_of_signer(signer: &T::AccountId) -> Option<T::AccountId> {
+			KeyOwners::<T>::get(signer)
+		}
+
+		/// The account of a gateway key.
+		pub fn key_account(key: &GatewayKey) -> T::AccountId {
+			T::KeyAccount::convert(*key)
+		}
+	}
+}

@@ -1,0 +1,215 @@
+//! A runtime with system, balances and operator staking. Accounts are 32-byte public keys, as
+//! in Baton's runtime, so a gateway key is an account and signs real transactions.
+
+use crate as pallet_operator_staking;
+use crate::{Profile, ProfileOf, StakingParams};
+use baton_primitives::{GatewayKey, OffenceError, OffenceKind, OffenceSubject, ReportOffence};
+use codec::Encode;
+use core::cell::RefCell;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::ConstU32,
+};
+use frame_system::EnsureRoot;
+use sp_core::ConstU128;
+use sp_runtime::{
+	generic::UncheckedExtrinsic,
+	traits::{Convert, IdentifyAccount, Verify},
+	AccountId32, BuildStorage, MultiSignature, MultiSigner,
+};
+
+pub type AccountId = AccountId32;
+pub type Balance = u128;
+type Block = frame_system::mocking::MockBlockU32<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		OperatorStaking: pallet_operator_staking,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// The extrinsics the offchain worker submits: real signatures over the encoded call.
+pub type Extrinsic = UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = MultiSigner;
+	type Signature = MultiSignature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: MultiSigner,
+		account: AccountId,
+		_nonce: u64,
+	) -> Option<Extrinsic> {
+		let signature = A::sign(&call.encode(), public)?;
+		Some(Extrinsic::new_signed(call, account, signature, ()))
+	}
+}
+
+thread_local! {
+	/// Offences reported to the mock's slashing.
+	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = RefCell::new(vec![]);
+}
+
+/// Records offences instead of slashing.
+pub struct RecordOffences;
+impl ReportOffence<AccountId> for RecordOffences {
+	fn report_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &AccountId,
+		_beneficiary: Option<AccountId>,
+	) -> Result<(), OffenceError> {
+		OFFENCES.with(|o| o.borrow_mut().push((kind, subject, offender.clone())));
+		Ok(())
+	}
+}
+
+/// A gateway key's account is the key itself, as with `MultiSigner::Ed25519`.
+pub struct KeyIsAccount;
+impl Convert<GatewayKey, AccountId> for KeyIsAccount {
+	fn convert(key: GatewayKey) -> AccountId {
+		MultiSigner::from(sp_core::ed25519::Public::from_raw(key)).into_account()
+	}
+}
+
+impl pallet_operator_staking::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type KeyAccount = KeyIsAccount;
+	type Offences = RecordOffences;
+	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type MinUnbondingPeriod = ConstU32<10>;
+	type MaxOperators = ConstU32<4>;
+	type MaxUnlockingChunks = ConstU32<2>;
+	type MaxEndpointLen = ConstU32<32>;
+	type MaxApis = ConstU32<3>;
+	type MaxHeartbeatChecks = ConstU32<2>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	/// Parameters of the mock's genesis.
+	pub const GenesisParams: StakingParams<Balance, u32> = StakingParams {
+		min_bond: 100,
+		unbonding_period: 10,
+		heartbeat_interval: 5,
+		max_missed_heartbeats: 2,
+		stake_per_slot: 50,
+	};
+}
+
+/// An account from a byte.
+pub fn account(n: u8) -> AccountId {
+	AccountId32::new([n; 32])
+}
+
+/// A gateway key from a byte (not a real key: for tests that never sign with it).
+pub fn key(n: u8) -> GatewayKey {
+	[n; 32]
+}
+
+pub const ALICE: u8 = 1;
+pub const BOB: u8 = 2;
+pub const POOR: u8 = 3;
+/// Starting balance of Alice and Bob.
+pub const FUNDS: Balance = 10_000;
+
+/// A valid profile serving APIs 1 and 2.
+pub fn profile() -> ProfileOf<Test> {
+	Profile {
+		endpoint: b"https://op.example".to_vec().try_into().unwrap(),
+		region: *b"DE",
+		capacity: 4,
+		apis: vec![1, 2].try_into().unwrap(),
+	}
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(account(ALICE), FUNDS), (account(BOB), FUNDS), (account(POOR), 50)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_operator_staking::GenesisConfig::<Test> { params: GenesisParams::get() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	OFFENCES.with(|o| o.borrow_mut().clear());
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `test` on the genesis above, then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		OperatorStaking::do_try_state().expect("invariants hold");
+	});
+}
+
+/// Runs the hooks of every block until `n` is the current block.
+pub fn run_to_block(n: u32) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		OperatorStaking::on_initialize(next);
+	}
+}
+
+/// Alice bonds `amount` with key `key(ALICE)` and the default profile.
+pub fn bond_alice(amount: Balance) {
+	frame_support::assert_ok!(OperatorStaking::bond(
+		RuntimeOrigin::signed(account(ALICE)),
+		amount,
+		key(ALICE),
+		profile()
+	));
+}
+
+/// An account signing with a real ed25519 key, e.g. a gateway key.
+pub fn key_account(public: &sp_core::ed25519::Public) -> AccountId {
+	MultiSigner::from(*public).into_account()
+}
+
+/// Checks that `signature` by `signer` covers `payload`.
+pub fn verifies(payload: &[u8], signature: &MultiSignature, signer: &AccountId) -> bool {
+	signature.verify(payload, signer)
+}

@@ -1,0 +1,129 @@
+//! Bonding: stake held, key bound, bad input refused with nothing changed.
+
+use crate::{mock::*, Error, Event, KeyOwners, OperatorStatus, Operators};
+use baton_primitives::OperatorRegistry;
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+
+fn held(who: u8) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::OperatorStaking(crate::HoldReason::OperatorBond), &account(who))
+}
+
+#[test]
+fn bonding_holds_stake_and_binds_the_key() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_eq!(held(ALICE), 1_000);
+		assert_eq!(Balances::free_balance(account(ALICE)), FUNDS - 1_000);
+		let operator = Operators::<Test>::get(account(ALICE)).unwrap();
+		assert_eq!(operator.bonded, 1_000);
+		assert_eq!(operator.status, OperatorStatus::Active);
+		assert!(operator.online);
+		assert_eq!(KeyOwners::<Test>::get(OperatorStaking::key_account(&key(ALICE))), Some(account(ALICE)));
+		assert!(OperatorStaking::is_available(&account(ALICE)));
+		assert_eq!(OperatorStaking::operator_of(&key(ALICE)), Some(account(ALICE)));
+		System::assert_last_event(
+			Event::Bonded { operator: account(ALICE), amount: 1_000, gateway_key: key(ALICE) }.into(),
+		);
+	});
+}
+
+#[test]
+fn bond_extra_adds_stake() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::bond_extra(RuntimeOrigin::signed(account(ALICE)), 500));
+		assert_eq!(held(ALICE), 1_500);
+		assert_eq!(OperatorStaking::bonded(&account(ALICE)), 1_500);
+		System::assert_last_event(Event::BondedExtra { operator: account(ALICE), amount: 500 }.into());
+	});
+}
+
+#[test]
+fn a_bond_below_the_minimum_is_refused() {
+	build_and_execute(|| {
+		assert_noop!(
+			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 99, key(ALICE), profile()),
+			Error::<Test>::BondTooLow
+		);
+	});
+}
+
+#[test]
+fn bonding_twice_is_refused() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_noop!(
+			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(9), profile()),
+			Error::<Test>::AlreadyBonded
+		);
+	});
+}
+
+#[test]
+fn a_gateway_key_is_unique_across_operators() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_noop!(
+			OperatorStaking::bond(RuntimeOrigin::signed(account(BOB)), 1_000, key(ALICE), profile()),
+			Error::<Test>::GatewayKeyInUse
+		);
+	});
+}
+
+#[test]
+fn bonding_more_than_one_can_spare_is_refused() {
+	build_and_execute(|| {
+		assert_noop!(
+			OperatorStaking::bond(RuntimeOrigin::signed(account(POOR)), 100, key(POOR), profile()),
+			Error::<Test>::InsufficientFunds
+		);
+		bond_alice(1_000);
+		assert_noop!(
+			OperatorStaking::bond_extra(RuntimeOrigin::signed(account(ALICE)), FUNDS),
+			Error::<Test>::InsufficientFunds
+		);
+	});
+}
+
+#[test]
+fn bond_extra_needs_an_operator_and_an_amount() {
+	build_and_execute(|| {
+		assert_noop!(
+			OperatorStaking::bond_extra(RuntimeOrigin::signed(account(BOB)), 10),
+			Error::<Test>::NotOperator
+		);
+		bond_alice(1_000);
+		assert_noop!(
+			OperatorStaking::bond_extra(RuntimeOrigin::signed(account(ALICE)), 0),
+			Error::<Test>::ZeroAmount
+		);
+	});
+}
+
+#[test]
+fn the_number_of_operators_is_bounded() {
+	build_and_execute(|| {
+		for n in 10..14u8 {
+			let who = account(n);
+			Balances::force_set_balance(RuntimeOrigin::root(), who.clone(), 1_000).unwrap();
+			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who), 100, key(n), profile()));
+		}
+		assert_noop!(
+			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 100, key(ALICE), profile()),
+			Error::<Test>::TooManyOperators
+		);
+	});
+}
+
+#[test]
+fn capacity_is_limited_by_stake() {
+	build_and_execute(|| {
+		// 120 / 50 per slot = 2 slots, though the profile declares 4.
+		bond_alice(120);
+		assert_eq!(OperatorStaking::capacity(&account(ALICE)), 2);
+		assert_ok!(OperatorStaking::bond_extra(RuntimeOrigin::signed(account(ALICE)), 1_000));
+		assert_eq!(OperatorStaking::capacity(&account(ALICE)), 4);
+		assert!(OperatorStaking::serves(&account(ALICE), 2));
+		assert!(!OperatorStaking::serves(&account(ALICE), 3));
+	});
+}

@@ -1,0 +1,156 @@
+//! Heartbeats: accepted from the gateway key, missed ones make an operator offline, and the
+//! offchain worker sends them.
+
+use crate::{mock::*, Call, Error, Event, HeartbeatCursor, Operators};
+use baton_primitives::{crypto::Public as GatewayPublic, OffenceKind, OperatorRegistry, GATEWAY_KEY_TYPE};
+use codec::{Decode, Encode};
+use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::Hooks};
+use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use sp_runtime::RuntimeAppPublic;
+use std::sync::Arc;
+
+fn signed_by_key(n: u8) -> RuntimeOrigin {
+	RuntimeOrigin::signed(OperatorStaking::key_account(&key(n)))
+}
+
+#[test]
+fn the_gateway_key_sends_a_heartbeat_for_free_once_per_interval() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_noop!(OperatorStaking::heartbeat(signed_by_key(ALICE)), Error::<Test>::HeartbeatTooEarly);
+		run_to_block(6);
+		let info = OperatorStaking::heartbeat(signed_by_key(ALICE)).unwrap();
+		assert_eq!(info.pays_fee, Pays::No);
+		assert_eq!(Operators::<Test>::get(account(ALICE)).unwrap().last_heartbeat, 6);
+		System::assert_last_event(Event::HeartbeatReceived { operator: account(ALICE) }.into());
+		assert_noop!(OperatorStaking::heartbeat(signed_by_key(ALICE)), Error::<Test>::HeartbeatTooEarly);
+	});
+}
+
+#[test]
+fn only_a_bound_gateway_key_may_send_heartbeats() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		run_to_block(6);
+		// The operator's own account is not its gateway key.
+		assert_noop!(
+			OperatorStaking::heartbeat(RuntimeOrigin::signed(account(ALICE))),
+			Error::<Test>::NotGatewayKey
+		);
+		assert_noop!(OperatorStaking::heartbeat(signed_by_key(BOB)), Error::<Test>::NotGatewayKey);
+	});
+}
+
+#[test]
+fn missing_heartbeats_makes_an_operator_offline_and_reports_it_once() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		// Bonded at block 1; two missed intervals of 5 blocks are allowed.
+		run_to_block(11);
+		assert!(OperatorStaking::is_available(&account(ALICE)));
+		run_to_block(12);
+		assert!(!OperatorStaking::is_available(&account(ALICE)));
+		System::assert_has_event(
+			Event::WentOffline { operator: account(ALICE), last_heartbeat: 1 }.into(),
+		);
+		run_to_block(30);
+		let offences = OFFENCES.with(|o| o.borrow().clone());
+		assert_eq!(offences.len(), 1);
+		assert_eq!((offences[0].0, &offences[0].2), (OffenceKind::Offline, &account(ALICE)));
+
+		// A heartbeat brings it back.
+		assert_ok!(OperatorStaking::heartbeat(signed_by_key(ALICE)));
+		System::assert_last_event(Event::BackOnline { operator: account(ALICE) }.into());
+		assert!(OperatorStaking::is_available(&account(ALICE)));
+	});
+}
+
+#[test]
+fn chilled_operators_are_not_reported_offline() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(ALICE))));
+		run_to_block(30);
+		assert!(OFFENCES.with(|o| o.borrow().is_empty()));
+	});
+}
+
+#[test]
+fn each_block_checks_a_bounded_number_of_operators_in_turn() {
+	build_and_execute(|| {
+		for n in [ALICE, BOB, 10] {
+			Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
+			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 100, key(n), profile()));
+		}
+		// All three are overdue at block 12, but a block checks only two of them.
+		System::set_block_number(12);
+		assert_eq!(OperatorStaking::check_heartbeats(12), 2);
+		assert_eq!(OFFENCES.with(|o| o.borrow().len()), 2);
+		assert!(HeartbeatCursor::<Test>::get().is_some());
+		assert_eq!(OperatorStaking::check_heartbeats(12), 1);
+		assert_eq!(OFFENCES.with(|o| o.borrow().len()), 3);
+		assert!(HeartbeatCursor::<Test>::get().is_none());
+	});
+}
+
+#[test]
+fn the_offchain_worker_signs_and_submits_a_heartbeat_when_due() {
+	let mut ext = new_test_ext();
+	let keystore = MemoryKeystore::new();
+	let public = keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some("//Gate")).unwrap();
+	let (offchain, _offchain_state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt(Arc::new(keystore)));
+
+	ext.execute_with(|| {
+		assert_eq!(GatewayPublic::all().len(), 1);
+		assert_ok!(OperatorStaking::bond(
+			RuntimeOrigin::signed(account(ALICE)),
+			1_000,
+			public.0,
+			profile()
+		));
+		// Not due before an interval has passed.
+		OperatorStaking::offchain_worker(5);
+		assert!(pool_state.read().transactions.is_empty());
+
+		System::set_block_number(6);
+		OperatorStaking::offchain_worker(6);
+		let transactions = pool_state.read().transactions.clone();
+		assert_eq!(transactions.len(), 1);
+		let xt = Extrinsic::decode(&mut &transactions[0][..]).unwrap();
+		assert_eq!(xt.function, RuntimeCall::OperatorStaking(Call::heartbeat {}));
+		let sp_runtime::generic::Preamble::Signed(signer, signature, ()) = xt.preamble else {
+			panic!("a heartbeat is a signed transaction");
+		};
+		assert_eq!(signer, key_account(&public));
+		assert!(verifies(&xt.function.encode(), &signature, &signer));
+
+		// A second run for the same interval (say on a fork) sends nothing.
+		OperatorStaking::offchain_worker(6);
+		assert_eq!(pool_state.read().transactions.len(), 1);
+	});
+}
+
+#[test]
+fn the_offchain_worker_ignores_keys_no_operator_bound() {
+	let mut ext = new_test_ext();
+	let keystore = MemoryKeystore::new();
+	keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some("//Stranger")).unwrap();
+	let (offchain, _state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt(Arc::new(keystore)));
+	ext.execute_with(|| {
+		bond_alice(1_000);
+		System::set_block_number(20);
+		OperatorStaking::offchain_worker(20);
+		assert!(pool_state.read().transactions.is_empty());
+	});
+}

@@ -1,0 +1,6 @@
+mod bonding;
+mod governance;
+mod heartbeats;
+mod profile;
+mod slashing;
+mod unbonding;

@@ -1,0 +1,107 @@
+//! Stake as slashing sees it: slashable amounts, the order stake is taken in, jail and activate.
+
+use crate::{mock::*, Error, Event, OperatorStatus, Operators, UnlockChunk};
+use baton_primitives::{OperatorRegistry, SlashTarget};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Inspect, Imbalance},
+};
+
+fn alice() -> RuntimeOrigin {
+	RuntimeOrigin::signed(account(ALICE))
+}
+
+#[test]
+fn unbonding_stake_stays_slashable_and_is_taken_after_bonded_stake() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::unbond(alice(), 300));
+		assert_eq!(OperatorStaking::slashable_stake(&account(ALICE)), 1_000);
+		let issuance = Balances::total_issuance();
+
+		let credit = OperatorStaking::slash(&account(ALICE), 800);
+		assert_eq!(credit.peek(), 800);
+		drop(credit);
+		// 700 bonded went first, then 100 of the unbonding chunk.
+		let operator = Operators::<Test>::get(account(ALICE)).unwrap();
+		assert_eq!(operator.bonded, 0);
+		assert_eq!(operator.unbonding.to_vec(), vec![UnlockChunk { value: 200, unlock_at: 11 }]);
+		// Falling below the minimum bond chills.
+		assert_eq!(operator.status, OperatorStatus::Chilled);
+		// Dropping the credit burns it: the slash itself creates or destroys nothing else.
+		assert_eq!(Balances::total_issuance(), issuance - 800);
+		System::assert_has_event(Event::StakeSlashed { operator: account(ALICE), amount: 800 }.into());
+	});
+}
+
+#[test]
+fn a_slash_never_takes_more_than_the_stake() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		let credit = OperatorStaking::slash(&account(ALICE), 5_000);
+		assert_eq!(credit.peek(), 1_000);
+		assert_eq!(OperatorStaking::slash(&account(BOB), 10).peek(), 0);
+	});
+}
+
+#[test]
+fn a_jailed_operator_is_not_available_until_jail_ends_and_it_activates() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::jail(&account(ALICE), 20));
+		System::assert_last_event(Event::Jailed { operator: account(ALICE), until: 20 }.into());
+		assert!(!OperatorStaking::is_available(&account(ALICE)));
+		run_to_block(19);
+		assert_noop!(OperatorStaking::activate(alice()), Error::<Test>::StillJailed);
+		run_to_block(20);
+		assert_ok!(OperatorStaking::activate(alice()));
+		assert!(OperatorStaking::is_available(&account(ALICE)));
+		assert_eq!(Operators::<Test>::get(account(ALICE)).unwrap().jailed_until, None);
+	});
+}
+
+#[test]
+fn a_longer_jail_is_not_shortened_by_a_shorter_one() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::jail(&account(ALICE), 50));
+		assert_ok!(OperatorStaking::jail(&account(ALICE), 20));
+		assert_eq!(Operators::<Test>::get(account(ALICE)).unwrap().jailed_until, Some(50));
+	});
+}
+
+#[test]
+fn jailing_a_non_operator_fails() {
+	build_and_execute(|| {
+		assert_noop!(OperatorStaking::jail(&account(BOB), 20), Error::<Test>::NotOperator);
+	});
+}
+
+#[test]
+fn chill_and_activate() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_noop!(OperatorStaking::activate(alice()), Error::<Test>::AlreadyActive);
+		assert_ok!(OperatorStaking::chill(alice()));
+		System::assert_last_event(Event::Chilled { operator: account(ALICE) }.into());
+		assert!(!OperatorStaking::is_available(&account(ALICE)));
+		assert_noop!(OperatorStaking::chill(alice()), Error::<Test>::AlreadyChilled);
+		assert_ok!(OperatorStaking::activate(alice()));
+		System::assert_last_event(Event::Activated { operator: account(ALICE) }.into());
+		assert!(OperatorStaking::is_available(&account(ALICE)));
+		assert_noop!(
+			OperatorStaking::chill(RuntimeOrigin::signed(account(BOB))),
+			Error::<Test>::NotOperator
+		);
+	});
+}
+
+#[test]
+fn activating_needs_the_minimum_bond() {
+	build_and_execute(|| {
+		bond_alice(150);
+		drop(OperatorStaking::slash(&account(ALICE), 100));
+		assert_eq!(Operators::<Test>::get(account(ALICE)).unwrap().status, OperatorStatus::Chilled);
+		assert_noop!(OperatorStaking::activate(alice()), Error::<Test>::BondTooLow);
+	});
+}

@@ -1,0 +1,240 @@
+//! Types and traits shared by Baton's pallets.
+//!
+//! Pallets never call each other directly: operator staking, slashing, reputation, escrow,
+//! gateway and handover meet only through the traits below, and the runtime wires them.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::pallet_prelude::{DispatchError, RuntimeDebug};
+use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+/// Identifies a registered API.
+pub type ApiId = u32;
+
+/// The ed25519 public key an operator's node signs with (key type `gate`).
+pub type GatewayKey = [u8; 32];
+
+/// The key type of gateway keys in a node's keystore.
+pub const GATEWAY_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"gate");
+
+/// The gateway key as an application key: ed25519 under key type `gate`.
+pub mod crypto {
+	use sp_runtime::{
+		app_crypto::{app_crypto, ed25519},
+		MultiSignature, MultiSigner,
+	};
+	app_crypto!(ed25519, super::GATEWAY_KEY_TYPE);
+
+	/// Signs offchain transactions with the node's gateway key.
+	pub struct GatewayAuthId;
+
+	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for GatewayAuthId {
+		type RuntimeAppPublic = Public;
+		type GenericPublic = sp_core::ed25519::Public;
+		type GenericSignature = sp_core::ed25519::Signature;
+	}
+}
+
+/// What an operator did wrong.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	RuntimeDebug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum OffenceKind {
+	/// Let a request's deadline pass without a result (abandoned it).
+	MissedDeadline,
+	/// Missed too many heartbeats in a row.
+	Offline,
+	/// Reported a result that a quorum of other operators outvoted.
+	WrongResult,
+	/// Handed a request over with a checkpoint that does not verify.
+	InvalidCheckpoint,
+	/// Reported two different results for one request.
+	Equivocation,
+}
+
+impl OffenceKind {
+	/// Every kind, in declaration order.
+	pub const ALL: [OffenceKind; 5] = [
+		OffenceKind::MissedDeadline,
+		OffenceKind::Offline,
+		OffenceKind::WrongResult,
+		OffenceKind::InvalidCheckpoint,
+		OffenceKind::Equivocation,
+	];
+}
+
+/// What an offence is about: a request id, or for `Offline` the block of the last heartbeat.
+/// Together with the kind and the offender it makes an offence unique.
+pub type OffenceSubject = [u8; 32];
+
+/// Why an offence report was not taken.
+#[derive(RuntimeDebug, PartialEq, Eq)]
+pub enum OffenceError {
+	/// This (kind, subject, offender) was reported before.
+	Duplicate,
+	/// The offender is not a bonded operator.
+	UnknownOffender,
+	/// The pending-slash queue is full.
+	QueueFull,
+}
+
+/// Reports offences; implemented by the slashing pallet.
+pub trait ReportOffence<AccountId> {
+	/// Records an offence. `beneficiary` is who gets the reporter's share of the slash: the
+	/// operator that took the work over, or the reporter.
+	fn report_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &AccountId,
+		beneficiary: Option<AccountId>,
+	) -> Result<(), OffenceError>;
+}
+
+/// The stake behind operators, as slashing sees it; implemented by operator staking.
+pub trait SlashTarget<AccountId, BlockNumber> {
+	/// Balance type of the stake.
+	type Balance;
+	/// Funds taken by a slash, to be paid onwards.
+	type Credit;
+
+	/// Stake that a slash can take now: bonded plus still-unbonding.
+	fn slashable_stake(who: &AccountId) -> Self::Balance;
+
+	/// Takes up to `amount` of `who`'s stake, bonded first, then unbonding chunks.
+	fn slash(who: &AccountId, amount: Self::Balance) -> Self::Credit;
+
+	/// Stops routing to `who` until block `until`, after which it must `activate` again.
+	fn jail(who: &AccountId, until: BlockNumber) -> Result<(), DispatchError>;
+}
+
+/// Operators as the gateway, handover and slashing pallets see them; implemented by operator
+/// staking.
+pub trait OperatorRegistry<AccountId> {
+	/// Balance type of the stake.
+	type Balance;
+
+	/// Whether `who` may be given work now: bonded, activated, online and not jailed.
+	fn is_available(who: &AccountId) -> bool;
+
+	/// Whether `who` is an operator at all (bonded, in any state).
+	fn is_operator(who: &AccountId) -> bool;
+
+	/// Stake `who` has bonded (not counting unbonding chunks).
+	fn bonded(who: &AccountId) -> Self::Balance;
+
+	/// Concurrent requests `who` may be given: its declared capacity, limited by its stake.
+	fn capacity(who: &AccountId) -> u32;
+
+	/// Whether `who` declared that it serves `api`.
+	fn serves(who: &AccountId, api: ApiId) -> bool;
+
+	/// The gateway key `who` signs results with.
+	fn gateway_key(who: &AccountId) -> Option<GatewayKey>;
+
+	/// The operator that bound `key`.
+	fn operator_of(key: &GatewayKey) -> Option<AccountId>;
+}
+
+/// An outcome of a request for one operator, fed to reputation.
+#[derive(Clone, Copy, PartialEq, Eq, RuntimeDebug)]
+pub enum Outcome {
+	/// Its result was in the majority; `latency_ms` is what it reported.
+	Completed { latency_ms: u32 },
+	/// Its result was outvoted, missing or a failure.
+	Failed,
+	/// It handed the request over to another operator.
+	HandedOver,
+	/// It took the request over from another operator.
+	TookOver,
+}
+
+/// Takes outcomes into reputation; implemented by the reputation pallet.
+pub trait ReputationSink<AccountId> {
+	/// Records `outcome` for `who`, overall and for `api`.
+	fn record(who: &AccountId, api: ApiId, outcome: Outcome);
+}
+
+/// A Beta(α, β) success score and latency, as routing reads them.
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, RuntimeDebug, Default)]
+pub struct ReputationView {
+	/// Success evidence α (including the prior), in millionths.
+	pub alpha_micros: u64,
+	/// Failure evidence β (including the prior), in millionths.
+	pub beta_micros: u64,
+	/// Mean of the Beta distribution: α / (α + β).
+	pub score: Perbill,
+	/// Moving average of reported latency, in milliseconds; 0 before any result.
+	pub latency_ms: u32,
+}
+
+/// Reads reputation; implemented by the reputation pallet.
+pub trait ReputationSource<AccountId> {
+	/// Reputation of `who` overall.
+	fn reputation(who: &AccountId) -> ReputationView;
+	/// Reputation of `who` for `api`, or its overall reputation if it has none for `api` yet.
+	fn reputation_for(who: &AccountId, api: ApiId) -> ReputationView;
+}
+
+/// An operator as clients and routing see it, served by [`OperatorApi`].
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+pub struct OperatorView<AccountId, Balance, BlockNumber> {
+	/// The operator's account.
+	pub operator: AccountId,
+	/// The ed25519 key its node signs with.
+	pub gateway_key: GatewayKey,
+	/// Stake bonded.
+	pub bonded: Balance,
+	/// Stake unbonding: (amount, block it unlocks at).
+	pub unbonding: alloc::vec::Vec<(Balance, BlockNumber)>,
+	/// Whether routing may give it work now.
+	pub available: bool,
+	/// Whether it chose to be active (not chilled).
+	pub active: bool,
+	/// Whether its heartbeats are on time.
+	pub online: bool,
+	/// Block of its last heartbeat.
+	pub last_heartbeat: BlockNumber,
+	/// Jailed until this block, if jailed.
+	pub jailed_until: Option<BlockNumber>,
+	/// Concurrent requests it may take: declared capacity limited by stake.
+	pub capacity: u32,
+	/// Declared endpoint URL.
+	pub endpoint: alloc::vec::Vec<u8>,
+	/// Declared region code.
+	pub region: [u8; 2],
+	/// APIs it serves.
+	pub apis: alloc::vec::Vec<ApiId>,
+	/// Its reputation over all APIs.
+	pub reputation: ReputationView,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Operators and their reputation, for wallets, dashboards and the `gateway_operators` RPC.
+	pub trait OperatorApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// One operator, if bonded.
+		fn operator(who: AccountId) -> Option<OperatorView<AccountId, Balance, BlockNumber>>;
+		/// Every bonded operator (their number is bounded by the runtime).
+		fn operators() -> alloc::vec::Vec<OperatorView<AccountId, Balance, BlockNumber>>;
+	}
+}

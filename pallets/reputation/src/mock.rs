@@ -1,0 +1,50 @@
+//! A runtime with only system and reputation.
+
+use crate as pallet_reputation;
+use frame_support::{derive_impl, parameter_types};
+use frame_system::EnsureRoot;
+use sp_runtime::{BuildStorage, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Reputation: pallet_reputation,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+parameter_types! {
+	pub const Decay: Perbill = Perbill::from_percent(90);
+	pub const LatencyWeight: Perbill = Perbill::from_percent(20);
+	pub const MaxApiRecords: u32 = 3;
+}
+
+impl pallet_reputation::Config for Test {
+	type Decay = Decay;
+	type LatencyWeight = LatencyWeight;
+	type MaxApiRecords = MaxApiRecords;
+	type AdminOrigin = EnsureRoot<u64>;
+	type WeightInfo = ();
+}
+
+/// An empty chain at block 1.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `test` on an empty chain, then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Reputation::do_try_state().expect("invariants hold");
+	});
+}

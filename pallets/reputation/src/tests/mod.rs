@@ -1,0 +1,2 @@
+mod reset;
+mod scoring;

@@ -1,0 +1,132 @@
+//! Benchmarks of `pallet_slashing`: every call and each path of the block hook.
+
+use super::*;
+use baton_primitives::{OffenceKind, ReportOffence};
+use frame_benchmarking::v2::*;
+use frame_system::Pallet as System;
+
+fn operator<T: Config>(index: u32) -> T::AccountId {
+	let who: T::AccountId = account("operator", index, 0);
+	T::BenchmarkHelper::bonded_operator(&who);
+	who
+}
+
+/// Reports an offence by a fresh operator with a fresh beneficiary; returns its id.
+fn report<T: Config>(index: u32) -> OffenceId {
+	let offender = operator::<T>(index);
+	let beneficiary = operator::<T>(index + 1_000);
+	OffenceParamsOf::<T>::insert(
+		OffenceKind::WrongResult,
+		OffenceParams { slash: Perbill::from_percent(10), jail: 10u32.into() },
+	);
+	let id = NextOffenceId::<T>::get();
+	Pallet::<T>::report_offence(OffenceKind::WrongResult, [index as u8; 32], &offender, Some(beneficiary))
+		.expect("a bonded operator can be reported");
+	id
+}
+
+fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
+	T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn cancel_deferred_slash() -> Result<(), BenchmarkError> {
+		let origin = governance::<T>()?;
+		let id = report::<T>(1);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id);
+
+		assert_eq!(Offences::<T>::get(id).unwrap().status, SlashStatus::Cancelled);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn jail() -> Result<(), BenchmarkError> {
+		let origin = governance::<T>()?;
+		let who = operator::<T>(1);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who, 10u32.into());
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_offence_params() -> Result<(), BenchmarkError> {
+		let origin = governance::<T>()?;
+		let params = OffenceParams { slash: Perbill::from_percent(5), jail: 1u32.into() };
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, OffenceKind::Equivocation, params);
+
+		assert_eq!(OffenceParamsOf::<T>::get(OffenceKind::Equivocation), params);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin = governance::<T>()?;
+		let params = SlashingParams {
+			reward_share: Perbill::from_percent(30),
+			slash_deferral: T::MaxSlashDeferral::get(),
+		};
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
+	}
+
+	/// The hook with nothing due and nothing to prune.
+	#[benchmark]
+	fn on_initialize_idle() {
+		let now = System::<T>::block_number();
+		let id = report::<T>(1);
+
+		#[block]
+		{
+			Pallet::<T>::apply_due(now, T::MaxSlashesPerBlock::get());
+			Pallet::<T>::prune(now, T::MaxSlashesPerBlock::get());
+		}
+
+		assert_eq!(NextToApply::<T>::get(), id);
+	}
+
+	/// One due slash, paid to a beneficiary and the treasury.
+	#[benchmark]
+	fn apply_slash() {
+		let id = report::<T>(1);
+		let due = Offences::<T>::get(id).unwrap().apply_at;
+
+		#[block]
+		{
+			Pallet::<T>::apply_due(due, 1);
+		}
+
+		assert_eq!(Offences::<T>::get(id).unwrap().status, SlashStatus::Applied);
+	}
+
+	/// One settled record past its retention.
+	#[benchmark]
+	fn prune_offence() {
+		let id = report::<T>(1);
+		let record = Offences::<T>::get(id).unwrap();
+		Pallet::<T>::apply_due(record.apply_at, 1);
+		let expired = record.reported_at.saturating_add(T::OffenceRetention::get());
+
+		#[block]
+		{
+			Pallet::<T>::prune(expired, 1);
+		}
+
+		assert!(Offences::<T>::get(id).is_none());
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

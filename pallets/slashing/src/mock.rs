@@ -1,0 +1,165 @@
+//! A runtime with system, balances and slashing; operators' stake is a simple table here,
+//! taken out of their free balance when slashed.
+
+use crate as pallet_slashing;
+use crate::{OffenceParams, SlashingParams};
+use baton_primitives::{OffenceKind, SlashTarget};
+use core::cell::RefCell;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{
+		fungible::{Balanced, Credit},
+		tokens::{Fortitude, Precision, Preservation},
+		ConstU32, ConstU64,
+	},
+};
+use frame_system::EnsureRoot;
+use sp_runtime::{BuildStorage, DispatchError, Perbill};
+use std::collections::BTreeMap;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Slashing: pallet_slashing,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU64<{ ED }>;
+}
+
+/// Existential deposit: large enough that a small reward cannot open an account.
+pub const ED: Balance = 5;
+
+/// The treasury account slashes end up in.
+pub const TREASURY: AccountId = 999;
+/// Operators of the mock, each with `STAKE` staked.
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const STAKE: Balance = 10_000;
+
+thread_local! {
+	/// Stake per operator: what `SlashTarget` reports and reduces.
+	pub static STAKES: RefCell<BTreeMap<AccountId, Balance>> = RefCell::new(BTreeMap::new());
+	/// Jails recorded through `SlashTarget::jail`.
+	pub static JAILS: RefCell<BTreeMap<AccountId, u64>> = RefCell::new(BTreeMap::new());
+}
+
+/// Stake kept in a table, slashed from the operator's free balance.
+pub struct MockStake;
+impl SlashTarget<AccountId, u64> for MockStake {
+	type Balance = Balance;
+	type Credit = Credit<AccountId, Balances>;
+
+	fn slashable_stake(who: &AccountId) -> Balance {
+		STAKES.with(|s| s.borrow().get(who).copied().unwrap_or(0))
+	}
+
+	fn slash(who: &AccountId, amount: Balance) -> Self::Credit {
+		let amount = amount.min(Self::slashable_stake(who));
+		STAKES.with(|s| *s.borrow_mut().entry(*who).or_default() -= amount);
+		<Balances as Balanced<AccountId>>::withdraw(
+			who,
+			amount,
+			Precision::Exact,
+			Preservation::Expendable,
+			Fortitude::Force,
+		)
+		.expect("operators hold their stake")
+	}
+
+	fn jail(who: &AccountId, until: u64) -> Result<(), DispatchError> {
+		if Self::slashable_stake(who) == 0 {
+			return Err(DispatchError::Other("not an operator"));
+		}
+		JAILS.with(|j| j.borrow_mut().insert(*who, until));
+		Ok(())
+	}
+}
+
+parameter_types! {
+	pub const TreasuryAccount: AccountId = TREASURY;
+}
+
+impl pallet_slashing::Config for Test {
+	type Currency = Balances;
+	type Target = MockStake;
+	type OnSlash = frame_support::traits::tokens::imbalance::ResolveTo<TreasuryAccount, Balances>;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type MaxSlashDeferral = ConstU64<100>;
+	type MaxJail = ConstU64<1_000>;
+	type OffenceRetention = ConstU64<200>;
+	type MaxSlashesPerBlock = ConstU32<2>;
+	type MaxPendingSlashes = ConstU32<5>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockStake;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockStake {
+	fn bonded_operator(who: &AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, STAKE);
+		STAKES.with(|s| s.borrow_mut().insert(*who, STAKE));
+	}
+}
+
+/// Deferral of the mock's genesis.
+pub const DEFERRAL: u64 = 10;
+
+/// Alice and Bob stake `STAKE`; wrong results cost 10% and 50 blocks of jail, offline 1%.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, STAKE), (BOB, STAKE), (TREASURY, ED), (3, 100)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_slashing::GenesisConfig::<Test> {
+		params: SlashingParams { reward_share: Perbill::from_percent(20), slash_deferral: DEFERRAL },
+		offences: vec![
+			(OffenceKind::WrongResult, OffenceParams { slash: Perbill::from_percent(10), jail: 50 }),
+			(OffenceKind::Offline, OffenceParams { slash: Perbill::from_percent(1), jail: 0 }),
+		],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	STAKES.with(|s| *s.borrow_mut() = BTreeMap::from([(ALICE, STAKE), (BOB, STAKE)]));
+	JAILS.with(|j| j.borrow_mut().clear());
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `test` on the genesis above, then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Slashing::do_try_state().expect("invariants hold");
+	});
+}
+
+/// Runs the hooks of every block until `n` is the current block.
+pub fn run_to_block(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Slashing::on_initialize(next);
+	}
+}

@@ -1,0 +1,10 @@
+mod governance;
+mod reporting;
+mod settling;
+
+use baton_primitives::OffenceSubject;
+
+/// A subject made from a number, like a request id.
+pub fn subject(n: u8) -> OffenceSubject {
+	[n; 32]
+}

@@ -1,0 +1,15 @@
+//! The pallets whose benchmarks `baton-node benchmark pallet` runs against this runtime.
+
+pub use frame_benchmarking::baseline::Pallet as BaselineBench;
+pub use frame_system_benchmarking::Pallet as SystemBench;
+
+pub use crate::{Balances, Council, Runtime, Sudo, Timestamp};
+
+frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_timestamp, Timestamp]
+	[pallet_sudo, Sudo]
+	[pallet_collective, Council]
+);

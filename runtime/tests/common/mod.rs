@@ -1,0 +1,56 @@
+//! Test externalities built from the runtime's own genesis presets, and a block driver.
+
+use baton_runtime::{
+	genesis_config_presets, AllPalletsWithSystem, BlockNumber, RuntimeEvent,
+	RuntimeGenesisConfig, System,
+};
+use frame_support::traits::{OnFinalize, OnInitialize};
+use serde_json::Value;
+use sp_runtime::BuildStorage;
+
+/// Applies a JSON merge patch the way chain specs apply a genesis preset.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) =>
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The full genesis config of a named preset, as a chain spec would build it.
+pub fn preset_config(name: &str) -> RuntimeGenesisConfig {
+	let patch = genesis_config_presets::get_preset(&name.into()).expect("preset exists");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, serde_json::from_slice(&patch).unwrap());
+	serde_json::from_value(config).expect("the preset is a valid genesis config")
+}
+
+/// Externalities at genesis of a named preset, at block 1.
+pub fn new_test_ext(preset: &str) -> sp_io::TestExternalities {
+	let storage = preset_config(preset).build_storage().expect("genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs the hooks of every block until `n` is the current block.
+pub fn run_to_block(n: BlockNumber) {
+	while System::block_number() < n {
+		let now = System::block_number();
+		AllPalletsWithSystem::on_finalize(now);
+		System::set_block_number(now + 1);
+		AllPalletsWithSystem::on_initialize(now + 1);
+	}
+}
+
+/// Every event deposited since genesis or the last reset.
+pub fn events() -> Vec<RuntimeEvent> {
+	System::events().into_iter().map(|record| record.event).collect()
+}
+
+/// Whether `event` was deposited.
+pub fn has_event(event: RuntimeEvent) -> bool {
+	events().contains(&event)
+}

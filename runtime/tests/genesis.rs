@@ -1,0 +1,47 @@
+//! Both genesis presets build a working chain with the intended authorities and governance.
+
+mod common;
+
+use baton_runtime::{
+	genesis_config_presets::DEV_ENDOWMENT, Aura, Balances, Council, Grandpa, Runtime, Sudo,
+	Treasury,
+};
+use common::new_test_ext;
+use frame_support::traits::fungible::Inspect;
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Ferdie};
+
+#[test]
+fn development_preset_has_one_validator_sudo_and_a_council() {
+	new_test_ext("development").execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(Sudo::key(), Some(Alice.to_account_id()));
+		assert_eq!(
+			Council::members(),
+			vec![Alice.to_account_id(), Bob.to_account_id(), Charlie.to_account_id()]
+		);
+		assert_eq!(Balances::balance(&Ferdie.to_account_id()), DEV_ENDOWMENT);
+		// The treasury exists from genesis so that the first fee it receives is not dust.
+		assert_eq!(Balances::balance(&Treasury::account_id()), Balances::minimum_balance());
+		assert_eq!(Aura::slot_duration(), baton_runtime::time::SLOT_DURATION);
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_four_validators_and_no_sudo() {
+	new_test_ext("local_testnet").execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+		let grandpa = Grandpa::grandpa_authorities();
+		assert_eq!(grandpa.len(), 4);
+		assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
+		assert_eq!(Sudo::key(), None);
+		assert_eq!(Council::members().len(), 3);
+		assert_eq!(Balances::balance(&Dave.to_account_id()), DEV_ENDOWMENT);
+	});
+}
+
+#[test]
+fn unknown_preset_is_refused() {
+	assert!(baton_runtime::genesis_config_presets::get_preset(&"mainnet".into()).is_none());
+	assert_eq!(baton_runtime::genesis_config_presets::preset_names().len(), 2);
+}

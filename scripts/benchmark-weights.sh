@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates pallets/*/src/weights.rs by running each pallet's benchmarks on this machine with
+# `baton-node benchmark pallet`. Needs a node built with the runtime's benchmarks, which this
+# script builds (`--features runtime-benchmarks`) into its own binary name, so the node the
+# tests use is left alone. Not part of the tests: weights are committed.
+#   scripts/benchmark-weights.sh [pallet_name ...]     default: all of Baton's pallets
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$REPO_ROOT"
+
+log "building baton-node with runtime benchmarks"
+cargo build --release --locked -p baton-node --features runtime-benchmarks
+bench_node="$CARGO_TARGET_DIR/release/baton-node-benchmarks"
+cp "$CARGO_TARGET_DIR/release/baton-node" "$bench_node"
+
+pallets=("$@")
+if [ ${#pallets[@]} -eq 0 ]; then
+	pallets=(pallet_operator_staking pallet_slashing pallet_reputation)
+fi
+for pallet in "${pallets[@]}"; do
+	dir="pallets/$(sed -e 's/^pallet_//' -e 's/_/-/g' <<<"$pallet")"
+	log "benchmarking $pallet -> $dir/src/weights.rs"
+	"$bench_node" benchmark pallet \
+		--chain dev \
+		--pallet "$pallet" \
+		--extrinsic '*' \
+		--steps 20 \
+		--repeat 10 \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		--template scripts/templates/pallet-weights.hbs \
+		--output "$dir/src/weights.rs"
+done

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Prepares a fresh machine (Rust stable, Node 20, Python 3, gcc) to build and test Baton.
+# Idempotent: every step checks before it installs.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$REPO_ROOT"
+
+log "rust: wasm32v1-none target and rust-src"
+installed_targets="$(rustup target list --installed)"
+grep -qx wasm32v1-none <<<"$installed_targets" || rustup target add wasm32v1-none
+rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+
+log "system packages: protobuf-compiler (libp2p's protocol definitions)"
+missing=()
+command -v protoc >/dev/null || missing+=(protobuf-compiler)
+if ((${#missing[@]})); then
+	sudo_cmd=()
+	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+	"${sudo_cmd[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+
+log "npm packages (polkadot.js, zombienet)"
+stamp=node_modules/.baton-installed
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+	npm ci --no-audit --no-fund
+	touch "$stamp"
+fi

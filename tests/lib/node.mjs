@@ -1,0 +1,159 @@
+// Starts a real baton-node for a test and connects polkadot.js to it, as a dApp would.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+/** The node binary: $BATON_NODE, else the release build in the shared target directory. */
+export function nodeBinary() {
+  const target = process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache', 'baton-target');
+  const binary = process.env.BATON_NODE || path.join(target, 'release', 'baton-node');
+  if (!fs.existsSync(binary)) {
+    throw new Error(`baton-node not found at ${binary}: build it with scripts/build.sh`);
+  }
+  return binary;
+}
+
+/** A TCP port that is free on 127.0.0.1 right now. */
+export async function freePort() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * Starts `baton-node --dev --tmp`, on free ports unless `rpcPort` is given.
+ * Returns { api, rpcUrl, prometheusUrl, stop, logs }. The node's output is kept in memory and
+ * printed if the node fails to come up; `echo` also streams it to stderr.
+ */
+export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false } = {}) {
+  rpcPort = rpcPort ?? await freePort();
+  const [p2pPort, prometheusPort] = [await freePort(), await freePort()];
+  const args = [
+    '--dev', '--tmp',
+    '--rpc-port', String(rpcPort),
+    '--port', String(p2pPort),
+    '--prometheus-port', String(prometheusPort),
+    '--no-mdns',
+    ...extraArgs,
+  ];
+  const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs = [];
+  const keep = (chunk) => {
+    if (echo) process.stderr.write(chunk);
+    logs.push(chunk.toString());
+    if (logs.length > 2000) logs.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = once(child, 'exit');
+
+  const rpcUrl = `ws://127.0.0.1:${rpcPort}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+
+  let api;
+  try {
+    api = await connect(rpcUrl, child);
+  } catch (error) {
+    await stop();
+    throw new Error(`${error.message}\n--- node output ---\n${logs.join('')}`);
+  }
+  return {
+    api,
+    rpcUrl,
+    prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`,
+    logs,
+    async stop() {
+      await api.disconnect();
+      await stop();
+    },
+  };
+}
+
+/** Connects to the node's RPC, retrying while it starts; fails if the node exits first. */
+async function connect(rpcUrl, child, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`baton-node exited with code ${child.exitCode}`);
+    if (await portOpen(new URL(rpcUrl).port)) {
+      const provider = new WsProvider(rpcUrl, false);
+      await provider.connect();
+      return ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+    }
+    await sleep(250);
+  }
+  throw new Error(`baton-node RPC did not open at ${rpcUrl} within ${timeoutMs} ms`);
+}
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with the first finalized header whose number is at least `n`. */
+export async function waitForFinalized(api, n, timeoutMs = 90_000) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe;
+    const timer = setTimeout(() => {
+      if (unsubscribe) unsubscribe();
+      reject(new Error(`block #${n} not finalized within ${timeoutMs} ms`));
+    }, timeoutMs);
+    api.rpc.chain.subscribeFinalizedHeads((header) => {
+      if (header.number.toNumber() >= n) {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(header);
+      }
+    }).then((u) => { unsubscribe = u; });
+  });
+}
+
+/**
+ * Signs and sends `tx`, resolving once its block is finalized with { blockHash, events }.
+ * Rejects with the decoded module error if the extrinsic failed.
+ */
+export function sendAndFinalize(tx, signer, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('transaction not finalized in time')), timeoutMs);
+    let unsubscribe;
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer);
+        if (unsubscribe) unsubscribe();
+        reject(new Error(describeError(tx.registry, dispatchError)));
+      } else if (status.isFinalized) {
+        clearTimeout(timer);
+        if (unsubscribe) unsubscribe();
+        resolve({ blockHash: status.asFinalized, events });
+      }
+    }).then((u) => { unsubscribe = u; }, (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+/** "pallet.Error" for a module error, else the error's text. */
+export function describeError(registry, dispatchError) {
+  if (dispatchError.isModule) {
+    const { section, name } = registry.findMetaError(dispatchError.asModule);
+    return `${section}.${name}`;
+  }
+  return dispatchError.toString();
+}
