@@ -8,7 +8,7 @@ use baton_runtime::{
 	RuntimeEvent, RuntimeOrigin, Sudo, Treasury,
 };
 use codec::Encode;
-use common::{has_event, new_test_ext, run_to_block};
+use common::{events, has_event, new_test_ext, run_to_block};
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::GetDispatchInfo,
@@ -22,11 +22,13 @@ fn signed(who: Sr25519Keyring) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who.to_account_id())
 }
 
-/// A privileged call: the treasury pays Dave 100 BTN.
+/// A privileged call: the treasury is to pay Dave 100 BTN.
 fn treasury_spend() -> RuntimeCall {
-	RuntimeCall::Treasury(pallet_treasury::Call::spend_local {
+	RuntimeCall::Treasury(pallet_treasury::Call::spend {
+		asset_kind: Box::new(()),
 		amount: 100 * UNIT,
-		beneficiary: Dave.to_account_id(),
+		beneficiary: Box::new(Dave.to_account_id()),
+		valid_from: None,
 	})
 }
 
@@ -44,6 +46,8 @@ fn two_thirds_of_the_council_execute_a_privileged_call() {
 		let call = treasury_spend();
 		let (weight, length) = (call.get_dispatch_info().call_weight, call.encode().len() as u32);
 		let hash = propose(call, 2);
+		// Proposing is not voting: two of the three members vote aye.
+		assert_ok!(Council::vote(signed(Alice), hash, 0, true));
 		assert_ok!(Council::vote(signed(Bob), hash, 0, true));
 		assert_ok!(Council::close(signed(Charlie), hash, 0, weight, length));
 
@@ -51,11 +55,22 @@ fn two_thirds_of_the_council_execute_a_privileged_call() {
 			proposal_hash: hash,
 			result: Ok(()),
 		})));
-		assert!(has_event(RuntimeEvent::Treasury(pallet_treasury::Event::SpendApproved {
-			proposal_index: 0,
-			amount: 100 * UNIT,
-			beneficiary: Dave.to_account_id(),
-		})));
+		assert!(events().iter().any(|event| matches!(
+			event,
+			RuntimeEvent::Treasury(pallet_treasury::Event::AssetSpendApproved {
+				index: 0,
+				amount,
+				beneficiary,
+				..
+			}) if *amount == 100 * UNIT && *beneficiary == Dave.to_account_id()
+		)));
+
+		// Anyone may then have the approved spend paid out.
+		let treasury = Treasury::account_id();
+		assert_ok!(Balances::transfer_keep_alive(signed(Alice), treasury.into(), 1_000 * UNIT));
+		let dave = Balances::balance(&Dave.to_account_id());
+		assert_ok!(Treasury::payout(signed(Eve), 0));
+		assert_eq!(Balances::balance(&Dave.to_account_id()), dave + 100 * UNIT);
 	});
 }
 
@@ -68,7 +83,7 @@ fn one_third_of_the_council_is_not_enough() {
 			proposal_hash: hash,
 			result: Err(DispatchError::BadOrigin),
 		})));
-		assert_eq!(pallet_treasury::Approvals::<Runtime>::get().len(), 0);
+		assert!(pallet_treasury::Spends::<Runtime>::get(0).is_none());
 	});
 }
 
@@ -76,7 +91,13 @@ fn one_third_of_the_council_is_not_enough() {
 fn a_non_member_cannot_make_a_privileged_call() {
 	new_test_ext("development").execute_with(|| {
 		assert_noop!(
-			Treasury::spend_local(signed(Eve), 100 * UNIT, Dave.to_account_id()),
+			Treasury::spend(
+				signed(Eve),
+				Box::new(()),
+				100 * UNIT,
+				Box::new(Dave.to_account_id()),
+				None
+			),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(

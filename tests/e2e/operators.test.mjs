@@ -98,6 +98,8 @@ test('two thirds of the council change the minimum bond', async () => {
   const { events } = await sendAndFinalize(api.tx.council.propose(2, call, length), alice);
   const proposed = events.find(({ event }) => api.events.council.Proposed.is(event)).event.data;
   const [hash, index] = [proposed.proposalHash, proposed.proposalIndex];
+  // Proposing is not voting: two of the three members vote aye.
+  await sendAndFinalize(api.tx.council.vote(hash, index, true), alice);
   await sendAndFinalize(api.tx.council.vote(hash, index, true), bob);
   const weight = (await api.call.transactionPaymentCallApi.queryCallInfo(call, length)).weight;
   const closed = await sendAndFinalize(api.tx.council.close(hash, index, weight, length), bob);

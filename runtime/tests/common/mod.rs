@@ -1,8 +1,10 @@
 //! Test externalities built from the runtime's own genesis presets, and a block driver.
+// Each test file uses its own part of these helpers.
+#![allow(dead_code)]
 
 use baton_runtime::{
-	genesis_config_presets, AllPalletsWithSystem, BlockNumber, RuntimeEvent,
-	RuntimeGenesisConfig, System,
+	genesis_config_presets, time::SLOT_DURATION, AllPalletsWithSystem, BlockNumber, Runtime,
+	RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, System, Timestamp,
 };
 use frame_support::traits::{OnFinalize, OnInitialize};
 use serde_json::Value;
@@ -27,21 +29,29 @@ pub fn preset_config(name: &str) -> RuntimeGenesisConfig {
 	serde_json::from_value(config).expect("the preset is a valid genesis config")
 }
 
-/// Externalities at genesis of a named preset, at block 1.
+/// Externalities at genesis of a named preset, inside block 1.
 pub fn new_test_ext(preset: &str) -> sp_io::TestExternalities {
 	let storage = preset_config(preset).build_storage().expect("genesis builds");
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_aura::CurrentSlot::<Runtime>::put(sp_consensus_aura::Slot::from(1));
+		Timestamp::set(RuntimeOrigin::none(), SLOT_DURATION).expect("in slot");
+	});
 	ext
 }
 
-/// Runs the hooks of every block until `n` is the current block.
+/// Runs the hooks of every block until `n` is the current block, with the timestamp inherent
+/// of each block set as an author would.
 pub fn run_to_block(n: BlockNumber) {
 	while System::block_number() < n {
 		let now = System::block_number();
 		AllPalletsWithSystem::on_finalize(now);
-		System::set_block_number(now + 1);
-		AllPalletsWithSystem::on_initialize(now + 1);
+		let next = now + 1;
+		System::set_block_number(next);
+		AllPalletsWithSystem::on_initialize(next);
+		pallet_aura::CurrentSlot::<Runtime>::put(sp_consensus_aura::Slot::from(next as u64));
+		Timestamp::set(RuntimeOrigin::none(), next as u64 * SLOT_DURATION).expect("in slot");
 	}
 }
 
