@@ -1,7 +1,7 @@
 //! Every movement of operators' stake goes through here.
 
 use frame_support::traits::{
-	fungible::{hold::Balanced as BalancedHold, Credit, Inspect, InspectHold, MutateHold},
+	fungible::{hold::Balanced as BalancedHold, Credit, Inspect, MutateHold},
 	tokens::{Fortitude, Precision, Preservation},
 };
 use sp_runtime::DispatchResult;
@@ -22,7 +22,9 @@ pub fn release<T: Config>(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchR
 }
 
 /// Stake held for `who`.
+#[cfg(any(feature = "try-runtime", test))]
 pub fn held<T: Config>(who: &T::AccountId) -> BalanceOf<T> {
+	use frame_support::traits::fungible::InspectHold;
 	T::Currency::balance_on_hold(&HoldReason::OperatorBond.into(), who)
 }
 

@@ -120,10 +120,25 @@ pub mod pallet {
 	pub type HeartbeatCursor<T: Config> = StorageValue<_, T::AccountId>;
 
 	#[pallet::genesis_config]
-	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// Initial parameters.
 		pub params: StakingParamsOf<T>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		/// Valid but arbitrary parameters; chain specs set their own.
+		fn default() -> Self {
+			let blocks = |n: u32| BlockNumberFor::<T>::from(n);
+			Self {
+				params: StakingParams {
+					min_bond: 1u32.into(),
+					unbonding_period: blocks(100),
+					heartbeat_interval: blocks(100),
+					max_missed_heartbeats: 3,
+					stake_per_slot: 1u32.into(),
+				},
+			}
+		}
 	}
 
 	#[pallet::genesis_build]

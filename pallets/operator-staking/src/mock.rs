@@ -72,7 +72,7 @@ where
 		call: RuntimeCall,
 		public: MultiSigner,
 		account: AccountId,
-		_nonce: u64,
+		_nonce: <Test as frame_system::Config>::Nonce,
 	) -> Option<Extrinsic> {
 		let signature = A::sign(&call.encode(), public)?;
 		Some(Extrinsic::new_signed(call, account, signature, ()))
@@ -138,9 +138,10 @@ pub fn account(n: u8) -> AccountId {
 	AccountId32::new([n; 32])
 }
 
-/// A gateway key from a byte (not a real key: for tests that never sign with it).
+/// A gateway key from a byte (not a real key: for tests that never sign with it). It differs
+/// from `account(n)`, as an operator's key and account usually do.
 pub fn key(n: u8) -> GatewayKey {
-	[n; 32]
+	[n + 100; 32]
 }
 
 pub const ALICE: u8 = 1;

@@ -3,8 +3,8 @@
 use baton_primitives::{ApiId, GatewayKey};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-	pallet_prelude::{BoundedVec, Get, RuntimeDebug},
-	CloneNoBound, EqNoBound, PartialEqNoBound, RuntimeDebugNoBound,
+	pallet_prelude::{BoundedVec, Get},
+	CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -21,7 +21,7 @@ use crate::{BalanceOf, Config};
 	CloneNoBound,
 	PartialEqNoBound,
 	EqNoBound,
-	RuntimeDebugNoBound,
+	DebugNoBound,
 )]
 #[scale_info(skip_type_params(MaxEndpointLen, MaxApis))]
 #[codec(mel_bound())]
@@ -40,7 +40,7 @@ pub struct Profile<MaxEndpointLen: Get<u32>, MaxApis: Get<u32>> {
 pub type ProfileOf<T> = Profile<<T as Config>::MaxEndpointLen, <T as Config>::MaxApis>;
 
 /// Stake on its way out.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct UnlockChunk<Balance, BlockNumber> {
 	/// Amount unbonding.
 	pub value: Balance,
@@ -49,7 +49,7 @@ pub struct UnlockChunk<Balance, BlockNumber> {
 }
 
 /// Whether an operator wants work.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum OperatorStatus {
 	/// Takes new requests (if online and not jailed).
 	Active,
@@ -59,7 +59,7 @@ pub enum OperatorStatus {
 
 /// A bonded operator.
 #[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, RuntimeDebugNoBound,
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
@@ -101,7 +101,7 @@ impl<T: Config> Operator<T> {
 	Copy,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	Default,
 	serde::Serialize,
 	serde::Deserialize,

@@ -7,7 +7,7 @@
 extern crate alloc;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::pallet_prelude::{DispatchError, RuntimeDebug};
+use frame_support::pallet_prelude::DispatchError;
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
 
@@ -51,7 +51,7 @@ pub mod crypto {
 	Eq,
 	PartialOrd,
 	Ord,
-	RuntimeDebug,
+	Debug,
 	serde::Serialize,
 	serde::Deserialize,
 )]
@@ -84,7 +84,7 @@ impl OffenceKind {
 pub type OffenceSubject = [u8; 32];
 
 /// Why an offence report was not taken.
-#[derive(RuntimeDebug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum OffenceError {
 	/// This (kind, subject, offender) was reported before.
 	Duplicate,
@@ -152,7 +152,7 @@ pub trait OperatorRegistry<AccountId> {
 }
 
 /// An outcome of a request for one operator, fed to reputation.
-#[derive(Clone, Copy, PartialEq, Eq, RuntimeDebug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Outcome {
 	/// Its result was in the majority; `latency_ms` is what it reported.
 	Completed { latency_ms: u32 },
@@ -171,7 +171,7 @@ pub trait ReputationSink<AccountId> {
 }
 
 /// A Beta(α, β) success score and latency, as routing reads them.
-#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, RuntimeDebug, Default)]
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct ReputationView {
 	/// Success evidence α (including the prior), in millionths.
 	pub alpha_micros: u64,
@@ -192,7 +192,7 @@ pub trait ReputationSource<AccountId> {
 }
 
 /// An operator as clients and routing see it, served by [`OperatorApi`].
-#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct OperatorView<AccountId, Balance, BlockNumber> {
 	/// The operator's account.
 	pub operator: AccountId,

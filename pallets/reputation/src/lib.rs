@@ -18,6 +18,7 @@ pub use types::Record;
 pub use weights::WeightInfo;
 
 use baton_primitives::{ApiId, Outcome, ReputationSink, ReputationSource, ReputationView};
+use frame_support::traits::Get;
 
 #[frame_support::pallet]
 pub mod pallet {

@@ -1,14 +1,13 @@
 //! The reputation record.
 
 use codec::{Decode, Encode, MaxEncodedLen};
-use frame_support::pallet_prelude::RuntimeDebug;
 use scale_info::TypeInfo;
 use sp_runtime::{traits::Saturating, FixedPointNumber, FixedU128, Perbill};
 
 use baton_primitives::{Outcome, ReputationView};
 
 /// What is known about how an operator served, overall or for one API.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug, Default)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
 pub struct Record {
 	/// Decayed count of successes: α minus the prior.
 	pub successes: FixedU128,

@@ -2,7 +2,6 @@
 
 use baton_primitives::{OffenceKind, OffenceSubject};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::pallet_prelude::RuntimeDebug;
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
 
@@ -20,7 +19,7 @@ pub type OffenceId = u64;
 	Copy,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	Default,
 	serde::Serialize,
 	serde::Deserialize,
@@ -44,7 +43,7 @@ pub struct OffenceParams<BlockNumber> {
 	Copy,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	Default,
 	serde::Serialize,
 	serde::Deserialize,
@@ -58,7 +57,7 @@ pub struct SlashingParams<BlockNumber> {
 }
 
 /// Where a reported offence stands.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SlashStatus {
 	/// Waiting for its block.
 	Pending,
@@ -69,7 +68,7 @@ pub enum SlashStatus {
 }
 
 /// A reported offence.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebug)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct OffenceRecord<AccountId, BlockNumber> {
 	/// What was done wrong.
 	pub kind: OffenceKind,

@@ -4,7 +4,7 @@ use crate::{mock::*, Error, Event, OperatorStatus, Operators, UnlockChunk};
 use baton_primitives::{OperatorRegistry, SlashTarget};
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Imbalance},
+	traits::Imbalance,
 };
 
 fn alice() -> RuntimeOrigin {
