@@ -17,8 +17,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	opaque::SessionKeys, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa,
+	InherentDataExt, Nonce, OperatorStaking, Reputation, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -144,6 +145,23 @@ impl_runtime_apis! {
 			_authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
 			None
+		}
+	}
+
+	impl baton_primitives::OperatorApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn operator(
+			who: AccountId,
+		) -> Option<baton_primitives::OperatorView<AccountId, Balance, BlockNumber>> {
+			use baton_primitives::ReputationSource;
+			OperatorStaking::view(&who, Reputation::reputation(&who))
+		}
+
+		fn operators() -> Vec<baton_primitives::OperatorView<AccountId, Balance, BlockNumber>> {
+			use baton_primitives::ReputationSource;
+			OperatorStaking::operator_accounts()
+				.iter()
+				.filter_map(|who| OperatorStaking::view(who, Reputation::reputation(who)))
+				.collect()
 		}
 	}
 

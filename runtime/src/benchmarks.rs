@@ -3,7 +3,9 @@
 pub use frame_benchmarking::baseline::Pallet as BaselineBench;
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
-pub use crate::{Balances, Council, Runtime, Sudo, Timestamp};
+pub use crate::{
+	Balances, Council, OperatorStaking, Reputation, Runtime, Slashing, Sudo, Timestamp,
+};
 
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
@@ -12,4 +14,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_collective, Council]
+	[pallet_operator_staking, OperatorStaking]
+	[pallet_slashing, Slashing]
+	[pallet_reputation, Reputation]
 );

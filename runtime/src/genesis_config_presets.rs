@@ -9,9 +9,16 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+use baton_primitives::OffenceKind;
+use pallet_operator_staking::StakingParams;
+use pallet_slashing::{OffenceParams, SlashingParams};
+use sp_runtime::Perbill;
+
 use crate::{
-	currency::UNIT, AccountId, AuraConfig, Balance, BalancesConfig, CouncilConfig, GrandpaConfig,
-	RuntimeGenesisConfig, SudoConfig,
+	currency::UNIT,
+	time::{DAYS, HOURS},
+	AccountId, AuraConfig, Balance, BalancesConfig, BlockNumber, CouncilConfig, GrandpaConfig,
+	OperatorStakingConfig, RuntimeGenesisConfig, SlashingConfig, SudoConfig,
 };
 
 /// What each well-known development account starts with.
@@ -22,13 +29,73 @@ fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaI
 	(aura.public().into(), grandpa.public().into())
 }
 
+/// How long things take on a network: short on a development chain, realistic elsewhere.
+struct Periods {
+	staking: StakingParams<Balance, BlockNumber>,
+	slashing: SlashingParams<BlockNumber>,
+	/// Jail of an offence that jails for long (equivocation, invalid checkpoint).
+	long_jail: BlockNumber,
+	/// Jail of an offence that jails for a while (missed deadline, wrong result).
+	short_jail: BlockNumber,
+}
+
+/// Development: unbonding in 90 seconds, slashes after 15.
+fn development_periods() -> Periods {
+	Periods {
+		staking: StakingParams {
+			min_bond: 100 * UNIT,
+			unbonding_period: 30,
+			heartbeat_interval: 10,
+			max_missed_heartbeats: 3,
+			stake_per_slot: 10 * UNIT,
+		},
+		slashing: SlashingParams { reward_share: Perbill::from_percent(20), slash_deferral: 5 },
+		long_jail: 100,
+		short_jail: 20,
+	}
+}
+
+/// Local testnet: a day to unbond, an hour for the council to cancel a slash.
+fn testnet_periods() -> Periods {
+	Periods {
+		staking: StakingParams {
+			min_bond: 1_000 * UNIT,
+			unbonding_period: DAYS,
+			heartbeat_interval: 100,
+			max_missed_heartbeats: 3,
+			stake_per_slot: 100 * UNIT,
+		},
+		slashing: SlashingParams { reward_share: Perbill::from_percent(20), slash_deferral: HOURS },
+		long_jail: 7 * DAYS,
+		short_jail: HOURS,
+	}
+}
+
+/// What each offence costs: a share of stake and a jail.
+fn offence_costs(periods: &Periods) -> Vec<(OffenceKind, OffenceParams<BlockNumber>)> {
+	let cost = |percent: u32, jail: BlockNumber| OffenceParams {
+		slash: Perbill::from_rational(percent, 1_000),
+		jail,
+	};
+	vec![
+		(OffenceKind::MissedDeadline, cost(10, periods.short_jail)),
+		(OffenceKind::Offline, cost(5, 0)),
+		(OffenceKind::WrongResult, cost(50, periods.short_jail)),
+		(OffenceKind::InvalidCheckpoint, cost(100, periods.long_jail)),
+		(OffenceKind::Equivocation, cost(200, periods.long_jail)),
+	]
+}
+
 /// The genesis state shared by both presets.
 fn baton_genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
 	endowed: Vec<AccountId>,
 	council: Vec<AccountId>,
 	sudo: Option<AccountId>,
+	periods: Periods,
 ) -> Value {
+	let offences = offence_costs(&periods);
+	let (staking_params, slashing_params) = (periods.staking, periods.slashing);
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|account| (account, DEV_ENDOWMENT)).collect(),
@@ -39,6 +106,8 @@ fn baton_genesis(
 		},
 		council: CouncilConfig { members: council },
 		sudo: SudoConfig { key: sudo },
+		operator_staking: OperatorStakingConfig { params: staking_params },
+		slashing: SlashingConfig { params: slashing_params, offences },
 	})
 }
 
@@ -57,6 +126,7 @@ pub fn development_config_genesis() -> Value {
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		dev_council(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		development_periods(),
 	)
 }
 
@@ -72,6 +142,7 @@ pub fn local_config_genesis() -> Value {
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		dev_council(),
 		None,
+		testnet_periods(),
 	)
 }
 

@@ -199,4 +199,12 @@ mod runtime {
 	pub type Referenda = pallet_referenda;
 	#[runtime::pallet_index(15)]
 	pub type ConvictionVoting = pallet_conviction_voting;
+
+	// Baton: operator economics.
+	#[runtime::pallet_index(20)]
+	pub type OperatorStaking = pallet_operator_staking;
+	#[runtime::pallet_index(21)]
+	pub type Slashing = pallet_slashing;
+	#[runtime::pallet_index(22)]
+	pub type Reputation = pallet_reputation;
 }

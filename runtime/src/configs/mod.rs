@@ -1,8 +1,11 @@
 //! Configuration of every pallet in the runtime.
 
 mod governance;
+mod offchain;
+mod operators;
 
 pub use governance::*;
+pub use operators::*;
 
 use frame_support::{
 	derive_impl, parameter_types,
