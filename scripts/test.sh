@@ -1,21 +1,38 @@
 #!/usr/bin/env bash
 # Command 2: set up the machine, build, and run every test: the pinned polkadot-sdk versions,
-# the Rust tests (runtime and pallets), the end-to-end tests against a real node, and zombienet.
+# the runtime's tests, the pallets' tests and benchmark tests, the end-to-end tests against a
+# real node, and the zombienet network test.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO_ROOT"
 "$REPO_ROOT/scripts/setup.sh"
 
+stages=0
+passed() { stages=$((stages + 1)); log "passed: $1"; }
+
 log "polkadot-sdk crates in Cargo.lock are the stable2609 ones"
 python3 scripts/check-sdk-versions.py
+passed "pinned versions"
 
 "$REPO_ROOT/scripts/build.sh"
+passed "build"
 
-log "cargo test (runtime and pallets, release profile)"
-cargo test --release --locked --workspace
+log "runtime tests: genesis presets, governance, operator pallets wired together"
+cargo test --release --locked -p baton-runtime
+passed "runtime tests"
+
+log "pallet tests, try_state after each, and their benchmarks run as tests"
+pallets=(pallet-operator-staking pallet-slashing pallet-reputation)
+features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
+cargo test --release --locked "${pallets[@]/#/--package=}" --features "${features%,}"
+passed "pallet tests"
 
 log "end-to-end: polkadot.js against baton-node --dev"
 node --test --test-concurrency=1 tests/e2e/
+passed "end-to-end tests"
 
 log "zombienet: 4 validators, one paused, finality continues"
 scripts/zombienet.sh zombienet/local-4.zndsl
+passed "zombienet"
+
+echo "stages: ${stages} passed, 0 failed"

@@ -2,6 +2,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
+use frame_support::traits::EnsureOrigin;
 use frame_support::traits::Get;
 
 #[benchmarks]

@@ -3,6 +3,7 @@
 use super::*;
 use baton_primitives::{OffenceKind, ReportOffence};
 use frame_benchmarking::v2::*;
+use frame_support::traits::EnsureOrigin;
 use frame_system::Pallet as System;
 
 fn operator<T: Config>(index: u32) -> T::AccountId {
