@@ -94,19 +94,28 @@ fn each_block_checks_a_bounded_number_of_operators_in_turn() {
 	});
 }
 
-#[test]
-fn the_offchain_worker_signs_and_submits_a_heartbeat_when_due() {
+/// Runs `test` on the test chain in an offchain worker's environment: a keystore holding one
+/// gateway key made from `seed` (passed to `test`), offchain storage, and a transaction pool
+/// whose submitted transactions `test` can list.
+fn with_offchain_worker(
+	seed: &str,
+	test: impl FnOnce(sp_core::ed25519::Public, &dyn Fn() -> Vec<Vec<u8>>),
+) {
 	let mut ext = new_test_ext();
 	let keystore = MemoryKeystore::new();
-	let public = keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some("//Gate")).unwrap();
+	let public = keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(seed)).unwrap();
 	let (offchain, _offchain_state) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	ext.register_extension(OffchainDbExt::new(offchain.clone()));
 	ext.register_extension(OffchainWorkerExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.register_extension(KeystoreExt(Arc::new(keystore)));
+	ext.execute_with(|| test(public, &|| pool_state.read().transactions.clone()));
+}
 
-	ext.execute_with(|| {
+#[test]
+fn the_offchain_worker_signs_and_submits_a_heartbeat_when_due() {
+	with_offchain_worker("//Gate", |public, submitted| {
 		assert_eq!(GatewayPublic::all().len(), 1);
 		assert_ok!(OperatorStaking::bond(
 			RuntimeOrigin::signed(account(ALICE)),
@@ -116,11 +125,11 @@ fn the_offchain_worker_signs_and_submits_a_heartbeat_when_due() {
 		));
 		// Not due before an interval has passed.
 		OperatorStaking::offchain_worker(5);
-		assert!(pool_state.read().transactions.is_empty());
+		assert!(submitted().is_empty());
 
 		System::set_block_number(6);
 		OperatorStaking::offchain_worker(6);
-		let transactions = pool_state.read().transactions.clone();
+		let transactions = submitted();
 		assert_eq!(transactions.len(), 1);
 		let xt = Extrinsic::decode(&mut &transactions[0][..]).unwrap();
 		assert_eq!(xt.function, RuntimeCall::OperatorStaking(Call::heartbeat {}));
@@ -132,25 +141,16 @@ fn the_offchain_worker_signs_and_submits_a_heartbeat_when_due() {
 
 		// A second run for the same interval (say on a fork) sends nothing.
 		OperatorStaking::offchain_worker(6);
-		assert_eq!(pool_state.read().transactions.len(), 1);
+		assert_eq!(submitted().len(), 1);
 	});
 }
 
 #[test]
 fn the_offchain_worker_ignores_keys_no_operator_bound() {
-	let mut ext = new_test_ext();
-	let keystore = MemoryKeystore::new();
-	keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some("//Stranger")).unwrap();
-	let (offchain, _state) = testing::TestOffchainExt::new();
-	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt(Arc::new(keystore)));
-	ext.execute_with(|| {
+	with_offchain_worker("//Stranger", |_stranger, submitted| {
 		bond_alice(1_000);
 		System::set_block_number(20);
 		OperatorStaking::offchain_worker(20);
-		assert!(pool_state.read().transactions.is_empty());
+		assert!(submitted().is_empty());
 	});
 }
