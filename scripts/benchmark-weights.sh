@@ -9,13 +9,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO_ROOT"
 
 log "building baton-node with runtime benchmarks"
-cargo build --release --locked -p baton-node --features runtime-benchmarks
+# The benchmark CLI depends on a test runtime whose wasm is not needed to benchmark pallets
+# (and which wasm-builder cannot find in our workspace metadata).
+SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1 \
+	cargo build --release --locked -p baton-node --features runtime-benchmarks
 bench_node="$CARGO_TARGET_DIR/release/baton-node-benchmarks"
 cp "$CARGO_TARGET_DIR/release/baton-node" "$bench_node"
 
 pallets=("$@")
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_operator_staking pallet_slashing pallet_reputation)
+	pallets=(pallet_operator_staking pallet_slashing pallet_reputation pallet_gateway)
 fi
 for pallet in "${pallets[@]}"; do
 	dir="pallets/$(sed -e 's/^pallet_//' -e 's/_/-/g' <<<"$pallet")"

@@ -17,7 +17,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa,
+	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Gateway, Grandpa,
 	InherentDataExt, Nonce, OperatorStaking, Reputation, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
@@ -153,15 +153,31 @@ impl_runtime_apis! {
 			who: AccountId,
 		) -> Option<baton_primitives::OperatorView<AccountId, Balance, BlockNumber>> {
 			use baton_primitives::ReputationSource;
-			OperatorStaking::view(&who, Reputation::reputation(&who))
+			OperatorStaking::view(&who, Reputation::reputation)
 		}
 
 		fn operators() -> Vec<baton_primitives::OperatorView<AccountId, Balance, BlockNumber>> {
 			use baton_primitives::ReputationSource;
-			OperatorStaking::operator_accounts()
-				.iter()
-				.filter_map(|who| OperatorStaking::view(who, Reputation::reputation(who)))
-				.collect()
+			OperatorStaking::views(Reputation::reputation)
+		}
+	}
+
+	impl baton_primitives::GatewayApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn request(
+			id: baton_primitives::RequestId,
+		) -> Option<baton_primitives::RequestView<AccountId, Balance, BlockNumber>> {
+			Gateway::request_view(id)
+		}
+
+		fn response(id: baton_primitives::RequestId) -> Option<baton_primitives::ResponseView<AccountId>> {
+			Gateway::response_view(id)
+		}
+
+		fn quote(
+			api_id: baton_primitives::ApiId,
+			redundancy: u32,
+		) -> Result<baton_primitives::Quote<Balance>, baton_primitives::QuoteError> {
+			Gateway::quote(api_id, redundancy)
 		}
 	}
 

@@ -4,7 +4,7 @@ pub use frame_benchmarking::baseline::Pallet as BaselineBench;
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
 pub use crate::{
-	Balances, Council, OperatorStaking, Reputation, Runtime, Slashing, Sudo, Timestamp,
+	Balances, Council, Gateway, OperatorStaking, Reputation, Runtime, Slashing, Sudo, Timestamp,
 };
 
 frame_benchmarking::define_benchmarks!(
@@ -17,4 +17,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_operator_staking, OperatorStaking]
 	[pallet_slashing, Slashing]
 	[pallet_reputation, Reputation]
+	[pallet_gateway, Gateway]
 );

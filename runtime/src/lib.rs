@@ -207,4 +207,8 @@ mod runtime {
 	pub type Slashing = pallet_slashing;
 	#[runtime::pallet_index(22)]
 	pub type Reputation = pallet_reputation;
+	#[runtime::pallet_index(23)]
+	pub type Escrow = pallet_escrow;
+	#[runtime::pallet_index(24)]
+	pub type Gateway = pallet_gateway;
 }

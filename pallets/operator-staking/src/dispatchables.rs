@@ -6,7 +6,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	asset, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet, Params,
+	asset, ApiServers, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet, Params,
 	ProfileOf, StakingParamsOf, UnlockChunk,
 };
 
@@ -26,6 +26,7 @@ impl<T: Config> Pallet<T> {
 		asset::hold::<T>(who, amount)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
+		Self::index_apis(who, &[], &profile.apis);
 		Operators::<T>::insert(
 			who,
 			Operator {
@@ -96,6 +97,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::Withdrawn { operator: who.clone(), amount: unlocked });
 		if operator.bonded.is_zero() && operator.unbonding.is_empty() {
 			KeyOwners::<T>::remove(Self::key_account(&operator.gateway_key));
+			Self::index_apis(who, &operator.profile.apis, &[]);
 			Operators::<T>::remove(who);
 			Self::deposit_event(Event::OperatorRemoved { operator: who.clone() });
 		} else {
@@ -127,10 +129,21 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_profile(&profile)?;
 		Operators::<T>::try_mutate(who, |operator| {
 			let operator = operator.as_mut().ok_or(Error::<T>::NotOperator)?;
+			Self::index_apis(who, &operator.profile.apis, &profile.apis);
 			operator.profile = profile;
 			Self::deposit_event(Event::ProfileUpdated { operator: who.clone() });
 			Ok(())
 		})
+	}
+
+	/// Moves `who` in the `ApiServers` index from the APIs it served to the ones it serves now.
+	fn index_apis(who: &T::AccountId, before: &[baton_primitives::ApiId], after: &[baton_primitives::ApiId]) {
+		for api in before.iter().filter(|api| !after.contains(api)) {
+			ApiServers::<T>::remove(api, who);
+		}
+		for api in after.iter().filter(|api| !before.contains(api)) {
+			ApiServers::<T>::insert(api, who, ());
+		}
 	}
 
 	pub(crate) fn do_chill(who: &T::AccountId) -> DispatchResult {

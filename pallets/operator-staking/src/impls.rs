@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	ApiId, GatewayKey, OperatorRegistry, OperatorView, ReputationView, SlashTarget,
+	ApiId, Candidate, GatewayKey, OperatorRegistry, OperatorView, ReputationView, SlashTarget,
 };
 use frame_support::{pallet_prelude::*, traits::fungible::Credit};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -13,7 +13,7 @@ use sp_runtime::{
 use frame_support::traits::Imbalance;
 
 use crate::{
-	asset, BalanceOf, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet,
+	asset, ApiServers, BalanceOf, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet,
 	Params,
 };
 
@@ -35,14 +35,28 @@ impl<T: Config> Pallet<T> {
 		operator.profile.capacity.min(by_stake.saturated_into())
 	}
 
-	/// The view of `who` served by the runtime API, with `reputation` filled in by the caller.
+	/// The view of `who` served by the runtime API, with its reputation from `reputation`.
 	pub fn view(
 		who: &T::AccountId,
-		reputation: ReputationView,
+		reputation: impl Fn(&T::AccountId) -> ReputationView,
 	) -> Option<OperatorView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
-		let operator = Operators::<T>::get(who)?;
-		Some(OperatorView {
-			operator: who.clone(),
+		Operators::<T>::get(who).map(|operator| Self::view_of(who.clone(), operator, &reputation))
+	}
+
+	/// The views of every bonded operator, read in one pass over the operators.
+	pub fn views(
+		reputation: impl Fn(&T::AccountId) -> ReputationView,
+	) -> Vec<OperatorView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		Operators::<T>::iter().map(|(who, operator)| Self::view_of(who, operator, &reputation)).collect()
+	}
+
+	fn view_of(
+		who: T::AccountId,
+		operator: Operator<T>,
+		reputation: &impl Fn(&T::AccountId) -> ReputationView,
+	) -> OperatorView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
+		OperatorView {
+			reputation: reputation(&who),
 			gateway_key: operator.gateway_key,
 			bonded: operator.bonded,
 			unbonding: operator.unbonding.iter().map(|c| (c.value, c.unlock_at)).collect(),
@@ -55,13 +69,8 @@ impl<T: Config> Pallet<T> {
 			endpoint: operator.profile.endpoint.to_vec(),
 			region: operator.profile.region,
 			apis: operator.profile.apis.to_vec(),
-			reputation,
-		})
-	}
-
-	/// Every bonded operator's account.
-	pub fn operator_accounts() -> Vec<T::AccountId> {
-		Operators::<T>::iter_keys().collect()
+			operator: who,
+		}
 	}
 
 	/// Checks the invariants listed in the README.
@@ -83,6 +92,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(count == Operators::<T>::count(), "operator counter is off");
 		ensure!(count <= T::MaxOperators::get(), "too many operators");
 		ensure!(KeyOwners::<T>::iter().count() as u32 == count, "stray gateway key bindings");
+		for (api, who, ()) in ApiServers::<T>::iter() {
+			ensure!(
+				Operators::<T>::get(&who).is_some_and(|operator| operator.profile.apis.contains(&api)),
+				"ApiServers lists an operator for an API it does not serve"
+			);
+		}
+		let declared: usize = Operators::<T>::iter_values().map(|o| o.profile.apis.len()).sum();
+		ensure!(ApiServers::<T>::iter().count() == declared, "ApiServers misses a declared API");
 		Ok(())
 	}
 }
@@ -163,5 +180,28 @@ impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {
 
 	fn operator_of(key: &GatewayKey) -> Option<T::AccountId> {
 		KeyOwners::<T>::get(Self::key_account(key))
+	}
+
+	fn signer_of(key: &GatewayKey) -> T::AccountId {
+		Self::key_account(key)
+	}
+
+	fn operator_of_signer(signer: &T::AccountId) -> Option<(T::AccountId, GatewayKey)> {
+		let who = KeyOwners::<T>::get(signer)?;
+		let key = Operators::<T>::get(&who)?.gateway_key;
+		Some((who, key))
+	}
+
+	fn serving(api: ApiId, max: u32) -> Vec<T::AccountId> {
+		ApiServers::<T>::iter_key_prefix(api).take(max as usize).collect()
+	}
+
+	fn candidate(who: &T::AccountId) -> Option<Candidate<BalanceOf<T>>> {
+		let operator = Operators::<T>::get(who)?;
+		Self::available(&operator).then(|| Candidate {
+			bonded: operator.bonded,
+			capacity: Self::effective_capacity(&operator),
+			gateway_key: operator.gateway_key,
+		})
 	}
 }

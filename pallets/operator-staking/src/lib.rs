@@ -21,7 +21,7 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use baton_primitives::{GatewayKey, ReportOffence};
+use baton_primitives::{ApiId, GatewayKey, ReportOffence};
 use frame_support::traits::fungible;
 
 /// Balance of the staked currency.
@@ -110,6 +110,11 @@ pub mod pallet {
 	/// The operator each gateway key's account belongs to.
 	#[pallet::storage]
 	pub type KeyOwners<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// The operators serving each API, as their profiles declare: routing reads this index.
+	#[pallet::storage]
+	pub type ApiServers<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ApiId, Blake2_128Concat, T::AccountId, ()>;
 
 	/// Parameters set by governance.
 	#[pallet::storage]

@@ -149,6 +149,29 @@ pub trait OperatorRegistry<AccountId> {
 
 	/// The operator that bound `key`.
 	fn operator_of(key: &GatewayKey) -> Option<AccountId>;
+
+	/// The account a gateway key signs transactions as.
+	fn signer_of(key: &GatewayKey) -> AccountId;
+
+	/// The operator whose gateway key signs transactions as `signer`, and that key.
+	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)>;
+
+	/// Up to `max` operators that declared they serve `api`, in a fixed storage order.
+	fn serving(api: ApiId, max: u32) -> alloc::vec::Vec<AccountId>;
+
+	/// What routing needs of `who`, if it may be given work now.
+	fn candidate(who: &AccountId) -> Option<Candidate<Self::Balance>>;
+}
+
+/// An operator that may be given work, as routing sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Candidate<Balance> {
+	/// Stake bonded.
+	pub bonded: Balance,
+	/// Concurrent requests it may take.
+	pub capacity: u32,
+	/// The key its node signs with.
+	pub gateway_key: GatewayKey,
 }
 
 /// An outcome of a request for one operator, fed to reputation.
@@ -238,3 +261,25 @@ sp_api::decl_runtime_apis! {
 		fn operators() -> alloc::vec::Vec<OperatorView<AccountId, Balance, BlockNumber>>;
 	}
 }
+
+/// Identifies a client request; also the id of the escrow that pays for it.
+pub type RequestId = u64;
+
+/// Holds a payer's funds per escrow id until they are paid out or refunded; implemented by the
+/// escrow pallet. Every call keeps the sum of open escrows equal to the funds held for them.
+pub trait Escrow<AccountId, Balance> {
+	/// Holds `amount` of `payer`'s free balance under escrow `id`, which must not be open.
+	fn lock(id: RequestId, payer: &AccountId, amount: Balance) -> Result<(), DispatchError>;
+
+	/// Pays `amount` of escrow `id` to `payee`.
+	fn pay(id: RequestId, payee: &AccountId, amount: Balance) -> Result<(), DispatchError>;
+
+	/// Returns what is left of escrow `id` to its payer and closes it; returns the amount.
+	fn refund(id: RequestId) -> Balance;
+
+	/// What escrow `id` still holds (zero if it is not open).
+	fn held(id: RequestId) -> Balance;
+}
+
+pub mod gateway;
+pub use gateway::*;

@@ -1,5 +1,6 @@
 //! Configuration of every pallet in the runtime.
 
+mod gateway;
 mod governance;
 mod offchain;
 mod operators;

@@ -1,0 +1,282 @@
+//! Benchmarks of `pallet_gateway`: every call at its largest inputs and the block hook.
+
+use super::*;
+use crate::types::Task;
+use alloc::vec;
+use baton_primitives::{receipt_message, RequestStatus, ResultStatus, GATEWAY_KEY_TYPE};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::Mutate, Hooks},
+};
+use frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin};
+use sp_runtime::{traits::Bounded, Perbill};
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let _ = T::Currency::mint_into(&who, BalanceOf::<T>::max_value() / 1_000u32.into());
+	who
+}
+
+/// The largest valid spec: every method, the longest URL and every ignored field.
+fn spec<T: Config>() -> ApiSpec<T> {
+	let mut url = b"https://".to_vec();
+	url.resize(T::MaxUrlLen::get() as usize, b'a');
+	let fields = (0..T::MaxIgnoredFields::get())
+		.map(|i| {
+			let mut field = vec![b'f'; 63];
+			field.extend_from_slice(&[b'0' + (i % 10) as u8]);
+			field[0] = b'a' + (i / 10 % 26) as u8;
+			field.try_into().expect("64 bytes fit")
+		})
+		.collect::<vec::Vec<_>>();
+	ApiSpec {
+		base_url: url.try_into().expect("fits"),
+		methods: vec![HttpMethod::Get, HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch, HttpMethod::Delete]
+			.try_into()
+			.expect("five methods"),
+		price_per_call: 1_000u32.into(),
+		max_response_bytes: T::MaxResponseLen::get(),
+		timeout_ms: T::MaxTimeoutMs::get(),
+		default_redundancy: 1,
+		min_reputation: Perbill::zero(),
+		ignored_fields: fields.try_into().expect("fits"),
+	}
+}
+
+/// Registers the largest spec as a new API; returns its id.
+fn api<T: Config>() -> ApiId {
+	let owner = funded::<T>("publisher", 0);
+	let id = NextApiId::<T>::get();
+	Pallet::<T>::do_register_api(&owner, spec::<T>()).expect("valid spec");
+	id
+}
+
+/// `count` operators serving `api`, each with a gateway key in the keystore.
+fn operators<T: Config>(api: ApiId, count: u32) -> vec::Vec<(T::AccountId, sp_core::ed25519::Public)> {
+	(0..count)
+		.map(|i| {
+			let who = funded::<T>("operator", i);
+			let public = sp_io::crypto::ed25519_generate(GATEWAY_KEY_TYPE, None);
+			T::BenchmarkHelper::operator(&who, public.0, api);
+			(who, public)
+		})
+		.collect()
+}
+
+fn max_path<T: Config>() -> BoundedVec<u8, T::MaxPathLen> {
+	let mut path = vec![b'p'; T::MaxPathLen::get() as usize];
+	path[0] = b'/';
+	path.try_into().expect("fits")
+}
+
+fn max_headers<T: Config>() -> HeadersOf<T> {
+	let len = T::MaxHeaderLen::get() as usize;
+	(0..T::MaxHeaders::get())
+		.map(|_| (vec![b'x'; len].try_into().expect("fits"), vec![b'v'; len].try_into().expect("fits")))
+		.collect::<vec::Vec<_>>()
+		.try_into()
+		.expect("fits")
+}
+
+/// A JSON object of exactly `len` bytes (`len >= 8`) holding the ignored fields' names.
+fn json_body(len: usize) -> vec::Vec<u8> {
+	let mut body = br#"{"a":""#.to_vec();
+	body.resize(len - 2, b'x');
+	body.extend_from_slice(br#""}"#);
+	body
+}
+
+fn submit<T: Config>(client: &T::AccountId, api: ApiId, redundancy: u32) -> RequestId {
+	let id = NextRequestId::<T>::get();
+	let deadline = System::<T>::block_number() + T::MaxDeadline::get();
+	Pallet::<T>::do_submit_request(
+		client,
+		requests::Submission {
+			api_id: api,
+			method: HttpMethod::Post,
+			path: max_path::<T>(),
+			headers: max_headers::<T>(),
+			body: vec![b'b'; T::MaxBodyLen::get() as usize].try_into().expect("fits"),
+			redundancy,
+			max_fee: BalanceOf::<T>::max_value(),
+			deadline,
+		},
+	)
+	.expect("a valid request");
+	id
+}
+
+fn signed_report<T: Config>(
+	request_id: RequestId,
+	operator: &T::AccountId,
+	key: &sp_core::ed25519::Public,
+	body: vec::Vec<u8>,
+) -> Report<T> {
+	let status = ResultStatus::Response { code: 200 };
+	let response_hash = sp_io::hashing::blake2_256(&body);
+	let message = receipt_message(request_id, &response_hash, &status, operator);
+	let signature = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, key, &message).expect("key in keystore");
+	Report { status, response_hash, latency_ms: 100, body: body.try_into().expect("fits"), signature: signature.0 }
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_api() {
+		let owner = funded::<T>("publisher", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), spec::<T>());
+
+		assert!(Apis::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn update_api() {
+		let id = api::<T>();
+		let owner = Apis::<T>::get(id).unwrap().owner;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, spec::<T>());
+	}
+
+	#[benchmark]
+	fn pause_api() {
+		let id = api::<T>();
+		let owner = Apis::<T>::get(id).unwrap().owner;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, true);
+
+		assert!(Apis::<T>::get(id).unwrap().paused);
+	}
+
+	#[benchmark]
+	fn submit_request(c: Linear<1, { T::MaxCandidates::get() }>) {
+		let id = api::<T>();
+		operators::<T>(id, c);
+		let client = funded::<T>("client", 0);
+		let deadline = System::<T>::block_number() + T::MaxDeadline::get();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(client),
+			id,
+			HttpMethod::Post,
+			max_path::<T>(),
+			max_headers::<T>(),
+			vec![b'b'; T::MaxBodyLen::get() as usize].try_into().expect("fits"),
+			1,
+			BalanceOf::<T>::max_value(),
+			deadline,
+		);
+
+		assert!(Requests::<T>::contains_key(0));
+	}
+
+	/// The last report of a request with the most operators, which settles it.
+	#[benchmark]
+	fn report_result(b: Linear<8, { T::MaxResponseLen::get() }>) {
+		let api = api::<T>();
+		let k = T::MaxRedundancy::get();
+		let ops = operators::<T>(api, k);
+		let client = funded::<T>("client", 0);
+		let request_id = submit::<T>(&client, api, k);
+		let body = json_body(b as usize);
+		let assigned = Requests::<T>::get(request_id).unwrap().assigned;
+		let key_of = |who: &T::AccountId| ops.iter().find(|(o, _)| o == who).expect("an operator").1;
+		for who in assigned.iter().take(k as usize - 1) {
+			let report = signed_report::<T>(request_id, who, &key_of(who), body.clone());
+			let signer = T::Operators::signer_of(&key_of(who).0);
+			Pallet::<T>::do_report_result(&signer, request_id, report).expect("a valid report");
+		}
+		let last = assigned.last().expect("k > 0").clone();
+		let report = signed_report::<T>(request_id, &last, &key_of(&last), body);
+		let signer = T::Operators::signer_of(&key_of(&last).0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(signer), request_id, report);
+
+		assert!(matches!(Requests::<T>::get(request_id).unwrap().status, RequestStatus::Completed { .. }));
+	}
+
+	/// `s` requests whose deadline passed with no report from their operators, and `p`
+	/// finished requests to prune.
+	#[benchmark]
+	fn on_initialize(
+		s: Linear<0, { T::MaxTasksPerBlock::get() / 2 }>,
+		p: Linear<0, { T::MaxTasksPerBlock::get() / 2 }>,
+	) {
+		let api = api::<T>();
+		let k = T::MaxRedundancy::get();
+		operators::<T>(api, k);
+		let client = funded::<T>("client", 0);
+		let start = System::<T>::block_number();
+		let ids: vec::Vec<_> = (0..s + p).map(|_| submit_unrouted::<T>(&client, api, k)).collect();
+		let settle_at = start + T::MinDeadline::get() + 1u32.into();
+		// The first `p` are settled already and due for pruning in the same block.
+		for id in ids.iter().take(p as usize) {
+			let mut request = Requests::<T>::get(id).expect("just made");
+			Agenda::<T>::remove(settle_at, id);
+			Pallet::<T>::settle(*id, &mut request, start);
+			Requests::<T>::insert(id, request);
+			Agenda::<T>::remove(start + T::Retention::get(), id);
+			Agenda::<T>::insert(settle_at, id, Task::Prune);
+		}
+		System::<T>::set_block_number(settle_at);
+		AgendaCursor::<T>::put(settle_at);
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(settle_at);
+		}
+
+		for id in ids.iter().skip(p as usize) {
+			assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Refunded { .. }));
+		}
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
+
+/// A pending request assigned to the first `k` operators serving `api`, without routing (so
+/// operators' capacity does not limit how many a benchmark makes).
+fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32) -> RequestId {
+	let id = NextRequestId::<T>::get();
+	let now = System::<T>::block_number();
+	let deadline: BlockNumberFor<T> = now + T::MinDeadline::get();
+	let assigned: BoundedVec<_, _> = T::Operators::serving(api, k).try_into().expect("k fit");
+	let (price, protocol_fee, fee) =
+		requests::price::<T>(&Apis::<T>::get(api).expect("registered"), k).expect("no overflow");
+	T::Escrow::lock(id, client, fee).expect("a funded client");
+	for who in assigned.iter() {
+		Assignments::<T>::insert(who, id, ());
+		Load::<T>::mutate(who, |load| *load += 1);
+	}
+	Agenda::<T>::insert(deadline + 1u32.into(), id, Task::Settle);
+	Requests::<T>::insert(
+		id,
+		Request {
+			api_id: api,
+			client: client.clone(),
+			method: HttpMethod::Post,
+			path: max_path::<T>(),
+			headers: max_headers::<T>(),
+			body: vec![b'b'; T::MaxBodyLen::get() as usize].try_into().expect("fits"),
+			price,
+			protocol_fee,
+			submitted_at: now,
+			deadline,
+			assigned,
+			backups: Default::default(),
+			reports: Default::default(),
+			status: RequestStatus::Pending,
+			served: None,
+		},
+	);
+	NextRequestId::<T>::put(id + 1);
+	id
+}

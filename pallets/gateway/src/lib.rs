@@ -1,0 +1,398 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod offchain;
+mod registry;
+mod requests;
+pub mod routing;
+mod settlement;
+mod views;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use baton_primitives::{
+	ApiId, Escrow, OperatorRegistry, ReportOffence, ReputationSink, ReputationSource, RequestId,
+};
+use frame_support::traits::fungible;
+
+/// Balance of the currency requests are paid in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+const LOG_TARGET: &str = "runtime::gateway";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible::MutateHold, Randomness},
+	};
+	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
+	use sp_runtime::Perbill;
+	// Ours, not the tasks trait of the prelude.
+	use crate::types::Task;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The storage deposit of a registered API.
+		ApiDeposit,
+	}
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>> + CreateSignedTransaction<Call<Self>>
+	{
+		/// The currency fees and deposits are paid in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, of which `ApiDeposit` is one.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Holds each request's fee until settlement.
+		type Escrow: Escrow<Self::AccountId, BalanceOf<Self>>;
+
+		/// The operators requests are routed to.
+		type Operators: OperatorRegistry<Self::AccountId, Balance = BalanceOf<Self>>;
+
+		/// Operators' reputation: read by routing, fed by settlement.
+		type Reputation: ReputationSource<Self::AccountId> + ReputationSink<Self::AccountId>;
+
+		/// Where wrong results and missed deadlines are reported.
+		type Offences: ReportOffence<Self::AccountId>;
+
+		/// Chain randomness that seeds routing.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// The gateway key's application crypto, used by the offchain worker to sign reports.
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+
+		/// Who may pause any API besides its owner.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Where protocol fees go.
+		#[pallet::constant]
+		type Treasury: Get<Self::AccountId>;
+
+		/// Protocol fee, as a share of what the operators of a request are paid.
+		#[pallet::constant]
+		type ProtocolFee: Get<Perbill>;
+
+		/// Deposit held from whoever registers an API.
+		#[pallet::constant]
+		type ApiDeposit: Get<BalanceOf<Self>>;
+
+		/// Stake routing counts as one unit; more stake weighs up to four times as much.
+		#[pallet::constant]
+		type StakeUnit: Get<BalanceOf<Self>>;
+
+		/// Longest base URL in bytes.
+		#[pallet::constant]
+		type MaxUrlLen: Get<u32>;
+
+		/// Longest request path in bytes.
+		#[pallet::constant]
+		type MaxPathLen: Get<u32>;
+
+		/// Headers a request may carry.
+		#[pallet::constant]
+		type MaxHeaders: Get<u32>;
+
+		/// Longest header name or value in bytes.
+		#[pallet::constant]
+		type MaxHeaderLen: Get<u32>;
+
+		/// Longest request body in bytes.
+		#[pallet::constant]
+		type MaxBodyLen: Get<u32>;
+
+		/// Longest response body an API may declare, in bytes.
+		#[pallet::constant]
+		type MaxResponseLen: Get<u32>;
+
+		/// JSON fields an API may ignore in comparisons.
+		#[pallet::constant]
+		type MaxIgnoredFields: Get<u32>;
+
+		/// Operators a request may ask for.
+		#[pallet::constant]
+		type MaxRedundancy: Get<u32>;
+
+		/// Backups routing lines up behind the assigned operators.
+		#[pallet::constant]
+		type MaxBackups: Get<u32>;
+
+		/// Operators of an API routing considers, at most.
+		#[pallet::constant]
+		type MaxCandidates: Get<u32>;
+
+		/// Longest upstream timeout an API may declare, in milliseconds.
+		#[pallet::constant]
+		type MaxTimeoutMs: Get<u32>;
+
+		/// Fewest blocks between submission and deadline.
+		#[pallet::constant]
+		type MinDeadline: Get<BlockNumberFor<Self>>;
+
+		/// Most blocks between submission and deadline.
+		#[pallet::constant]
+		type MaxDeadline: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a finished request stays readable before it is pruned.
+		#[pallet::constant]
+		type Retention: Get<BlockNumberFor<Self>>;
+
+		/// Settlements and prunings one block does at most; the rest waits for the next.
+		#[pallet::constant]
+		type MaxTasksPerBlock: Get<u32>;
+
+		/// Requests one operator's offchain worker executes per block at most.
+		#[pallet::constant]
+		type MaxExecutionsPerBlock: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Makes operators for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Registered APIs.
+	#[pallet::storage]
+	pub type Apis<T: Config> = StorageMap<_, Twox64Concat, ApiId, Api<T>>;
+
+	/// The id the next API gets.
+	#[pallet::storage]
+	pub type NextApiId<T: Config> = StorageValue<_, ApiId, ValueQuery>;
+
+	/// Requests, open and recently finished.
+	#[pallet::storage]
+	pub type Requests<T: Config> = StorageMap<_, Twox64Concat, RequestId, Request<T>>;
+
+	/// The id the next request gets.
+	#[pallet::storage]
+	pub type NextRequestId<T: Config> = StorageValue<_, RequestId, ValueQuery>;
+
+	/// Requests each operator is assigned and has not reported yet.
+	#[pallet::storage]
+	pub type Assignments<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RequestId, ()>;
+
+	/// How many requests each operator is assigned and has not reported yet.
+	#[pallet::storage]
+	pub type Load<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Work for the block hook: by block, the requests to settle or prune from then on.
+	#[pallet::storage]
+	pub type Agenda<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, RequestId, Task>;
+
+	/// The earliest block whose agenda may still hold work.
+	#[pallet::storage]
+	pub type AgendaCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An API was registered.
+		ApiRegistered { api_id: ApiId, owner: T::AccountId },
+		/// An API's spec changed.
+		ApiUpdated { api_id: ApiId },
+		/// An API stopped (`paused: true`) or resumed taking requests.
+		ApiPaused { api_id: ApiId, paused: bool },
+		/// A client submitted a request; its fee is in escrow and its operators are chosen.
+		RequestSubmitted {
+			request_id: RequestId,
+			api_id: ApiId,
+			client: T::AccountId,
+			fee: BalanceOf<T>,
+			assigned: alloc::vec::Vec<T::AccountId>,
+		},
+		/// An assigned operator reported its result.
+		ResultReported {
+			request_id: RequestId,
+			operator: T::AccountId,
+			status: baton_primitives::ResultStatus,
+			response_hash: [u8; 32],
+		},
+		/// A majority agreed on a response; its operators and the treasury were paid.
+		RequestCompleted { request_id: RequestId, response_hash: [u8; 32] },
+		/// No payable majority: the client got `amount` back.
+		RequestRefunded { request_id: RequestId, amount: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The base URL is not an `http://` or `https://` URL without a trailing `/`.
+		InvalidBaseUrl,
+		/// The spec allows no method, or one twice.
+		InvalidMethods,
+		/// The price per call is zero.
+		ZeroPrice,
+		/// The timeout is zero or above `MaxTimeoutMs`.
+		InvalidTimeout,
+		/// The response cap is zero or above `MaxResponseLen`.
+		InvalidResponseCap,
+		/// The redundancy is zero or above `MaxRedundancy`.
+		InvalidRedundancy,
+		/// An ignored field is empty or listed twice.
+		InvalidIgnoredField,
+		/// No API has this id.
+		UnknownApi,
+		/// Only the API's owner (or governance) may do this.
+		NotApiOwner,
+		/// The API is paused.
+		ApiPaused,
+		/// The API is already in that state.
+		PauseUnchanged,
+		/// The API does not allow this method.
+		MethodNotAllowed,
+		/// The path does not start with `/` or holds spaces or control characters.
+		InvalidPath,
+		/// A header name is not a token or a value holds control characters.
+		InvalidHeader,
+		/// `Idempotency-Key` is set by the operators, not the client.
+		ReservedHeader,
+		/// Fewer eligible operators than the redundancy asked for.
+		NotEnoughOperators,
+		/// The fee is above the client's `max_fee`.
+		FeeAboveMax,
+		/// The deadline is not between `MinDeadline` and `MaxDeadline` blocks from now.
+		DeadlineOutOfRange,
+		/// The block's agenda is full; try another deadline.
+		AgendaFull,
+		/// No request has this id (or it was pruned).
+		UnknownRequest,
+		/// The signer is no operator's gateway key.
+		NotGatewayKey,
+		/// The operator is not assigned to this request.
+		NotAssigned,
+		/// The operator reported this request already.
+		AlreadyReported,
+		/// The request's deadline has passed.
+		DeadlinePassed,
+		/// The request is settled.
+		RequestFinished,
+		/// The response hash is not the blake2-256 of the body.
+		HashMismatch,
+		/// The body is larger than the API's response cap.
+		ResponseTooLarge,
+		/// A failure report carries a body.
+		BodyWithFailure,
+		/// The receipt signature does not verify with the operator's gateway key.
+		BadSignature,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let (settled, pruned) = Self::process_agenda(now);
+			T::WeightInfo::on_initialize(settled, pruned)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::execute_assigned(now);
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxRedundancy::get() > 0, "requests need an operator");
+			assert!(T::MaxTasksPerBlock::get() > 0, "deadlines must be enforced");
+			assert!(T::MinDeadline::get() > 0u32.into(), "a deadline needs a block to report in");
+			assert!(T::MinDeadline::get() <= T::MaxDeadline::get(), "deadline range is empty");
+			assert!(T::MaxCandidates::get() >= T::MaxRedundancy::get(), "too few candidates");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Registers an API, holding the API deposit from the caller.
+		#[pallet::call_index(0)]
+		pub fn register_api(origin: OriginFor<T>, spec: ApiSpec<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_api(&who, spec)
+		}
+
+		/// Replaces an API's spec (owner only); open requests keep the terms they were
+		/// submitted under.
+		#[pallet::call_index(1)]
+		pub fn update_api(origin: OriginFor<T>, api_id: ApiId, spec: ApiSpec<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update_api(&who, api_id, spec)
+		}
+
+		/// Stops (`paused: true`) or resumes new requests to an API; its owner or governance.
+		#[pallet::call_index(2)]
+		pub fn pause_api(origin: OriginFor<T>, api_id: ApiId, paused: bool) -> DispatchResult {
+			let owner = match T::GovernanceOrigin::try_origin(origin) {
+				Ok(_) => None,
+				Err(origin) => Some(ensure_signed(origin)?),
+			};
+			Self::do_pause_api(owner.as_ref(), api_id, paused)
+		}
+
+		/// Calls `method path` on an API through `redundancy` operators (0: the API's default),
+		/// paying at most `max_fee`; reports are taken until block `deadline`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::submit_request(T::MaxCandidates::get()))]
+		pub fn submit_request(
+			origin: OriginFor<T>,
+			api_id: ApiId,
+			method: HttpMethod,
+			path: BoundedVec<u8, T::MaxPathLen>,
+			headers: HeadersOf<T>,
+			body: BoundedVec<u8, T::MaxBodyLen>,
+			redundancy: u32,
+			#[pallet::compact] max_fee: BalanceOf<T>,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResultWithPostInfo {
+			let client = ensure_signed(origin)?;
+			let call = requests::Submission { api_id, method, path, headers, body, redundancy, max_fee, deadline };
+			let candidates = Self::do_submit_request(&client, call)?;
+			Ok(Some(<T as Config>::WeightInfo::submit_request(candidates)).into())
+		}
+
+		/// An assigned operator's result, signed by its gateway key; free when accepted.
+		#[pallet::call_index(4)]
+		#[pallet::weight(<T as Config>::WeightInfo::report_result(report.body.len() as u32))]
+		pub fn report_result(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+			report: Report<T>,
+		) -> DispatchResultWithPostInfo {
+			let signer = ensure_signed(origin)?;
+			Self::do_report_result(&signer, request_id, report)?;
+			Ok(Pays::No.into())
+		}
+	}
+}
+
+/// Makes what the benchmarks need that this pallet cannot make itself.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes `who` an available operator serving `api` whose gateway key is `key`.
+	fn operator(who: &AccountId, key: baton_primitives::GatewayKey, api: ApiId);
+}

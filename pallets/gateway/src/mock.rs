@@ -1,0 +1,374 @@
+//! A runtime with the real neighbours of the gateway — balances, operator staking, reputation
+//! and escrow — and a slashing stand-in that records offences. Operators sign with real
+//! ed25519 gateway keys.
+
+use crate as pallet_gateway;
+use crate::{ApiSpec, HttpMethod, Report};
+use baton_primitives::{
+	receipt_message, GatewayKey, OffenceError, OffenceKind, OffenceSubject, ReportOffence,
+	RequestId, ResultStatus,
+};
+use codec::Encode;
+use core::cell::RefCell;
+use frame_support::{
+	assert_ok, derive_impl, parameter_types,
+	traits::{ConstU32, Hooks, Randomness},
+};
+use frame_system::EnsureRoot;
+use pallet_operator_staking::{Profile, StakingParams};
+use sp_core::{ConstU128, Pair};
+use sp_runtime::{
+	generic::UncheckedExtrinsic,
+	traits::{Convert, IdentifyAccount},
+	AccountId32, BuildStorage, MultiSignature, MultiSigner, Perbill,
+};
+
+pub type AccountId = AccountId32;
+pub type Balance = u128;
+type Block = frame_system::mocking::MockBlockU32<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		OperatorStaking: pallet_operator_staking,
+		Reputation: pallet_reputation,
+		Escrow: pallet_escrow,
+		Gateway: pallet_gateway,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// The extrinsics the offchain worker submits: real signatures over the encoded call.
+pub type Extrinsic = UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = MultiSigner;
+	type Signature = MultiSignature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: MultiSigner,
+		account: AccountId,
+		_nonce: <Test as frame_system::Config>::Nonce,
+	) -> Option<Extrinsic> {
+		let signature = A::sign(&call.encode(), public)?;
+		Some(Extrinsic::new_signed(call, account, signature, ()))
+	}
+}
+
+thread_local! {
+	/// Offences reported to the mock's slashing.
+	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = RefCell::new(vec![]);
+}
+
+/// Records offences instead of slashing.
+pub struct RecordOffences;
+impl ReportOffence<AccountId> for RecordOffences {
+	fn report_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &AccountId,
+		_beneficiary: Option<AccountId>,
+	) -> Result<(), OffenceError> {
+		OFFENCES.with(|o| o.borrow_mut().push((kind, subject, offender.clone())));
+		Ok(())
+	}
+}
+
+/// The offences recorded so far, as (kind, offender).
+pub fn offences() -> Vec<(OffenceKind, AccountId)> {
+	OFFENCES.with(|o| o.borrow().iter().map(|(kind, _, who)| (*kind, who.clone())).collect())
+}
+
+/// A gateway key's account is the key itself, as with `MultiSigner::Ed25519`.
+pub struct KeyIsAccount;
+impl Convert<GatewayKey, AccountId> for KeyIsAccount {
+	fn convert(key: GatewayKey) -> AccountId {
+		MultiSigner::from(sp_core::ed25519::Public::from_raw(key)).into_account()
+	}
+}
+
+impl pallet_operator_staking::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type KeyAccount = KeyIsAccount;
+	type Offences = RecordOffences;
+	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type MinUnbondingPeriod = ConstU32<10>;
+	type MaxOperators = ConstU32<16>;
+	type MaxUnlockingChunks = ConstU32<2>;
+	type MaxEndpointLen = ConstU32<32>;
+	type MaxApis = ConstU32<3>;
+	type MaxHeartbeatChecks = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub const ReputationDecay: Perbill = Perbill::from_percent(98);
+	pub const LatencyWeight: Perbill = Perbill::from_percent(20);
+	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
+	pub TreasuryAccount: AccountId = account(TREASURY);
+}
+
+impl pallet_reputation::Config for Test {
+	type Decay = ReputationDecay;
+	type LatencyWeight = LatencyWeight;
+	type MaxApiRecords = ConstU32<4>;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type WeightInfo = ();
+}
+
+impl pallet_escrow::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// Randomness from the subject alone: routing depends on the request id only.
+pub struct SubjectRandomness;
+impl Randomness<sp_core::H256, u32> for SubjectRandomness {
+	fn random(subject: &[u8]) -> (sp_core::H256, u32) {
+		(sp_io::hashing::blake2_256(subject).into(), System::block_number())
+	}
+}
+
+impl pallet_gateway::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = Escrow;
+	type Operators = OperatorStaking;
+	type Reputation = Reputation;
+	type Offences = RecordOffences;
+	type Randomness = SubjectRandomness;
+	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type Treasury = TreasuryAccount;
+	type ProtocolFee = ProtocolFee;
+	type ApiDeposit = ConstU128<API_DEPOSIT>;
+	type StakeUnit = ConstU128<1_000>;
+	type MaxUrlLen = ConstU32<64>;
+	type MaxPathLen = ConstU32<64>;
+	type MaxHeaders = ConstU32<4>;
+	type MaxHeaderLen = ConstU32<32>;
+	type MaxBodyLen = ConstU32<128>;
+	type MaxResponseLen = ConstU32<256>;
+	type MaxIgnoredFields = ConstU32<2>;
+	type MaxRedundancy = ConstU32<3>;
+	type MaxBackups = ConstU32<2>;
+	type MaxCandidates = ConstU32<16>;
+	type MaxTimeoutMs = ConstU32<10_000>;
+	type MinDeadline = ConstU32<2>;
+	type MaxDeadline = ConstU32<10>;
+	type Retention = ConstU32<5>;
+	type MaxTasksPerBlock = ConstU32<4>;
+	type MaxExecutionsPerBlock = ConstU32<4>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockOperators;
+}
+
+/// Operators for the benchmark tests, bonded through operator staking.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockOperators;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockOperators {
+	fn operator(who: &AccountId, key: GatewayKey, api: baton_primitives::ApiId) {
+		use frame_support::traits::fungible::Mutate;
+		let _ = Balances::mint_into(who, 100_000);
+		let mut profile = profile(4);
+		profile.apis = vec![api].try_into().unwrap();
+		assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 10_000, key, profile));
+	}
+}
+
+pub const API_DEPOSIT: Balance = 50;
+pub const PRICE: Balance = 100;
+pub const CLIENT: u8 = 1;
+pub const PUBLISHER: u8 = 2;
+pub const TREASURY: u8 = 9;
+/// Operators are accounts 10, 11, 12, ...
+pub const OP: u8 = 10;
+pub const FUNDS: Balance = 1_000_000;
+
+/// An account from a byte.
+pub fn account(n: u8) -> AccountId {
+	AccountId32::new([n; 32])
+}
+
+/// Operator `n`'s gateway key pair.
+pub fn pair(n: u8) -> sp_core::ed25519::Pair {
+	sp_core::ed25519::Pair::from_seed(&[n; 32])
+}
+
+/// Operator `n`'s gateway key.
+pub fn key(n: u8) -> GatewayKey {
+	pair(n).public().0
+}
+
+/// The account operator `n`'s gateway key signs as.
+pub fn key_account(n: u8) -> AccountId {
+	KeyIsAccount::convert(key(n))
+}
+
+/// A profile serving API 0.
+pub fn profile(capacity: u32) -> pallet_operator_staking::ProfileOf<Test> {
+	Profile {
+		endpoint: b"https://op.example".to_vec().try_into().unwrap(),
+		region: *b"DE",
+		capacity,
+		apis: vec![0].try_into().unwrap(),
+	}
+}
+
+/// Bonds operator `n` with `stake`, serving API 0.
+pub fn bond_operator(n: u8, stake: Balance) {
+	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), stake, key(n), profile(8)));
+}
+
+/// A valid spec: GET and POST on https://api.example, redundancy 1 by default.
+pub fn spec() -> ApiSpec<Test> {
+	ApiSpec {
+		base_url: b"https://api.example".to_vec().try_into().unwrap(),
+		methods: vec![HttpMethod::Get, HttpMethod::Post].try_into().unwrap(),
+		price_per_call: PRICE,
+		max_response_bytes: 128,
+		timeout_ms: 2_000,
+		default_redundancy: 1,
+		min_reputation: Perbill::zero(),
+		ignored_fields: vec![b"ts".to_vec().try_into().unwrap()].try_into().unwrap(),
+	}
+}
+
+/// Registers `spec()` as API 0.
+pub fn register_api() {
+	assert_ok!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), spec()));
+}
+
+/// The client submits `GET /price?coin=dot` with `redundancy`; returns the request id.
+pub fn submit(redundancy: u32) -> RequestId {
+	let id = crate::NextRequestId::<Test>::get();
+	assert_ok!(Gateway::submit_request(
+		RuntimeOrigin::signed(account(CLIENT)),
+		0,
+		HttpMethod::Get,
+		b"/price?coin=dot".to_vec().try_into().unwrap(),
+		Default::default(),
+		Default::default(),
+		redundancy,
+		10_000,
+		System::block_number() + 5,
+	));
+	id
+}
+
+/// A report by operator `n` of `body` with status 200, signed with its gateway key.
+pub fn report_of(n: u8, request_id: RequestId, status: ResultStatus, body: &[u8]) -> Report<Test> {
+	let response_hash = sp_io::hashing::blake2_256(body);
+	let message = receipt_message(request_id, &response_hash, &status, &account(n));
+	Report {
+		status,
+		response_hash,
+		latency_ms: 120,
+		body: body.to_vec().try_into().unwrap(),
+		signature: pair(n).sign(&message).0,
+	}
+}
+
+/// Operator `n` reports `body` with status 200 for `request_id`.
+pub fn report_ok(n: u8, request_id: RequestId, body: &[u8]) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Gateway::report_result(
+		RuntimeOrigin::signed(key_account(n)),
+		request_id,
+		report_of(n, request_id, ResultStatus::Response { code: 200 }, body),
+	)
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut balances: Vec<_> = [CLIENT, PUBLISHER, TREASURY].iter().map(|n| (account(*n), FUNDS)).collect();
+	balances.extend((OP..OP + 8).map(|n| (account(n), FUNDS)));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	pallet_operator_staking::GenesisConfig::<Test> {
+		params: StakingParams {
+			min_bond: 1_000,
+			unbonding_period: 20,
+			heartbeat_interval: 1_000,
+			max_missed_heartbeats: 3,
+			stake_per_slot: 100,
+		},
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	OFFENCES.with(|o| o.borrow_mut().clear());
+	let mut ext = sp_io::TestExternalities::new(storage);
+	// Benchmarks sign receipts with keys they make in a keystore.
+	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	)));
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Checks every pallet's invariants.
+pub fn try_state() {
+	use frame_support::traits::fungible::InspectHold;
+	Gateway::do_try_state().expect("gateway invariants hold");
+	// The escrow invariant, seen from the balances: what is held under `Escrow` is what the
+	// open escrows hold.
+	let reason: RuntimeHoldReason = pallet_escrow::HoldReason::Escrow.into();
+	let held: Balance = frame_system::Account::<Test>::iter_keys()
+		.map(|who| Balances::balance_on_hold(&reason, &who))
+		.sum();
+	assert_eq!(held, pallet_escrow::TotalHeld::<Test>::get(), "escrow holds differ from open escrows");
+}
+
+/// Runs `test` on the genesis above, then checks the invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		try_state();
+	});
+}
+
+/// Runs the hooks of every block until `n` is the current block.
+pub fn run_to_block(n: u32) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		OperatorStaking::on_initialize(next);
+		Gateway::on_initialize(next);
+	}
+}

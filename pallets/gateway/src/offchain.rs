@@ -1,0 +1,191 @@
+//! The offchain worker of an operator's node: executes the requests assigned to the gateway
+//! keys in the node's keystore and reports signed results.
+
+use alloc::{string::ToString, vec::Vec};
+use baton_primitives::{receipt_message, OperatorRegistry, RequestId, RequestStatus, ResultStatus};
+use codec::{Decode, Encode};
+use frame_support::pallet_prelude::*;
+use frame_system::{
+	offchain::{AppCrypto, SendSignedTransaction, Signer},
+	pallet_prelude::BlockNumberFor,
+};
+use sp_runtime::{
+	offchain::{
+		http,
+		storage::StorageValueRef,
+		storage_lock::{StorageLock, Time},
+		Duration,
+	},
+	traits::Saturating,
+	RuntimeAppPublic,
+};
+
+use crate::{Api, Apis, Assignments, Call, Config, Pallet, Report, Request, Requests, LOG_TARGET};
+
+/// Blocks after which a report that has not landed is sent again (it may have been dropped,
+/// or the block that held it may have been retracted). The upstream is not called again.
+const RESEND_AFTER: u32 = 3;
+
+/// What an operator's node remembers about a request it executed.
+#[derive(Encode, Decode)]
+struct Executed<T: Config> {
+	/// The block it last sent the report in.
+	sent_at: BlockNumberFor<T>,
+	/// The signed report, kept so that a resend does not call the upstream again.
+	report: Report<T>,
+}
+
+/// An upstream answer, or how the call failed.
+pub struct UpstreamResult {
+	/// What happened.
+	pub status: ResultStatus,
+	/// The body, if the call succeeded.
+	pub body: Vec<u8>,
+	/// Milliseconds from sending the request to having the body.
+	pub latency_ms: u32,
+}
+
+type PublicOf<T> = <<T as Config>::AuthorityId as AppCrypto<
+	<T as frame_system::offchain::SigningTypes>::Public,
+	<T as frame_system::offchain::SigningTypes>::Signature,
+>>::RuntimeAppPublic;
+
+impl<T: Config> Pallet<T> {
+	/// For each gateway key in the keystore whose operator has open assignments, executes up to
+	/// `MaxExecutionsPerBlock` of them and reports the results.
+	pub(crate) fn execute_assigned(now: BlockNumberFor<T>) {
+		for key in PublicOf::<T>::all() {
+			let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { continue };
+			let Some(operator) = T::Operators::operator_of(&raw) else { continue };
+			let open: Vec<RequestId> = Assignments::<T>::iter_key_prefix(&operator)
+				.take(T::MaxExecutionsPerBlock::get() as usize)
+				.collect();
+			let reports: Vec<(RequestId, Report<T>)> = open
+				.into_iter()
+				.filter_map(|id| Some((id, Self::execute_once(now, &key, &operator, id)?)))
+				.collect();
+			if !reports.is_empty() {
+				Self::send_reports(key, reports);
+			}
+		}
+	}
+
+	/// Executes one request for one key unless this node already did, and returns the report to
+	/// send. An offchain lock keeps two workers (overlapping blocks, forks) from calling the
+	/// upstream twice.
+	fn execute_once(
+		now: BlockNumberFor<T>,
+		key: &PublicOf<T>,
+		operator: &T::AccountId,
+		request_id: RequestId,
+	) -> Option<Report<T>> {
+		let request = Requests::<T>::get(request_id)?;
+		if request.status != RequestStatus::Pending || now > request.deadline {
+			return None;
+		}
+		let api = Apis::<T>::get(request.api_id)?;
+		let raw = key.to_raw_vec();
+		let lock_key = (b"baton/lock/", request_id, &raw).encode();
+		let mut lock = StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(api.spec.timeout_ms as u64 + 5_000));
+		let _guard = lock.try_lock().ok()?;
+
+		let store_key = (b"baton/executed/", request_id, &raw).encode();
+		let store = StorageValueRef::persistent(&store_key);
+		let report = match store.get::<Executed<T>>() {
+			Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => return None,
+			Ok(Some(done)) => done.report,
+			_ => {
+				let result = Self::call_upstream(&api, &request, request_id);
+				Self::sign_report(key, operator, request_id, result)?
+			},
+		};
+		store.set(&Executed::<T> { sent_at: now, report: report.clone() });
+		Some(report)
+	}
+
+	/// Calls the upstream with the API's timeout and size cap; never panics.
+	pub fn call_upstream(api: &Api<T>, request: &Request<T>, request_id: RequestId) -> UpstreamResult {
+		let fail = |status, latency_ms| UpstreamResult { status, body: Vec::new(), latency_ms };
+		let url = [&api.spec.base_url[..], &request.path[..]].concat();
+		let Ok(url) = core::str::from_utf8(&url) else { return fail(ResultStatus::Unreachable, 0) };
+		let idempotency_key = request_id.to_string();
+		let started = sp_io::offchain::timestamp();
+		let deadline = started.add(Duration::from_millis(api.spec.timeout_ms as u64));
+		let elapsed = || sp_io::offchain::timestamp().diff(&started).millis().min(u32::MAX as u64) as u32;
+
+		let mut http_request = http::Request::new(url)
+			.method(Self::http_method(request))
+			.add_header("Idempotency-Key", &idempotency_key)
+			.body(alloc::vec![&request.body[..]])
+			.deadline(deadline);
+		for (name, value) in request.headers.iter() {
+			if let (Ok(name), Ok(value)) = (core::str::from_utf8(name), core::str::from_utf8(value)) {
+				http_request = http_request.add_header(name, value);
+			}
+		}
+		let Ok(pending) = http_request.send() else { return fail(ResultStatus::Unreachable, elapsed()) };
+		let response = match pending.try_wait(deadline) {
+			Ok(Ok(response)) => response,
+			Ok(Err(http::Error::DeadlineReached)) | Err(_) => return fail(ResultStatus::Timeout, elapsed()),
+			Ok(Err(_)) => return fail(ResultStatus::Unreachable, elapsed()),
+		};
+		let cap = api.spec.max_response_bytes as usize;
+		let mut body = Vec::new();
+		let mut chunks = response.body();
+		chunks.deadline(deadline);
+		for byte in chunks.by_ref() {
+			if body.len() == cap {
+				return fail(ResultStatus::TooLarge, elapsed());
+			}
+			body.push(byte);
+		}
+		match chunks.error() {
+			Some(sp_core::offchain::HttpError::DeadlineReached) => return fail(ResultStatus::Timeout, elapsed()),
+			Some(_) => return fail(ResultStatus::Unreachable, elapsed()),
+			None => {},
+		}
+		if core::str::from_utf8(&body).is_err() {
+			return fail(ResultStatus::NotUtf8, elapsed());
+		}
+		UpstreamResult { status: ResultStatus::Response { code: response.code }, body, latency_ms: elapsed() }
+	}
+
+	fn http_method(request: &Request<T>) -> http::Method {
+		match request.method {
+			crate::HttpMethod::Get => http::Method::Get,
+			crate::HttpMethod::Post => http::Method::Post,
+			crate::HttpMethod::Put => http::Method::Put,
+			crate::HttpMethod::Patch => http::Method::Patch,
+			crate::HttpMethod::Delete => http::Method::Delete,
+		}
+	}
+
+	/// The report of `result`, with the receipt signed by `key`.
+	fn sign_report(
+		key: &PublicOf<T>,
+		operator: &T::AccountId,
+		request_id: RequestId,
+		result: UpstreamResult,
+	) -> Option<Report<T>> {
+		let response_hash = sp_io::hashing::blake2_256(&result.body);
+		let message = receipt_message(request_id, &response_hash, &result.status, operator);
+		let signature = key.sign(&message)?;
+		let signature: [u8; 64] = signature.encode().try_into().ok()?;
+		let body = result.body.try_into().ok()?;
+		Some(Report { status: result.status, response_hash, latency_ms: result.latency_ms, body, signature })
+	}
+
+	/// Submits `reports`, each as a transaction signed by `key`.
+	fn send_reports(key: PublicOf<T>, reports: Vec<(RequestId, Report<T>)>) {
+		let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
+		let signer = Signer::<T, T::AuthorityId>::all_accounts().with_filter(alloc::vec![generic.into()]);
+		for (request_id, report) in reports {
+			let results = signer.send_signed_transaction(|_| Call::report_result { request_id, report: report.clone() });
+			for (account, result) in results {
+				if result.is_err() {
+					log::warn!(target: LOG_TARGET, "report of {request_id} by {:?} not submitted", account.id);
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,149 @@
+//! Client requests: validation, pricing, escrow and assignment.
+
+use alloc::vec::Vec;
+use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
+use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{CheckedMul, Saturating};
+
+use crate::{
+	Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event, HeadersOf, HttpMethod, Load,
+	NextRequestId, Pallet, Request, Requests, Task,
+};
+
+/// The arguments of `submit_request`.
+pub(crate) struct Submission<T: Config> {
+	pub api_id: ApiId,
+	pub method: HttpMethod,
+	pub path: BoundedVec<u8, T::MaxPathLen>,
+	pub headers: HeadersOf<T>,
+	pub body: BoundedVec<u8, T::MaxBodyLen>,
+	pub redundancy: u32,
+	pub max_fee: BalanceOf<T>,
+	pub deadline: BlockNumberFor<T>,
+}
+
+/// What a request costs: (price per operator, protocol fee, total).
+pub(crate) fn price<T: Config>(
+	api: &Api<T>,
+	redundancy: u32,
+) -> Option<(BalanceOf<T>, BalanceOf<T>, BalanceOf<T>)> {
+	let price = api.spec.price_per_call;
+	let operators = price.checked_mul(&redundancy.into())?;
+	let protocol_fee = T::ProtocolFee::get() * operators;
+	Some((price, protocol_fee, operators.checked_add(&protocol_fee)?))
+}
+
+impl<T: Config> Pallet<T> {
+	/// Validates, prices, escrows and assigns a request. Returns how many candidates routing
+	/// looked at, which the weight depends on.
+	pub(crate) fn do_submit_request(client: &T::AccountId, call: Submission<T>) -> Result<u32, DispatchError> {
+		let api = Apis::<T>::get(call.api_id).ok_or(Error::<T>::UnknownApi)?;
+		ensure!(!api.paused, Error::<T>::ApiPaused);
+		ensure!(api.spec.methods.contains(&call.method), Error::<T>::MethodNotAllowed);
+		Self::ensure_valid_path(&call.path)?;
+		Self::ensure_valid_headers(&call.headers)?;
+		let redundancy = if call.redundancy == 0 { api.spec.default_redundancy } else { call.redundancy };
+		ensure!(redundancy <= T::MaxRedundancy::get(), Error::<T>::InvalidRedundancy);
+		let (price, protocol_fee, fee) =
+			price::<T>(&api, redundancy).ok_or(sp_runtime::ArithmeticError::Overflow)?;
+		ensure!(fee <= call.max_fee, Error::<T>::FeeAboveMax);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			call.deadline >= now.saturating_add(T::MinDeadline::get()) &&
+				call.deadline <= now.saturating_add(T::MaxDeadline::get()),
+			Error::<T>::DeadlineOutOfRange
+		);
+
+		let request_id = NextRequestId::<T>::get();
+		let next_id = request_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
+		let routed = Self::route(call.api_id, &api, request_id, redundancy)?;
+		// The settlement runs in the first block after the deadline.
+		let settle_at = call.deadline.saturating_add(1u32.into());
+		T::Escrow::lock(request_id, client, fee)?;
+
+		for operator in &routed.assigned {
+			Assignments::<T>::insert(operator, request_id, ());
+			Load::<T>::mutate(operator, |load| load.saturating_inc());
+		}
+		Agenda::<T>::insert(settle_at, request_id, Task::Settle);
+		NextRequestId::<T>::put(next_id);
+		let assigned: Vec<_> = routed.assigned.to_vec();
+		Requests::<T>::insert(
+			request_id,
+			Request {
+				api_id: call.api_id,
+				client: client.clone(),
+				method: call.method,
+				path: call.path,
+				headers: call.headers,
+				body: call.body,
+				price,
+				protocol_fee,
+				submitted_at: now,
+				deadline: call.deadline,
+				assigned: routed.assigned,
+				backups: routed.backups,
+				reports: Default::default(),
+				status: RequestStatus::Pending,
+				served: None,
+			},
+		);
+		Self::deposit_event(Event::RequestSubmitted {
+			request_id,
+			api_id: call.api_id,
+			client: client.clone(),
+			fee,
+			assigned,
+		});
+		Ok(routed.candidates)
+	}
+
+	/// What a request to `api_id` with `redundancy` operators (0: the default) costs now.
+	pub fn quote(api_id: ApiId, redundancy: u32) -> Result<Quote<BalanceOf<T>>, QuoteError> {
+		let api = Apis::<T>::get(api_id).ok_or(QuoteError::UnknownApi)?;
+		if api.paused {
+			return Err(QuoteError::ApiPaused);
+		}
+		let redundancy = if redundancy == 0 { api.spec.default_redundancy } else { redundancy };
+		let eligible_operators = Self::eligible(api_id, &api).len() as u32;
+		if redundancy > T::MaxRedundancy::get() || redundancy > eligible_operators {
+			return Err(QuoteError::InvalidRedundancy);
+		}
+		let (price_per_operator, protocol_fee, total) =
+			price::<T>(&api, redundancy).ok_or(QuoteError::InvalidRedundancy)?;
+		Ok(Quote { price_per_operator, protocol_fee, total, eligible_operators })
+	}
+
+	fn ensure_valid_path(path: &[u8]) -> DispatchResult {
+		ensure!(
+			path.first() == Some(&b'/') && path.iter().all(|c| c.is_ascii_graphic()),
+			Error::<T>::InvalidPath
+		);
+		Ok(())
+	}
+
+	fn ensure_valid_headers(headers: &HeadersOf<T>) -> DispatchResult {
+		// RFC 9110 token characters.
+		let token = |c: &u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(c);
+		for (name, value) in headers.iter() {
+			ensure!(
+				!name.is_empty() &&
+					name.iter().all(token) &&
+					value.iter().all(|c| *c == b' ' || *c == b'\t' || c.is_ascii_graphic()),
+				Error::<T>::InvalidHeader
+			);
+			ensure!(!name.eq_ignore_ascii_case(b"idempotency-key"), Error::<T>::ReservedHeader);
+		}
+		Ok(())
+	}
+
+	/// Removes `operator`'s open assignment to `request_id`, if any.
+	pub(crate) fn unassign(operator: &T::AccountId, request_id: RequestId) {
+		if Assignments::<T>::take(operator, request_id).is_some() {
+			Load::<T>::mutate_exists(operator, |load| {
+				*load = load.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+			});
+		}
+	}
+}

@@ -1,0 +1,216 @@
+//! Reports and settlement: who is paid, refunded, credited or reported once a request's
+//! reports are in or its deadline has passed; and the block hook that enforces deadlines and
+//! prunes finished requests.
+
+use alloc::vec::Vec;
+use baton_primitives::{
+	receipt_message, response_storage_key, Escrow, OffenceKind, OperatorRegistry, Outcome,
+	ReportOffence, ReputationSink, RequestId, RequestStatus, ResultStatus,
+};
+use codec::Encode;
+use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{Saturating, Zero};
+
+use crate::{
+	Agenda, AgendaCursor, Apis, Config, Error, Event, Pallet, Report, Request, Requests,
+	StoredReport, Task, LOG_TARGET,
+};
+
+/// What results are compared by: the status, and for responses the body's hash after the
+/// API's ignored top-level JSON fields are dropped (re-serialized with sorted keys).
+pub fn result_key(status: &ResultStatus, body: &[u8], ignored: &[impl AsRef<[u8]>]) -> [u8; 32] {
+	let body_hash = match status {
+		ResultStatus::Response { .. } if !ignored.is_empty() => {
+			match serde_json::from_slice::<serde_json::Value>(body) {
+				Ok(serde_json::Value::Object(mut fields)) => {
+					for field in ignored {
+						if let Ok(name) = core::str::from_utf8(field.as_ref()) {
+							fields.remove(name);
+						}
+					}
+					let canonical = serde_json::to_vec(&fields).unwrap_or_default();
+					sp_io::hashing::blake2_256(&canonical)
+				},
+				_ => sp_io::hashing::blake2_256(body),
+			}
+		},
+		ResultStatus::Response { .. } => sp_io::hashing::blake2_256(body),
+		_ => [0; 32],
+	};
+	sp_io::hashing::blake2_256(&(status, body_hash).encode())
+}
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_report_result(
+		signer: &T::AccountId,
+		request_id: RequestId,
+		report: Report<T>,
+	) -> DispatchResult {
+		let (operator, key) = T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
+		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
+		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
+		ensure!(request.assigned.contains(&operator), Error::<T>::NotAssigned);
+		ensure!(
+			!request.reports.iter().any(|r| r.operator == operator),
+			Error::<T>::AlreadyReported
+		);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= request.deadline, Error::<T>::DeadlinePassed);
+		let api = Apis::<T>::get(request.api_id).ok_or(Error::<T>::UnknownApi)?;
+		ensure!(
+			report.body.len() <= api.spec.max_response_bytes as usize,
+			Error::<T>::ResponseTooLarge
+		);
+		ensure!(
+			report.status.is_response() || report.body.is_empty(),
+			Error::<T>::BodyWithFailure
+		);
+		ensure!(
+			sp_io::hashing::blake2_256(&report.body) == report.response_hash,
+			Error::<T>::HashMismatch
+		);
+		let message = receipt_message(request_id, &report.response_hash, &report.status, &operator);
+		ensure!(
+			sp_io::crypto::ed25519_verify(
+				&sp_core::ed25519::Signature::from_raw(report.signature),
+				&message,
+				&sp_core::ed25519::Public::from_raw(key),
+			),
+			Error::<T>::BadSignature
+		);
+
+		let result_key = result_key(&report.status, &report.body, &api.spec.ignored_fields);
+		// The body is kept offchain by every node that indexes; the chain keeps its hash.
+		sp_io::offchain_index::set(&response_storage_key(request_id, &operator), &report.body);
+		request
+			.reports
+			.try_push(StoredReport {
+				operator: operator.clone(),
+				status: report.status,
+				response_hash: report.response_hash,
+				result_key,
+				latency_ms: report.latency_ms,
+				signature: report.signature,
+				at: now,
+			})
+			.map_err(|_| Error::<T>::AlreadyReported)?;
+		Self::unassign(&operator, request_id);
+		Self::deposit_event(Event::ResultReported {
+			request_id,
+			operator,
+			status: report.status,
+			response_hash: report.response_hash,
+		});
+		if request.reports.len() == request.assigned.len() {
+			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
+			Self::settle(request_id, &mut request, now);
+		}
+		Requests::<T>::insert(request_id, request);
+		Ok(())
+	}
+
+	/// Settles `request`: pays a payable majority or refunds the client, feeds reputation,
+	/// reports offences, frees its operators and schedules its pruning.
+	pub(crate) fn settle(request_id: RequestId, request: &mut Request<T>, now: BlockNumberFor<T>) {
+		let majority = Self::majority(request);
+		let payable = majority.filter(|&index| request.reports[index].status.is_response());
+		match payable {
+			Some(index) => {
+				let key = request.reports[index].result_key;
+				for report in request.reports.iter().filter(|r| r.result_key == key) {
+					if let Err(error) = T::Escrow::pay(request_id, &report.operator, request.price) {
+						log::error!(target: LOG_TARGET, "paying {:?} for {request_id}: {error:?}", report.operator);
+					}
+					T::Reputation::record(
+						&report.operator,
+						request.api_id,
+						Outcome::Completed { latency_ms: report.latency_ms },
+					);
+				}
+				if let Err(error) = T::Escrow::pay(request_id, &T::Treasury::get(), request.protocol_fee) {
+					log::error!(target: LOG_TARGET, "protocol fee of {request_id}: {error:?}");
+				}
+				for report in request.reports.iter().filter(|r| r.result_key != key) {
+					T::Reputation::record(&report.operator, request.api_id, Outcome::Failed);
+					Self::report(OffenceKind::WrongResult, request_id, &report.operator);
+				}
+				let response_hash = request.reports[index].response_hash;
+				request.served = Some(index as u32);
+				request.status = RequestStatus::Completed { response_hash, at: now };
+				// Whatever was priced for operators outside the majority goes back.
+				T::Escrow::refund(request_id);
+				Self::deposit_event(Event::RequestCompleted { request_id, response_hash });
+			},
+			None => {
+				let amount = T::Escrow::refund(request_id);
+				request.status = RequestStatus::Refunded { at: now };
+				Self::deposit_event(Event::RequestRefunded { request_id, amount });
+			},
+		}
+		for operator in request.assigned.iter() {
+			if !request.reports.iter().any(|r| &r.operator == operator) {
+				Self::unassign(operator, request_id);
+				T::Reputation::record(operator, request.api_id, Outcome::Failed);
+				Self::report(OffenceKind::MissedDeadline, request_id, operator);
+			}
+		}
+		let prune_at = now.saturating_add(T::Retention::get());
+		Agenda::<T>::insert(prune_at, request_id, Task::Prune);
+	}
+
+	/// Index of a report whose result more than half of the assigned operators share.
+	fn majority(request: &Request<T>) -> Option<usize> {
+		let needed = request.assigned.len() / 2 + 1;
+		request.reports.iter().position(|candidate| {
+			request.reports.iter().filter(|r| r.result_key == candidate.result_key).count() >= needed
+		})
+	}
+
+	fn report(kind: OffenceKind, request_id: RequestId, offender: &T::AccountId) {
+		let subject = sp_io::hashing::blake2_256(&(b"baton/request", request_id).encode());
+		if let Err(error) = T::Offences::report_offence(kind, subject, offender, None) {
+			log::warn!(target: LOG_TARGET, "{kind:?} of {offender:?} on {request_id} not taken: {error:?}");
+		}
+	}
+
+	/// Settles requests whose deadline passed and prunes finished ones, from the agenda of the
+	/// earliest unfinished block up to `now`, at most `MaxTasksPerBlock`. Returns how many it
+	/// settled and pruned.
+	pub(crate) fn process_agenda(now: BlockNumberFor<T>) -> (u32, u32) {
+		let budget = T::MaxTasksPerBlock::get();
+		let (mut settled, mut pruned) = (0u32, 0u32);
+		let mut block = AgendaCursor::<T>::get();
+		if block.is_zero() {
+			block = now;
+		}
+		while block <= now {
+			let due: Vec<(RequestId, Task)> =
+				Agenda::<T>::iter_prefix(block).take((budget - settled - pruned) as usize).collect();
+			for (request_id, task) in &due {
+				Agenda::<T>::remove(block, request_id);
+				match task {
+					Task::Settle => {
+						if let Some(mut request) = Requests::<T>::get(request_id) {
+							if request.status == RequestStatus::Pending {
+								Self::settle(*request_id, &mut request, now);
+								Requests::<T>::insert(request_id, request);
+							}
+						}
+						settled += 1;
+					},
+					Task::Prune => {
+						Requests::<T>::remove(request_id);
+						pruned += 1;
+					},
+				}
+			}
+			if settled + pruned >= budget {
+				break;
+			}
+			block.saturating_inc();
+		}
+		AgendaCursor::<T>::put(block.min(now.saturating_add(1u32.into())));
+		(settled, pruned)
+	}
+}

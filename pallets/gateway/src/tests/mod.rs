@@ -1,0 +1,6 @@
+mod deadlines;
+mod offchain;
+mod registry;
+mod routing;
+mod settlement;
+mod submit;

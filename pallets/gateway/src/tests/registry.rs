@@ -1,0 +1,118 @@
+//! The API registry: register, update and pause, with every bad spec refused.
+
+use crate::{mock::*, Apis, Error, Event, HoldReason, HttpMethod, NextApiId};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use sp_runtime::DispatchError;
+
+#[test]
+fn registering_an_api_holds_the_deposit() {
+	build_and_execute(|| {
+		register_api();
+		let api = Apis::<Test>::get(0).unwrap();
+		assert_eq!((api.owner, api.deposit, api.paused), (account(PUBLISHER), API_DEPOSIT, false));
+		assert_eq!(
+			Balances::balance_on_hold(&HoldReason::ApiDeposit.into(), &account(PUBLISHER)),
+			API_DEPOSIT
+		);
+		assert_eq!(NextApiId::<Test>::get(), 1);
+		System::assert_last_event(Event::ApiRegistered { api_id: 0, owner: account(PUBLISHER) }.into());
+	});
+}
+
+#[test]
+fn bad_specs_are_refused_and_change_nothing() {
+	build_and_execute(|| {
+		let cases: Vec<(fn(&mut crate::ApiSpec<Test>), Error<Test>)> = vec![
+			(|s| s.base_url = b"ftp://api.example".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
+			(|s| s.base_url = b"https://".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
+			(|s| s.base_url = b"https://api.example/".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
+			(|s| s.base_url = b"https://api example".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
+			(|s| s.methods = Default::default(), Error::InvalidMethods),
+			(
+				|s| s.methods = vec![HttpMethod::Get, HttpMethod::Get].try_into().unwrap(),
+				Error::InvalidMethods,
+			),
+			(|s| s.price_per_call = 0, Error::ZeroPrice),
+			(|s| s.max_response_bytes = 0, Error::InvalidResponseCap),
+			(|s| s.max_response_bytes = 257, Error::InvalidResponseCap),
+			(|s| s.timeout_ms = 0, Error::InvalidTimeout),
+			(|s| s.timeout_ms = 10_001, Error::InvalidTimeout),
+			(|s| s.default_redundancy = 0, Error::InvalidRedundancy),
+			(|s| s.default_redundancy = 4, Error::InvalidRedundancy),
+			(
+				|s| s.ignored_fields = vec![Default::default()].try_into().unwrap(),
+				Error::InvalidIgnoredField,
+			),
+			(
+				|s| {
+					let field: crate::FieldName = b"ts".to_vec().try_into().unwrap();
+					s.ignored_fields = vec![field.clone(), field].try_into().unwrap()
+				},
+				Error::InvalidIgnoredField,
+			),
+		];
+		for (break_spec, error) in cases {
+			let mut bad = spec();
+			break_spec(&mut bad);
+			assert_noop!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), bad), error);
+		}
+	});
+}
+
+#[test]
+fn registering_needs_the_deposit() {
+	build_and_execute(|| {
+		let broke = account(77);
+		assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), broke.clone(), API_DEPOSIT));
+		assert_noop!(
+			Gateway::register_api(RuntimeOrigin::signed(broke), spec()),
+			DispatchError::Token(sp_runtime::TokenError::FundsUnavailable)
+		);
+	});
+}
+
+#[test]
+fn only_the_owner_updates_an_api() {
+	build_and_execute(|| {
+		register_api();
+		let mut new = spec();
+		new.price_per_call = 7;
+		assert_noop!(
+			Gateway::update_api(RuntimeOrigin::signed(account(CLIENT)), 0, new.clone()),
+			Error::<Test>::NotApiOwner
+		);
+		assert_noop!(
+			Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 1, new.clone()),
+			Error::<Test>::UnknownApi
+		);
+		let mut bad = new.clone();
+		bad.timeout_ms = 0;
+		assert_noop!(
+			Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, bad),
+			Error::<Test>::InvalidTimeout
+		);
+		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, new));
+		assert_eq!(Apis::<Test>::get(0).unwrap().spec.price_per_call, 7);
+		System::assert_last_event(Event::ApiUpdated { api_id: 0 }.into());
+	});
+}
+
+#[test]
+fn the_owner_or_governance_pauses_an_api() {
+	build_and_execute(|| {
+		register_api();
+		assert_noop!(
+			Gateway::pause_api(RuntimeOrigin::signed(account(CLIENT)), 0, true),
+			Error::<Test>::NotApiOwner
+		);
+		assert_noop!(
+			Gateway::pause_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, false),
+			Error::<Test>::PauseUnchanged
+		);
+		assert_noop!(Gateway::pause_api(RuntimeOrigin::root(), 5, true), Error::<Test>::UnknownApi);
+		assert_ok!(Gateway::pause_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, true));
+		System::assert_last_event(Event::ApiPaused { api_id: 0, paused: true }.into());
+		assert_ok!(Gateway::pause_api(RuntimeOrigin::root(), 0, false));
+		assert!(!Apis::<Test>::get(0).unwrap().paused);
+	});
+}

@@ -1,0 +1,149 @@
+//! Submitting requests: the fee goes into escrow, operators are assigned, and every bad
+//! argument is refused with nothing held.
+
+use crate::{mock::*, Agenda, Assignments, Error, Event, HttpMethod, Load, Requests, Task};
+use baton_primitives::{Escrow as _, RequestStatus};
+use frame_support::{assert_noop, assert_ok, pallet_prelude::BoundedVec};
+
+fn setup(operators: u8) {
+	register_api();
+	for n in 0..operators {
+		bond_operator(OP + n, 5_000);
+	}
+}
+
+/// Submits with everything valid except what `change` alters.
+fn submit_with(change: impl FnOnce(&mut Args)) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	let mut args = Args {
+		api_id: 0,
+		method: HttpMethod::Get,
+		path: b"/price".to_vec(),
+		headers: vec![(b"Accept".to_vec(), b"application/json".to_vec())],
+		body: vec![],
+		redundancy: 1,
+		max_fee: 10_000,
+		deadline: System::block_number() + 5,
+	};
+	change(&mut args);
+	let headers: Vec<_> = args
+		.headers
+		.into_iter()
+		.map(|(n, v)| (n.try_into().unwrap(), v.try_into().unwrap()))
+		.collect();
+	Gateway::submit_request(
+		RuntimeOrigin::signed(account(CLIENT)),
+		args.api_id,
+		args.method,
+		args.path.try_into().unwrap(),
+		BoundedVec::try_from(headers).unwrap(),
+		args.body.try_into().unwrap(),
+		args.redundancy,
+		args.max_fee,
+		args.deadline,
+	)
+}
+
+struct Args {
+	api_id: u32,
+	method: HttpMethod,
+	path: Vec<u8>,
+	headers: Vec<(Vec<u8>, Vec<u8>)>,
+	body: Vec<u8>,
+	redundancy: u32,
+	max_fee: Balance,
+	deadline: u32,
+}
+
+#[test]
+fn a_request_escrows_its_fee_and_assigns_operators() {
+	build_and_execute(|| {
+		setup(4);
+		let before = Balances::free_balance(account(CLIENT));
+		assert_ok!(submit_with(|a| a.redundancy = 2));
+		// 2 × 100 for the operators + 10 % protocol fee.
+		assert_eq!(Escrow::held(0), 220);
+		assert_eq!(Balances::free_balance(account(CLIENT)), before - 220);
+		let request = Requests::<Test>::get(0).unwrap();
+		assert_eq!(request.assigned.len(), 2);
+		assert_eq!(request.backups.len(), 2);
+		assert_eq!(request.status, RequestStatus::Pending);
+		for operator in &request.assigned {
+			assert!(Assignments::<Test>::contains_key(operator, 0));
+			assert_eq!(Load::<Test>::get(operator), 1);
+			assert!(!request.backups.contains(operator));
+		}
+		assert_eq!(Agenda::<Test>::get(7, 0), Some(Task::Settle));
+		System::assert_last_event(
+			Event::RequestSubmitted {
+				request_id: 0,
+				api_id: 0,
+				client: account(CLIENT),
+				fee: 220,
+				assigned: request.assigned.to_vec(),
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn redundancy_zero_means_the_apis_default() {
+	build_and_execute(|| {
+		setup(2);
+		assert_ok!(submit_with(|a| a.redundancy = 0));
+		assert_eq!(Requests::<Test>::get(0).unwrap().assigned.len(), 1);
+		assert_eq!(Escrow::held(0), 110);
+	});
+}
+
+#[test]
+fn bad_requests_are_refused_and_hold_nothing() {
+	build_and_execute(|| {
+		setup(2);
+		let now = System::block_number();
+		let cases: Vec<(Box<dyn FnOnce(&mut Args)>, Error<Test>)> = vec![
+			(Box::new(|a| a.api_id = 9), Error::UnknownApi),
+			(Box::new(|a| a.method = HttpMethod::Delete), Error::MethodNotAllowed),
+			(Box::new(|a| a.path = b"price".to_vec()), Error::InvalidPath),
+			(Box::new(|a| a.path = b"/a b".to_vec()), Error::InvalidPath),
+			(Box::new(|a| a.path = vec![]), Error::InvalidPath),
+			(Box::new(|a| a.headers = vec![(b"Bad Name".to_vec(), b"x".to_vec())]), Error::InvalidHeader),
+			(Box::new(|a| a.headers = vec![(vec![], b"x".to_vec())]), Error::InvalidHeader),
+			(Box::new(|a| a.headers = vec![(b"X-A".to_vec(), b"a\r\nb".to_vec())]), Error::InvalidHeader),
+			(
+				Box::new(|a| a.headers = vec![(b"idempotency-KEY".to_vec(), b"1".to_vec())]),
+				Error::ReservedHeader,
+			),
+			(Box::new(|a| a.redundancy = 4), Error::InvalidRedundancy),
+			(Box::new(|a| a.redundancy = 3), Error::NotEnoughOperators),
+			(Box::new(|a| a.max_fee = 109), Error::FeeAboveMax),
+			(Box::new(move |a| a.deadline = now + 1), Error::DeadlineOutOfRange),
+			(Box::new(move |a| a.deadline = now + 11), Error::DeadlineOutOfRange),
+		];
+		for (change, error) in cases {
+			assert_noop!(submit_with(change), error);
+		}
+		assert_ok!(Gateway::pause_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, true));
+		assert_noop!(submit_with(|_| {}), Error::<Test>::ApiPaused);
+	});
+}
+
+#[test]
+fn a_client_that_cannot_pay_is_refused() {
+	build_and_execute(|| {
+		setup(1);
+		assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), account(CLIENT), 100));
+		assert_noop!(submit_with(|_| {}), pallet_escrow::Error::<Test>::InsufficientFunds);
+	});
+}
+
+#[test]
+fn requests_at_the_bounds_are_taken() {
+	build_and_execute(|| {
+		setup(1);
+		assert_ok!(submit_with(|a| a.path = [b"/".to_vec(), vec![b'a'; 63]].concat()));
+		assert_ok!(submit_with(|a| a.body = vec![b'x'; 128]));
+		assert_ok!(submit_with(|a| a.deadline = System::block_number() + 2));
+		assert_ok!(submit_with(|a| a.deadline = System::block_number() + 10));
+	});
+}

@@ -1,0 +1,196 @@
+//! APIs, requests and reports.
+
+use baton_primitives::{ApiId, RequestStatus, ResultStatus};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::{BoundedVec, ConstU32},
+	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+use crate::{BalanceOf, Config};
+
+/// An HTTP method a client may use.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum HttpMethod {
+	/// `GET`
+	Get,
+	/// `POST`
+	Post,
+	/// `PUT`
+	Put,
+	/// `PATCH`
+	Patch,
+	/// `DELETE`
+	Delete,
+}
+
+impl HttpMethod {
+	/// The method's name on the wire.
+	pub fn as_str(&self) -> &'static str {
+		match self {
+			HttpMethod::Get => "GET",
+			HttpMethod::Post => "POST",
+			HttpMethod::Put => "PUT",
+			HttpMethod::Patch => "PATCH",
+			HttpMethod::Delete => "DELETE",
+		}
+	}
+}
+
+/// A JSON field name ignored when results are compared.
+pub type FieldName = BoundedVec<u8, ConstU32<64>>;
+
+/// What an API publisher declares about an API.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct ApiSpec<T: Config> {
+	/// Where requests go: an `http://` or `https://` URL without a trailing `/`; a request's
+	/// path is appended to it.
+	pub base_url: BoundedVec<u8, T::MaxUrlLen>,
+	/// Methods clients may use.
+	pub methods: BoundedVec<HttpMethod, ConstU32<5>>,
+	/// Paid to each operator whose result is in the majority.
+	pub price_per_call: BalanceOf<T>,
+	/// Longest response body an operator fetches, in bytes.
+	pub max_response_bytes: u32,
+	/// How long an operator waits for the upstream, in milliseconds.
+	pub timeout_ms: u32,
+	/// Operators a request gets when the client asks for redundancy 0.
+	pub default_redundancy: u32,
+	/// Only operators whose reputation score is at least this serve the API.
+	pub min_reputation: Perbill,
+	/// Top-level JSON fields dropped before results are compared (e.g. a timestamp).
+	pub ignored_fields: BoundedVec<FieldName, T::MaxIgnoredFields>,
+}
+
+/// A registered API.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct Api<T: Config> {
+	/// Who registered it and may update or pause it.
+	pub owner: T::AccountId,
+	/// The storage deposit held from the owner.
+	pub deposit: BalanceOf<T>,
+	/// Whether new requests are refused.
+	pub paused: bool,
+	/// What the owner declared.
+	pub spec: ApiSpec<T>,
+}
+
+/// An HTTP header a client sends upstream: (name, value).
+pub type HeaderOf<T> = (BoundedVec<u8, <T as Config>::MaxHeaderLen>, BoundedVec<u8, <T as Config>::MaxHeaderLen>);
+
+/// The headers of a request.
+pub type HeadersOf<T> = BoundedVec<HeaderOf<T>, <T as Config>::MaxHeaders>;
+
+/// What an operator's node sends back for a request.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct Report<T: Config> {
+	/// What the upstream answered, or how the call failed.
+	pub status: ResultStatus,
+	/// blake2-256 of `body`.
+	pub response_hash: [u8; 32],
+	/// Milliseconds the upstream call took.
+	pub latency_ms: u32,
+	/// The response body (empty for failures); kept offchain through offchain indexing.
+	pub body: BoundedVec<u8, T::MaxResponseLen>,
+	/// ed25519 signature by the operator's gateway key over
+	/// `baton_primitives::receipt_message(request_id, response_hash, status, operator)`.
+	pub signature: [u8; 64],
+}
+
+/// A report as the chain keeps it: everything but the body.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct StoredReport<T: Config> {
+	/// The operator that reported.
+	pub operator: T::AccountId,
+	/// What the upstream answered, or how the call failed.
+	pub status: ResultStatus,
+	/// blake2-256 of the body.
+	pub response_hash: [u8; 32],
+	/// What results are compared by: status and body without the API's ignored fields.
+	pub result_key: [u8; 32],
+	/// Milliseconds the upstream call took.
+	pub latency_ms: u32,
+	/// The receipt signature.
+	pub signature: [u8; 64],
+	/// Block the report landed in.
+	pub at: BlockNumberFor<T>,
+}
+
+/// A client request.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct Request<T: Config> {
+	/// The API called.
+	pub api_id: ApiId,
+	/// Who submitted and pays.
+	pub client: T::AccountId,
+	/// HTTP method.
+	pub method: HttpMethod,
+	/// Path and query appended to the API's base URL.
+	pub path: BoundedVec<u8, T::MaxPathLen>,
+	/// Headers sent upstream.
+	pub headers: HeadersOf<T>,
+	/// Body sent upstream.
+	pub body: BoundedVec<u8, T::MaxBodyLen>,
+	/// Paid to each operator in the majority.
+	pub price: BalanceOf<T>,
+	/// Paid to the treasury on completion.
+	pub protocol_fee: BalanceOf<T>,
+	/// Block it was submitted in.
+	pub submitted_at: BlockNumberFor<T>,
+	/// Last block a report is taken in.
+	pub deadline: BlockNumberFor<T>,
+	/// Operators that execute it.
+	pub assigned: BoundedVec<T::AccountId, T::MaxRedundancy>,
+	/// Operators next in line, in order.
+	pub backups: BoundedVec<T::AccountId, T::MaxBackups>,
+	/// Reports received.
+	pub reports: BoundedVec<StoredReport<T>, T::MaxRedundancy>,
+	/// Where it stands.
+	pub status: RequestStatus<BlockNumberFor<T>>,
+	/// Index in `reports` of the report served as the response, once completed.
+	pub served: Option<u32>,
+}
+
+/// Work the block hook does for a request.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Task {
+	/// Its deadline passed: settle with the reports in.
+	Settle,
+	/// Its retention period ended: forget it.
+	Prune,
+}

@@ -1,0 +1,102 @@
+//! What the runtime API serves, and the pallet's invariants.
+
+use baton_primitives::{OperatorRegistry, ReportView, RequestId, RequestView, ResponseView};
+use frame_system::pallet_prelude::BlockNumberFor;
+
+use crate::{BalanceOf, Config, Pallet, Requests};
+
+impl<T: Config> Pallet<T> {
+	/// A request as `gateway_request` serves it.
+	pub fn request_view(id: RequestId) -> Option<RequestView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		use sp_runtime::traits::Saturating;
+		let request = Requests::<T>::get(id)?;
+		let operators = request.price.saturating_mul((request.assigned.len() as u32).into());
+		Some(RequestView {
+			id,
+			api_id: request.api_id,
+			client: request.client,
+			method: request.method.as_str().as_bytes().to_vec(),
+			path: request.path.to_vec(),
+			assigned: request.assigned.to_vec(),
+			backups: request.backups.to_vec(),
+			reports: request
+				.reports
+				.iter()
+				.map(|r| ReportView {
+					operator: r.operator.clone(),
+					status: r.status,
+					response_hash: r.response_hash,
+					latency_ms: r.latency_ms,
+					at: r.at,
+				})
+				.collect(),
+			fee: operators.saturating_add(request.protocol_fee),
+			submitted_at: request.submitted_at,
+			deadline: request.deadline,
+			status: request.status,
+		})
+	}
+
+	/// The served result of a completed request, as `gateway_response` serves it.
+	pub fn response_view(id: RequestId) -> Option<ResponseView<T::AccountId>> {
+		let request = Requests::<T>::get(id)?;
+		let report = request.reports.get(request.served? as usize)?;
+		Some(ResponseView {
+			operator: report.operator.clone(),
+			gateway_key: T::Operators::gateway_key(&report.operator)?,
+			status: report.status,
+			response_hash: report.response_hash,
+			signature: report.signature,
+		})
+	}
+
+	/// Checks the invariants listed in the README.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use crate::{Agenda, Assignments, Load, Task};
+		use baton_primitives::{Escrow, RequestStatus};
+		use frame_support::ensure;
+		use sp_runtime::traits::Zero;
+
+		let mut open = 0u32;
+		for (id, request) in Requests::<T>::iter() {
+			let pending = request.status == RequestStatus::Pending;
+			ensure!(pending != T::Escrow::held(id).is_zero(), "escrow is held exactly while a request is pending");
+			for operator in request.assigned.iter() {
+				let reported = request.reports.iter().any(|r| &r.operator == operator);
+				ensure!(
+					Assignments::<T>::contains_key(operator, id) == (pending && !reported),
+					"an assignment is open exactly while its report is missing"
+				);
+			}
+			ensure!(
+				request.reports.iter().all(|r| request.assigned.contains(&r.operator)),
+				"a report from an operator that was not assigned"
+			);
+			let task = if pending { Task::Settle } else { Task::Prune };
+			ensure!(
+				Agenda::<T>::iter().filter(|(_, agenda_id, t)| *agenda_id == id && *t == task).count() == 1,
+				"a request is not on the agenda exactly once"
+			);
+			ensure!(
+				matches!(request.status, RequestStatus::Completed { .. }) == request.served.is_some(),
+				"only completed requests serve a response"
+			);
+			if pending {
+				open += 1;
+			}
+		}
+		let mut assignments = 0u32;
+		for (operator, load) in Load::<T>::iter() {
+			ensure!(load > 0, "a zero load is stored");
+			ensure!(
+				Assignments::<T>::iter_prefix(&operator).count() as u32 == load,
+				"load differs from the open assignments"
+			);
+			assignments += load;
+		}
+		ensure!(Assignments::<T>::iter().count() as u32 == assignments, "assignments without load");
+		ensure!(open as usize <= Agenda::<T>::iter().count(), "open requests outnumber the agenda");
+		Ok(())
+	}
+}
