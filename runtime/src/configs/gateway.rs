@@ -9,7 +9,7 @@ use sp_runtime::Perbill;
 
 use super::{RootOrCouncilTwoThirds, TreasuryAccount, MAX_REQUEST_LIFETIME};
 use crate::{
-	currency::UNIT, deposit, Balances, BlockNumber, Escrow, Hash, OperatorStaking, Reputation,
+	currency::{deposit, UNIT}, Balances, BlockNumber, Escrow, Hash, OperatorStaking, Reputation,
 	Runtime, RuntimeHoldReason, Slashing, System,
 };
 
