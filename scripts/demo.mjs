@@ -1,10 +1,35 @@
-// The main job: a Baton dev chain on ws://127.0.0.1:9944 that visibly authors and finalizes
-// blocks. Runs until Ctrl-C, or until `--blocks N` blocks are finalized.
+// The main job, end to end on a Baton dev chain (ws://127.0.0.1:9944): an API publisher
+// registers an API, an operator bonds with its gateway key in the node's keystore, a client pays
+// for a request, the node's offchain worker calls the upstream, the chain settles, and the
+// response is printed with its receipt verified.
+//
+//   node scripts/demo.mjs [--url URL] [--exit | --blocks N]
+//   --url URL   call this URL (default: a small price API this script serves on 127.0.0.1)
+//   --exit      stop once the response is printed; --blocks N: once block N is finalized;
+//               otherwise the chain keeps running for polkadot.js apps until Ctrl-C.
 import { startDevNode } from '../tests/lib/node.mjs';
+import {
+  accounts, bondOperator, gatewayKey, registerApi, rpc, startUpstream, submitRequest, verifyReceipt,
+  waitForSettlement,
+} from '../tests/lib/gateway.mjs';
 
-const blocksArg = process.argv.indexOf('--blocks');
-const stopAfter = blocksArg > 0 ? Number(process.argv[blocksArg + 1]) : Infinity;
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const stopAfter = arg('--blocks') ? Number(arg('--blocks')) : Infinity;
+const exitWhenServed = process.argv.includes('--exit');
 const rpcPort = Number(process.env.BATON_RPC_PORT || 9944);
+const formatUnits = (planck) => `${(Number(planck) / 1e12).toFixed(6)} BTN`;
+
+let upstream;
+let target = arg('--url');
+if (!target) {
+  upstream = await startUpstream(() => ({ body: JSON.stringify({ coin: 'dot', price: 7.25, at: new Date().toISOString() }) }));
+  target = `${upstream.url}/price?coin=dot`;
+  console.log(`upstream API: ${upstream.url} (served by this script)`);
+}
+const url = new URL(target);
 
 const node = await startDevNode({ rpcPort, args: ['--rpc-cors', 'all'] });
 const { api } = node;
@@ -12,22 +37,53 @@ const [chain, version] = await Promise.all([api.rpc.system.chain(), api.rpc.stat
 console.log(`connected to ${chain} (${version.specName} v${version.specVersion}) at ${node.rpcUrl}`);
 console.log(`polkadot.js apps: https://polkadot.js.org/apps/?rpc=${encodeURIComponent(node.rpcUrl)}`);
 
-let best = 0;
-let finalized = 0;
-let shutdown;
-const done = new Promise((resolve) => { shutdown = resolve; });
-await api.rpc.chain.subscribeNewHeads((header) => {
-  best = header.number.toNumber();
-  console.log(`best #${best}  finalized #${finalized}`);
-});
-await api.rpc.chain.subscribeFinalizedHeads((header) => {
-  finalized = header.number.toNumber();
-  if (finalized >= stopAfter) shutdown();
-});
-process.on('SIGINT', () => shutdown());
-process.on('SIGTERM', () => shutdown());
+const who = await accounts();
+const step = (text) => console.log(`\n== ${text}`);
 
-await done;
-console.log(`stopping: best #${best}, finalized #${finalized}`);
+step(`Alice registers the API ${url.origin}`);
+const apiId = await registerApi(api, who.alice, { baseUrl: url.origin, ignoredFields: ['at'], timeoutMs: 10_000 });
+console.log(`api id ${apiId}`);
+
+step('Charlie bonds as an operator; its gateway key //CharlieGate goes into the node keystore');
+const gateway = await gatewayKey('//CharlieGate');
+await bondOperator(api, {
+  funder: who.alice, operator: who.charlie, gateway, gatewaySeed: '//CharlieGate', apiIds: [apiId],
+});
+console.log(`operator ${who.charlie.address}, gateway key ${gateway.address}`);
+
+const path = `${url.pathname}${url.search}`;
+const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
+step(`Dave asks for GET ${path}: quote ${formatUnits(quote.total)} (${quote.eligibleOperators} eligible operator)`);
+const submitted = await submitRequest(api, who.dave, { apiId, path, redundancy: 1 });
+console.log(`request ${submitted.id}: ${formatUnits(submitted.fee)} in escrow, assigned to ${submitted.assigned[0]}`);
+
+const request = await waitForSettlement(api, submitted.id);
+const latency = request.reports[0]?.latencyMs;
+step(`request ${request.id} ${request.status} in block #${request.settledAt} (submitted in #${request.submittedAt}, upstream ${latency} ms)`);
+const response = await rpc(api, 'gateway_response', [submitted.id]);
+if (response) {
+  console.log(`status:        ${JSON.stringify(response.status)}`);
+  console.log(`body:          ${response.body}`);
+  console.log(`response hash: ${response.responseHash}`);
+  console.log(`signed by:     ${response.gatewayKey} (operator ${response.operator})`);
+  console.log(`receipt:       verified by the node: ${response.verified}; verified here with the key alone: ${verifyReceipt(api, response)}`);
+} else {
+  console.log(`no response: ${JSON.stringify(request.reports.map((r) => r.status))}`);
+}
+
+if (!exitWhenServed) {
+  step('the chain keeps running (Ctrl-C to stop)');
+  let shutdown;
+  const done = new Promise((resolve) => { shutdown = resolve; });
+  await api.rpc.chain.subscribeFinalizedHeads((header) => {
+    const n = header.number.toNumber();
+    console.log(`finalized #${n}`);
+    if (n >= stopAfter) shutdown();
+  });
+  process.on('SIGINT', () => shutdown());
+  process.on('SIGTERM', () => shutdown());
+  await done;
+}
 await node.stop();
-process.exit(0);
+if (upstream) await upstream.close();
+process.exit(response?.verified ? 0 : 1);

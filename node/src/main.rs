@@ -4,6 +4,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod metrics;
 mod service;
 
 fn main() -> sc_cli::Result<()> {

@@ -216,11 +216,22 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	if let (Some(registry), Some(offchain)) = (prometheus_registry.as_ref(), backend.offchain_storage()) {
+		let metrics = crate::metrics::task(registry, offchain)
+			.map_err(|e| ServiceError::Other(format!("gateway metrics: {e}")))?;
+		task_manager.spawn_handle().spawn("gateway-metrics", None, metrics);
+	}
+
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let offchain = backend.offchain_storage();
 		Box::new(move |_| {
-			let deps = baton_rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = baton_rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				offchain: offchain.clone(),
+			};
 			baton_rpc::create_full(deps).map_err(Into::into)
 		})
 	};

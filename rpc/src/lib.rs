@@ -1,6 +1,8 @@
-//! Baton's JSON-RPC: the standard account-nonce and fee methods now, the `gateway_*` methods
-//! (backed by runtime APIs) with the gateway pallet.
+//! Baton's JSON-RPC: the standard account-nonce and fee methods, and the `gateway_*` methods
+//! backed by runtime APIs and the offchain index.
 #![warn(missing_docs)]
+
+pub mod gateway;
 
 use std::sync::Arc;
 
@@ -12,16 +14,18 @@ use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
 /// What the RPC methods need from the node.
-pub struct FullDeps<C, P> {
+pub struct FullDeps<C, P, S> {
 	/// The client, to call runtime APIs.
 	pub client: Arc<C>,
 	/// The transaction pool, to find the next nonce of an account.
 	pub pool: Arc<P>,
+	/// The offchain database, where indexed response bodies are kept.
+	pub offchain: Option<S>,
 }
 
 /// Builds the RPC module with every Baton method.
-pub fn create_full<C, P>(
-	deps: FullDeps<C, P>,
+pub fn create_full<C, P, S>(
+	deps: FullDeps<C, P, S>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -32,17 +36,22 @@ where
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
-		+ BlockBuilder<Block>,
+		+ BlockBuilder<Block>
+		+ baton_primitives::GatewayApi<Block, AccountId, Balance, baton_runtime::BlockNumber>
+		+ baton_primitives::OperatorApi<Block, AccountId, Balance, baton_runtime::BlockNumber>,
 	P: TransactionPool + 'static,
+	S: sp_core::offchain::OffchainStorage + 'static,
 {
+	use gateway::{Gateway, GatewayRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, offchain } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Gateway::new(client, offchain).into_rpc())?;
 
 	Ok(module)
 }

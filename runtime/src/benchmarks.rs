@@ -7,6 +7,9 @@ pub use crate::{
 	Balances, Council, Gateway, OperatorStaking, Reputation, Runtime, Slashing, Sudo, Timestamp,
 };
 
+impl frame_benchmarking::baseline::Config for Runtime {}
+impl frame_system_benchmarking::Config for Runtime {}
+
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]

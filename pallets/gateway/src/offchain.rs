@@ -2,7 +2,10 @@
 //! keys in the node's keystore and reports signed results.
 
 use alloc::{string::ToString, vec::Vec};
-use baton_primitives::{receipt_message, OperatorRegistry, RequestId, RequestStatus, ResultStatus};
+use baton_primitives::{
+	receipt_message, ExecutionSample, OperatorRegistry, RequestId, RequestStatus, ResultStatus,
+	EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
+};
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
 use frame_system::{
@@ -64,10 +67,37 @@ impl<T: Config> Pallet<T> {
 				.into_iter()
 				.filter_map(|id| Some((id, Self::execute_once(now, &key, &operator, id)?)))
 				.collect();
+			Self::forget_finished(&raw, &operator, reports.iter().map(|(id, _)| *id));
 			if !reports.is_empty() {
 				Self::send_reports(key, reports);
 			}
 		}
+	}
+
+	/// Keeps this node's offchain storage bounded: the records of executed requests are kept in
+	/// an index per key and dropped once the chain no longer assigns the request to the operator
+	/// (it was reported or settled).
+	fn forget_finished(raw: &[u8; 32], operator: &T::AccountId, executed: impl Iterator<Item = RequestId>) {
+		let index_key = (b"baton/executed-index/", raw).encode();
+		let index = StorageValueRef::persistent(&index_key);
+		let mut ids: Vec<RequestId> = index.get().ok().flatten().unwrap_or_default();
+		for id in executed {
+			if !ids.contains(&id) {
+				ids.push(id);
+			}
+		}
+		ids.retain(|id| {
+			let open = Assignments::<T>::contains_key(operator, id);
+			if !open {
+				StorageValueRef::persistent(&Self::executed_key(*id, raw)).clear();
+			}
+			open
+		});
+		index.set(&ids);
+	}
+
+	fn executed_key(request_id: RequestId, raw: &[u8]) -> Vec<u8> {
+		(b"baton/executed/", request_id, raw).encode()
 	}
 
 	/// Executes one request for one key unless this node already did, and returns the report to
@@ -89,18 +119,32 @@ impl<T: Config> Pallet<T> {
 		let mut lock = StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(api.spec.timeout_ms as u64 + 5_000));
 		let _guard = lock.try_lock().ok()?;
 
-		let store_key = (b"baton/executed/", request_id, &raw).encode();
+		let store_key = Self::executed_key(request_id, &raw);
 		let store = StorageValueRef::persistent(&store_key);
 		let report = match store.get::<Executed<T>>() {
 			Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => return None,
 			Ok(Some(done)) => done.report,
 			_ => {
 				let result = Self::call_upstream(&api, &request, request_id);
+				Self::record_sample(ExecutionSample { status: result.status, latency_ms: result.latency_ms });
 				Self::sign_report(key, operator, request_id, result)?
 			},
 		};
 		store.set(&Executed::<T> { sent_at: now, report: report.clone() });
 		Some(report)
+	}
+
+	/// Leaves `sample` for the node's Prometheus metrics, dropping the oldest beyond the cap.
+	fn record_sample(sample: ExecutionSample) {
+		let store = StorageValueRef::persistent(EXECUTION_SAMPLES_KEY);
+		let _ = store.mutate(|samples: Result<Option<Vec<ExecutionSample>>, _>| {
+			let mut samples = samples.ok().flatten().unwrap_or_default();
+			if samples.len() >= MAX_EXECUTION_SAMPLES {
+				samples.remove(0);
+			}
+			samples.push(sample);
+			Ok::<_, ()>(samples)
+		});
 	}
 
 	/// Calls the upstream with the API's timeout and size cap; never panics.

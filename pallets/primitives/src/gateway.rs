@@ -175,3 +175,33 @@ sp_api::decl_runtime_apis! {
 		fn quote(api_id: ApiId, redundancy: u32) -> Result<Quote<Balance>, QuoteError>;
 	}
 }
+
+/// The persistent offchain-storage key under which an operator node's offchain worker leaves
+/// [`ExecutionSample`]s for the node's Prometheus metrics, which drain them.
+pub const EXECUTION_SAMPLES_KEY: &[u8] = b"baton/metrics/samples";
+
+/// Samples kept at most until the node drains them; older ones are dropped first.
+pub const MAX_EXECUTION_SAMPLES: usize = 4_096;
+
+/// One upstream call made by an offchain worker.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ExecutionSample {
+	/// How it ended.
+	pub status: ResultStatus,
+	/// Milliseconds it took.
+	pub latency_ms: u32,
+}
+
+impl ResultStatus {
+	/// A short name for metrics labels: `response`, `timeout`, `unreachable`, `too_large`,
+	/// `not_utf8`.
+	pub fn label(&self) -> &'static str {
+		match self {
+			ResultStatus::Response { .. } => "response",
+			ResultStatus::Timeout => "timeout",
+			ResultStatus::Unreachable => "unreachable",
+			ResultStatus::TooLarge => "too_large",
+			ResultStatus::NotUtf8 => "not_utf8",
+		}
+	}
+}

@@ -63,7 +63,7 @@ impl pallet_gateway::Config for Runtime {
 	type MaxDeadline = ConstU32<MAX_REQUEST_LIFETIME>;
 	type Retention = ConstU32<{ 10 * crate::time::MINUTES }>;
 	type MaxTasksPerBlock = ConstU32<64>;
-	type MaxExecutionsPerBlock = ConstU32<16>;
+	type MaxExecutionsPerBlock = ConstU32<128>;
 	type WeightInfo = pallet_gateway::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;

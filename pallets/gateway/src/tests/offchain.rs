@@ -3,7 +3,7 @@
 
 use crate::{mock::*, Call, HttpMethod};
 use baton_primitives::{receipt_message, ResultStatus, GATEWAY_KEY_TYPE};
-use codec::Decode;
+use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
 use sp_core::{
 	offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt},
@@ -108,9 +108,15 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 		// The chain takes the report as it is.
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), request_id, report));
 
-		// Ran again, the worker neither calls the upstream nor reports twice.
+		let record = (b"baton/executed/", id, &key(OP)[..]).encode();
+		let persistent = sp_core::offchain::StorageKind::PERSISTENT;
+		assert!(sp_io::offchain::local_storage_get(persistent, &record).is_some());
+
+		// Ran again, the worker neither calls the upstream nor reports twice, and forgets the
+		// request now that the chain has its report.
 		Gateway::offchain_worker(2);
 		assert_eq!(submitted().len(), 1);
+		assert!(sp_io::offchain::local_storage_get(persistent, &record).is_none());
 	});
 }
 

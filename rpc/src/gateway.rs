@@ -1,0 +1,307 @@
+//! The `gateway_*` methods: requests, responses with their receipts, quotes and operators.
+//! State comes from the runtime APIs; response bodies from the node's offchain index.
+
+use std::{marker::PhantomData, sync::Arc};
+
+use baton_primitives::{
+	receipt_message, response_storage_key, ApiId, GatewayApi, OperatorApi, OperatorView, QuoteError,
+	RequestId, RequestStatus, RequestView, ResultStatus,
+};
+use baton_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::{error::ErrorObject, ErrorObjectOwned},
+};
+use serde::Serialize;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::{crypto::Ss58Codec, offchain::OffchainStorage};
+use sp_runtime::traits::Block as BlockT;
+
+type Hash = <Block as BlockT>::Hash;
+
+/// A request: where it stands, its operators and their reports.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestJson {
+	id: RequestId,
+	api_id: ApiId,
+	client: String,
+	method: String,
+	path: String,
+	/// `pending`, `completed` or `refunded`.
+	status: &'static str,
+	/// blake2-256 of the winning response, once completed.
+	response_hash: Option<String>,
+	/// Block it was settled in.
+	settled_at: Option<BlockNumber>,
+	/// Fee held in escrow at submission, in the smallest unit (a decimal string).
+	fee: String,
+	submitted_at: BlockNumber,
+	deadline: BlockNumber,
+	assigned: Vec<String>,
+	backups: Vec<String>,
+	reports: Vec<ReportJson>,
+}
+
+/// One operator's report.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportJson {
+	operator: String,
+	status: ResultStatus,
+	response_hash: String,
+	latency_ms: u32,
+	at: BlockNumber,
+}
+
+/// The winning response of a completed request with its receipt.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseJson {
+	request_id: RequestId,
+	operator: String,
+	/// The operator's gateway key (hex), which signed the receipt.
+	gateway_key: String,
+	status: ResultStatus,
+	response_hash: String,
+	/// ed25519 signature (hex) over SCALE(request id, response hash, status, operator).
+	signature: String,
+	/// The body as text (bodies are UTF-8), or null if this node has not indexed it.
+	body: Option<String>,
+	/// Whether the body hashes to `response_hash` and the signature verifies with the gateway
+	/// key — checked by this node with ed25519-dalek before serving.
+	verified: bool,
+}
+
+/// What a request costs now.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteJson {
+	price_per_operator: String,
+	protocol_fee: String,
+	total: String,
+	eligible_operators: u32,
+}
+
+/// An operator serving an API, with its reputation.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorJson {
+	operator: String,
+	gateway_key: String,
+	bonded: String,
+	available: bool,
+	online: bool,
+	capacity: u32,
+	region: String,
+	endpoint: String,
+	/// Reputation: mean of Beta(α, β) in parts per billion, α and β in millionths, latency.
+	score_ppb: u32,
+	alpha_micros: u64,
+	beta_micros: u64,
+	latency_ms: u32,
+}
+
+/// Baton's gateway methods.
+#[rpc(server, namespace = "gateway")]
+pub trait GatewayRpc {
+	/// A request while it is kept: status, operators, reports.
+	#[method(name = "request")]
+	fn request(&self, id: RequestId, at: Option<Hash>) -> RpcResult<Option<RequestJson>>;
+
+	/// The winning response of a completed request: body, hash, operator and verified receipt.
+	#[method(name = "response")]
+	fn response(&self, id: RequestId, at: Option<Hash>) -> RpcResult<Option<ResponseJson>>;
+
+	/// What a request to `api_id` with `redundancy` operators (0: the API's default) costs.
+	#[method(name = "quote")]
+	fn quote(&self, api_id: ApiId, redundancy: u32, at: Option<Hash>) -> RpcResult<QuoteJson>;
+
+	/// The operators that declared they serve `api_id`, with their reputation.
+	#[method(name = "operators")]
+	fn operators(&self, api_id: ApiId, at: Option<Hash>) -> RpcResult<Vec<OperatorJson>>;
+}
+
+/// The gateway methods over a client and the node's offchain storage.
+pub struct Gateway<C, S> {
+	client: Arc<C>,
+	offchain: Option<S>,
+	_block: PhantomData<Block>,
+}
+
+impl<C, S> Gateway<C, S> {
+	/// Serves from `client`; bodies from `offchain` (None if the node keeps no offchain db).
+	pub fn new(client: Arc<C>, offchain: Option<S>) -> Self {
+		Self { client, offchain, _block: PhantomData }
+	}
+}
+
+fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
+	ErrorObject::owned(1, format!("runtime API failed: {error}"), None::<()>)
+}
+
+fn hex(bytes: &[u8]) -> String {
+	format!("0x{}", ::hex::encode(bytes))
+}
+
+fn address(account: &AccountId) -> String {
+	account.to_ss58check()
+}
+
+/// Whether `body` is the response `hash` names and `signature` by `key` covers it.
+pub fn verify_receipt(
+	request_id: RequestId,
+	status: &ResultStatus,
+	operator: &AccountId,
+	body: &[u8],
+	response_hash: &[u8; 32],
+	key: &[u8; 32],
+	signature: &[u8; 64],
+) -> bool {
+	if &sp_crypto_hashing::blake2_256(body) != response_hash {
+		return false;
+	}
+	let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(key) else { return false };
+	let message = receipt_message(request_id, response_hash, status, operator);
+	key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
+}
+
+fn request_json(view: RequestView<AccountId, Balance, BlockNumber>) -> RequestJson {
+	let (status, response_hash, settled_at) = match view.status {
+		RequestStatus::Pending => ("pending", None, None),
+		RequestStatus::Completed { response_hash, at } => ("completed", Some(hex(&response_hash)), Some(at)),
+		RequestStatus::Refunded { at } => ("refunded", None, Some(at)),
+	};
+	RequestJson {
+		id: view.id,
+		api_id: view.api_id,
+		client: address(&view.client),
+		method: String::from_utf8_lossy(&view.method).into_owned(),
+		path: String::from_utf8_lossy(&view.path).into_owned(),
+		status,
+		response_hash,
+		settled_at,
+		fee: view.fee.to_string(),
+		submitted_at: view.submitted_at,
+		deadline: view.deadline,
+		assigned: view.assigned.iter().map(address).collect(),
+		backups: view.backups.iter().map(address).collect(),
+		reports: view
+			.reports
+			.into_iter()
+			.map(|r| ReportJson {
+				operator: address(&r.operator),
+				status: r.status,
+				response_hash: hex(&r.response_hash),
+				latency_ms: r.latency_ms,
+				at: r.at,
+			})
+			.collect(),
+	}
+}
+
+fn operator_json(view: OperatorView<AccountId, Balance, BlockNumber>) -> OperatorJson {
+	OperatorJson {
+		operator: address(&view.operator),
+		gateway_key: hex(&view.gateway_key),
+		bonded: view.bonded.to_string(),
+		available: view.available,
+		online: view.online,
+		capacity: view.capacity,
+		region: String::from_utf8_lossy(&view.region).into_owned(),
+		endpoint: String::from_utf8_lossy(&view.endpoint).into_owned(),
+		score_ppb: view.reputation.score.deconstruct(),
+		alpha_micros: view.reputation.alpha_micros,
+		beta_micros: view.reputation.beta_micros,
+		latency_ms: view.reputation.latency_ms,
+	}
+}
+
+impl<C, S> GatewayRpcServer for Gateway<C, S>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: GatewayApi<Block, AccountId, Balance, BlockNumber>
+		+ OperatorApi<Block, AccountId, Balance, BlockNumber>,
+	S: OffchainStorage + 'static,
+{
+	fn request(&self, id: RequestId, at: Option<Hash>) -> RpcResult<Option<RequestJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let view = self.client.runtime_api().request(at, id).map_err(runtime_error)?;
+		Ok(view.map(request_json))
+	}
+
+	fn response(&self, id: RequestId, at: Option<Hash>) -> RpcResult<Option<ResponseJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let Some(view) = self.client.runtime_api().response(at, id).map_err(runtime_error)? else {
+			return Ok(None);
+		};
+		let body = self
+			.offchain
+			.as_ref()
+			.and_then(|db| db.get(sp_core::offchain::STORAGE_PREFIX, &response_storage_key(id, &view.operator)));
+		let verified = body.as_ref().is_some_and(|body| {
+			verify_receipt(id, &view.status, &view.operator, body, &view.response_hash, &view.gateway_key, &view.signature)
+		});
+		Ok(Some(ResponseJson {
+			request_id: id,
+			operator: address(&view.operator),
+			gateway_key: hex(&view.gateway_key),
+			status: view.status,
+			response_hash: hex(&view.response_hash),
+			signature: hex(&view.signature),
+			body: body.map(|b| String::from_utf8_lossy(&b).into_owned()),
+			verified,
+		}))
+	}
+
+	fn quote(&self, api_id: ApiId, redundancy: u32, at: Option<Hash>) -> RpcResult<QuoteJson> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let quote = self.client.runtime_api().quote(at, api_id, redundancy).map_err(runtime_error)?;
+		let quote = quote.map_err(|error| {
+			let message = match error {
+				QuoteError::UnknownApi => "no API has this id",
+				QuoteError::ApiPaused => "the API is paused",
+				QuoteError::InvalidRedundancy =>
+					"redundancy is above the runtime's maximum or the eligible operators",
+			};
+			ErrorObject::owned(2, message, None::<()>)
+		})?;
+		Ok(QuoteJson {
+			price_per_operator: quote.price_per_operator.to_string(),
+			protocol_fee: quote.protocol_fee.to_string(),
+			total: quote.total.to_string(),
+			eligible_operators: quote.eligible_operators,
+		})
+	}
+
+	fn operators(&self, api_id: ApiId, at: Option<Hash>) -> RpcResult<Vec<OperatorJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let all = self.client.runtime_api().operators(at).map_err(runtime_error)?;
+		Ok(all.into_iter().filter(|o| o.apis.contains(&api_id)).map(operator_json).collect())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use ed25519_dalek::Signer;
+
+	#[test]
+	fn a_receipt_verifies_only_for_its_body_request_and_key() {
+		let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+		let operator = AccountId::new([1; 32]);
+		let body = br#"{"price":7.25}"#;
+		let hash = sp_crypto_hashing::blake2_256(body);
+		let status = ResultStatus::Response { code: 200 };
+		let signature = key.sign(&receipt_message(5, &hash, &status, &operator)).to_bytes();
+		let public = key.verifying_key().to_bytes();
+		assert!(verify_receipt(5, &status, &operator, body, &hash, &public, &signature));
+		assert!(!verify_receipt(6, &status, &operator, body, &hash, &public, &signature));
+		assert!(!verify_receipt(5, &status, &operator, b"{}", &hash, &public, &signature));
+		assert!(!verify_receipt(5, &ResultStatus::Timeout, &operator, body, &hash, &public, &signature));
+		let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes();
+		assert!(!verify_receipt(5, &status, &operator, body, &hash, &other, &signature));
+	}
+}

@@ -1,0 +1,142 @@
+// Throughput and latency of Baton's main job against a baseline on the same dev chain, in one
+// run: balance transfers per second near the block limit, then complete request lifecycles per
+// second (submit → offchain call → signed report → settled), and the submit → response-available
+// latency. Prints ratios, not pass/fail: the numbers go to docs/performance.md.
+//
+//   node scripts/bench-throughput.mjs [--transfers N] [--requests N] [--operators N]
+import { startDevNode, sleep } from '../tests/lib/node.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, rpc, startUpstream } from '../tests/lib/gateway.mjs';
+import { sendAndFinalize } from '../tests/lib/node.mjs';
+import os from 'node:os';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const TRANSFERS = arg('--transfers', 3_000);
+const REQUESTS = arg('--requests', 600);
+const OPERATORS = arg('--operators', 4);
+const LATENCY_SAMPLES = arg('--latency-samples', 20);
+
+const upstream = await startUpstream(() => ({ body: '{"price":7.25}' }));
+const node = await startDevNode();
+const { api } = node;
+const who = await accounts();
+// Ferdie is kept for the latency requests.
+const senders = Object.values(who).filter((account) => account !== who.ferdie);
+
+/** Watches blocks: when each was seen, its number, and the events it holds. */
+const blocks = [];
+const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
+  const seenAt = Date.now();
+  const hash = header.hash;
+  const events = await api.query.system.events.at(hash);
+  blocks.push({ number: header.number.toNumber(), seenAt, events });
+});
+const count = (block, section, method) =>
+  block.events.filter(({ event }) => event.section === section && event.method === method).length;
+
+/** Signs `n` transactions from each sender with consecutive nonces. */
+async function presign(perSender, makeTx) {
+  const signed = [];
+  for (const sender of senders) {
+    let nonce = (await api.rpc.system.accountNextIndex(sender.address)).toNumber();
+    for (let i = 0; i < perSender; i++) {
+      signed.push(await makeTx(sender, i).signAsync(sender, { nonce: nonce++, era: 0 }));
+    }
+  }
+  return signed;
+}
+
+/** Sends every transaction, then waits until `done(blocks)` holds. */
+async function run(signed, done, timeoutMs = 600_000) {
+  const start = Date.now();
+  await Promise.all(signed.map((tx) => api.rpc.author.submitExtrinsic(tx)));
+  while (!done() && Date.now() - start < timeoutMs) await sleep(250);
+  if (!done()) throw new Error('benchmark did not finish in time');
+}
+
+/** Per second of block time over the blocks that hold at least one counted event. */
+function rate(from, section, method) {
+  const busy = blocks.filter((b) => b.number >= from && count(b, section, method) > 0);
+  const total = busy.reduce((sum, b) => sum + count(b, section, method), 0);
+  const span = busy.at(-1).number - busy[0].number + 1;
+  const perBlock = Math.max(...busy.map((b) => count(b, section, method)));
+  return { total, blocks: span, perSecond: total / (span * 3), maxPerBlock: perBlock };
+}
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+// Setup: an API on the local upstream and operators with room for every request.
+const apiId = await registerApi(api, who.alice, { baseUrl: upstream.url });
+for (let i = 0; i < OPERATORS; i++) {
+  const seed = `//BenchGate${i}`;
+  const operator = who.alice.derive(`//bench/operator/${i}`);
+  await bondOperator(api, {
+    funder: who.alice, operator, gateway: await gatewayKey(seed), gatewaySeed: seed,
+    apiIds: [apiId], capacity: 100_000, stakeMultiple: 50n,
+  });
+}
+
+// Baseline: transfers.
+const perSender = Math.ceil(TRANSFERS / senders.length);
+const dest = who.alice.derive('//bench/sink').address;
+const transfers = await presign(perSender, () => api.tx.balances.transferKeepAlive(dest, 10n ** 10n));
+let from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+const countAll = (section, method) =>
+  blocks.filter((b) => b.number >= from).reduce((sum, b) => sum + count(b, section, method), 0);
+await run(transfers, () => countAll('balances', 'Transfer') >= transfers.length);
+const transferRate = rate(from, 'balances', 'Transfer');
+
+// Requests: each a full lifecycle, redundancy 1.
+const deadlineBase = (await api.rpc.chain.getHeader()).number.toNumber();
+const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
+const requests = await presign(Math.ceil(REQUESTS / senders.length), () => api.tx.gateway.submitRequest(
+  apiId, 'Get', '/price', [], '', 1, BigInt(quote.total), deadlineBase + 18,
+));
+from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+const settled = () => countAll('gateway', 'RequestCompleted') + countAll('gateway', 'RequestRefunded');
+await run(requests, () => settled() >= requests.length);
+const lifecycleRate = rate(from, 'gateway', 'RequestCompleted');
+const refunded = countAll('gateway', 'RequestRefunded');
+
+// Latency, unloaded: one request at a time, from sending it to `gateway_response` serving it.
+const latencies = [];
+for (let i = 0; i < LATENCY_SAMPLES; i++) {
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const sentAt = Date.now();
+  const { id, block } = await new Promise((resolve, reject) => {
+    api.tx.gateway.submitRequest(apiId, 'Get', '/price', [], '', 1, BigInt(quote.total), best + 18)
+      .signAndSend(who.ferdie, ({ status, events, dispatchError }) => {
+        if (dispatchError) reject(new Error(dispatchError.toString()));
+        const submitted = events.find(({ event }) => event.method === 'RequestSubmitted');
+        if (status.isInBlock && submitted) {
+          api.rpc.chain.getHeader(status.asInBlock).then((h) => resolve({
+            id: submitted.event.data.requestId.toNumber(), block: h.number.toNumber(),
+          }));
+        }
+      }).catch(reject);
+  });
+  while (!(await rpc(api, 'gateway_response', [id]))) await sleep(20);
+  const request = await rpc(api, 'gateway_request', [id]);
+  latencies.push({ ms: Date.now() - sentAt, blocks: request.settledAt - block, upstreamMs: request.reports[0].latencyMs });
+}
+const ratio = lifecycleRate.perSecond / transferRate.perSecond;
+
+unsubscribe();
+await node.stop();
+await upstream.close();
+
+const fmt = (n) => n.toFixed(1);
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
+console.log(`transfers:  ${transferRate.total} in ${transferRate.blocks} blocks = ${fmt(transferRate.perSecond)}/s (max ${transferRate.maxPerBlock}/block)`);
+console.log(`lifecycles: ${lifecycleRate.total} in ${lifecycleRate.blocks} blocks = ${fmt(lifecycleRate.perSecond)}/s (max ${lifecycleRate.maxPerBlock}/block), ${refunded} refunded`);
+console.log(`ratio lifecycles / transfers: ${(ratio * 100).toFixed(1)} %`);
+const pick = (key, p) => percentile(latencies.map((l) => l[key]), p);
+console.log(`latency submit → response available (${LATENCY_SAMPLES} requests one at a time):`);
+console.log(`  blocks after the submission's block: p50 ${pick('blocks', 50)}, p99 ${pick('blocks', 99)}`);
+console.log(`  ms from sending: p50 ${pick('ms', 50)}, p99 ${pick('ms', 99)} (upstream p50 ${pick('upstreamMs', 50)} ms; block time 3000 ms)`);
+process.exit(0);

@@ -1,0 +1,141 @@
+// A request's whole life on a real node: a client pays through polkadot.js, the node's offchain
+// worker calls a real HTTP server on 127.0.0.1 with each operator's gateway key, the chain
+// settles, and `gateway_response` serves the upstream's bytes with a receipt that verifies.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevNode, waitForFinalized } from '../lib/node.mjs';
+import {
+  accounts, bondOperator, findEvent, gatewayKey, registerApi, rpc, startUpstream, submitRequest,
+  verifyReceipt, waitForSettlement,
+} from '../lib/gateway.mjs';
+
+let node;
+let api;
+let upstream;
+let who;
+let priceApi;
+let slowApi;
+const operators = [];
+/** Calls per idempotency key, so the third operator to ask can be told something else. */
+const callsByKey = new Map();
+
+before(async () => {
+  who = await accounts();
+  upstream = await startUpstream((req) => {
+    const key = req.headers['idempotency-key'];
+    const calls = (callsByKey.get(key) ?? 0) + 1;
+    callsByKey.set(key, calls);
+    if (req.url.startsWith('/slow')) return { delayMs: 4_000, body: '{"late":true}' };
+    if (req.url.startsWith('/diverge') && calls === 3) return { body: '{"price":9.99}' };
+    return { body: `{"price":7.25,"coin":"dot","ts":${Date.now()}}` };
+  });
+  node = await startDevNode();
+  api = node.api;
+  priceApi = await registerApi(api, who.alice, {
+    baseUrl: upstream.url, ignoredFields: ['ts'], methods: ['Get', 'Post'],
+  });
+  slowApi = await registerApi(api, who.alice, { baseUrl: `${upstream.url}/slow`, timeoutMs: 1_000 });
+  for (const [name, seed] of [['charlie', '//CharlieGate'], ['dave', '//DaveGate'], ['eve', '//EveGate']]) {
+    const gateway = await gatewayKey(seed);
+    await bondOperator(api, {
+      funder: who.alice, operator: who[name], gateway, gatewaySeed: seed, apiIds: [priceApi, slowApi],
+    });
+    operators.push(who[name].address);
+  }
+});
+
+after(async () => {
+  if (node) await node.stop();
+  if (upstream) await upstream.close();
+});
+
+const free = async (address, at) =>
+  (await (at ? api.query.system.account.at(at, address) : api.query.system.account(address)))
+    .data.free.toBigInt();
+const treasury = () => api.consts.gateway.treasury.toString();
+
+test('an upstream that times out is reported as such and the client is refunded', async () => {
+  const before = await free(who.ferdie.address);
+  const submitted = await submitRequest(api, who.ferdie, { apiId: slowApi, path: '/price' });
+  const txFee = findEvent(submitted.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
+  const request = await waitForSettlement(api, submitted.id);
+  assert.equal(request.status, 'refunded');
+  assert.deepEqual(request.reports.map((r) => r.status), ['timeout']);
+  await waitForFinalized(api, request.settledAt);
+  assert.equal(await free(who.ferdie.address), before - txFee);
+  assert.equal(await rpc(api, 'gateway_response', [submitted.id]), null);
+});
+
+test('a request with redundancy 1 completes with the upstream bytes and a verifiable receipt', async () => {
+  const quote = await rpc(api, 'gateway_quote', [priceApi, 1]);
+  assert.equal(quote.eligibleOperators, 3);
+  const clientBefore = await free(who.ferdie.address);
+  const submitted = await submitRequest(api, who.ferdie, {
+    apiId: priceApi, path: '/price?coin=dot', redundancy: 1, headers: [['Accept', 'application/json']],
+  });
+  assert.equal(submitted.fee, BigInt(quote.total));
+  const [operator] = submitted.assigned;
+  const txFee = findEvent(submitted.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
+  const operatorBefore = await free(operator, submitted.blockHash);
+  const treasuryBefore = await free(treasury(), submitted.blockHash);
+
+  const request = await waitForSettlement(api, submitted.id);
+  assert.equal(request.status, 'completed');
+  const settledHash = (await waitForFinalized(api, request.settledAt)).hash;
+  const settledAt = await api.rpc.chain.getBlockHash(request.settledAt);
+  assert.ok(settledHash);
+
+  // The upstream saw the exact call, with the request id as idempotency key.
+  const call = upstream.requests.find((r) => r.headers['idempotency-key'] === String(submitted.id));
+  assert.equal(call.method, 'GET');
+  assert.equal(call.url, '/price?coin=dot');
+  assert.equal(call.headers.accept, 'application/json');
+
+  const response = await rpc(api, 'gateway_response', [submitted.id]);
+  assert.equal(response.operator, operator);
+  assert.equal(response.verified, true);
+  assert.match(response.body, /^\{"price":7\.25,"coin":"dot","ts":\d+\}$/);
+  assert.equal(verifyReceipt(api, response), true);
+  assert.equal(verifyReceipt(api, { ...response, body: response.body.replace('7.25', '7.26') }), false);
+
+  // Money: the client paid the fee and its transaction fee, the operator got the price, the
+  // treasury the protocol fee; the report itself was free.
+  assert.equal(await free(who.ferdie.address, settledAt), clientBefore - submitted.fee - txFee);
+  assert.equal(await free(operator, settledAt) - operatorBefore, BigInt(quote.pricePerOperator));
+  assert.equal(await free(treasury(), settledAt) - treasuryBefore, BigInt(quote.protocolFee));
+});
+
+test('with redundancy 3 the majority is paid and the operator that differs is slashed', async () => {
+  const submitted = await submitRequest(api, who.ferdie, { apiId: priceApi, path: '/diverge', redundancy: 3 });
+  assert.deepEqual([...submitted.assigned].sort(), [...operators].sort());
+  const balancesBefore = Object.fromEntries(await Promise.all(
+    operators.map(async (o) => [o, await free(o, submitted.blockHash)])));
+  const request = await waitForSettlement(api, submitted.id);
+  assert.equal(request.status, 'completed');
+  assert.equal(request.reports.length, 3);
+  const minority = request.reports.find((r) => r.responseHash !== request.responseHash).operator;
+  const majority = request.reports.filter((r) => r.responseHash === request.responseHash).map((r) => r.operator);
+  assert.equal(majority.length, 2);
+
+  const settledAt = await api.rpc.chain.getBlockHash(request.settledAt);
+  const price = (await api.query.gateway.apis(priceApi)).unwrap().spec.pricePerCall.toBigInt();
+  for (const o of majority) assert.equal(await free(o, settledAt) - balancesBefore[o], price);
+  assert.equal(await free(minority, settledAt), balancesBefore[minority]);
+
+  // The wrong result is an offence, slashed after the deferral.
+  const slashed = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no slash within 60 s')), 60_000);
+    api.query.system.events((events) => {
+      for (const { event } of events) {
+        if (api.events.slashing.Slashed.is(event) && event.data.offender.toString() === minority) {
+          clearTimeout(timer);
+          resolve(event);
+        }
+      }
+    });
+  });
+  assert.ok(slashed.data.amount.toBigInt() > 0n);
+  const response = await rpc(api, 'gateway_response', [submitted.id]);
+  assert.ok(majority.includes(response.operator));
+  assert.equal(response.verified, true);
+});

@@ -1,0 +1,141 @@
+// What a dApp, an API publisher and an operator do with Baton's gateway, through polkadot.js and
+// the node's `gateway_*` RPC; and a small upstream API on 127.0.0.1 for them to call.
+import http from 'node:http';
+import { once } from 'node:events';
+import { Keyring } from '@polkadot/api';
+import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady, ed25519Verify } from '@polkadot/util-crypto';
+import { sendAndFinalize, sleep } from './node.mjs';
+
+/**
+ * An upstream API on 127.0.0.1: `handler(req, body)` returns { status, body, delayMs, headers }.
+ * Every request is logged in `requests` as { method, url, headers, body }.
+ */
+export async function startUpstream(handler) {
+  const requests = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks).toString();
+    requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+    const reply = await handler(req, body);
+    if (reply.delayMs) await sleep(reply.delayMs);
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
+    res.end(reply.body ?? '');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+/** Dev accounts (sr25519) by name, e.g. accounts().alice. */
+export async function accounts() {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  const names = ['alice', 'bob', 'charlie', 'dave', 'eve', 'ferdie'];
+  return Object.fromEntries(names.map((n) => [n, keyring.addFromUri(`//${n[0].toUpperCase()}${n.slice(1)}`)]));
+}
+
+/** An ed25519 gateway key pair from a dev seed such as `//CharlieGate`. */
+export async function gatewayKey(seed) {
+  await cryptoWaitReady();
+  return new Keyring({ type: 'ed25519' }).addFromUri(seed);
+}
+
+/** Calls a `gateway_*` method (or any JSON-RPC method) on the node. */
+export function rpc(api, method, params = []) {
+  return api._rpcCore.provider.send(method, params);
+}
+
+/** The first event `section.method` among `events`, or throws. */
+export function findEvent(events, section, method) {
+  const found = events.find(({ event }) => event.section === section && event.method === method);
+  if (!found) throw new Error(`no ${section}.${method} event`);
+  return found.event;
+}
+
+/** Registers an API as `owner`; returns its id. */
+export async function registerApi(api, owner, spec) {
+  const full = {
+    methods: ['Get'],
+    pricePerCall: 10n ** 10n,
+    maxResponseBytes: 16_384,
+    timeoutMs: 2_000,
+    defaultRedundancy: 1,
+    minReputation: 0,
+    ignoredFields: [],
+    ...spec,
+  };
+  const { events } = await sendAndFinalize(api.tx.gateway.registerApi(full), owner);
+  return findEvent(events, 'gateway', 'ApiRegistered').data.apiId.toNumber();
+}
+
+/**
+ * Makes `operator` a Baton operator serving `apiIds` whose node signs with `gateway` (inserted
+ * into the node's keystore), funding both from `funder`.
+ */
+export async function bondOperator(api, {
+  funder, operator, gateway, gatewaySeed, apiIds, capacity = 50, stakeMultiple = 1n,
+}) {
+  await api.rpc.author.insertKey('gate', gatewaySeed, u8aToHex(gateway.publicKey));
+  const stake = (await api.query.operatorStaking.params()).minBond.toBigInt() * stakeMultiple;
+  const unit = 10n ** 12n;
+  await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);
+  // The gateway key's account pays nothing for accepted reports but must exist.
+  await sendAndFinalize(api.tx.balances.transferKeepAlive(gateway.address, unit), funder);
+  const profile = { endpoint: 'https://operator.example', region: 'DE', capacity, apis: apiIds };
+  await sendAndFinalize(api.tx.operatorStaking.bond(stake, gateway.publicKey, profile), operator);
+}
+
+/** Submits a request as `client`; returns { id, fee, assigned, blockHash }. */
+export async function submitRequest(api, client, {
+  apiId, method = 'Get', path = '/', headers = [], body = '', redundancy = 0, maxFee, deadlineIn = 10,
+}) {
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const quote = await rpc(api, 'gateway_quote', [apiId, redundancy]);
+  const tx = api.tx.gateway.submitRequest(
+    apiId, method, path, headers, body, redundancy, maxFee ?? BigInt(quote.total), best + deadlineIn,
+  );
+  const { events, blockHash } = await sendAndFinalize(tx, client);
+  const submitted = findEvent(events, 'gateway', 'RequestSubmitted').data;
+  return {
+    id: submitted.requestId.toNumber(),
+    fee: submitted.fee.toBigInt(),
+    assigned: submitted.assigned.map((a) => a.toString()),
+    blockHash,
+    events,
+  };
+}
+
+/** Polls `gateway_request` until the request is settled; returns it. */
+export async function waitForSettlement(api, id, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const request = await rpc(api, 'gateway_request', [id]);
+    if (request && request.status !== 'pending') return request;
+    await sleep(500);
+  }
+  throw new Error(`request ${id} not settled within ${timeoutMs} ms`);
+}
+
+/**
+ * Checks a `gateway_response` receipt in the client, with the gateway key alone: the body hashes
+ * to the response hash, and the ed25519 signature covers SCALE(request id, response hash,
+ * status, operator).
+ */
+export function verifyReceipt(api, response) {
+  const hash = hexToU8a(response.responseHash);
+  if (u8aToHex(blake2AsU8a(stringToU8a(response.body), 256)) !== response.responseHash) return false;
+  const [kind, value] = Object.entries(typeof response.status === 'string'
+    ? { [response.status]: null } : response.status)[0];
+  const status = { [kind[0].toUpperCase() + kind.slice(1)]: value };
+  const message = api.createType(
+    '(u64, [u8; 32], BatonPrimitivesGatewayResultStatus, AccountId32)',
+    [response.requestId, hash, status, response.operator],
+  ).toU8a();
+  return ed25519Verify(message, hexToU8a(response.signature), hexToU8a(response.gatewayKey));
+}
