@@ -282,4 +282,6 @@ pub trait Escrow<AccountId, Balance> {
 }
 
 pub mod gateway;
+pub mod handover;
 pub use gateway::*;
+pub use handover::*;

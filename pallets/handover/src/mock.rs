@@ -1,0 +1,236 @@
+//! A runtime with system and the handover pallet; operators and requests are stand-ins that
+//! behave like operator staking and the gateway.
+
+use crate as pallet_handover;
+use baton_primitives::{
+	Candidate, Checkpoint, GatewayKey, HandoverLog, HandoverReason, OperatorRegistry, Reassign,
+	RequestId,
+};
+use codec::Encode;
+use core::cell::RefCell;
+use frame_support::{derive_impl, traits::ConstU32};
+use sp_core::Pair;
+use sp_runtime::{
+	generic::UncheckedExtrinsic,
+	traits::IdentifyAccount,
+	AccountId32, BuildStorage, DispatchError, MultiSignature, MultiSigner,
+};
+
+pub type AccountId = AccountId32;
+type Block = frame_system::mocking::MockBlockU32<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Handover: pallet_handover,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+}
+
+pub type Extrinsic = UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = MultiSigner;
+	type Signature = MultiSignature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: MultiSigner,
+		account: AccountId,
+		_nonce: <Test as frame_system::Config>::Nonce,
+	) -> Option<Extrinsic> {
+		let signature = A::sign(&call.encode(), public)?;
+		Some(Extrinsic::new_signed(call, account, signature, ()))
+	}
+}
+
+/// An account from a byte.
+pub fn account(n: u8) -> AccountId {
+	AccountId32::new([n; 32])
+}
+
+/// Operator `n`'s gateway key pair.
+pub fn pair(n: u8) -> sp_core::ed25519::Pair {
+	sp_core::ed25519::Pair::from_seed(&[n; 32])
+}
+
+/// The account operator `n`'s gateway key signs as.
+pub fn key_account(n: u8) -> AccountId {
+	MultiSigner::from(pair(n).public()).into_account()
+}
+
+pub const OPERATOR: u8 = 1;
+pub const SUCCESSOR: u8 = 2;
+pub const STRANGER: u8 = 3;
+
+/// Operators 1 to 3, whose keys are `pair(n)`.
+pub struct Operators;
+impl OperatorRegistry<AccountId> for Operators {
+	type Balance = u128;
+	fn is_available(_: &AccountId) -> bool {
+		true
+	}
+	fn is_operator(who: &AccountId) -> bool {
+		(1..=3).any(|n| &account(n) == who)
+	}
+	fn bonded(_: &AccountId) -> u128 {
+		0
+	}
+	fn capacity(_: &AccountId) -> u32 {
+		1
+	}
+	fn serves(_: &AccountId, _: baton_primitives::ApiId) -> bool {
+		true
+	}
+	fn gateway_key(who: &AccountId) -> Option<GatewayKey> {
+		(1..=3).find(|n| &account(*n) == who).map(|n| pair(n).public().0)
+	}
+	fn operator_of(key: &GatewayKey) -> Option<AccountId> {
+		(1..=3).find(|n| &pair(*n).public().0 == key).map(account)
+	}
+	fn signer_of(key: &GatewayKey) -> AccountId {
+		MultiSigner::from(sp_core::ed25519::Public::from_raw(*key)).into_account()
+	}
+	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)> {
+		(1..=3).find(|n| &key_account(*n) == signer).map(|n| (account(n), pair(n).public().0))
+	}
+	fn serving(_: baton_primitives::ApiId, _: u32) -> Vec<AccountId> {
+		Vec::new()
+	}
+	fn candidate(_: &AccountId) -> Option<Candidate<u128>> {
+		None
+	}
+}
+
+thread_local! {
+	/// Open requests: id → (assigned operator, backups left).
+	pub static REQUESTS: RefCell<Vec<(RequestId, AccountId, Vec<AccountId>)>> = RefCell::new(vec![]);
+	/// Reasons the stand-in gateway was told.
+	pub static REASSIGNED: RefCell<Vec<(RequestId, AccountId, HandoverReason)>> = RefCell::new(vec![]);
+}
+
+/// Opens request `id` assigned to `OPERATOR` with `backups`.
+pub fn open_request(id: RequestId, backups: Vec<u8>) {
+	REQUESTS.with(|r| r.borrow_mut().push((id, account(OPERATOR), backups.into_iter().map(account).collect())));
+}
+
+/// Errors of the stand-in gateway, as the gateway names them.
+pub const NOT_ASSIGNED: DispatchError = DispatchError::Other("NotAssigned");
+pub const NO_BACKUP_LEFT: DispatchError = DispatchError::Other("NoBackupLeft");
+
+/// Moves an assignment to the first backup and logs it, as the gateway does.
+pub struct Requests;
+impl Reassign<AccountId> for Requests {
+	fn reassign(
+		request_id: RequestId,
+		from: &AccountId,
+		reason: HandoverReason,
+		checkpoint: Option<Checkpoint>,
+	) -> Result<AccountId, DispatchError> {
+		let to = REQUESTS.with(|r| {
+			let mut requests = r.borrow_mut();
+			let request = requests
+				.iter_mut()
+				.find(|(id, assigned, _)| *id == request_id && assigned == from)
+				.ok_or(NOT_ASSIGNED)?;
+			if request.2.is_empty() {
+				return Err(NO_BACKUP_LEFT);
+			}
+			let to = request.2.remove(0);
+			request.1 = to.clone();
+			Ok(to)
+		})?;
+		<Handover as HandoverLog<_, _>>::record(request_id, from, &to, reason, checkpoint)?;
+		REASSIGNED.with(|r| r.borrow_mut().push((request_id, from.clone(), reason)));
+		Ok(to)
+	}
+
+	fn open_assignments(operator: &AccountId, max: u32) -> Vec<(RequestId, u32)> {
+		REQUESTS.with(|r| {
+			r.borrow()
+				.iter()
+				.filter(|(_, assigned, _)| assigned == operator)
+				.take(max as usize)
+				.map(|(id, _, _)| (*id, 2_000))
+				.collect()
+		})
+	}
+}
+
+impl pallet_handover::Config for Test {
+	type Operators = Operators;
+	type Requests = Requests;
+	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
+	type MaxHandovers = ConstU32<2>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockRequests;
+}
+
+/// Requests for the benchmark tests.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockRequests;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockRequests {
+	fn assigned_request() -> (RequestId, AccountId, GatewayKey) {
+		let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[OPERATOR; 32]));
+		let key = sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, Some(seed.into_bytes()));
+		assert_eq!(key, pair(OPERATOR).public());
+		open_request(0, vec![SUCCESSOR]);
+		(0, key_account(OPERATOR), key.0)
+	}
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	REQUESTS.with(|r| r.borrow_mut().clear());
+	REASSIGNED.with(|r| r.borrow_mut().clear());
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	)));
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `test` on fresh state, then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Handover::do_try_state().expect("handover invariants hold");
+	});
+}
+
+/// A checkpoint of `request_id` by operator `n`, signed with its gateway key.
+pub fn checkpoint(n: u8, request_id: RequestId, completed_steps: u32) -> Checkpoint {
+	let mut checkpoint = Checkpoint {
+		completed_steps,
+		state_hash: sp_io::hashing::blake2_256(b"partial"),
+		idempotency_key: request_id,
+		signature: [0; 64],
+	};
+	let message = baton_primitives::checkpoint_message(request_id, &checkpoint, &account(n));
+	checkpoint.signature = pair(n).sign(&message).0;
+	checkpoint
+}

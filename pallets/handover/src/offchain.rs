@@ -1,0 +1,92 @@
+//! The operator node's proactive failover: when its health model predicts that it will fail
+//! the requests it holds, it hands them over with a signed checkpoint before their deadline,
+//! instead of letting them time out.
+
+use alloc::vec::Vec;
+use baton_primitives::{
+	attempt_storage_key, checkpoint_message, Checkpoint, Health, OperatorRegistry, Reassign,
+	RequestId,
+};
+use codec::Encode;
+use frame_system::{
+	offchain::{AppCrypto, SendSignedTransaction, Signer},
+	pallet_prelude::BlockNumberFor,
+};
+use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
+
+use crate::{Call, Config, Pallet, LOG_TARGET};
+
+type PublicOf<T> = <<T as Config>::AuthorityId as AppCrypto<
+	<T as frame_system::offchain::SigningTypes>::Public,
+	<T as frame_system::offchain::SigningTypes>::Signature,
+>>::RuntimeAppPublic;
+
+/// Open requests one key hands over per block at most.
+const MAX_HANDOVERS_PER_BLOCK: u32 = 64;
+
+impl<T: Config> Pallet<T> {
+	/// For each gateway key in the keystore whose health predicts failure, hands over the open
+	/// requests whose timeout it predicts to miss, once each.
+	pub(crate) fn hand_over_predicted_failures(_now: BlockNumberFor<T>) {
+		for key in PublicOf::<T>::all() {
+			let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { continue };
+			let Some(operator) = T::Operators::operator_of(&raw) else { continue };
+			let health: Health = StorageValueRef::persistent(&Health::storage_key(&raw))
+				.get()
+				.ok()
+				.flatten()
+				.unwrap_or_default();
+			let handovers: Vec<(RequestId, Checkpoint)> =
+				T::Requests::open_assignments(&operator, MAX_HANDOVERS_PER_BLOCK)
+					.into_iter()
+					.filter(|(_, timeout_ms)| health.predicts_failure(*timeout_ms))
+					.filter(|(id, _)| Self::claim(*id, &raw))
+					.filter_map(|(id, _)| Some((id, Self::checkpoint(&key, &raw, &operator, id)?)))
+					.collect();
+			if handovers.is_empty() {
+				continue;
+			}
+			log::info!(target: LOG_TARGET, "{operator:?} predicts failure: handing over {} requests", handovers.len());
+			let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
+			let signer = Signer::<T, T::AuthorityId>::all_accounts().with_filter(alloc::vec![generic.into()]);
+			for (request_id, checkpoint) in handovers {
+				for (_, result) in signer.send_signed_transaction(|_| Call::hand_over { request_id, checkpoint }) {
+					if result.is_err() {
+						log::warn!(target: LOG_TARGET, "handover of {request_id} not submitted");
+					}
+				}
+			}
+		}
+	}
+
+	/// Records in offchain storage that this node hands `request_id` over for `key`; false if it
+	/// already did.
+	fn claim(request_id: RequestId, key: &[u8; 32]) -> bool {
+		let marker_key = (b"baton/handed/", request_id, key).encode();
+		StorageValueRef::persistent(&marker_key).mutate(|done: Result<Option<bool>, _>| match done {
+			Ok(Some(true)) => Err(()),
+			_ => Ok(true),
+		}).is_ok()
+	}
+
+	/// The checkpoint of `request_id`: step 1 with the hash of what the upstream answered if the
+	/// gateway's worker called it, step 0 otherwise; signed by `key`.
+	fn checkpoint(
+		key: &PublicOf<T>,
+		raw: &[u8; 32],
+		operator: &T::AccountId,
+		request_id: RequestId,
+	) -> Option<Checkpoint> {
+		let attempt: Option<[u8; 32]> =
+			StorageValueRef::persistent(&attempt_storage_key(request_id, raw)).get().ok().flatten();
+		let mut checkpoint = Checkpoint {
+			completed_steps: attempt.is_some() as u32,
+			state_hash: attempt.unwrap_or_else(|| sp_io::hashing::blake2_256(b"")),
+			idempotency_key: request_id,
+			signature: [0; 64],
+		};
+		let signature = key.sign(&checkpoint_message(request_id, &checkpoint, operator))?;
+		checkpoint.signature = signature.encode().try_into().ok()?;
+		Some(checkpoint)
+	}
+}

@@ -1,0 +1,221 @@
+//! What the gateway and handover pallets, the node and clients share about handovers: the
+//! reasons, the signed checkpoint, the log as clients see it, and the traits that couple the two
+//! pallets.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::pallet_prelude::DispatchError;
+use scale_info::TypeInfo;
+
+use crate::RequestId;
+
+/// Why a request passed from one operator to another.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum HandoverReason {
+	/// The operator did not report by the deadline.
+	Timeout,
+	/// The operator gave the request away on purpose, with a valid checkpoint.
+	Voluntary,
+	/// The operator did not report by the deadline and was marked offline.
+	Offline,
+	/// The operator gave the request away with a checkpoint that does not verify.
+	Fraud,
+}
+
+/// An operator's progress on a request when it hands it over, signed with its gateway key.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct Checkpoint {
+	/// Steps done: 0 = the upstream was not called; 1 = it was called (with the idempotency
+	/// key below) but no result was reported.
+	pub completed_steps: u32,
+	/// blake2-256 of the partial state: of what the upstream answered so far (empty if nothing).
+	pub state_hash: [u8; 32],
+	/// The `Idempotency-Key` sent upstream, which the successor sends again: the request id.
+	pub idempotency_key: RequestId,
+	/// ed25519 signature by the operator's gateway key over [`checkpoint_message`].
+	pub signature: [u8; 64],
+}
+
+/// The bytes a checkpoint's signature covers: the SCALE encoding of
+/// `("baton/checkpoint", request_id, completed_steps, state_hash, idempotency_key, operator)`.
+pub fn checkpoint_message<AccountId: Encode>(
+	request_id: RequestId,
+	checkpoint: &Checkpoint,
+	operator: &AccountId,
+) -> Vec<u8> {
+	(
+		b"baton/checkpoint",
+		request_id,
+		checkpoint.completed_steps,
+		checkpoint.state_hash,
+		checkpoint.idempotency_key,
+		operator,
+	)
+		.encode()
+}
+
+/// Whether `checkpoint` is bound to `request_id` and signed by `key` for `operator`.
+pub fn checkpoint_verifies<AccountId: Encode>(
+	request_id: RequestId,
+	checkpoint: &Checkpoint,
+	operator: &AccountId,
+	key: &crate::GatewayKey,
+) -> bool {
+	checkpoint.idempotency_key == request_id &&
+		checkpoint.completed_steps <= 1 &&
+		sp_io::crypto::ed25519_verify(
+			&sp_core::ed25519::Signature::from_raw(checkpoint.signature),
+			&checkpoint_message(request_id, checkpoint, operator),
+			&sp_core::ed25519::Public::from_raw(*key),
+		)
+}
+
+/// One handover, as clients see it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct HandoverView<AccountId, BlockNumber> {
+	/// The operator that gave the request up.
+	pub from: AccountId,
+	/// The operator that took it over.
+	pub to: AccountId,
+	/// Why.
+	pub reason: HandoverReason,
+	/// Block of the handover.
+	pub block: BlockNumber,
+	/// The checkpoint of a voluntary (or fraudulent) handover.
+	pub checkpoint: Option<Checkpoint>,
+}
+
+/// The on-chain handover log; implemented by the handover pallet.
+pub trait HandoverLog<AccountId, BlockNumber> {
+	/// Appends a record to `request_id`'s log; returns its sequence number (0 for the first).
+	fn record(
+		request_id: RequestId,
+		from: &AccountId,
+		to: &AccountId,
+		reason: HandoverReason,
+		checkpoint: Option<Checkpoint>,
+	) -> Result<u32, DispatchError>;
+
+	/// `request_id`'s log, oldest first.
+	fn history(request_id: RequestId) -> Vec<HandoverView<AccountId, BlockNumber>>;
+
+	/// Whether `request_id` may be handed over once more.
+	fn has_room(request_id: RequestId) -> bool;
+
+	/// Drops `request_id`'s log (when the request is pruned).
+	fn forget(request_id: RequestId);
+}
+
+/// Requests as the handover pallet sees them; implemented by the gateway.
+pub trait Reassign<AccountId> {
+	/// Passes `from`'s open assignment on `request_id` to the next available backup, extends
+	/// the deadline, settles what the reason implies (offence, reputation) and logs the
+	/// handover. Returns the successor.
+	fn reassign(
+		request_id: RequestId,
+		from: &AccountId,
+		reason: HandoverReason,
+		checkpoint: Option<Checkpoint>,
+	) -> Result<AccountId, DispatchError>;
+
+	/// Up to `max` requests `operator` is assigned and has not reported, each with its API's
+	/// upstream timeout in ms.
+	fn open_assignments(operator: &AccountId, max: u32) -> Vec<(RequestId, u32)>;
+}
+
+/// How an operator node sees its own execution: moving averages of upstream latency and error
+/// rate, a fast one (the last few calls) and a slow one (its history). Kept per gateway key in
+/// the node's offchain storage by the gateway's offchain worker; the handover pallet's offchain
+/// worker hands requests over when it predicts failure. docs/handover.md explains the model.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Health {
+	/// Upstream calls (and late reports) observed.
+	pub observations: u32,
+	/// Fast moving average of latency, in ms.
+	pub latency_fast_ms: u32,
+	/// Slow moving average of latency, in ms.
+	pub latency_slow_ms: u32,
+	/// Fast moving average of the failure rate, in millionths.
+	pub failures_fast: u32,
+	/// Slow moving average of the failure rate, in millionths.
+	pub failures_slow: u32,
+}
+
+impl Health {
+	/// Weight of a new observation in the fast averages, in millionths (0.3).
+	pub const FAST: u64 = 300_000;
+	/// Weight of a new observation in the slow averages, in millionths (0.05).
+	pub const SLOW: u64 = 50_000;
+	/// Observations before the model predicts anything.
+	pub const WARM_UP: u32 = 5;
+
+	/// The offchain-storage key (persistent) of the health of gateway key `key`.
+	pub fn storage_key(key: &crate::GatewayKey) -> Vec<u8> {
+		(b"baton/health/", key).encode()
+	}
+
+	/// Takes in one upstream call: its latency and whether it failed (a timeout, an unreachable
+	/// upstream, an oversized or non-UTF-8 body) — or a report that was late (`failed`, with the
+	/// API's timeout as latency).
+	pub fn observe(&mut self, latency_ms: u32, failed: bool) {
+		let average = |current: u32, sample: u32, weight: u64| -> u32 {
+			if self.observations == 0 {
+				return sample;
+			}
+			let blended = (current as u64 * (1_000_000 - weight) + sample as u64 * weight) / 1_000_000;
+			blended as u32
+		};
+		let failure = if failed { 1_000_000 } else { 0 };
+		self.latency_fast_ms = average(self.latency_fast_ms, latency_ms, Self::FAST);
+		self.latency_slow_ms = average(self.latency_slow_ms, latency_ms, Self::SLOW);
+		self.failures_fast = average(self.failures_fast, failure, Self::FAST);
+		self.failures_slow = average(self.failures_slow, failure, Self::SLOW);
+		self.observations = self.observations.saturating_add(1);
+	}
+
+	/// Whether a request with an upstream timeout of `timeout_ms` is likely to fail here: after
+	/// the warm-up, the recent failure rate is at least ½ and twice the historical one, or the
+	/// recent latency is at least 60 % of the timeout (too little headroom left) and three times
+	/// the historical latency.
+	pub fn predicts_failure(&self, timeout_ms: u32) -> bool {
+		if self.observations < Self::WARM_UP {
+			return false;
+		}
+		let failing = self.failures_fast >= 500_000 && self.failures_fast >= 2 * self.failures_slow;
+		let slowing = self.latency_fast_ms as u64 * 10 >= timeout_ms as u64 * 6 &&
+			self.latency_fast_ms as u64 >= 3 * self.latency_slow_ms as u64;
+		failing || slowing
+	}
+}
+
+/// The offchain-storage key (persistent) where an operator node notes that it called the
+/// upstream for a request and did not report (it predicted failure): the blake2-256 of what it
+/// got is the state hash of its checkpoint.
+pub fn attempt_storage_key(request_id: RequestId, key: &crate::GatewayKey) -> Vec<u8> {
+	(b"baton/attempted/", request_id, key).encode()
+}

@@ -1,0 +1,110 @@
+//! The request lifecycle in Baton's runtime with its real neighbours: escrow, operator staking,
+//! reputation, slashing and the treasury. Tokens are conserved through completion, refund and
+//! the slash of an operator that missed its deadline.
+
+mod common;
+
+use baton_primitives::{receipt_message, RequestStatus, ResultStatus, SlashTarget};
+use baton_runtime::{
+	currency::UNIT, Balances, Gateway, OperatorStaking, Runtime, RuntimeOrigin, Treasury,
+};
+use common::{new_test_ext, run_to_block};
+use frame_support::{assert_ok, traits::fungible::Inspect};
+use pallet_gateway::{ApiSpec, HttpMethod, Report, Requests};
+use sp_core::Pair;
+use sp_keyring::Sr25519Keyring::{Alice, Eve, Ferdie};
+use sp_runtime::Perbill;
+
+const PRICE: u128 = UNIT / 100;
+
+fn gateway_pair() -> sp_core::ed25519::Pair {
+	sp_core::ed25519::Pair::from_seed(&[42; 32])
+}
+
+/// Alice's API 0, and Eve serving it with the gateway key above.
+fn setup() {
+	let spec = ApiSpec::<Runtime> {
+		base_url: b"https://api.example".to_vec().try_into().unwrap(),
+		methods: vec![HttpMethod::Get].try_into().unwrap(),
+		price_per_call: PRICE,
+		max_response_bytes: 1_024,
+		timeout_ms: 2_000,
+		default_redundancy: 1,
+		min_reputation: Perbill::zero(),
+		ignored_fields: Default::default(),
+	};
+	assert_ok!(Gateway::register_api(RuntimeOrigin::signed(Alice.to_account_id()), spec));
+	let profile = pallet_operator_staking::Profile {
+		endpoint: b"https://eve.example".to_vec().try_into().unwrap(),
+		region: *b"NL",
+		capacity: 4,
+		apis: vec![0].try_into().unwrap(),
+	};
+	let key = gateway_pair().public().0;
+	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(Eve.to_account_id()), 1_000 * UNIT, key, profile));
+}
+
+fn submit() -> u64 {
+	let id = pallet_gateway::NextRequestId::<Runtime>::get();
+	assert_ok!(Gateway::submit_request(
+		RuntimeOrigin::signed(Ferdie.to_account_id()),
+		0,
+		HttpMethod::Get,
+		b"/price".to_vec().try_into().unwrap(),
+		Default::default(),
+		Default::default(),
+		1,
+		UNIT,
+		frame_system::Pallet::<Runtime>::block_number() + 5,
+	));
+	id
+}
+
+#[test]
+fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens() {
+	new_test_ext("development").execute_with(|| {
+		setup();
+		let issuance = Balances::total_issuance();
+		let (ferdie, eve, treasury) = (
+			Balances::balance(&Ferdie.to_account_id()),
+			Balances::balance(&Eve.to_account_id()),
+			Balances::balance(&Treasury::account_id()),
+		);
+		let id = submit();
+		let body = br#"{"price":7.25}"#.to_vec();
+		let status = ResultStatus::Response { code: 200 };
+		let response_hash = sp_io::hashing::blake2_256(&body);
+		let signature =
+			gateway_pair().sign(&receipt_message(id, &response_hash, &status, &Eve.to_account_id())).0;
+		let report = Report::<Runtime> { status, response_hash, latency_ms: 40, body: body.try_into().unwrap(), signature };
+		let signer = OperatorStaking::key_account(&gateway_pair().public().0);
+		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
+
+		assert!(matches!(Requests::<Runtime>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		let protocol_fee = PRICE / 10;
+		assert_eq!(Balances::balance(&Ferdie.to_account_id()), ferdie - PRICE - protocol_fee);
+		assert_eq!(Balances::balance(&Eve.to_account_id()), eve + PRICE);
+		assert_eq!(Balances::balance(&Treasury::account_id()), treasury + protocol_fee);
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}
+
+#[test]
+fn a_missed_deadline_refunds_the_client_and_slashes_the_operator_after_the_deferral() {
+	new_test_ext("development").execute_with(|| {
+		setup();
+		let issuance = Balances::total_issuance();
+		let ferdie = Balances::balance(&Ferdie.to_account_id());
+		let id = submit();
+		let deadline = Requests::<Runtime>::get(id).unwrap().deadline;
+		run_to_block(deadline + 1);
+		assert_eq!(Requests::<Runtime>::get(id).unwrap().status, RequestStatus::Refunded { at: deadline + 1 });
+		assert_eq!(Balances::balance(&Ferdie.to_account_id()), ferdie);
+
+		let bonded = <OperatorStaking as SlashTarget<_, _>>::slashable_stake(&Eve.to_account_id());
+		let deferral = pallet_slashing::Params::<Runtime>::get().slash_deferral;
+		run_to_block(deadline + 1 + deferral);
+		assert!(<OperatorStaking as SlashTarget<_, _>>::slashable_stake(&Eve.to_account_id()) < bonded);
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}
