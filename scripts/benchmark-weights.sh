@@ -18,7 +18,7 @@ cp "$CARGO_TARGET_DIR/release/baton-node" "$bench_node"
 
 pallets=("$@")
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_operator_staking pallet_slashing pallet_reputation pallet_gateway)
+	pallets=(pallet_operator_staking pallet_slashing pallet_reputation pallet_gateway pallet_handover)
 fi
 for pallet in "${pallets[@]}"; do
 	dir="pallets/$(sed -e 's/^pallet_//' -e 's/_/-/g' <<<"$pallet")"

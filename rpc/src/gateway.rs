@@ -4,7 +4,8 @@
 use std::{marker::PhantomData, sync::Arc};
 
 use baton_primitives::{
-	receipt_message, response_storage_key, ApiId, GatewayApi, OperatorApi, OperatorView, QuoteError,
+	receipt_message, response_storage_key, ApiId, GatewayApi, HandoverReason, OperatorApi,
+	OperatorView, QuoteError,
 	RequestId, RequestStatus, RequestView, ResultStatus,
 };
 use baton_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
@@ -43,6 +44,30 @@ pub struct RequestJson {
 	assigned: Vec<String>,
 	backups: Vec<String>,
 	reports: Vec<ReportJson>,
+	/// Handovers, oldest first.
+	handovers: Vec<HandoverJson>,
+}
+
+/// One handover of a request.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoverJson {
+	from: String,
+	to: String,
+	/// `timeout`, `voluntary`, `offline` or `fraud`.
+	reason: HandoverReason,
+	block: BlockNumber,
+	checkpoint: Option<CheckpointJson>,
+}
+
+/// The checkpoint of a voluntary handover.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckpointJson {
+	completed_steps: u32,
+	state_hash: String,
+	idempotency_key: RequestId,
+	signature: String,
 }
 
 /// One operator's report.
@@ -197,6 +222,22 @@ fn request_json(view: RequestView<AccountId, Balance, BlockNumber>) -> RequestJs
 				response_hash: hex(&r.response_hash),
 				latency_ms: r.latency_ms,
 				at: r.at,
+			})
+			.collect(),
+		handovers: view
+			.handovers
+			.into_iter()
+			.map(|h| HandoverJson {
+				from: address(&h.from),
+				to: address(&h.to),
+				reason: h.reason,
+				block: h.block,
+				checkpoint: h.checkpoint.map(|c| CheckpointJson {
+					completed_steps: c.completed_steps,
+					state_hash: hex(&c.state_hash),
+					idempotency_key: c.idempotency_key,
+					signature: hex(&c.signature),
+				}),
 			})
 			.collect(),
 	}

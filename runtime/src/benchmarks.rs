@@ -4,7 +4,7 @@ pub use frame_benchmarking::baseline::Pallet as BaselineBench;
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
 pub use crate::{
-	Balances, Council, Gateway, OperatorStaking, Reputation, Runtime, Slashing, Sudo, Timestamp,
+	Balances, Council, Gateway, Handover, OperatorStaking, Reputation, Runtime, Slashing, Sudo, Timestamp,
 };
 
 impl frame_benchmarking::baseline::Config for Runtime {}
@@ -21,4 +21,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_slashing, Slashing]
 	[pallet_reputation, Reputation]
 	[pallet_gateway, Gateway]
+	[pallet_handover, Handover]
 );

@@ -211,4 +211,6 @@ mod runtime {
 	pub type Escrow = pallet_escrow;
 	#[runtime::pallet_index(24)]
 	pub type Gateway = pallet_gateway;
+	#[runtime::pallet_index(25)]
+	pub type Handover = pallet_handover;
 }

@@ -203,52 +203,99 @@ mod benchmarks {
 		assert!(matches!(Requests::<T>::get(request_id).unwrap().status, RequestStatus::Completed { .. }));
 	}
 
-	/// `s` requests whose deadline passed with no report from their operators, and `p`
-	/// finished requests to prune.
+	/// `s` requests whose deadline passed with no report from any of their operators and no
+	/// backup: each settles, refunding the client and reporting every operator.
 	#[benchmark]
-	fn on_initialize(
-		s: Linear<0, { T::MaxTasksPerBlock::get() / 2 }>,
-		p: Linear<0, { T::MaxTasksPerBlock::get() / 2 }>,
-	) {
+	fn expire_settling(s: Linear<0, { T::MaxTasksPerBlock::get() }>) {
 		let api = api::<T>();
 		let k = T::MaxRedundancy::get();
 		operators::<T>(api, k);
 		let client = funded::<T>("client", 0);
-		let start = System::<T>::block_number();
-		let ids: vec::Vec<_> = (0..s + p).map(|_| submit_unrouted::<T>(&client, api, k)).collect();
-		let settle_at = start + T::MinDeadline::get() + 1u32.into();
-		// The first `p` are settled already and due for pruning in the same block.
-		for id in ids.iter().take(p as usize) {
-			let mut request = Requests::<T>::get(id).expect("just made");
-			Agenda::<T>::remove(settle_at, id);
-			Pallet::<T>::settle(*id, &mut request, start);
-			Requests::<T>::insert(id, request);
-			Agenda::<T>::remove(start + T::Retention::get(), id);
-			Agenda::<T>::insert(settle_at, id, Task::Prune);
-		}
-		System::<T>::set_block_number(settle_at);
-		AgendaCursor::<T>::put(settle_at);
+		let ids: vec::Vec<_> = (0..s).map(|_| submit_unrouted::<T>(&client, api, k, 0)).collect();
+		let due = expire_at::<T>();
 
 		#[block]
 		{
-			Pallet::<T>::on_initialize(settle_at);
+			Pallet::<T>::on_initialize(due);
 		}
 
-		for id in ids.iter().skip(p as usize) {
+		for id in ids {
 			assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Refunded { .. }));
 		}
+	}
+
+	/// `s` requests whose deadline passed with no report from any of their operators: each
+	/// operator's assignment passes to a backup.
+	#[benchmark]
+	fn expire_handing_over(s: Linear<0, { T::MaxTasksPerBlock::get() }>) {
+		let api = api::<T>();
+		let k = T::MaxRedundancy::get();
+		let backups = k.min(T::MaxBackups::get());
+		operators::<T>(api, k + backups);
+		let client = funded::<T>("client", 0);
+		let ids: vec::Vec<_> = (0..s).map(|_| submit_unrouted::<T>(&client, api, k, backups)).collect();
+		let due = expire_at::<T>();
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(due);
+		}
+
+		for id in ids {
+			let request = Requests::<T>::get(id).unwrap();
+			assert_eq!(request.status, RequestStatus::Pending);
+			assert_ne!(request.assigned, request.routed);
+		}
+	}
+
+	/// `p` finished requests whose retention ended.
+	#[benchmark]
+	fn prune(p: Linear<0, { T::MaxTasksPerBlock::get() }>) {
+		let api = api::<T>();
+		let k = T::MaxRedundancy::get();
+		operators::<T>(api, k);
+		let client = funded::<T>("client", 0);
+		let now = System::<T>::block_number();
+		let ids: vec::Vec<_> = (0..p).map(|_| submit_unrouted::<T>(&client, api, k, 0)).collect();
+		let due = now + T::Retention::get();
+		for id in &ids {
+			let mut request = Requests::<T>::get(id).expect("just made");
+			Agenda::<T>::remove(now + T::MinDeadline::get() + 1u32.into(), id);
+			Pallet::<T>::settle(*id, &mut request, now);
+			Requests::<T>::insert(id, request);
+		}
+		System::<T>::set_block_number(due);
+		AgendaCursor::<T>::put(due);
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(due);
+		}
+
+		assert!(ids.iter().all(|id| !Requests::<T>::contains_key(id)));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }
 
-/// A pending request assigned to the first `k` operators serving `api`, without routing (so
-/// operators' capacity does not limit how many a benchmark makes).
-fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32) -> RequestId {
+/// Moves to the first block after the deadline of requests made now by `submit_unrouted`.
+fn expire_at<T: Config>() -> BlockNumberFor<T> {
+	let due = System::<T>::block_number() + T::MinDeadline::get() + 1u32.into();
+	System::<T>::set_block_number(due);
+	AgendaCursor::<T>::put(due);
+	due
+}
+
+/// A pending request assigned to the first `k` operators serving `api` with the next `backups`
+/// as backups, without routing (so operators' capacity does not limit how many a benchmark
+/// makes).
+fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32, backups: u32) -> RequestId {
 	let id = NextRequestId::<T>::get();
 	let now = System::<T>::block_number();
 	let deadline: BlockNumberFor<T> = now + T::MinDeadline::get();
-	let assigned: BoundedVec<_, _> = T::Operators::serving(api, k).try_into().expect("k fit");
+	let serving = T::Operators::serving(api, k + backups);
+	let assigned: BoundedVec<_, _> = serving[..k as usize].to_vec().try_into().expect("k fit");
+	let backups: BoundedVec<_, _> = serving[k as usize..].to_vec().try_into().expect("backups fit");
 	let (price, protocol_fee, fee) =
 		requests::price::<T>(&Apis::<T>::get(api).expect("registered"), k).expect("no overflow");
 	T::Escrow::lock(id, client, fee).expect("a funded client");
@@ -270,8 +317,9 @@ fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32) -> Requ
 			protocol_fee,
 			submitted_at: now,
 			deadline,
+			routed: assigned.clone(),
 			assigned,
-			backups: Default::default(),
+			backups,
 			reports: Default::default(),
 			status: RequestStatus::Pending,
 			served: None,

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod failover;
 mod offchain;
 mod registry;
 mod requests;
@@ -24,7 +25,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use baton_primitives::{
-	ApiId, Escrow, OperatorRegistry, ReportOffence, ReputationSink, ReputationSource, RequestId,
+	ApiId, Escrow, HandoverLog, OperatorRegistry, ReportOffence, ReputationSink, ReputationSource,
+	RequestId,
 };
 use frame_support::traits::fungible;
 
@@ -78,6 +80,9 @@ pub mod pallet {
 
 		/// Where wrong results and missed deadlines are reported.
 		type Offences: ReportOffence<Self::AccountId>;
+
+		/// The handover log.
+		type Handovers: HandoverLog<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Chain randomness that seeds routing.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
@@ -155,6 +160,19 @@ pub mod pallet {
 		/// Most blocks between submission and deadline.
 		#[pallet::constant]
 		type MaxDeadline: Get<BlockNumberFor<Self>>;
+
+		/// Most blocks a request may live, all handovers included: handovers extend its deadline
+		/// at most this far after submission.
+		#[pallet::constant]
+		type MaxLifetime: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a successor gets on top of the API's timeout when a request is handed over.
+		#[pallet::constant]
+		type HandoverMargin: Get<BlockNumberFor<Self>>;
+
+		/// Milliseconds per block, to turn an API's timeout into blocks.
+		#[pallet::constant]
+		type MillisPerBlock: Get<u64>;
 
 		/// Blocks a finished request stays readable before it is pruned.
 		#[pallet::constant]
@@ -300,13 +318,20 @@ pub mod pallet {
 		BodyWithFailure,
 		/// The receipt signature does not verify with the operator's gateway key.
 		BadSignature,
+		/// No backup is available to take the request over.
+		NoBackupLeft,
+		/// The request has reached the end of its lifetime; it cannot be extended.
+		LifetimeExhausted,
+		/// The request went through as many handovers as its log holds.
+		TooManyHandovers,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let (settled, pruned) = Self::process_agenda(now);
-			T::WeightInfo::on_initialize(settled, pruned)
+			let (expired, pruned) = Self::process_agenda(now);
+			let expiring = T::WeightInfo::expire_settling(expired).max(T::WeightInfo::expire_handing_over(expired));
+			expiring.saturating_add(T::WeightInfo::prune(pruned))
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -318,6 +343,8 @@ pub mod pallet {
 			assert!(T::MaxTasksPerBlock::get() > 0, "deadlines must be enforced");
 			assert!(T::MinDeadline::get() > 0u32.into(), "a deadline needs a block to report in");
 			assert!(T::MinDeadline::get() <= T::MaxDeadline::get(), "deadline range is empty");
+			assert!(T::MaxDeadline::get() <= T::MaxLifetime::get(), "a deadline beyond the lifetime");
+			assert!(T::MillisPerBlock::get() > 0, "blocks take time");
 			assert!(T::MaxCandidates::get() >= T::MaxRedundancy::get(), "too few candidates");
 		}
 

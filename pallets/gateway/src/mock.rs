@@ -12,7 +12,7 @@ use codec::Encode;
 use core::cell::RefCell;
 use frame_support::{
 	assert_ok, derive_impl, parameter_types,
-	traits::{ConstU32, Hooks, Randomness},
+	traits::{ConstU32, ConstU64, Hooks, Randomness},
 };
 use frame_system::EnsureRoot;
 use pallet_operator_staking::{Profile, StakingParams};
@@ -35,6 +35,7 @@ frame_support::construct_runtime!(
 		Reputation: pallet_reputation,
 		Escrow: pallet_escrow,
 		Gateway: pallet_gateway,
+		Handover: pallet_handover,
 	}
 );
 
@@ -90,6 +91,8 @@ where
 thread_local! {
 	/// Offences reported to the mock's slashing.
 	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = RefCell::new(vec![]);
+	/// The beneficiary of each offence in `OFFENCES`.
+	pub static BENEFICIARIES: RefCell<Vec<Option<AccountId>>> = RefCell::new(vec![]);
 }
 
 /// Records offences instead of slashing.
@@ -99,9 +102,10 @@ impl ReportOffence<AccountId> for RecordOffences {
 		kind: OffenceKind,
 		subject: OffenceSubject,
 		offender: &AccountId,
-		_beneficiary: Option<AccountId>,
+		beneficiary: Option<AccountId>,
 	) -> Result<(), OffenceError> {
 		OFFENCES.with(|o| o.borrow_mut().push((kind, subject, offender.clone())));
+		BENEFICIARIES.with(|b| b.borrow_mut().push(beneficiary));
 		Ok(())
 	}
 }
@@ -109,6 +113,15 @@ impl ReportOffence<AccountId> for RecordOffences {
 /// The offences recorded so far, as (kind, offender).
 pub fn offences() -> Vec<(OffenceKind, AccountId)> {
 	OFFENCES.with(|o| o.borrow().iter().map(|(kind, _, who)| (*kind, who.clone())).collect())
+}
+
+/// The offences recorded so far, as (kind, offender, beneficiary).
+pub fn offences_with_beneficiaries() -> Vec<(OffenceKind, AccountId, Option<AccountId>)> {
+	offences()
+		.into_iter()
+		.zip(BENEFICIARIES.with(|b| b.borrow().clone()))
+		.map(|((kind, who), beneficiary)| (kind, who, beneficiary))
+		.collect()
 }
 
 /// A gateway key's account is the key itself, as with `MultiSigner::Ed25519`.
@@ -170,6 +183,7 @@ impl pallet_gateway::Config for Test {
 	type Operators = OperatorStaking;
 	type Reputation = Reputation;
 	type Offences = RecordOffences;
+	type Handovers = Handover;
 	type Randomness = SubjectRandomness;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
@@ -185,17 +199,49 @@ impl pallet_gateway::Config for Test {
 	type MaxResponseLen = ConstU32<256>;
 	type MaxIgnoredFields = ConstU32<2>;
 	type MaxRedundancy = ConstU32<3>;
-	type MaxBackups = ConstU32<2>;
+	type MaxBackups = ConstU32<3>;
 	type MaxCandidates = ConstU32<16>;
 	type MaxTimeoutMs = ConstU32<10_000>;
 	type MinDeadline = ConstU32<2>;
 	type MaxDeadline = ConstU32<10>;
+	type MaxLifetime = ConstU32<16>;
+	type HandoverMargin = ConstU32<2>;
+	type MillisPerBlock = ConstU64<1_000>;
 	type Retention = ConstU32<5>;
 	type MaxTasksPerBlock = ConstU32<4>;
 	type MaxExecutionsPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockOperators;
+}
+
+impl pallet_handover::Config for Test {
+	type Operators = OperatorStaking;
+	type Requests = Gateway;
+	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
+	type MaxHandovers = ConstU32<2>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockRequests;
+}
+
+/// A request for the handover pallet's benchmarks, made through this runtime's gateway.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockRequests;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_handover::BenchmarkHelper<AccountId> for MockRequests {
+	fn assigned_request() -> (RequestId, AccountId, GatewayKey) {
+		register_api();
+		for n in [OP, OP + 1] {
+			let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[n; 32]));
+			sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, Some(seed.into_bytes()));
+			bond_operator(n, 5_000);
+		}
+		let id = submit(1);
+		let assigned = crate::Requests::<Test>::get(id).unwrap().assigned[0].clone();
+		let n = [OP, OP + 1].into_iter().find(|n| account(*n) == assigned).unwrap();
+		(id, key_account(n), key(n))
+	}
 }
 
 /// Operators for the benchmark tests, bonded through operator staking.
@@ -206,7 +252,7 @@ impl crate::BenchmarkHelper<AccountId> for MockOperators {
 	fn operator(who: &AccountId, key: GatewayKey, api: baton_primitives::ApiId) {
 		use frame_support::traits::fungible::Mutate;
 		let _ = Balances::mint_into(who, 100_000);
-		let mut profile = profile(4);
+		let mut profile = profile(1_000);
 		profile.apis = vec![api].try_into().unwrap();
 		assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 10_000, key, profile));
 	}
@@ -333,6 +379,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	OFFENCES.with(|o| o.borrow_mut().clear());
+	BENEFICIARIES.with(|b| b.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Benchmarks sign receipts with keys they make in a keystore.
 	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(
@@ -371,4 +418,9 @@ pub fn run_to_block(n: u32) {
 		OperatorStaking::on_initialize(next);
 		Gateway::on_initialize(next);
 	}
+}
+
+/// The handover log of `request_id` as (from, to, reason).
+pub fn handovers(request_id: RequestId) -> Vec<(AccountId, AccountId, baton_primitives::HandoverReason)> {
+	pallet_handover::History::<Test>::get(request_id).into_iter().map(|r| (r.from, r.to, r.reason)).collect()
 }

@@ -3,8 +3,9 @@
 
 use alloc::{string::ToString, vec::Vec};
 use baton_primitives::{
-	receipt_message, ExecutionSample, OperatorRegistry, RequestId, RequestStatus, ResultStatus,
-	EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
+	attempt_storage_key, checkpoint_verifies, receipt_message, ExecutionSample, HandoverLog,
+	Health, OperatorRegistry, RequestId, RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY,
+	MAX_EXECUTION_SAMPLES,
 };
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
@@ -63,10 +64,14 @@ impl<T: Config> Pallet<T> {
 			let open: Vec<RequestId> = Assignments::<T>::iter_key_prefix(&operator)
 				.take(T::MaxExecutionsPerBlock::get() as usize)
 				.collect();
+			let health_key = Health::storage_key(&raw);
+			let health_store = StorageValueRef::persistent(&health_key);
+			let mut health: Health = health_store.get().ok().flatten().unwrap_or_default();
 			let reports: Vec<(RequestId, Report<T>)> = open
 				.into_iter()
-				.filter_map(|id| Some((id, Self::execute_once(now, &key, &operator, id)?)))
+				.filter_map(|id| Some((id, Self::execute_once(now, &key, &operator, id, &mut health)?)))
 				.collect();
+			health_store.set(&health);
 			Self::forget_finished(&raw, &operator, reports.iter().map(|(id, _)| *id));
 			if !reports.is_empty() {
 				Self::send_reports(key, reports);
@@ -102,18 +107,24 @@ impl<T: Config> Pallet<T> {
 
 	/// Executes one request for one key unless this node already did, and returns the report to
 	/// send. An offchain lock keeps two workers (overlapping blocks, forks) from calling the
-	/// upstream twice.
+	/// upstream twice. When `health` predicts failure the request is left to the handover
+	/// pallet's worker, which hands it over.
 	fn execute_once(
 		now: BlockNumberFor<T>,
 		key: &PublicOf<T>,
 		operator: &T::AccountId,
 		request_id: RequestId,
+		health: &mut Health,
 	) -> Option<Report<T>> {
 		let request = Requests::<T>::get(request_id)?;
 		if request.status != RequestStatus::Pending || now > request.deadline {
 			return None;
 		}
 		let api = Apis::<T>::get(request.api_id)?;
+		let timeout_ms = api.spec.timeout_ms;
+		if health.predicts_failure(timeout_ms) {
+			return None;
+		}
 		let raw = key.to_raw_vec();
 		let lock_key = (b"baton/lock/", request_id, &raw).encode();
 		let mut lock = StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(api.spec.timeout_ms as u64 + 5_000));
@@ -123,15 +134,50 @@ impl<T: Config> Pallet<T> {
 		let store = StorageValueRef::persistent(&store_key);
 		let report = match store.get::<Executed<T>>() {
 			Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => return None,
-			Ok(Some(done)) => done.report,
+			Ok(Some(done)) => {
+				// A late report is a sign of trouble too.
+				health.observe(timeout_ms, true);
+				done.report
+			},
 			_ => {
+				Self::check_checkpoint(request_id, operator);
 				let result = Self::call_upstream(&api, &request, request_id);
 				Self::record_sample(ExecutionSample { status: result.status, latency_ms: result.latency_ms });
+				let failed = !result.status.is_response();
+				health.observe(result.latency_ms, failed);
+				if failed && health.predicts_failure(timeout_ms) {
+					// Hand it over (step 1: the upstream was called) rather than report a failure
+					// the next operator may not have.
+					let raw: [u8; 32] = raw.clone().try_into().ok()?;
+					let state_hash = sp_io::hashing::blake2_256(&result.body);
+					StorageValueRef::persistent(&attempt_storage_key(request_id, &raw)).set(&state_hash);
+					return None;
+				}
 				Self::sign_report(key, operator, request_id, result)?
 			},
 		};
 		store.set(&Executed::<T> { sent_at: now, report: report.clone() });
 		Some(report)
+	}
+
+	/// Before resuming a request handed over to `operator`, checks the predecessor's checkpoint
+	/// against the chain: signed by its gateway key, bound to this request and its idempotency
+	/// key. The chain logged an invalid one as fraud already; this node says so in its log.
+	fn check_checkpoint(request_id: RequestId, operator: &T::AccountId) {
+		let history = T::Handovers::history(request_id);
+		let Some(record) = history.iter().rev().find(|r| &r.to == operator) else { return };
+		let Some(checkpoint) = record.checkpoint else { return };
+		let verified = T::Operators::gateway_key(&record.from)
+			.is_some_and(|key| checkpoint_verifies(request_id, &checkpoint, &record.from, &key));
+		if verified {
+			log::info!(
+				target: LOG_TARGET,
+				"resuming {request_id} from {:?}'s checkpoint (step {}) with the same idempotency key",
+				record.from, checkpoint.completed_steps,
+			);
+		} else {
+			log::warn!(target: LOG_TARGET, "{request_id}: the checkpoint of {:?} does not verify", record.from);
+		}
 	}
 
 	/// Leaves `sample` for the node's Prometheus metrics, dropping the oldest beyond the cap.

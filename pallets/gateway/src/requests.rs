@@ -82,6 +82,7 @@ impl<T: Config> Pallet<T> {
 				protocol_fee,
 				submitted_at: now,
 				deadline: call.deadline,
+				routed: routed.assigned.clone(),
 				assigned: routed.assigned,
 				backups: routed.backups,
 				reports: Default::default(),

@@ -16,6 +16,7 @@ use crate::{
 	Agenda, AgendaCursor, Apis, Config, Error, Event, Pallet, Report, Request, Requests,
 	StoredReport, Task, LOG_TARGET,
 };
+use baton_primitives::HandoverLog;
 
 /// What results are compared by: the status, and for responses the body's hash after the
 /// API's ignored top-level JSON fields are dropped (re-serialized with sorted keys).
@@ -167,14 +168,24 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	fn report(kind: OffenceKind, request_id: RequestId, offender: &T::AccountId) {
+	pub(crate) fn report(kind: OffenceKind, request_id: RequestId, offender: &T::AccountId) {
+		Self::report_for(kind, request_id, offender, None)
+	}
+
+	/// Reports an offence on `request_id`; `beneficiary` gets the reporter's share of the slash.
+	pub(crate) fn report_for(
+		kind: OffenceKind,
+		request_id: RequestId,
+		offender: &T::AccountId,
+		beneficiary: Option<T::AccountId>,
+	) {
 		let subject = sp_io::hashing::blake2_256(&(b"baton/request", request_id).encode());
-		if let Err(error) = T::Offences::report_offence(kind, subject, offender, None) {
+		if let Err(error) = T::Offences::report_offence(kind, subject, offender, beneficiary) {
 			log::warn!(target: LOG_TARGET, "{kind:?} of {offender:?} on {request_id} not taken: {error:?}");
 		}
 	}
 
-	/// Settles requests whose deadline passed and prunes finished ones, from the agenda of the
+	/// Settles requests whose deadline passed — or hands them to backups — and prunes finished ones, from the agenda of the
 	/// earliest unfinished block up to `now`, at most `MaxTasksPerBlock`. Returns how many it
 	/// settled and pruned.
 	pub(crate) fn process_agenda(now: BlockNumberFor<T>) -> (u32, u32) {
@@ -191,16 +202,12 @@ impl<T: Config> Pallet<T> {
 				Agenda::<T>::remove(block, request_id);
 				match task {
 					Task::Settle => {
-						if let Some(mut request) = Requests::<T>::get(request_id) {
-							if request.status == RequestStatus::Pending {
-								Self::settle(*request_id, &mut request, now);
-								Requests::<T>::insert(request_id, request);
-							}
-						}
+						Self::expire(*request_id, now);
 						settled += 1;
 					},
 					Task::Prune => {
 						Requests::<T>::remove(request_id);
+						T::Handovers::forget(*request_id);
 						pruned += 1;
 					},
 				}

@@ -176,6 +176,8 @@ pub struct Request<T: Config> {
 	pub deadline: BlockNumberFor<T>,
 	/// Operators that execute it.
 	pub assigned: BoundedVec<T::AccountId, T::MaxRedundancy>,
+	/// Operators routing assigned at submission (handovers replace them in `assigned`).
+	pub routed: BoundedVec<T::AccountId, T::MaxRedundancy>,
 	/// Operators next in line, in order.
 	pub backups: BoundedVec<T::AccountId, T::MaxBackups>,
 	/// Reports received.

@@ -1,6 +1,8 @@
 //! What the runtime API serves, and the pallet's invariants.
 
-use baton_primitives::{OperatorRegistry, ReportView, RequestId, RequestView, ResponseView};
+use baton_primitives::{
+	HandoverLog, OperatorRegistry, ReportView, RequestId, RequestView, ResponseView,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 
 use crate::{BalanceOf, Config, Pallet, Requests};
@@ -34,6 +36,7 @@ impl<T: Config> Pallet<T> {
 			submitted_at: request.submitted_at,
 			deadline: request.deadline,
 			status: request.status,
+			handovers: T::Handovers::history(id),
 		})
 	}
 
@@ -73,6 +76,14 @@ impl<T: Config> Pallet<T> {
 				request.reports.iter().all(|r| request.assigned.contains(&r.operator)),
 				"a report from an operator that was not assigned"
 			);
+			// Replaying the handover log on the operators routing chose gives the assigned set.
+			let mut implied = request.routed.to_vec();
+			for record in T::Handovers::history(id) {
+				let slot = implied.iter().position(|who| who == &record.from);
+				ensure!(slot.is_some() && !implied.contains(&record.to), "the log does not fit the assignments");
+				implied[slot.unwrap_or_default()] = record.to;
+			}
+			ensure!(implied == request.assigned.to_vec(), "the assigned set is not the one the log implies");
 			let task = if pending { Task::Settle } else { Task::Prune };
 			ensure!(
 				Agenda::<T>::iter().filter(|(_, agenda_id, t)| *agenda_id == id && *t == task).count() == 1,

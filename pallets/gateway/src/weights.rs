@@ -14,7 +14,9 @@ pub trait WeightInfo {
 	fn pause_api() -> Weight;
 	fn submit_request(c: u32, ) -> Weight;
 	fn report_result(b: u32, ) -> Weight;
-	fn on_initialize(s: u32, p: u32, ) -> Weight;
+	fn expire_settling(s: u32, ) -> Weight;
+	fn expire_handing_over(s: u32, ) -> Weight;
+	fn prune(p: u32, ) -> Weight;
 }
 
 /// Weights measured on Baton's reference machine, with the runtime's database weights.
@@ -48,14 +50,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(30_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
 	}
-	fn on_initialize(s: u32, p: u32, ) -> Weight {
+	fn expire_settling(s: u32, ) -> Weight {
 		Weight::from_parts(5_000_000, 2_000)
 			.saturating_add(Weight::from_parts(150_000_000, 20_000).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(10_000_000, 10_000).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((30_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes((30_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
+	}
+	fn expire_handing_over(s: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 2_000)
+			.saturating_add(Weight::from_parts(200_000_000, 20_000).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads((40_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes((40_u64).saturating_mul(s.into())))
+	}
+	fn prune(p: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 2_000)
+			.saturating_add(Weight::from_parts(10_000_000, 10_000).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(p.into())))
 	}
 }
 
@@ -76,7 +86,13 @@ impl WeightInfo for () {
 	fn report_result(b: u32, ) -> Weight {
 		Weight::from_parts(150_000_000, 20_000).saturating_add(Weight::from_parts(5_000, 0).saturating_mul(b.into()))
 	}
-	fn on_initialize(s: u32, p: u32, ) -> Weight {
-		Weight::from_parts(150_000_000, 20_000).saturating_mul((s + p).into())
+	fn expire_settling(s: u32, ) -> Weight {
+		Weight::from_parts(150_000_000, 20_000).saturating_mul(s.into())
+	}
+	fn expire_handing_over(s: u32, ) -> Weight {
+		Weight::from_parts(200_000_000, 20_000).saturating_mul(s.into())
+	}
+	fn prune(p: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 10_000).saturating_mul(p.into())
 	}
 }

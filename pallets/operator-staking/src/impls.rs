@@ -158,6 +158,10 @@ impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {
 		Operators::<T>::get(who).is_some_and(|operator| Self::available(&operator))
 	}
 
+	fn is_online(who: &T::AccountId) -> bool {
+		Operators::<T>::get(who).is_some_and(|operator| operator.online)
+	}
+
 	fn is_operator(who: &T::AccountId) -> bool {
 		Operators::<T>::contains_key(who)
 	}

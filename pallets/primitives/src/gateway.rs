@@ -117,6 +117,8 @@ pub struct RequestView<AccountId, Balance, BlockNumber> {
 	pub deadline: BlockNumber,
 	/// Where it stands.
 	pub status: RequestStatus<BlockNumber>,
+	/// Its handovers, oldest first.
+	pub handovers: Vec<crate::HandoverView<AccountId, BlockNumber>>,
 }
 
 /// The winning result of a completed request, as `gateway_response` serves it (the body

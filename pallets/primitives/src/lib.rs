@@ -132,6 +132,9 @@ pub trait OperatorRegistry<AccountId> {
 	/// Whether `who` may be given work now: bonded, activated, online and not jailed.
 	fn is_available(who: &AccountId) -> bool;
 
+	/// Whether `who`'s heartbeats are on time (false for non-operators).
+	fn is_online(who: &AccountId) -> bool;
+
 	/// Whether `who` is an operator at all (bonded, in any state).
 	fn is_operator(who: &AccountId) -> bool;
 

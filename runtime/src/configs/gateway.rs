@@ -3,13 +3,13 @@
 
 use frame_support::{
 	parameter_types,
-	traits::{ConstU128, ConstU32, Randomness},
+	traits::{ConstU128, ConstU32, ConstU64, Randomness},
 };
 use sp_runtime::Perbill;
 
 use super::{RootOrCouncilTwoThirds, TreasuryAccount, MAX_REQUEST_LIFETIME};
 use crate::{
-	currency::{deposit, UNIT}, Balances, BlockNumber, Escrow, Hash, OperatorStaking, Reputation,
+	currency::{deposit, UNIT}, Balances, BlockNumber, Escrow, Gateway, Handover, Hash, OperatorStaking, Reputation,
 	Runtime, RuntimeHoldReason, Slashing, System,
 };
 
@@ -41,6 +41,7 @@ impl pallet_gateway::Config for Runtime {
 	type Operators = OperatorStaking;
 	type Reputation = Reputation;
 	type Offences = Slashing;
+	type Handovers = Handover;
 	type Randomness = ParentHashRandomness;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = RootOrCouncilTwoThirds;
@@ -60,7 +61,11 @@ impl pallet_gateway::Config for Runtime {
 	type MaxCandidates = ConstU32<64>;
 	type MaxTimeoutMs = ConstU32<30_000>;
 	type MinDeadline = ConstU32<2>;
-	type MaxDeadline = ConstU32<MAX_REQUEST_LIFETIME>;
+	// Half the lifetime: the other half is for handovers.
+	type MaxDeadline = ConstU32<{ MAX_REQUEST_LIFETIME / 2 }>;
+	type MaxLifetime = ConstU32<MAX_REQUEST_LIFETIME>;
+	type HandoverMargin = ConstU32<2>;
+	type MillisPerBlock = ConstU64<{ crate::time::MILLI_SECS_PER_BLOCK }>;
 	type Retention = ConstU32<{ 10 * crate::time::MINUTES }>;
 	type MaxTasksPerBlock = ConstU32<64>;
 	type MaxExecutionsPerBlock = ConstU32<128>;
@@ -86,5 +91,66 @@ impl pallet_gateway::BenchmarkHelper<crate::AccountId> for super::BenchmarkOpera
 		};
 		OperatorStaking::bond(crate::RuntimeOrigin::signed(who.clone()), stake, key, profile)
 			.expect("a funded account can bond");
+	}
+}
+
+impl pallet_handover::Config for Runtime {
+	type Operators = OperatorStaking;
+	type Requests = Gateway;
+	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
+	type MaxHandovers = ConstU32<8>;
+	type WeightInfo = pallet_handover::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = super::BenchmarkOperators;
+}
+
+/// A request assigned to one of two fresh operators, made through the gateway, for the handover
+/// benchmark.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_handover::BenchmarkHelper<crate::AccountId> for super::BenchmarkOperators {
+	fn assigned_request() -> (baton_primitives::RequestId, crate::AccountId, baton_primitives::GatewayKey) {
+		use frame_support::traits::fungible::Mutate;
+		use pallet_gateway::BenchmarkHelper as _;
+		let account = |name: &[u8]| crate::AccountId::new(sp_io::hashing::blake2_256(name));
+		let (publisher, client) = (account(b"publisher"), account(b"client"));
+		let _ = Balances::mint_into(&publisher, 1_000 * UNIT);
+		let _ = Balances::mint_into(&client, 1_000 * UNIT);
+		let api = pallet_gateway::NextApiId::<Runtime>::get();
+		let spec = pallet_gateway::ApiSpec::<Runtime> {
+			base_url: b"https://api.example".to_vec().try_into().expect("fits"),
+			methods: alloc::vec![pallet_gateway::HttpMethod::Get].try_into().expect("fits"),
+			price_per_call: UNIT,
+			max_response_bytes: 1_024,
+			timeout_ms: 2_000,
+			default_redundancy: 1,
+			min_reputation: sp_runtime::Perbill::zero(),
+			ignored_fields: Default::default(),
+		};
+		Gateway::register_api(crate::RuntimeOrigin::signed(publisher), spec).expect("a valid API");
+		let keys: alloc::vec::Vec<_> = [b"first".as_slice(), b"second"]
+			.into_iter()
+			.map(|name| {
+				let key = sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, None).0;
+				<Self as pallet_gateway::BenchmarkHelper<crate::AccountId>>::operator(&account(name), key, api);
+				(account(name), key)
+			})
+			.collect();
+		let id = pallet_gateway::NextRequestId::<Runtime>::get();
+		let deadline = frame_system::Pallet::<Runtime>::block_number() + 5;
+		Gateway::submit_request(
+			crate::RuntimeOrigin::signed(client),
+			api,
+			pallet_gateway::HttpMethod::Get,
+			b"/".to_vec().try_into().expect("fits"),
+			Default::default(),
+			Default::default(),
+			1,
+			100 * UNIT,
+			deadline,
+		)
+		.expect("a valid request");
+		let assigned = pallet_gateway::Requests::<Runtime>::get(id).expect("submitted").assigned[0].clone();
+		let key = keys.into_iter().find(|(who, _)| *who == assigned).expect("one of the two").1;
+		(id, OperatorStaking::key_account(&key), key)
 	}
 }

@@ -1,4 +1,5 @@
 mod deadlines;
+mod failover;
 mod offchain;
 mod registry;
 mod routing;

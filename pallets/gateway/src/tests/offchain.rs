@@ -21,6 +21,8 @@ fn with_offchain_worker_state(test: impl FnOnce(&State, &dyn Fn() -> Vec<Vec<u8>
 		.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&format!("0x{}", hex(&[OP; 32]))))
 		.unwrap();
 	assert_eq!(public, pair(OP).public());
+	// A second key, bound only when a test bonds operator OP + 1.
+	keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&format!("0x{}", hex(&[OP + 1; 32])))).unwrap();
 	let (offchain, offchain_state) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	ext.register_extension(OffchainDbExt::new(offchain.clone()));
@@ -166,11 +168,79 @@ fn oversized_and_non_utf8_bodies_are_typed_failures() {
 #[test]
 fn requests_of_other_operators_are_left_alone() {
 	with_offchain_worker_state(|_state, submitted| {
-		bond_operator(OP + 1, 5_000);
+		bond_operator(OP + 2, 5_000);
 		OperatorStaking::chill(RuntimeOrigin::signed(account(OP))).unwrap();
 		let id = submit(1);
-		assert_eq!(crate::Requests::<Test>::get(id).unwrap().assigned[0], account(OP + 1));
+		assert_eq!(crate::Requests::<Test>::get(id).unwrap().assigned[0], account(OP + 2));
 		Gateway::offchain_worker(1);
 		assert!(submitted().is_empty());
+	});
+}
+
+#[test]
+fn the_successor_resumes_with_the_same_idempotency_key() {
+	with_offchain_worker_state(|state, submitted| {
+		bond_operator(OP + 1, 5_000);
+		let id = submit(1);
+		let first = crate::Requests::<Test>::get(id).unwrap().assigned[0].clone();
+		// Both keys are in this node's keystore: only the successor's is assigned after this.
+		let from = if first == account(OP) { OP } else { OP + 1 };
+		let mut checkpoint = baton_primitives::Checkpoint {
+			completed_steps: 1,
+			state_hash: sp_io::hashing::blake2_256(b""),
+			idempotency_key: id,
+			signature: [0; 64],
+		};
+		checkpoint.signature =
+			pair(from).sign(&baton_primitives::checkpoint_message(id, &checkpoint, &account(from))).0;
+		assert_ok!(Handover::hand_over(RuntimeOrigin::signed(key_account(from)), id, checkpoint));
+		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", b"{}");
+		Gateway::offchain_worker(1);
+		assert_eq!(submitted_report(&submitted(), 0).0, id);
+	});
+}
+
+fn set_health(health: baton_primitives::Health) {
+	let key = baton_primitives::Health::storage_key(&key(OP));
+	sp_io::offchain::local_storage_set(sp_core::offchain::StorageKind::PERSISTENT, &key, &health.encode());
+}
+
+fn health() -> baton_primitives::Health {
+	let key = baton_primitives::Health::storage_key(&key(OP));
+	sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key)
+		.map(|bytes| baton_primitives::Health::decode(&mut &bytes[..]).unwrap())
+		.unwrap_or_default()
+}
+
+#[test]
+fn a_node_that_predicts_failure_leaves_its_requests_to_be_handed_over() {
+	with_offchain_worker_state(|_state, submitted| {
+		let mut failing = baton_primitives::Health::default();
+		(0..5).for_each(|_| failing.observe(10, false));
+		(0..2).for_each(|_| failing.observe(2_000, true));
+		set_health(failing);
+		submit(1);
+		// No upstream call is expected (the HTTP stand-in would panic) and nothing is reported.
+		Gateway::offchain_worker(1);
+		assert!(submitted().is_empty());
+	});
+}
+
+#[test]
+fn a_failure_that_makes_the_model_predict_failure_is_not_reported() {
+	with_offchain_worker_state(|state, submitted| {
+		let mut shaky = baton_primitives::Health::default();
+		(0..5).for_each(|_| shaky.observe(10, false));
+		shaky.observe(2_000, true);
+		assert!(!shaky.predicts_failure(2_000));
+		set_health(shaky);
+		let id = submit(1);
+		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", &[b'a'; 129]);
+		Gateway::offchain_worker(1);
+		assert!(submitted().is_empty());
+		assert!(health().predicts_failure(2_000));
+		// The handover pallet's worker will checkpoint step 1: the upstream was called.
+		let attempt = baton_primitives::attempt_storage_key(id, &key(OP));
+		assert!(sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &attempt).is_some());
 	});
 }

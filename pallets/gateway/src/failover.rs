@@ -1,0 +1,140 @@
+//! Failover: requests whose operators did not report by the deadline pass to the next backup,
+//! as do requests an operator hands over itself (through the handover pallet). Every move is
+//! logged in the handover pallet; when no backup is left the request settles with what it has,
+//! which refunds the client in full unless a majority already answered.
+
+use alloc::vec::Vec;
+use baton_primitives::{
+	Checkpoint, HandoverLog, HandoverReason, OffenceKind, OperatorRegistry, Outcome, Reassign,
+	ReputationSink, RequestId, RequestStatus,
+};
+use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{traits::Saturating, SaturatedConversion};
+
+use crate::{Agenda, Api, Apis, Assignments, Config, Error, Load, Pallet, Request, Requests, Task};
+
+impl<T: Config> Pallet<T> {
+	/// The first block after `request_id`'s deadline: hands each operator that did not report
+	/// to a backup if one is left, else settles.
+	pub(crate) fn expire(request_id: RequestId, now: BlockNumberFor<T>) {
+		let Some(request) = Requests::<T>::get(request_id) else { return };
+		if request.status != RequestStatus::Pending {
+			return;
+		}
+		let missing: Vec<T::AccountId> = request
+			.assigned
+			.iter()
+			.filter(|who| !request.reports.iter().any(|r| &r.operator == *who))
+			.cloned()
+			.collect();
+		let mut handed_over = false;
+		for operator in missing {
+			let reason = if T::Operators::is_online(&operator) {
+				HandoverReason::Timeout
+			} else {
+				HandoverReason::Offline
+			};
+			handed_over |= Self::do_reassign(request_id, &operator, reason, None).is_ok();
+		}
+		if !handed_over {
+			if let Some(mut request) = Requests::<T>::get(request_id) {
+				Self::settle(request_id, &mut request, now);
+				Requests::<T>::insert(request_id, request);
+			}
+		}
+	}
+
+	/// Blocks a successor gets: the API's timeout in blocks, rounded up, plus the margin.
+	fn extension(api: &Api<T>) -> BlockNumberFor<T> {
+		let blocks = (api.spec.timeout_ms as u64).div_ceil(T::MillisPerBlock::get());
+		BlockNumberFor::<T>::saturated_from(blocks).saturating_add(T::HandoverMargin::get())
+	}
+
+	/// The first backup that may take work now and is not assigned already; the backups before
+	/// it (no longer available) are dropped with it.
+	fn next_backup(request: &mut Request<T>) -> Option<T::AccountId> {
+		let position = request.backups.iter().position(|who| {
+			!request.assigned.contains(who) &&
+				T::Operators::candidate(who)
+					.is_some_and(|candidate| Load::<T>::get(who) < candidate.capacity)
+		})?;
+		let successor = request.backups[position].clone();
+		let rest: Vec<_> = request.backups.iter().skip(position + 1).cloned().collect();
+		request.backups = rest.try_into().ok()?;
+		Some(successor)
+	}
+
+	pub(crate) fn do_reassign(
+		request_id: RequestId,
+		from: &T::AccountId,
+		reason: HandoverReason,
+		checkpoint: Option<Checkpoint>,
+	) -> Result<T::AccountId, DispatchError> {
+		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
+		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
+		ensure!(Assignments::<T>::contains_key(from, request_id), Error::<T>::NotAssigned);
+		let now = frame_system::Pallet::<T>::block_number();
+		let expired = matches!(reason, HandoverReason::Timeout | HandoverReason::Offline);
+		ensure!(expired || now <= request.deadline, Error::<T>::DeadlinePassed);
+		let api = Apis::<T>::get(request.api_id).ok_or(Error::<T>::UnknownApi)?;
+		let end_of_life = request.submitted_at.saturating_add(T::MaxLifetime::get());
+		let deadline = now.saturating_add(Self::extension(&api)).min(end_of_life).max(request.deadline);
+		ensure!(deadline > now, Error::<T>::LifetimeExhausted);
+		ensure!(T::Handovers::has_room(request_id), Error::<T>::TooManyHandovers);
+		let to = Self::next_backup(&mut request).ok_or(Error::<T>::NoBackupLeft)?;
+
+		// Every check passed: move the assignment.
+		if let Some(slot) = request.assigned.iter_mut().find(|who| *who == from) {
+			*slot = to.clone();
+		}
+		Self::unassign(from, request_id);
+		Assignments::<T>::insert(&to, request_id, ());
+		Load::<T>::mutate(&to, |load| load.saturating_inc());
+		if deadline != request.deadline {
+			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
+			Agenda::<T>::insert(deadline.saturating_add(1u32.into()), request_id, Task::Settle);
+			request.deadline = deadline;
+		}
+		let api_id = request.api_id;
+		Requests::<T>::insert(request_id, request);
+
+		// The successor takes the fee at settlement and the beneficiary's share of the slash.
+		match reason {
+			HandoverReason::Timeout | HandoverReason::Offline => {
+				T::Reputation::record(from, api_id, Outcome::Failed);
+				Self::report_for(OffenceKind::MissedDeadline, request_id, from, Some(to.clone()));
+			},
+			HandoverReason::Fraud => {
+				T::Reputation::record(from, api_id, Outcome::Failed);
+				Self::report_for(OffenceKind::InvalidCheckpoint, request_id, from, Some(to.clone()));
+			},
+			HandoverReason::Voluntary => {},
+		}
+		T::Reputation::record(from, api_id, Outcome::HandedOver);
+		T::Reputation::record(&to, api_id, Outcome::TookOver);
+		T::Handovers::record(request_id, from, &to, reason, checkpoint)?;
+		Ok(to)
+	}
+}
+
+impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
+	fn reassign(
+		request_id: RequestId,
+		from: &T::AccountId,
+		reason: HandoverReason,
+		checkpoint: Option<Checkpoint>,
+	) -> Result<T::AccountId, DispatchError> {
+		Self::do_reassign(request_id, from, reason, checkpoint)
+	}
+
+	fn open_assignments(operator: &T::AccountId, max: u32) -> Vec<(RequestId, u32)> {
+		Assignments::<T>::iter_key_prefix(operator)
+			.take(max as usize)
+			.filter_map(|id| {
+				let request = Requests::<T>::get(id)?;
+				Some((id, Apis::<T>::get(request.api_id)?.spec.timeout_ms))
+			})
+			.collect()
+	}
+}
