@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command 2: set up the machine, build, and run every test: the pinned polkadot-sdk versions,
 # the runtime's tests, the pallets' tests and benchmark tests, the end-to-end tests against a
-# real node, and the zombienet network test.
+# real node, and the zombienet network tests.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO_ROOT"
@@ -22,7 +22,7 @@ cargo test --release --locked -p baton-runtime
 passed "runtime tests"
 
 log "pallet tests, try_state after each, and their benchmarks run as tests"
-pallets=(pallet-operator-staking pallet-slashing pallet-reputation)
+pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover)
 features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
 cargo test --release --locked "${pallets[@]/#/--package=}" --features "${features%,}"
 passed "pallet tests"
@@ -33,6 +33,10 @@ passed "end-to-end tests"
 
 log "zombienet: 4 validators, one paused, finality continues"
 scripts/zombienet.sh zombienet/local-4.zndsl
-passed "zombienet"
+passed "zombienet finality"
+
+log "zombienet: an operator node dies mid-stream, its requests are handed over"
+scripts/zombienet.sh zombienet/failover.zndsl
+passed "zombienet failover"
 
 echo "stages: ${stages} passed, 0 failed"

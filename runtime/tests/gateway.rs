@@ -108,3 +108,54 @@ fn a_missed_deadline_refunds_the_client_and_slashes_the_operator_after_the_defer
 		assert_eq!(Balances::total_issuance(), issuance);
 	});
 }
+
+#[test]
+fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_takeover_bonus() {
+	use sp_keyring::Sr25519Keyring::Dave;
+	new_test_ext("development").execute_with(|| {
+		setup();
+		// Dave serves the API too, with his own gateway key.
+		let dave_key = sp_core::ed25519::Pair::from_seed(&[43; 32]);
+		let profile = pallet_operator_staking::Profile {
+			endpoint: b"https://dave.example".to_vec().try_into().unwrap(),
+			region: *b"DE",
+			capacity: 4,
+			apis: vec![0].try_into().unwrap(),
+		};
+		assert_ok!(OperatorStaking::bond(
+			RuntimeOrigin::signed(Dave.to_account_id()),
+			1_000 * UNIT,
+			dave_key.public().0,
+			profile
+		));
+		let issuance = Balances::total_issuance();
+		let id = submit();
+		let request = Requests::<Runtime>::get(id).unwrap();
+		let (silent, successor) = (request.assigned[0].clone(), request.backups[0].clone());
+		let successor_pair = if successor == Dave.to_account_id() { dave_key } else { gateway_pair() };
+		run_to_block(request.deadline + 1);
+
+		let history = pallet_handover::History::<Runtime>::get(id);
+		assert_eq!(history.len(), 1);
+		assert_eq!((&history[0].from, &history[0].to), (&silent, &successor));
+		let body = br#"{"price":7.25}"#.to_vec();
+		let status = ResultStatus::Response { code: 200 };
+		let response_hash = sp_io::hashing::blake2_256(&body);
+		let signature = successor_pair.sign(&receipt_message(id, &response_hash, &status, &successor)).0;
+		let report = Report::<Runtime> { status, response_hash, latency_ms: 40, body: body.try_into().unwrap(), signature };
+		let signer = OperatorStaking::key_account(&successor_pair.public().0);
+		let before = Balances::balance(&successor);
+		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
+		assert!(matches!(Requests::<Runtime>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert_eq!(Balances::balance(&successor), before + PRICE);
+
+		// The silent operator's slash lands after the deferral; 20 % of it is the successor's.
+		let stake = <OperatorStaking as SlashTarget<_, _>>::slashable_stake(&silent);
+		let deferral = pallet_slashing::Params::<Runtime>::get().slash_deferral;
+		run_to_block(frame_system::Pallet::<Runtime>::block_number() + deferral);
+		let slashed = stake - <OperatorStaking as SlashTarget<_, _>>::slashable_stake(&silent);
+		assert!(slashed > 0);
+		assert_eq!(Balances::balance(&successor), before + PRICE + slashed / 5);
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}

@@ -76,12 +76,13 @@ export async function registerApi(api, owner, spec) {
 
 /**
  * Makes `operator` a Baton operator serving `apiIds` whose node signs with `gateway` (inserted
- * into the node's keystore), funding both from `funder`.
+ * into the keystore of the node `api` talks to, unless `insertKey` is false), funding both from
+ * `funder`.
  */
 export async function bondOperator(api, {
-  funder, operator, gateway, gatewaySeed, apiIds, capacity = 50, stakeMultiple = 1n,
+  funder, operator, gateway, gatewaySeed, apiIds, capacity = 50, stakeMultiple = 1n, insertKey = true,
 }) {
-  await api.rpc.author.insertKey('gate', gatewaySeed, u8aToHex(gateway.publicKey));
+  if (insertKey) await api.rpc.author.insertKey('gate', gatewaySeed, u8aToHex(gateway.publicKey));
   const stake = (await api.query.operatorStaking.params()).minBond.toBigInt() * stakeMultiple;
   const unit = 10n ** 12n;
   await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);

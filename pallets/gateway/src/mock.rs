@@ -8,7 +8,6 @@ use baton_primitives::{
 	receipt_message, GatewayKey, OffenceError, OffenceKind, OffenceSubject, ReportOffence,
 	RequestId, ResultStatus,
 };
-use codec::Encode;
 use core::cell::RefCell;
 use frame_support::{
 	assert_ok, derive_impl, parameter_types,
@@ -18,9 +17,8 @@ use frame_system::EnsureRoot;
 use pallet_operator_staking::{Profile, StakingParams};
 use sp_core::{ConstU128, Pair};
 use sp_runtime::{
-	generic::UncheckedExtrinsic,
 	traits::{Convert, IdentifyAccount},
-	AccountId32, BuildStorage, MultiSignature, MultiSigner, Perbill,
+	AccountId32, BuildStorage, MultiSigner, Perbill,
 };
 
 pub type AccountId = AccountId32;
@@ -55,38 +53,7 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-/// The extrinsics the offchain worker submits: real signatures over the encoded call.
-pub type Extrinsic = UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
-
-impl frame_system::offchain::SigningTypes for Test {
-	type Public = MultiSigner;
-	type Signature = MultiSignature;
-}
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_signed_transaction<
-		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
-	>(
-		call: RuntimeCall,
-		public: MultiSigner,
-		account: AccountId,
-		_nonce: <Test as frame_system::Config>::Nonce,
-	) -> Option<Extrinsic> {
-		let signature = A::sign(&call.encode(), public)?;
-		Some(Extrinsic::new_signed(call, account, signature, ()))
-	}
-}
+baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
 
 thread_local! {
 	/// Offences reported to the mock's slashing.

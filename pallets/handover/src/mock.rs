@@ -6,14 +6,12 @@ use baton_primitives::{
 	Candidate, Checkpoint, GatewayKey, HandoverLog, HandoverReason, OperatorRegistry, Reassign,
 	RequestId,
 };
-use codec::Encode;
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use sp_core::Pair;
 use sp_runtime::{
-	generic::UncheckedExtrinsic,
 	traits::IdentifyAccount,
-	AccountId32, BuildStorage, DispatchError, MultiSignature, MultiSigner,
+	AccountId32, BuildStorage, DispatchError, MultiSigner,
 };
 
 pub type AccountId = AccountId32;
@@ -33,37 +31,7 @@ impl frame_system::Config for Test {
 	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
 }
 
-pub type Extrinsic = UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
-
-impl frame_system::offchain::SigningTypes for Test {
-	type Public = MultiSigner;
-	type Signature = MultiSignature;
-}
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_signed_transaction<
-		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
-	>(
-		call: RuntimeCall,
-		public: MultiSigner,
-		account: AccountId,
-		_nonce: <Test as frame_system::Config>::Nonce,
-	) -> Option<Extrinsic> {
-		let signature = A::sign(&call.encode(), public)?;
-		Some(Extrinsic::new_signed(call, account, signature, ()))
-	}
-}
+baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
 
 /// An account from a byte.
 pub fn account(n: u8) -> AccountId {

@@ -4,7 +4,6 @@
 use crate as pallet_operator_staking;
 use crate::{Profile, ProfileOf, StakingParams};
 use baton_primitives::{GatewayKey, OffenceError, OffenceKind, OffenceSubject, ReportOffence};
-use codec::Encode;
 use core::cell::RefCell;
 use frame_support::{
 	derive_impl, parameter_types,
@@ -13,7 +12,6 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use sp_core::ConstU128;
 use sp_runtime::{
-	generic::UncheckedExtrinsic,
 	traits::{Convert, IdentifyAccount, Verify},
 	AccountId32, BuildStorage, MultiSignature, MultiSigner,
 };
@@ -46,38 +44,7 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-/// The extrinsics the offchain worker submits: real signatures over the encoded call.
-pub type Extrinsic = UncheckedExtrinsic<AccountId, RuntimeCall, MultiSignature, ()>;
-
-impl frame_system::offchain::SigningTypes for Test {
-	type Public = MultiSigner;
-	type Signature = MultiSignature;
-}
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_signed_transaction<
-		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
-	>(
-		call: RuntimeCall,
-		public: MultiSigner,
-		account: AccountId,
-		_nonce: <Test as frame_system::Config>::Nonce,
-	) -> Option<Extrinsic> {
-		let signature = A::sign(&call.encode(), public)?;
-		Some(Extrinsic::new_signed(call, account, signature, ()))
-	}
-}
+baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
 
 thread_local! {
 	/// Offences reported to the mock's slashing.

@@ -288,3 +288,50 @@ pub mod gateway;
 pub mod handover;
 pub use gateway::*;
 pub use handover::*;
+
+/// Offchain signing for a test runtime `$runtime` whose accounts are `AccountId32` and whose
+/// signatures are `MultiSignature`, as in Baton's runtime, so that an offchain worker under test
+/// signs real transactions: declares `Extrinsic` and implements `SigningTypes`,
+/// `CreateTransactionBase` and `CreateSignedTransaction` (the signature covers the encoded call).
+#[macro_export]
+macro_rules! impl_test_offchain_signing {
+	($runtime:ident, $call:ident) => {
+		/// The extrinsics offchain workers submit in tests.
+		pub type Extrinsic = sp_runtime::generic::UncheckedExtrinsic<
+			sp_runtime::AccountId32,
+			$call,
+			sp_runtime::MultiSignature,
+			(),
+		>;
+
+		impl frame_system::offchain::SigningTypes for $runtime {
+			type Public = sp_runtime::MultiSigner;
+			type Signature = sp_runtime::MultiSignature;
+		}
+
+		impl<C> frame_system::offchain::CreateTransactionBase<C> for $runtime
+		where
+			$call: From<C>,
+		{
+			type Extrinsic = Extrinsic;
+			type RuntimeCall = $call;
+		}
+
+		impl<C> frame_system::offchain::CreateSignedTransaction<C> for $runtime
+		where
+			$call: From<C>,
+		{
+			fn create_signed_transaction<
+				A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+			>(
+				call: $call,
+				public: sp_runtime::MultiSigner,
+				account: sp_runtime::AccountId32,
+				_nonce: <$runtime as frame_system::Config>::Nonce,
+			) -> Option<Extrinsic> {
+				let signature = A::sign(&codec::Encode::encode(&call), public)?;
+				Some(Extrinsic::new_signed(call, account, signature, ()))
+			}
+		}
+	};
+}

@@ -110,7 +110,6 @@ impl pallet_handover::Config for Runtime {
 impl pallet_handover::BenchmarkHelper<crate::AccountId> for super::BenchmarkOperators {
 	fn assigned_request() -> (baton_primitives::RequestId, crate::AccountId, baton_primitives::GatewayKey) {
 		use frame_support::traits::fungible::Mutate;
-		use pallet_gateway::BenchmarkHelper as _;
 		let account = |name: &[u8]| crate::AccountId::new(sp_io::hashing::blake2_256(name));
 		let (publisher, client) = (account(b"publisher"), account(b"client"));
 		let _ = Balances::mint_into(&publisher, 1_000 * UNIT);
