@@ -26,7 +26,7 @@ before(async () => {
     const calls = (callsByKey.get(key) ?? 0) + 1;
     callsByKey.set(key, calls);
     if (req.url.startsWith('/slow')) return { delayMs: 4_000, body: '{"late":true}' };
-    if (req.url.startsWith('/diverge') && calls === 3) return { body: '{"price":9.99}' };
+    if (req.url.startsWith('/diverge')) return { body: calls === 3 ? '{"price":9.99}' : '{"price":7.25}' };
     return { body: `{"price":7.25,"coin":"dot","ts":${Date.now()}}` };
   });
   node = await startDevNode();

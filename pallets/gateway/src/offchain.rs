@@ -203,10 +203,13 @@ impl<T: Config> Pallet<T> {
 		let deadline = started.add(Duration::from_millis(api.spec.timeout_ms as u64));
 		let elapsed = || sp_io::offchain::timestamp().diff(&started).millis().min(u32::MAX as u64) as u32;
 
+		// An empty chunk ends the body on the wire, so an empty body is no chunk at all.
+		let chunks: Vec<&[u8]> =
+			if request.body.is_empty() { Vec::new() } else { alloc::vec![&request.body[..]] };
 		let mut http_request = http::Request::new(url)
 			.method(Self::http_method(request))
 			.add_header("Idempotency-Key", &idempotency_key)
-			.body(alloc::vec![&request.body[..]])
+			.body(chunks)
 			.deadline(deadline);
 		for (name, value) in request.headers.iter() {
 			if let (Ok(name), Ok(value)) = (core::str::from_utf8(name), core::str::from_utf8(value)) {
