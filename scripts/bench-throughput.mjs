@@ -27,11 +27,12 @@ const senders = Object.values(who).filter((account) => account !== who.ferdie);
 
 /** Watches blocks: when each was seen, its number, and the events it holds. */
 const blocks = [];
+let watching = true;
 const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
+  if (!watching) return;
   const seenAt = Date.now();
-  const hash = header.hash;
-  const events = await api.query.system.events.at(hash);
-  blocks.push({ number: header.number.toNumber(), seenAt, events });
+  const events = await api.query.system.events.at(header.hash).catch(() => null);
+  if (events) blocks.push({ number: header.number.toNumber(), seenAt, events });
 });
 const count = (block, section, method) =>
   block.events.filter(({ event }) => event.section === section && event.method === method).length;
@@ -53,7 +54,10 @@ async function run(signed, done, timeoutMs = 600_000) {
   const start = Date.now();
   await Promise.all(signed.map((tx) => api.rpc.author.submitExtrinsic(tx)));
   while (!done() && Date.now() - start < timeoutMs) await sleep(250);
-  if (!done()) throw new Error('benchmark did not finish in time');
+  if (!done()) {
+    const counts = blocks.slice(-20).map((b) => `#${b.number}:${b.events.length}`).join(' ');
+    throw new Error(`benchmark did not finish in time; last blocks (events): ${counts}`);
+  }
 }
 
 /** Per second of block time over the blocks that hold at least one counted event. */
@@ -70,7 +74,14 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 
+// Whatever happens, the node and the upstream stop with the script.
+const stop = async () => { await node.stop(); await upstream.close(); };
+process.on('uncaughtException', async (error) => { console.error(error); await stop(); process.exit(1); });
+process.on('unhandledRejection', async (error) => { console.error(error); await stop(); process.exit(1); });
+const progress = (text) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+
 // Setup: an API on the local upstream and operators with room for every request.
+progress('setup: API and operators');
 const apiId = await registerApi(api, who.alice, { baseUrl: upstream.url });
 for (let i = 0; i < OPERATORS; i++) {
   const seed = `//BenchGate${i}`;
@@ -82,6 +93,7 @@ for (let i = 0; i < OPERATORS; i++) {
 }
 
 // Baseline: transfers.
+progress(`baseline: ${TRANSFERS} transfers`);
 const perSender = Math.ceil(TRANSFERS / senders.length);
 const dest = who.alice.derive('//bench/sink').address;
 const transfers = await presign(perSender, () => api.tx.balances.transferKeepAlive(dest, 10n ** 10n));
@@ -92,10 +104,11 @@ await run(transfers, () => countAll('balances', 'Transfer') >= transfers.length)
 const transferRate = rate(from, 'balances', 'Transfer');
 
 // Requests: each a full lifecycle, redundancy 1.
+progress(`${REQUESTS} request lifecycles`);
 const deadlineBase = (await api.rpc.chain.getHeader()).number.toNumber();
 const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
 const requests = await presign(Math.ceil(REQUESTS / senders.length), () => api.tx.gateway.submitRequest(
-  apiId, 'Get', '/price', [], '', 1, BigInt(quote.total), deadlineBase + 18,
+  apiId, 'Get', '/price', [], '', 1, BigInt(quote.total), deadlineBase + 8,
 ));
 from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
 const settled = () => countAll('gateway', 'RequestCompleted') + countAll('gateway', 'RequestRefunded');
@@ -104,12 +117,13 @@ const lifecycleRate = rate(from, 'gateway', 'RequestCompleted');
 const refunded = countAll('gateway', 'RequestRefunded');
 
 // Latency, unloaded: one request at a time, from sending it to `gateway_response` serving it.
+progress(`latency: ${LATENCY_SAMPLES} requests one at a time`);
 const latencies = [];
 for (let i = 0; i < LATENCY_SAMPLES; i++) {
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const sentAt = Date.now();
   const { id, block } = await new Promise((resolve, reject) => {
-    api.tx.gateway.submitRequest(apiId, 'Get', '/price', [], '', 1, BigInt(quote.total), best + 18)
+    api.tx.gateway.submitRequest(apiId, 'Get', '/price', [], '', 1, BigInt(quote.total), best + 8)
       .signAndSend(who.ferdie, ({ status, events, dispatchError }) => {
         if (dispatchError) reject(new Error(dispatchError.toString()));
         const submitted = events.find(({ event }) => event.method === 'RequestSubmitted');
@@ -126,9 +140,9 @@ for (let i = 0; i < LATENCY_SAMPLES; i++) {
 }
 const ratio = lifecycleRate.perSecond / transferRate.perSecond;
 
+watching = false;
 unsubscribe();
-await node.stop();
-await upstream.close();
+await stop();
 
 const fmt = (n) => n.toFixed(1);
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
