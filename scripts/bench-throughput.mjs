@@ -134,8 +134,15 @@ for (let i = 0; i < LATENCY_SAMPLES; i++) {
         }
       }).catch(reject);
   });
-  while (!(await rpc(api, 'gateway_response', [id]))) await sleep(20);
-  const request = await rpc(api, 'gateway_request', [id]);
+  let request = await rpc(api, 'gateway_request', [id]);
+  while (request.status === 'pending' || (request.status === 'completed' && !(await rpc(api, 'gateway_response', [id])))) {
+    await sleep(20);
+    request = await rpc(api, 'gateway_request', [id]);
+  }
+  if (request.status !== 'completed') {
+    progress(`request ${id} ${request.status}: ${JSON.stringify(request.reports)}`);
+    continue;
+  }
   latencies.push({ ms: Date.now() - sentAt, blocks: request.settledAt - block, upstreamMs: request.reports[0].latencyMs });
 }
 const ratio = lifecycleRate.perSecond / transferRate.perSecond;

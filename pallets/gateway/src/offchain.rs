@@ -206,21 +206,33 @@ impl<T: Config> Pallet<T> {
 		// An empty chunk ends the body on the wire, so an empty body is no chunk at all.
 		let chunks: Vec<&[u8]> =
 			if request.body.is_empty() { Vec::new() } else { alloc::vec![&request.body[..]] };
-		let mut http_request = http::Request::new(url)
-			.method(Self::http_method(request))
-			.add_header("Idempotency-Key", &idempotency_key)
-			.body(chunks)
-			.deadline(deadline);
-		for (name, value) in request.headers.iter() {
-			if let (Ok(name), Ok(value)) = (core::str::from_utf8(name), core::str::from_utf8(value)) {
-				http_request = http_request.add_header(name, value);
+		let send = || {
+			let mut http_request = http::Request::new(url)
+				.method(Self::http_method(request))
+				.add_header("Idempotency-Key", &idempotency_key)
+				.body(chunks.clone())
+				.deadline(deadline);
+			for (name, value) in request.headers.iter() {
+				if let (Ok(name), Ok(value)) = (core::str::from_utf8(name), core::str::from_utf8(value)) {
+					http_request = http_request.add_header(name, value);
+				}
 			}
-		}
-		let Ok(pending) = http_request.send() else { return fail(ResultStatus::Unreachable, elapsed()) };
-		let response = match pending.try_wait(deadline) {
-			Ok(Ok(response)) => response,
-			Ok(Err(http::Error::DeadlineReached)) | Err(_) => return fail(ResultStatus::Timeout, elapsed()),
-			Ok(Err(_)) => return fail(ResultStatus::Unreachable, elapsed()),
+			let pending = http_request.send().map_err(|_| ResultStatus::Unreachable)?;
+			match pending.try_wait(deadline) {
+				Ok(Ok(response)) => Ok(response),
+				Ok(Err(http::Error::DeadlineReached)) | Err(_) => Err(ResultStatus::Timeout),
+				Ok(Err(_)) => Err(ResultStatus::Unreachable),
+			}
+		};
+		// A connection the upstream closed while idle fails at once; one more try opens a new one
+		// (the idempotency key makes the retry safe).
+		let response = match send() {
+			Err(ResultStatus::Unreachable) => send(),
+			first => first,
+		};
+		let response = match response {
+			Ok(response) => response,
+			Err(status) => return fail(status, elapsed()),
 		};
 		let cap = api.spec.max_response_bytes as usize;
 		let mut body = Vec::new();
