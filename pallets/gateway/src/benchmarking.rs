@@ -300,8 +300,7 @@ fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32, backups
 		requests::price::<T>(&Apis::<T>::get(api).expect("registered"), k).expect("no overflow");
 	T::Escrow::lock(id, client, fee).expect("a funded client");
 	for who in assigned.iter() {
-		Assignments::<T>::insert(who, id, ());
-		Load::<T>::mutate(who, |load| *load += 1);
+		Pallet::<T>::assign(who, id);
 	}
 	Agenda::<T>::insert(deadline + 1u32.into(), id, Task::Settle);
 	Requests::<T>::insert(

@@ -89,8 +89,7 @@ impl<T: Config> Pallet<T> {
 			*slot = to.clone();
 		}
 		Self::unassign(from, request_id);
-		Assignments::<T>::insert(&to, request_id, ());
-		Load::<T>::mutate(&to, |load| load.saturating_inc());
+		Self::assign(&to, request_id);
 		if deadline != request.deadline {
 			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
 			Agenda::<T>::insert(deadline.saturating_add(1u32.into()), request_id, Task::Settle);

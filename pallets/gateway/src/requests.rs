@@ -63,8 +63,7 @@ impl<T: Config> Pallet<T> {
 		T::Escrow::lock(request_id, client, fee)?;
 
 		for operator in &routed.assigned {
-			Assignments::<T>::insert(operator, request_id, ());
-			Load::<T>::mutate(operator, |load| load.saturating_inc());
+			Self::assign(operator, request_id);
 		}
 		Agenda::<T>::insert(settle_at, request_id, Task::Settle);
 		NextRequestId::<T>::put(next_id);
@@ -137,6 +136,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(!name.eq_ignore_ascii_case(b"idempotency-key"), Error::<T>::ReservedHeader);
 		}
 		Ok(())
+	}
+
+	/// Opens `operator`'s assignment to `request_id` and counts it in its load.
+	pub(crate) fn assign(operator: &T::AccountId, request_id: RequestId) {
+		Assignments::<T>::insert(operator, request_id, ());
+		Load::<T>::mutate(operator, |load| load.saturating_inc());
 	}
 
 	/// Removes `operator`'s open assignment to `request_id`, if any.
