@@ -32,7 +32,7 @@ const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
   if (!watching) return;
   const seenAt = Date.now();
   const events = await api.query.system.events.at(header.hash).catch(() => null);
-  if (events) blocks.push({ number: header.number.toNumber(), seenAt, events });
+  if (events) blocks.push({ number: header.number.toNumber(), hash: header.hash, seenAt, events });
 });
 const count = (block, section, method) =>
   block.events.filter(({ event }) => event.section === section && event.method === method).length;
@@ -69,6 +69,27 @@ function rate(from, section, method) {
   return { total, blocks: span, perSecond: total / (span * 3), maxPerBlock: perBlock };
 }
 
+/**
+ * Block weight (ref time, ps) of the successful extrinsics of `section.method` in the blocks
+ * from `from` on: what each was charged after dispatch plus the base weight of an extrinsic.
+ */
+async function weighed(from, section, method) {
+  const base = api.consts.system.blockWeights.perClass.normal.baseExtrinsic.refTime.toBigInt();
+  let total = 0n;
+  let count = 0;
+  for (const block of blocks.filter((b) => b.number >= from)) {
+    const { block: { extrinsics } } = await api.rpc.chain.getBlock(block.hash);
+    for (const { event, phase } of block.events) {
+      if (!phase.isApplyExtrinsic || event.section !== 'system' || event.method !== 'ExtrinsicSuccess') continue;
+      const call = extrinsics[phase.asApplyExtrinsic.toNumber()].method;
+      if (call.section !== section || call.method !== method) continue;
+      total += event.data.dispatchInfo.weight.refTime.toBigInt() + base;
+      count += 1;
+    }
+  }
+  return count === 0 ? 0 : Number(total / BigInt(count));
+}
+
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -102,6 +123,7 @@ const countAll = (section, method) =>
   blocks.filter((b) => b.number >= from).reduce((sum, b) => sum + count(b, section, method), 0);
 await run(transfers, () => countAll('balances', 'Transfer') >= transfers.length);
 const transferRate = rate(from, 'balances', 'Transfer');
+const transferWeight = await weighed(from, 'balances', 'transferKeepAlive');
 
 // Requests: each a full lifecycle, redundancy 1.
 progress(`${REQUESTS} request lifecycles`);
@@ -115,6 +137,8 @@ const settled = () => countAll('gateway', 'RequestCompleted') + countAll('gatewa
 await run(requests, () => settled() >= requests.length);
 const lifecycleRate = rate(from, 'gateway', 'RequestCompleted');
 const refunded = countAll('gateway', 'RequestRefunded');
+// Redundancy 1: a lifecycle is one submission and one report.
+const lifecycleWeight = (await weighed(from, 'gateway', 'submitRequest')) + (await weighed(from, 'gateway', 'reportResult'));
 
 // Latency, unloaded: one request at a time, from sending it to `gateway_response` serving it.
 progress(`latency: ${LATENCY_SAMPLES} requests one at a time`);
@@ -146,6 +170,7 @@ for (let i = 0; i < LATENCY_SAMPLES; i++) {
   latencies.push({ ms: Date.now() - sentAt, blocks: request.settledAt - block, upstreamMs: request.reports[0].latencyMs });
 }
 const ratio = lifecycleRate.perSecond / transferRate.perSecond;
+const normalBlock = api.consts.system.blockWeights.perClass.normal.maxTotal.unwrap().refTime.toNumber();
 
 watching = false;
 unsubscribe();
@@ -156,6 +181,8 @@ console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round
 console.log(`transfers:  ${transferRate.total} in ${transferRate.blocks} blocks = ${fmt(transferRate.perSecond)}/s (max ${transferRate.maxPerBlock}/block)`);
 console.log(`lifecycles: ${lifecycleRate.total} in ${lifecycleRate.blocks} blocks = ${fmt(lifecycleRate.perSecond)}/s (max ${lifecycleRate.maxPerBlock}/block), ${refunded} refunded`);
 console.log(`ratio lifecycles / transfers: ${(ratio * 100).toFixed(1)} %`);
+const us = (ps) => (ps / 1e6).toFixed(0);
+console.log(`block weight: transfer ${us(transferWeight)} µs, lifecycle ${us(lifecycleWeight)} µs (submit + report); at the block-weight limit ${Math.floor(normalBlock / transferWeight)} transfers or ${Math.floor(normalBlock / lifecycleWeight)} lifecycles per block = ${((transferWeight / lifecycleWeight) * 100).toFixed(1)} %`);
 const pick = (key, p) => percentile(latencies.map((l) => l[key]), p);
 console.log(`latency submit → response available (${LATENCY_SAMPLES} requests one at a time):`);
 console.log(`  blocks after the submission's block: p50 ${pick('blocks', 50)}, p99 ${pick('blocks', 99)}`);

@@ -1,4 +1,5 @@
-//! Benchmarks of `pallet_gateway`: every call at its largest inputs and the block hook.
+//! Benchmarks of `pallet_gateway`: every call at its largest inputs, or along the inputs its
+//! weight depends on, and the block hook.
 
 use super::*;
 use crate::types::Task;
@@ -64,19 +65,34 @@ fn operators<T: Config>(api: ApiId, count: u32) -> vec::Vec<(T::AccountId, sp_co
 		.collect()
 }
 
-fn max_path<T: Config>() -> BoundedVec<u8, T::MaxPathLen> {
-	let mut path = vec![b'p'; T::MaxPathLen::get() as usize];
-	path[0] = b'/';
-	path.try_into().expect("fits")
+/// The largest request a client may send: path, headers and body, in bytes.
+fn max_request_bytes<T: Config>() -> u32 {
+	T::MaxPathLen::get() + 2 * T::MaxHeaders::get() * T::MaxHeaderLen::get() + T::MaxBodyLen::get()
 }
 
-fn max_headers<T: Config>() -> HeadersOf<T> {
-	let len = T::MaxHeaderLen::get() as usize;
-	(0..T::MaxHeaders::get())
-		.map(|_| (vec![b'x'; len].try_into().expect("fits"), vec![b'v'; len].try_into().expect("fits")))
-		.collect::<vec::Vec<_>>()
-		.try_into()
-		.expect("fits")
+/// A request of exactly `size` bytes (`size >= 1`): the path fills first, then the body, then
+/// headers of up to the longest name and value.
+fn request_of<T: Config>(size: u32) -> (BoundedVec<u8, T::MaxPathLen>, HeadersOf<T>, BoundedVec<u8, T::MaxBodyLen>) {
+	let path_len = size.min(T::MaxPathLen::get());
+	let body_len = (size - path_len).min(T::MaxBodyLen::get());
+	let mut rest = size - path_len - body_len;
+	let mut path = vec![b'p'; path_len as usize];
+	path[0] = b'/';
+	let mut headers = vec::Vec::new();
+	while rest > 0 {
+		let name_len = rest.min(T::MaxHeaderLen::get());
+		let value_len = (rest - name_len).min(T::MaxHeaderLen::get());
+		rest -= name_len + value_len;
+		headers.push((
+			vec![b'x'; name_len as usize].try_into().expect("fits"),
+			vec![b'v'; value_len as usize].try_into().expect("fits"),
+		));
+	}
+	(
+		path.try_into().expect("fits"),
+		headers.try_into().expect("fits"),
+		vec![b'b'; body_len as usize].try_into().expect("fits"),
+	)
 }
 
 /// A JSON object of exactly `len` bytes (`len >= 8`) holding the ignored fields' names.
@@ -90,14 +106,15 @@ fn json_body(len: usize) -> vec::Vec<u8> {
 fn submit<T: Config>(client: &T::AccountId, api: ApiId, redundancy: u32) -> RequestId {
 	let id = NextRequestId::<T>::get();
 	let deadline = System::<T>::block_number() + T::MaxDeadline::get();
+	let (path, headers, body) = request_of::<T>(max_request_bytes::<T>());
 	Pallet::<T>::do_submit_request(
 		client,
 		requests::Submission {
 			api_id: api,
 			method: HttpMethod::Post,
-			path: max_path::<T>(),
-			headers: max_headers::<T>(),
-			body: vec![b'b'; T::MaxBodyLen::get() as usize].try_into().expect("fits"),
+			path,
+			headers,
+			body,
 			redundancy,
 			max_fee: BalanceOf::<T>::max_value(),
 			deadline,
@@ -154,34 +171,27 @@ mod benchmarks {
 		assert!(Apis::<T>::get(id).unwrap().paused);
 	}
 
+	/// A request of `s` bytes (path, headers and body) routed among `c` candidates.
 	#[benchmark]
-	fn submit_request(c: Linear<1, { T::MaxCandidates::get() }>) {
+	fn submit_request(c: Linear<1, { T::MaxCandidates::get() }>, s: Linear<1, { max_request_bytes::<T>() }>) {
 		let id = api::<T>();
 		operators::<T>(id, c);
 		let client = funded::<T>("client", 0);
 		let deadline = System::<T>::block_number() + T::MaxDeadline::get();
+		let (path, headers, body) = request_of::<T>(s);
+		assert_eq!(requests::request_bytes::<T>(&path, &headers, &body), s);
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(client),
-			id,
-			HttpMethod::Post,
-			max_path::<T>(),
-			max_headers::<T>(),
-			vec![b'b'; T::MaxBodyLen::get() as usize].try_into().expect("fits"),
-			1,
-			BalanceOf::<T>::max_value(),
-			deadline,
-		);
+		_(RawOrigin::Signed(client), id, HttpMethod::Post, path, headers, body, 1, BalanceOf::<T>::max_value(), deadline);
 
 		assert!(Requests::<T>::contains_key(0));
 	}
 
-	/// The last report of a request with the most operators, which settles it.
+	/// The last report of a request with `k` operators, which settles it; its body is `b`
+	/// bytes of JSON the API ignores fields of.
 	#[benchmark]
-	fn report_result(b: Linear<8, { T::MaxResponseLen::get() }>) {
+	fn report_result(k: Linear<1, { T::MaxRedundancy::get() }>, b: Linear<8, { T::MaxResponseLen::get() }>) {
 		let api = api::<T>();
-		let k = T::MaxRedundancy::get();
 		let ops = operators::<T>(api, k);
 		let client = funded::<T>("client", 0);
 		let request_id = submit::<T>(&client, api, k);
@@ -206,7 +216,7 @@ mod benchmarks {
 	/// `s` requests whose deadline passed with no report from any of their operators and no
 	/// backup: each settles, refunding the client and reporting every operator.
 	#[benchmark]
-	fn expire_settling(s: Linear<0, { T::MaxTasksPerBlock::get() }>) {
+	fn expire_settling(s: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
 		let api = api::<T>();
 		let k = T::MaxRedundancy::get();
 		operators::<T>(api, k);
@@ -227,7 +237,7 @@ mod benchmarks {
 	/// `s` requests whose deadline passed with no report from any of their operators: each
 	/// operator's assignment passes to a backup.
 	#[benchmark]
-	fn expire_handing_over(s: Linear<0, { T::MaxTasksPerBlock::get() }>) {
+	fn expire_handing_over(s: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
 		let api = api::<T>();
 		let k = T::MaxRedundancy::get();
 		let backups = k.min(T::MaxBackups::get());
@@ -294,6 +304,7 @@ fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32, backups
 	let now = System::<T>::block_number();
 	let deadline: BlockNumberFor<T> = now + T::MinDeadline::get();
 	let serving = T::Operators::serving(api, k + backups);
+	let (path, headers, body) = request_of::<T>(max_request_bytes::<T>());
 	let assigned: BoundedVec<_, _> = serving[..k as usize].to_vec().try_into().expect("k fit");
 	let backups: BoundedVec<_, _> = serving[k as usize..].to_vec().try_into().expect("backups fit");
 	let (price, protocol_fee, fee) =
@@ -309,9 +320,9 @@ fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32, backups
 			api_id: api,
 			client: client.clone(),
 			method: HttpMethod::Post,
-			path: max_path::<T>(),
-			headers: max_headers::<T>(),
-			body: vec![b'b'; T::MaxBodyLen::get() as usize].try_into().expect("fits"),
+			path,
+			headers,
+			body,
 			price,
 			protocol_fee,
 			submitted_at: now,

@@ -178,9 +178,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;
 
-		/// Settlements and prunings one block does at most; the rest waits for the next.
+		/// Agenda tasks (missed deadlines and prunings) one block does at most; the rest waits
+		/// for the next.
 		#[pallet::constant]
 		type MaxTasksPerBlock: Get<u32>;
+
+		/// Missed deadlines one block enforces at most, of its `MaxTasksPerBlock`: they cost
+		/// several times what a pruning does.
+		#[pallet::constant]
+		type MaxExpiriesPerBlock: Get<u32>;
 
 		/// Requests one operator's offchain worker executes per block at most.
 		#[pallet::constant]
@@ -296,8 +302,6 @@ pub mod pallet {
 		FeeAboveMax,
 		/// The deadline is not between `MinDeadline` and `MaxDeadline` blocks from now.
 		DeadlineOutOfRange,
-		/// The block's agenda is full; try another deadline.
-		AgendaFull,
 		/// No request has this id (or it was pruned).
 		UnknownRequest,
 		/// The signer is no operator's gateway key.
@@ -349,7 +353,8 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxRedundancy::get() > 0, "requests need an operator");
-			assert!(T::MaxTasksPerBlock::get() > 0, "deadlines must be enforced");
+			assert!(T::MaxExpiriesPerBlock::get() > 0, "deadlines must be enforced");
+			assert!(T::MaxExpiriesPerBlock::get() <= T::MaxTasksPerBlock::get(), "expiries are tasks");
 			assert!(T::MinDeadline::get() > 0u32.into(), "a deadline needs a block to report in");
 			assert!(T::MinDeadline::get() <= T::MaxDeadline::get(), "deadline range is empty");
 			assert!(T::MaxDeadline::get() <= T::MaxLifetime::get(), "a deadline beyond the lifetime");
@@ -393,7 +398,10 @@ pub mod pallet {
 		/// Calls `method path` on an API through `redundancy` operators (0: the API's default),
 		/// paying at most `max_fee`; reports are taken until block `deadline`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(<T as Config>::WeightInfo::submit_request(T::MaxCandidates::get()))]
+		#[pallet::weight(<T as Config>::WeightInfo::submit_request(
+			T::MaxCandidates::get(),
+			requests::request_bytes::<T>(path, headers, body),
+		))]
 		pub fn submit_request(
 			origin: OriginFor<T>,
 			api_id: ApiId,
@@ -406,22 +414,30 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
+			let size = requests::request_bytes::<T>(&path, &headers, &body);
 			let call = requests::Submission { api_id, method, path, headers, body, redundancy, max_fee, deadline };
 			let candidates = Self::do_submit_request(&client, call)?;
-			Ok(Some(<T as Config>::WeightInfo::submit_request(candidates)).into())
+			Ok(Some(<T as Config>::WeightInfo::submit_request(candidates, size)).into())
 		}
 
 		/// An assigned operator's result, signed by its gateway key; free when accepted.
+		/// Charged for settling a request of `MaxRedundancy` operators, refunded down to the
+		/// request's own redundancy.
 		#[pallet::call_index(4)]
-		#[pallet::weight(<T as Config>::WeightInfo::report_result(report.body.len() as u32))]
+		#[pallet::weight(<T as Config>::WeightInfo::report_result(
+			T::MaxRedundancy::get(),
+			report.body.len() as u32,
+		))]
 		pub fn report_result(
 			origin: OriginFor<T>,
 			request_id: RequestId,
 			report: Report<T>,
 		) -> DispatchResultWithPostInfo {
 			let signer = ensure_signed(origin)?;
-			Self::do_report_result(&signer, request_id, report)?;
-			Ok(Pays::No.into())
+			let body = report.body.len() as u32;
+			let redundancy = Self::do_report_result(&signer, request_id, report)?;
+			let actual = <T as Config>::WeightInfo::report_result(redundancy, body);
+			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee: Pays::No })
 		}
 	}
 }

@@ -176,6 +176,7 @@ impl pallet_gateway::Config for Test {
 	type MillisPerBlock = ConstU64<1_000>;
 	type Retention = ConstU32<5>;
 	type MaxTasksPerBlock = ConstU32<4>;
+	type MaxExpiriesPerBlock = ConstU32<3>;
 	type MaxExecutionsPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

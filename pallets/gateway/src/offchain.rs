@@ -9,16 +9,14 @@ use baton_primitives::{
 };
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
-use frame_system::{
-	offchain::{AppCrypto, SendSignedTransaction, Signer},
-	pallet_prelude::BlockNumberFor,
-};
+use baton_primitives::offchain::{LocalKey, LocalSigner};
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	offchain::{
 		http,
 		storage::StorageValueRef,
 		storage_lock::{StorageLock, Time},
-		Duration,
+		Duration, Timestamp,
 	},
 	traits::Saturating,
 	RuntimeAppPublic,
@@ -49,34 +47,115 @@ pub struct UpstreamResult {
 	pub latency_ms: u32,
 }
 
-type PublicOf<T> = <<T as Config>::AuthorityId as AppCrypto<
-	<T as frame_system::offchain::SigningTypes>::Public,
-	<T as frame_system::offchain::SigningTypes>::Signature,
->>::RuntimeAppPublic;
+type PublicOf<T> = LocalKey<T, <T as Config>::AuthorityId>;
+
+/// How often the worker looks at which of its concurrent upstream calls answered: each call's
+/// latency is measured to this resolution while the others go on.
+const POLL_MS: u64 = 5;
+
+/// A request this node's worker calls the upstream for.
+struct Job<T: Config> {
+	/// Its id, sent as the idempotency key.
+	request_id: RequestId,
+	/// What the client asked for.
+	request: Request<T>,
+	/// The API it goes to.
+	api: Api<T>,
+}
 
 impl<T: Config> Pallet<T> {
 	/// For each gateway key in the keystore whose operator has open assignments, executes up to
-	/// `MaxExecutionsPerBlock` of them and reports the results.
+	/// `MaxExecutionsPerBlock` of them, all upstream calls at once, and reports the results.
 	pub(crate) fn execute_assigned(now: BlockNumberFor<T>) {
 		for key in PublicOf::<T>::all() {
-			let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { continue };
-			let Some(operator) = T::Operators::operator_of(&raw) else { continue };
-			let open: Vec<RequestId> = Assignments::<T>::iter_key_prefix(&operator)
-				.take(T::MaxExecutionsPerBlock::get() as usize)
-				.collect();
-			let health_key = Health::storage_key(&raw);
-			let health_store = StorageValueRef::persistent(&health_key);
-			let mut health: Health = health_store.get().ok().flatten().unwrap_or_default();
-			let reports: Vec<(RequestId, Report<T>)> = open
-				.into_iter()
-				.filter_map(|id| Some((id, Self::execute_once(now, &key, &operator, id, &mut health)?)))
-				.collect();
-			health_store.set(&health);
-			Self::forget_finished(&raw, &operator, reports.iter().map(|(id, _)| *id));
-			if !reports.is_empty() {
-				Self::send_reports(key, reports);
+			Self::execute_for(now, key);
+		}
+	}
+
+	/// Executes the requests assigned to `key`'s operator: all upstream calls at once, then one
+	/// signed report each.
+	fn execute_for(now: BlockNumberFor<T>, key: PublicOf<T>) {
+		let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { return };
+		let Some(operator) = T::Operators::operator_of(&raw) else { return };
+		let health_key = Health::storage_key(&raw);
+		let health_store = StorageValueRef::persistent(&health_key);
+		let mut health: Health = health_store.get().ok().flatten().unwrap_or_default();
+		let jobs: Vec<Job<T>> = Assignments::<T>::iter_key_prefix(&operator)
+			.take(T::MaxExecutionsPerBlock::get() as usize)
+			.filter_map(|id| Self::job(now, id, &health))
+			.collect();
+
+		// A lock per request keeps two workers (overlapping blocks, forks) from calling an
+		// upstream twice; each is held until the request's report is recorded.
+		let lock_keys: Vec<Vec<u8>> = jobs.iter().map(|job| (b"baton/lock/", job.request_id, &raw).encode()).collect();
+		let mut locks: Vec<StorageLock<Time>> = lock_keys
+			.iter()
+			.zip(&jobs)
+			.map(|(lock_key, job)| {
+				StorageLock::with_deadline(lock_key, Duration::from_millis(job.api.spec.timeout_ms as u64 + 5_000))
+			})
+			.collect();
+		let guards: Vec<_> = locks.iter_mut().map(|lock| lock.try_lock().ok()).collect();
+
+		let mut reports: Vec<(RequestId, Report<T>)> = Vec::new();
+		let mut calls: Vec<Job<T>> = Vec::new();
+		for (job, guard) in jobs.into_iter().zip(&guards) {
+			if guard.is_none() {
+				continue;
+			}
+			match StorageValueRef::persistent(&Self::executed_key(job.request_id, &raw)).get::<Executed<T>>() {
+				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
+				Ok(Some(done)) => {
+					// A late report is a sign of trouble too.
+					health.observe(job.api.spec.timeout_ms, true);
+					reports.push((job.request_id, done.report));
+				},
+				_ => {
+					Self::check_checkpoint(job.request_id, &operator);
+					calls.push(job);
+				},
 			}
 		}
+		let results = Self::call_upstreams(&calls);
+		Self::record_samples(results.iter().map(|r| ExecutionSample { status: r.status, latency_ms: r.latency_ms }));
+		for (job, result) in calls.iter().zip(results) {
+			let failed = !result.status.is_response();
+			health.observe(result.latency_ms, failed);
+			if failed && health.predicts_failure(job.api.spec.timeout_ms) {
+				// Hand it over (step 1: the upstream was called) rather than report a failure
+				// the next operator may not have.
+				let state_hash = sp_io::hashing::blake2_256(&result.body);
+				StorageValueRef::persistent(&attempt_storage_key(job.request_id, &raw)).set(&state_hash);
+				continue;
+			}
+			if let Some(report) = Self::sign_report(&key, &operator, job.request_id, result) {
+				reports.push((job.request_id, report));
+			}
+		}
+		for (request_id, report) in &reports {
+			StorageValueRef::persistent(&Self::executed_key(*request_id, &raw))
+				.set(&Executed::<T> { sent_at: now, report: report.clone() });
+		}
+		drop(guards);
+		health_store.set(&health);
+		Self::forget_finished(&raw, &operator, reports.iter().map(|(id, _)| *id));
+		if !reports.is_empty() {
+			Self::send_reports(key, reports);
+		}
+	}
+
+	/// `request_id`, if it is still open and `health` does not predict its failure (then the
+	/// handover pallet's worker hands it over).
+	fn job(now: BlockNumberFor<T>, request_id: RequestId, health: &Health) -> Option<Job<T>> {
+		let request = Requests::<T>::get(request_id)?;
+		if request.status != RequestStatus::Pending || now > request.deadline {
+			return None;
+		}
+		let api = Apis::<T>::get(request.api_id)?;
+		if health.predicts_failure(api.spec.timeout_ms) {
+			return None;
+		}
+		Some(Job { request_id, request, api })
 	}
 
 	/// Keeps this node's offchain storage bounded: the records of executed requests are kept in
@@ -105,61 +184,6 @@ impl<T: Config> Pallet<T> {
 		(b"baton/executed/", request_id, raw).encode()
 	}
 
-	/// Executes one request for one key unless this node already did, and returns the report to
-	/// send. An offchain lock keeps two workers (overlapping blocks, forks) from calling the
-	/// upstream twice. When `health` predicts failure the request is left to the handover
-	/// pallet's worker, which hands it over.
-	fn execute_once(
-		now: BlockNumberFor<T>,
-		key: &PublicOf<T>,
-		operator: &T::AccountId,
-		request_id: RequestId,
-		health: &mut Health,
-	) -> Option<Report<T>> {
-		let request = Requests::<T>::get(request_id)?;
-		if request.status != RequestStatus::Pending || now > request.deadline {
-			return None;
-		}
-		let api = Apis::<T>::get(request.api_id)?;
-		let timeout_ms = api.spec.timeout_ms;
-		if health.predicts_failure(timeout_ms) {
-			return None;
-		}
-		let raw = key.to_raw_vec();
-		let lock_key = (b"baton/lock/", request_id, &raw).encode();
-		let mut lock = StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(api.spec.timeout_ms as u64 + 5_000));
-		let _guard = lock.try_lock().ok()?;
-
-		let store_key = Self::executed_key(request_id, &raw);
-		let store = StorageValueRef::persistent(&store_key);
-		let report = match store.get::<Executed<T>>() {
-			Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => return None,
-			Ok(Some(done)) => {
-				// A late report is a sign of trouble too.
-				health.observe(timeout_ms, true);
-				done.report
-			},
-			_ => {
-				Self::check_checkpoint(request_id, operator);
-				let result = Self::call_upstream(&api, &request, request_id);
-				Self::record_sample(ExecutionSample { status: result.status, latency_ms: result.latency_ms });
-				let failed = !result.status.is_response();
-				health.observe(result.latency_ms, failed);
-				if failed && health.predicts_failure(timeout_ms) {
-					// Hand it over (step 1: the upstream was called) rather than report a failure
-					// the next operator may not have.
-					let raw: [u8; 32] = raw.clone().try_into().ok()?;
-					let state_hash = sp_io::hashing::blake2_256(&result.body);
-					StorageValueRef::persistent(&attempt_storage_key(request_id, &raw)).set(&state_hash);
-					return None;
-				}
-				Self::sign_report(key, operator, request_id, result)?
-			},
-		};
-		store.set(&Executed::<T> { sent_at: now, report: report.clone() });
-		Some(report)
-	}
-
 	/// Before resuming a request handed over to `operator`, checks the predecessor's checkpoint
 	/// against the chain: signed by its gateway key, bound to this request and its idempotency
 	/// key. The chain logged an invalid one as fraud already; this node says so in its log.
@@ -180,79 +204,111 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Leaves `sample` for the node's Prometheus metrics, dropping the oldest beyond the cap.
-	fn record_sample(sample: ExecutionSample) {
+	/// Leaves `new` for the node's Prometheus metrics, dropping the oldest beyond the cap.
+	fn record_samples(new: impl ExactSizeIterator<Item = ExecutionSample>) {
+		if new.len() == 0 {
+			return;
+		}
 		let store = StorageValueRef::persistent(EXECUTION_SAMPLES_KEY);
 		let _ = store.mutate(|samples: Result<Option<Vec<ExecutionSample>>, _>| {
 			let mut samples = samples.ok().flatten().unwrap_or_default();
-			if samples.len() >= MAX_EXECUTION_SAMPLES {
-				samples.remove(0);
-			}
-			samples.push(sample);
+			samples.extend(new);
+			let excess = samples.len().saturating_sub(MAX_EXECUTION_SAMPLES);
+			samples.drain(..excess);
 			Ok::<_, ()>(samples)
 		});
 	}
 
-	/// Calls the upstream with the API's timeout and size cap; never panics.
-	pub fn call_upstream(api: &Api<T>, request: &Request<T>, request_id: RequestId) -> UpstreamResult {
-		let fail = |status, latency_ms| UpstreamResult { status, body: Vec::new(), latency_ms };
-		let url = [&api.spec.base_url[..], &request.path[..]].concat();
-		let Ok(url) = core::str::from_utf8(&url) else { return fail(ResultStatus::Unreachable, 0) };
-		let idempotency_key = request_id.to_string();
+	/// Calls the upstreams of `jobs`, all at once, each with its API's timeout and size cap;
+	/// never panics. The results are in the order of `jobs`.
+	fn call_upstreams(jobs: &[Job<T>]) -> Vec<UpstreamResult> {
 		let started = sp_io::offchain::timestamp();
-		let deadline = started.add(Duration::from_millis(api.spec.timeout_ms as u64));
 		let elapsed = || sp_io::offchain::timestamp().diff(&started).millis().min(u32::MAX as u64) as u32;
-
-		// An empty chunk ends the body on the wire, so an empty body is no chunk at all.
-		let chunks: Vec<&[u8]> =
-			if request.body.is_empty() { Vec::new() } else { alloc::vec![&request.body[..]] };
-		let send = || {
-			let mut http_request = http::Request::new(url)
-				.method(Self::http_method(request))
-				.add_header("Idempotency-Key", &idempotency_key)
-				.body(chunks.clone())
-				.deadline(deadline);
-			for (name, value) in request.headers.iter() {
-				if let (Ok(name), Ok(value)) = (core::str::from_utf8(name), core::str::from_utf8(value)) {
-					http_request = http_request.add_header(name, value);
-				}
-			}
-			let pending = http_request.send().map_err(|_| ResultStatus::Unreachable)?;
-			match pending.try_wait(deadline) {
-				Ok(Ok(response)) => Ok(response),
-				Ok(Err(http::Error::DeadlineReached)) | Err(_) => Err(ResultStatus::Timeout),
-				Ok(Err(_)) => Err(ResultStatus::Unreachable),
-			}
-		};
+		let fail = |status| UpstreamResult { status, body: Vec::new(), latency_ms: elapsed() };
+		let deadlines: Vec<Timestamp> =
+			jobs.iter().map(|job| started.add(Duration::from_millis(job.api.spec.timeout_ms as u64))).collect();
+		let mut results: Vec<Option<UpstreamResult>> = jobs.iter().map(|_| None).collect();
 		// A connection the upstream closed while idle fails at once; one more try opens a new one
 		// (the idempotency key makes the retry safe).
-		let response = match send() {
-			Err(ResultStatus::Unreachable) => send(),
-			first => first,
-		};
-		let response = match response {
-			Ok(response) => response,
-			Err(status) => return fail(status, elapsed()),
-		};
-		let cap = api.spec.max_response_bytes as usize;
+		let mut retried = alloc::vec![false; jobs.len()];
+		let mut pending = Vec::new();
+		for (i, job) in jobs.iter().enumerate() {
+			match Self::send(job, deadlines[i]).or_else(|_| Self::send(job, deadlines[i])) {
+				Ok(request) => pending.push((i, request)),
+				Err(status) => results[i] = Some(fail(status)),
+			}
+		}
+		while !pending.is_empty() {
+			let latest = pending.iter().map(|(i, _)| deadlines[*i]).max().unwrap_or(started);
+			let poll_until = sp_io::offchain::timestamp().add(Duration::from_millis(POLL_MS)).min(latest);
+			let (indices, requests): (Vec<usize>, Vec<http::PendingRequest>) = pending.drain(..).unzip();
+			for (i, outcome) in indices.into_iter().zip(http::PendingRequest::try_wait_all(requests, poll_until)) {
+				match outcome {
+					Err(_) if sp_io::offchain::timestamp() >= deadlines[i] => results[i] = Some(fail(ResultStatus::Timeout)),
+					Err(still_waiting) => pending.push((i, still_waiting)),
+					Ok(Ok(response)) => {
+						let cap = jobs[i].api.spec.max_response_bytes as usize;
+						results[i] = Some(match Self::read_body(response, cap, deadlines[i]) {
+							Ok((code, body)) =>
+								UpstreamResult { status: ResultStatus::Response { code }, body, latency_ms: elapsed() },
+							Err(status) => fail(status),
+						});
+					},
+					Ok(Err(_)) if !retried[i] => {
+						retried[i] = true;
+						match Self::send(&jobs[i], deadlines[i]) {
+							Ok(request) => pending.push((i, request)),
+							Err(status) => results[i] = Some(fail(status)),
+						}
+					},
+					Ok(Err(_)) => results[i] = Some(fail(ResultStatus::Unreachable)),
+				}
+			}
+		}
+		results.into_iter().map(|result| result.unwrap_or_else(|| fail(ResultStatus::Unreachable))).collect()
+	}
+	/// Starts `job`'s HTTP request.
+	fn send(job: &Job<T>, deadline: Timestamp) -> Result<http::PendingRequest, ResultStatus> {
+		let url = [&job.api.spec.base_url[..], &job.request.path[..]].concat();
+		let url = core::str::from_utf8(&url).map_err(|_| ResultStatus::Unreachable)?;
+		let idempotency_key = job.request_id.to_string();
+		// An empty chunk ends the body on the wire, so an empty body is no chunk at all.
+		let body = &job.request.body[..];
+		let chunks: Vec<&[u8]> = if body.is_empty() { Vec::new() } else { alloc::vec![body] };
+		let mut http_request = http::Request::new(url)
+			.method(Self::http_method(&job.request))
+			.add_header("Idempotency-Key", &idempotency_key)
+			.body(chunks)
+			.deadline(deadline);
+		for (name, value) in job.request.headers.iter() {
+			if let (Ok(name), Ok(value)) = (core::str::from_utf8(name), core::str::from_utf8(value)) {
+				http_request = http_request.add_header(name, value);
+			}
+		}
+		http_request.send().map_err(|_| ResultStatus::Unreachable)
+	}
+
+	/// Reads `response`'s body up to `cap` bytes by `deadline`: its status code and body, or how
+	/// reading failed.
+	fn read_body(response: http::Response, cap: usize, deadline: Timestamp) -> Result<(u16, Vec<u8>), ResultStatus> {
 		let mut body = Vec::new();
 		let mut chunks = response.body();
 		chunks.deadline(deadline);
 		for byte in chunks.by_ref() {
 			if body.len() == cap {
-				return fail(ResultStatus::TooLarge, elapsed());
+				return Err(ResultStatus::TooLarge);
 			}
 			body.push(byte);
 		}
 		match chunks.error() {
-			Some(sp_core::offchain::HttpError::DeadlineReached) => return fail(ResultStatus::Timeout, elapsed()),
-			Some(_) => return fail(ResultStatus::Unreachable, elapsed()),
+			Some(sp_core::offchain::HttpError::DeadlineReached) => return Err(ResultStatus::Timeout),
+			Some(_) => return Err(ResultStatus::Unreachable),
 			None => {},
 		}
 		if core::str::from_utf8(&body).is_err() {
-			return fail(ResultStatus::NotUtf8, elapsed());
+			return Err(ResultStatus::NotUtf8);
 		}
-		UpstreamResult { status: ResultStatus::Response { code: response.code }, body, latency_ms: elapsed() }
+		Ok((response.code, body))
 	}
 
 	fn http_method(request: &Request<T>) -> http::Method {
@@ -282,14 +338,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Submits `reports`, each as a transaction signed by `key`.
 	fn send_reports(key: PublicOf<T>, reports: Vec<(RequestId, Report<T>)>) {
-		let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
-		let signer = Signer::<T, T::AuthorityId>::all_accounts().with_filter(alloc::vec![generic.into()]);
+		let signer = LocalSigner::<T, T::AuthorityId>::new(key);
 		for (request_id, report) in reports {
-			let results = signer.send_signed_transaction(|_| Call::report_result { request_id, report: report.clone() });
-			for (account, result) in results {
-				if result.is_err() {
-					log::warn!(target: LOG_TARGET, "report of {request_id} by {:?} not submitted", account.id);
-				}
+			if !signer.send(Call::report_result { request_id, report }) {
+				log::warn!(target: LOG_TARGET, "report of {request_id} not submitted");
 			}
 		}
 	}

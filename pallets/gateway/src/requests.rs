@@ -23,6 +23,13 @@ pub(crate) struct Submission<T: Config> {
 	pub deadline: BlockNumberFor<T>,
 }
 
+/// The bytes a client sends in a request (path, header names and values, body), which its
+/// submission's weight depends on.
+pub(crate) fn request_bytes<T: Config>(path: &[u8], headers: &HeadersOf<T>, body: &[u8]) -> u32 {
+	let headers: usize = headers.iter().map(|(name, value)| name.len() + value.len()).sum();
+	(path.len() + headers + body.len()) as u32
+}
+
 /// What a request costs: (price per operator, protocol fee, total).
 pub(crate) fn price<T: Config>(
 	api: &Api<T>,

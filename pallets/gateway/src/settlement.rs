@@ -43,11 +43,13 @@ pub fn result_key(status: &ResultStatus, body: &[u8], ignored: &[impl AsRef<[u8]
 }
 
 impl<T: Config> Pallet<T> {
+	/// Takes `signer`'s report on `request_id`, settling the request when it is the last one.
+	/// Returns the request's redundancy, which the weight depends on.
 	pub(crate) fn do_report_result(
 		signer: &T::AccountId,
 		request_id: RequestId,
 		report: Report<T>,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let (operator, key) = T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
 		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
 		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
@@ -107,8 +109,9 @@ impl<T: Config> Pallet<T> {
 			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
 			Self::settle(request_id, &mut request, now);
 		}
+		let redundancy = request.assigned.len() as u32;
 		Requests::<T>::insert(request_id, request);
-		Ok(())
+		Ok(redundancy)
 	}
 
 	/// Settles `request`: pays a payable majority or refunds the client, feeds reputation,
@@ -185,9 +188,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Settles requests whose deadline passed — or hands them to backups — and prunes finished ones, from the agenda of the
-	/// earliest unfinished block up to `now`, at most `MaxTasksPerBlock`. Returns how many it
-	/// settled and pruned.
+	/// Settles requests whose deadline passed — or hands them to backups — and prunes finished
+	/// ones, from the agenda of the earliest unfinished block up to `now`: at most
+	/// `MaxTasksPerBlock` tasks, of them at most `MaxExpiriesPerBlock` deadlines. Returns how
+	/// many it settled and pruned.
 	pub(crate) fn process_agenda(now: BlockNumberFor<T>) -> (u32, u32) {
 		let budget = T::MaxTasksPerBlock::get();
 		let (mut settled, mut pruned) = (0u32, 0u32);
@@ -195,10 +199,14 @@ impl<T: Config> Pallet<T> {
 		if block.is_zero() {
 			block = now;
 		}
-		while block <= now {
+		'blocks: while block <= now {
 			let due: Vec<(RequestId, Task)> =
 				Agenda::<T>::iter_prefix(block).take((budget - settled - pruned) as usize).collect();
 			for (request_id, task) in &due {
+				if *task == Task::Settle && settled == T::MaxExpiriesPerBlock::get() {
+					// The cursor stays on this block: the next one goes on from here.
+					break 'blocks;
+				}
 				Agenda::<T>::remove(block, request_id);
 				match task {
 					Task::Settle => {

@@ -39,8 +39,8 @@ pub trait WeightInfo {
 	fn register_api() -> Weight;
 	fn update_api() -> Weight;
 	fn pause_api() -> Weight;
-	fn submit_request(c: u32, ) -> Weight;
-	fn report_result(b: u32, ) -> Weight;
+	fn submit_request(c: u32, s: u32, ) -> Weight;
+	fn report_result(k: u32, b: u32, ) -> Weight;
 	fn expire_settling(s: u32, ) -> Weight;
 	fn expire_handing_over(s: u32, ) -> Weight;
 	fn prune(p: u32, ) -> Weight;
@@ -115,10 +115,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Requests` (r:0 w:1)
 	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(14791), added: 17266, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 64]`.
-	fn submit_request(c: u32, ) -> Weight {
+	fn submit_request(c: u32, s: u32, ) -> Weight {
 		// Proof size: measured `1768 + c * (214 ±0)`, estimated `4351 + c * (3296 ±6)`.
 		// Minimum execution time: 347_442_000 picoseconds.
-		Weight::from_parts(496_368_125, 4351)
+		Weight::from_parts(496_368_125, 4351).saturating_add(Weight::from_parts(0, 0).saturating_mul(s.into()))
 			.saturating_add(Weight::from_parts(23_047_907, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
@@ -154,10 +154,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Agenda` (r:0 w:2)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[8, 16384]`.
-	fn report_result(b: u32, ) -> Weight {
+	fn report_result(k: u32, b: u32, ) -> Weight {
 		// Proof size: measured `17588`, estimated `19211`.
 		// Minimum execution time: 744_897_000 picoseconds.
-		Weight::from_parts(805_406_201, 19211)
+		Weight::from_parts(805_406_201, 19211).saturating_add(Weight::from_parts(0, 0).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(32_783, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(31_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
@@ -303,16 +303,16 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	fn submit_request(c: u32, ) -> Weight {
-		Weight::from_parts(496_368_125, 4351)
+	fn submit_request(c: u32, s: u32, ) -> Weight {
+		Weight::from_parts(496_368_125, 4351).saturating_add(Weight::from_parts(0, 0).saturating_mul(s.into()))
 			.saturating_add(Weight::from_parts(23_047_907, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 			.saturating_add(Weight::from_parts(0, 3296).saturating_mul(c.into()))
 	}
-	fn report_result(b: u32, ) -> Weight {
-		Weight::from_parts(805_406_201, 19211)
+	fn report_result(k: u32, b: u32, ) -> Weight {
+		Weight::from_parts(805_406_201, 19211).saturating_add(Weight::from_parts(0, 0).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(32_783, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(31_u64))
 			.saturating_add(RocksDbWeight::get().writes(30_u64))

@@ -8,18 +8,13 @@ use baton_primitives::{
 	RequestId,
 };
 use codec::Encode;
-use frame_system::{
-	offchain::{AppCrypto, SendSignedTransaction, Signer},
-	pallet_prelude::BlockNumberFor,
-};
+use baton_primitives::offchain::{LocalKey, LocalSigner};
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
 
 use crate::{Call, Config, Pallet, LOG_TARGET};
 
-type PublicOf<T> = <<T as Config>::AuthorityId as AppCrypto<
-	<T as frame_system::offchain::SigningTypes>::Public,
-	<T as frame_system::offchain::SigningTypes>::Signature,
->>::RuntimeAppPublic;
+type PublicOf<T> = LocalKey<T, <T as Config>::AuthorityId>;
 
 /// Open requests one key hands over per block at most.
 const MAX_HANDOVERS_PER_BLOCK: u32 = 64;
@@ -47,13 +42,10 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			log::info!(target: LOG_TARGET, "{operator:?} predicts failure: handing over {} requests", handovers.len());
-			let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
-			let signer = Signer::<T, T::AuthorityId>::all_accounts().with_filter(alloc::vec![generic.into()]);
+			let signer = LocalSigner::<T, T::AuthorityId>::new(key);
 			for (request_id, checkpoint) in handovers {
-				for (_, result) in signer.send_signed_transaction(|_| Call::hand_over { request_id, checkpoint }) {
-					if result.is_err() {
-						log::warn!(target: LOG_TARGET, "handover of {request_id} not submitted");
-					}
+				if !signer.send(Call::hand_over { request_id, checkpoint }) {
+					log::warn!(target: LOG_TARGET, "handover of {request_id} not submitted");
 				}
 			}
 		}

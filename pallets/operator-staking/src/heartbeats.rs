@@ -1,14 +1,11 @@
 //! Heartbeats: the offchain worker that sends them and the block hook that notices when they
 //! stop.
 
-use alloc::vec::Vec;
 use baton_primitives::{OffenceKind, ReportOffence};
 use codec::Encode;
 use frame_support::pallet_prelude::*;
-use frame_system::{
-	offchain::{AppCrypto, SendSignedTransaction, Signer},
-	pallet_prelude::BlockNumberFor,
-};
+use baton_primitives::offchain::{LocalKey, LocalSigner};
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageValueRef},
 	traits::Saturating,
@@ -68,30 +65,16 @@ impl<T: Config> Pallet<T> {
 	/// operator is due one, at most once per interval even if the worker runs again on a fork.
 	pub(crate) fn send_heartbeats(now: BlockNumberFor<T>) {
 		let interval = Params::<T>::get().heartbeat_interval;
-		let due: Vec<T::Public> =
-			<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all()
-				.into_iter()
-				.filter_map(|key| {
-					let raw: [u8; 32] = key.to_raw_vec().try_into().ok()?;
-					let operator = KeyOwners::<T>::get(Self::key_account(&raw))?;
-					let info = Operators::<T>::get(&operator)?;
-					let is_due = now >= info.last_heartbeat.saturating_add(interval);
-					(is_due && Self::claim_heartbeat_slot(&raw, now, interval)).then(|| {
-						let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic =
-							key.into();
-						generic.into()
-					})
-				})
-				.collect();
-		if due.is_empty() {
-			return;
-		}
-		let results = Signer::<T, T::AuthorityId>::all_accounts()
-			.with_filter(due)
-			.send_signed_transaction(|_| Call::heartbeat {});
-		for (account, result) in results {
-			if result.is_err() {
-				log::warn!(target: LOG_TARGET, "heartbeat of {:?} not submitted", account.id);
+		for key in LocalKey::<T, T::AuthorityId>::all() {
+			let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { continue };
+			let Some(operator) = KeyOwners::<T>::get(Self::key_account(&raw)) else { continue };
+			let Some(info) = Operators::<T>::get(&operator) else { continue };
+			let is_due = now >= info.last_heartbeat.saturating_add(interval);
+			if is_due &&
+				Self::claim_heartbeat_slot(&raw, now, interval) &&
+				!LocalSigner::<T, T::AuthorityId>::new(key).send(Call::heartbeat {})
+			{
+				log::warn!(target: LOG_TARGET, "heartbeat of {operator:?} not submitted");
 			}
 		}
 	}

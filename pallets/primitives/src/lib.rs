@@ -286,6 +286,7 @@ pub trait Escrow<AccountId, Balance> {
 
 pub mod gateway;
 pub mod handover;
+pub mod offchain;
 pub use gateway::*;
 pub use handover::*;
 

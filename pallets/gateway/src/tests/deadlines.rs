@@ -65,21 +65,37 @@ fn finished_requests_are_pruned_after_the_retention_period() {
 }
 
 #[test]
-fn a_block_does_at_most_max_tasks_and_leaves_the_rest_for_the_next() {
+fn a_block_enforces_at_most_max_expiries_and_leaves_the_rest_for_the_next() {
 	build_and_execute(|| {
 		// One operator, so no backups: each expiry settles.
 		setup(1);
-		// Six requests, all with the same deadline; a block does four tasks.
+		// Six requests, all with the same deadline; a block enforces three deadlines.
 		let ids: Vec<_> = (0..6).map(|_| submit(1)).collect();
 		let deadline = Requests::<Test>::get(ids[0]).unwrap().deadline;
 		run_to_block(deadline + 1);
 		let pending = |ids: &[u64]| {
 			ids.iter().filter(|id| Requests::<Test>::get(**id).unwrap().status == RequestStatus::Pending).count()
 		};
-		assert_eq!(pending(&ids), 2);
+		assert_eq!(pending(&ids), 3);
 		assert_eq!(AgendaCursor::<Test>::get(), deadline + 1);
 		run_to_block(deadline + 2);
 		assert_eq!(pending(&ids), 0);
 		assert_eq!(AgendaCursor::<Test>::get(), deadline + 3);
+	});
+}
+
+#[test]
+fn prunings_go_beyond_the_expiry_budget_up_to_max_tasks() {
+	build_and_execute(|| {
+		setup(1);
+		// Four completed requests to prune in one block: more than the three expiries a block
+		// enforces, as many as the tasks it does.
+		let ids: Vec<_> = (0..4).map(|_| submit(1)).collect();
+		for id in &ids {
+			assert_ok!(report_ok(OP, *id, BODY));
+		}
+		run_to_block(6);
+		assert!(ids.iter().all(|id| !Requests::<Test>::contains_key(id)));
+		assert_eq!(Agenda::<Test>::iter().count(), 0);
 	});
 }

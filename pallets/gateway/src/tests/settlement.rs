@@ -24,6 +24,17 @@ fn assigned(request_id: u64) -> Vec<u8> {
 }
 
 #[test]
+fn a_report_is_charged_the_settlement_of_its_own_redundancy() {
+	build_and_execute(|| {
+		setup(3);
+		let id = submit(2);
+		let first = assigned(id)[0];
+		let info = report_ok(first, id, BODY).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::report_result(2, BODY.len() as u32)));
+	});
+}
+
+#[test]
 fn one_report_completes_a_request_and_pays_everyone_exactly() {
 	build_and_execute(|| {
 		setup(1);

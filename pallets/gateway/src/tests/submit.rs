@@ -55,6 +55,17 @@ struct Args {
 }
 
 #[test]
+fn a_submission_is_charged_for_its_candidates_and_its_bytes() {
+	build_and_execute(|| {
+		setup(3);
+		let info = submit_with(|args| args.body = vec![b'x'; 100]).unwrap();
+		// "/price", "Accept: application/json" and the body.
+		let bytes = 6 + 6 + 16 + 100;
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::submit_request(3, bytes)));
+	});
+}
+
+#[test]
 fn a_request_escrows_its_fee_and_assigns_operators() {
 	build_and_execute(|| {
 		setup(4);
