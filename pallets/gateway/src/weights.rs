@@ -59,8 +59,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn register_api() -> Weight {
 		// Proof size: measured `109`, estimated `3622`.
-		// Minimum execution time: 71_562_000 picoseconds.
-		Weight::from_parts(127_574_000, 3622)
+		// Minimum execution time: 91_415_000 picoseconds.
+		Weight::from_parts(164_917_000, 3622)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -68,8 +68,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn update_api() -> Weight {
 		// Proof size: measured `942`, estimated `4351`.
-		// Minimum execution time: 25_249_000 picoseconds.
-		Weight::from_parts(46_028_000, 4351)
+		// Minimum execution time: 29_001_000 picoseconds.
+		Weight::from_parts(60_006_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn pause_api() -> Weight {
 		// Proof size: measured `942`, estimated `4351`.
-		// Minimum execution time: 31_604_000 picoseconds.
-		Weight::from_parts(41_379_000, 4351)
+		// Minimum execution time: 23_855_000 picoseconds.
+		Weight::from_parts(37_928_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -115,11 +115,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Requests` (r:0 w:1)
 	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(14791), added: 17266, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 64]`.
+	/// The range of component `s` is `[1, 13312]`.
 	fn submit_request(c: u32, s: u32, ) -> Weight {
-		// Proof size: measured `1768 + c * (214 ±0)`, estimated `4351 + c * (3296 ±6)`.
-		// Minimum execution time: 347_442_000 picoseconds.
-		Weight::from_parts(496_368_125, 4351).saturating_add(Weight::from_parts(0, 0).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(23_047_907, 0).saturating_mul(c.into()))
+		// Proof size: measured `1732 + c * (214 ±0)`, estimated `4351 + c * (3296 ±6)`.
+		// Minimum execution time: 423_943_000 picoseconds.
+		Weight::from_parts(211_170_296, 4351)
+			.saturating_add(Weight::from_parts(37_459_991, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(21_495, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -153,14 +155,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Reputation::ApiRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Agenda` (r:0 w:2)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[1, 5]`.
 	/// The range of component `b` is `[8, 16384]`.
 	fn report_result(k: u32, b: u32, ) -> Weight {
-		// Proof size: measured `17588`, estimated `19211`.
-		// Minimum execution time: 744_897_000 picoseconds.
-		Weight::from_parts(805_406_201, 19211).saturating_add(Weight::from_parts(0, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(32_783, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(31_u64))
-			.saturating_add(T::DbWeight::get().writes(30_u64))
+		// Proof size: measured `15439 + k * (433 ±0)`, estimated `18256 + k * (2603 ±0)`.
+		// Minimum execution time: 541_572_000 picoseconds.
+		Weight::from_parts(608_831_140, 18256)
+			.saturating_add(Weight::from_parts(131_833_680, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(685, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	/// Storage: `Gateway::AgendaCursor` (r:1 w:1)
 	/// Proof: `Gateway::AgendaCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -206,10 +213,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(127), added: 2602, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn expire_settling(s: u32, ) -> Weight {
-		// Proof size: measured `17655 + s * (171 ±0)`, estimated `17470 + s * (17266 ±0)`.
-		// Minimum execution time: 38_635_000 picoseconds.
-		Weight::from_parts(3_526_742_380, 17470)
-			.saturating_add(Weight::from_parts(558_356_188, 0).saturating_mul(s.into()))
+		// Proof size: measured `17669 + s * (170 ±0)`, estimated `17470 + s * (17266 ±0)`.
+		// Minimum execution time: 17_850_000 picoseconds.
+		Weight::from_parts(18_460_000, 17470)
+			.saturating_add(Weight::from_parts(804_430_863, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
@@ -255,9 +262,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn expire_handing_over(s: u32, ) -> Weight {
 		// Proof size: measured `17623 + s * (119 ±0)`, estimated `27358 + s * (17266 ±0)`.
-		// Minimum execution time: 20_913_000 picoseconds.
-		Weight::from_parts(1_012_751_418, 27358)
-			.saturating_add(Weight::from_parts(501_106_325, 0).saturating_mul(s.into()))
+		// Minimum execution time: 19_683_000 picoseconds.
+		Weight::from_parts(648_367_106, 27358)
+			.saturating_add(Weight::from_parts(788_439_649, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -266,18 +273,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Gateway::AgendaCursor` (r:1 w:1)
 	/// Proof: `Gateway::AgendaCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Gateway::Agenda` (r:65 w:64)
+	/// Storage: `Gateway::Agenda` (r:257 w:256)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Handover::History` (r:0 w:64)
+	/// Storage: `Handover::History` (r:0 w:256)
 	/// Proof: `Handover::History` (`max_values`: None, `max_size`: Some(1441), added: 3916, mode: `MaxEncodedLen`)
-	/// Storage: `Gateway::Requests` (r:0 w:64)
+	/// Storage: `Gateway::Requests` (r:0 w:256)
 	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(14791), added: 17266, mode: `MaxEncodedLen`)
-	/// The range of component `p` is `[0, 64]`.
+	/// The range of component `p` is `[0, 256]`.
 	fn prune(p: u32, ) -> Weight {
-		// Proof size: measured `216 + p * (21 ±0)`, estimated `3494 + p * (2504 ±0)`.
-		// Minimum execution time: 20_647_000 picoseconds.
-		Weight::from_parts(26_825_000, 3494)
-			.saturating_add(Weight::from_parts(15_851_619, 0).saturating_mul(p.into()))
+		// Proof size: measured `217 + p * (20 ±0)`, estimated `3494 + p * (2504 ±0)`.
+		// Minimum execution time: 20_936_000 picoseconds.
+		Weight::from_parts(24_148_000, 3494)
+			.saturating_add(Weight::from_parts(19_266_883, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -289,37 +296,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_api() -> Weight {
-		Weight::from_parts(127_574_000, 3622)
+		Weight::from_parts(164_917_000, 3622)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn update_api() -> Weight {
-		Weight::from_parts(46_028_000, 4351)
+		Weight::from_parts(60_006_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn pause_api() -> Weight {
-		Weight::from_parts(41_379_000, 4351)
+		Weight::from_parts(37_928_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn submit_request(c: u32, s: u32, ) -> Weight {
-		Weight::from_parts(496_368_125, 4351).saturating_add(Weight::from_parts(0, 0).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(23_047_907, 0).saturating_mul(c.into()))
+		Weight::from_parts(211_170_296, 4351)
+			.saturating_add(Weight::from_parts(37_459_991, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(21_495, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 			.saturating_add(Weight::from_parts(0, 3296).saturating_mul(c.into()))
 	}
 	fn report_result(k: u32, b: u32, ) -> Weight {
-		Weight::from_parts(805_406_201, 19211).saturating_add(Weight::from_parts(0, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(32_783, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(31_u64))
-			.saturating_add(RocksDbWeight::get().writes(30_u64))
+		Weight::from_parts(608_831_140, 18256)
+			.saturating_add(Weight::from_parts(131_833_680, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(685, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn expire_settling(s: u32, ) -> Weight {
-		Weight::from_parts(3_526_742_380, 17470)
-			.saturating_add(Weight::from_parts(558_356_188, 0).saturating_mul(s.into()))
+		Weight::from_parts(18_460_000, 17470)
+			.saturating_add(Weight::from_parts(804_430_863, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(29_u64))
 			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(26_u64))
@@ -327,8 +339,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(s.into()))
 	}
 	fn expire_handing_over(s: u32, ) -> Weight {
-		Weight::from_parts(1_012_751_418, 27358)
-			.saturating_add(Weight::from_parts(501_106_325, 0).saturating_mul(s.into()))
+		Weight::from_parts(648_367_106, 27358)
+			.saturating_add(Weight::from_parts(788_439_649, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().reads((11_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -336,8 +348,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(s.into()))
 	}
 	fn prune(p: u32, ) -> Weight {
-		Weight::from_parts(26_825_000, 3494)
-			.saturating_add(Weight::from_parts(15_851_619, 0).saturating_mul(p.into()))
+		Weight::from_parts(24_148_000, 3494)
+			.saturating_add(Weight::from_parts(19_266_883, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
