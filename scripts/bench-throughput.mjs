@@ -71,10 +71,10 @@ function rate(from, section, method) {
 
 /**
  * Block weight (ref time, ps) of the successful extrinsics of `section.method` in the blocks
- * from `from` on: what each was charged after dispatch plus the base weight of an extrinsic.
+ * from `from` on: what each was charged after dispatch, which `ExtrinsicSuccess` reports with
+ * the base weight of an extrinsic included.
  */
 async function weighed(from, section, method) {
-  const base = api.consts.system.blockWeights.perClass.normal.baseExtrinsic.refTime.toBigInt();
   let total = 0n;
   let count = 0;
   for (const block of blocks.filter((b) => b.number >= from)) {
@@ -83,7 +83,7 @@ async function weighed(from, section, method) {
       if (!phase.isApplyExtrinsic || event.section !== 'system' || event.method !== 'ExtrinsicSuccess') continue;
       const call = extrinsics[phase.asApplyExtrinsic.toNumber()].method;
       if (call.section !== section || call.method !== method) continue;
-      total += event.data.dispatchInfo.weight.refTime.toBigInt() + base;
+      total += event.data.dispatchInfo.weight.refTime.toBigInt();
       count += 1;
     }
   }

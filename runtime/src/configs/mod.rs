@@ -62,6 +62,10 @@ impl frame_system::Config for Runtime {
 	// The node stores state in ParityDB (no RocksDB build), so reads and writes are weighed by
 	// the SDK's reference numbers for ParityDB.
 	type DbWeight = ParityDbWeight;
+	// The SDK's weights of system calls and transaction extensions with our `DbWeight` (the
+	// defaults, `()`, weigh their reads and writes as RocksDB's).
+	type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
+	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
