@@ -137,6 +137,13 @@ const settled = () => countAll('gateway', 'RequestCompleted') + countAll('gatewa
 await run(requests, () => settled() >= requests.length);
 const lifecycleRate = rate(from, 'gateway', 'RequestCompleted');
 const refunded = countAll('gateway', 'RequestRefunded');
+// Why any request was refunded: its reports (none means no report landed by the deadline).
+for (const block of blocks.filter((b) => b.number >= from)) {
+  for (const { event } of block.events.filter(({ event }) => event.method === 'RequestRefunded')) {
+    const request = await rpc(api, 'gateway_request', [event.data.requestId.toNumber()]);
+    progress(`refunded ${event.data.requestId}: reports ${JSON.stringify(request.reports.map((r) => r.status))}`);
+  }
+}
 // Redundancy 1: a lifecycle is one submission and one report.
 const lifecycleWeight = (await weighed(from, 'gateway', 'submitRequest')) + (await weighed(from, 'gateway', 'reportResult'));
 
