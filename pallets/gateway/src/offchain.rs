@@ -228,12 +228,13 @@ impl<T: Config> Pallet<T> {
 		let deadlines: Vec<Timestamp> =
 			jobs.iter().map(|job| started.add(Duration::from_millis(job.api.spec.timeout_ms as u64))).collect();
 		let mut results: Vec<Option<UpstreamResult>> = jobs.iter().map(|_| None).collect();
-		// A connection the upstream closed while idle fails at once; one more try opens a new one
-		// (the idempotency key makes the retry safe).
-		let mut retried = alloc::vec![false; jobs.len()];
+		// A connection the upstream closed while idle fails; one more try opens a new one (the
+		// idempotency key makes the retry safe). One retry per call, whether sending or waiting
+		// failed.
+		let mut retry = alloc::vec![true; jobs.len()];
 		let mut pending = Vec::new();
 		for (i, job) in jobs.iter().enumerate() {
-			match Self::send(job, deadlines[i]).or_else(|_| Self::send(job, deadlines[i])) {
+			match Self::start(job, deadlines[i], &mut retry[i]) {
 				Ok(request) => pending.push((i, request)),
 				Err(status) => results[i] = Some(fail(status)),
 			}
@@ -254,12 +255,9 @@ impl<T: Config> Pallet<T> {
 							Err(status) => fail(status),
 						});
 					},
-					Ok(Err(_)) if !retried[i] => {
-						retried[i] = true;
-						match Self::send(&jobs[i], deadlines[i]) {
-							Ok(request) => pending.push((i, request)),
-							Err(status) => results[i] = Some(fail(status)),
-						}
+					Ok(Err(_)) if core::mem::take(&mut retry[i]) => match Self::start(&jobs[i], deadlines[i], &mut retry[i]) {
+						Ok(request) => pending.push((i, request)),
+						Err(status) => results[i] = Some(fail(status)),
 					},
 					Ok(Err(_)) => results[i] = Some(fail(ResultStatus::Unreachable)),
 				}
@@ -267,6 +265,15 @@ impl<T: Config> Pallet<T> {
 		}
 		results.into_iter().map(|result| result.unwrap_or_else(|| fail(ResultStatus::Unreachable))).collect()
 	}
+
+	/// Starts `job`'s HTTP request, and once more if that fails while `retry` is still set.
+	fn start(job: &Job<T>, deadline: Timestamp, retry: &mut bool) -> Result<http::PendingRequest, ResultStatus> {
+		match Self::send(job, deadline) {
+			Err(_) if core::mem::take(retry) => Self::send(job, deadline),
+			sent => sent,
+		}
+	}
+
 	/// Starts `job`'s HTTP request.
 	fn send(job: &Job<T>, deadline: Timestamp) -> Result<http::PendingRequest, ResultStatus> {
 		let url = [&job.api.spec.base_url[..], &job.request.path[..]].concat();
