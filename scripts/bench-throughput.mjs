@@ -90,6 +90,32 @@ async function weighed(from, section, method) {
   return count === 0 ? 0 : Number(total / BigInt(count));
 }
 
+/**
+ * Block weight (ref time, ps) per report of the successful `reportResult` and `reportResults`
+ * extrinsics in the blocks from `from` on: a worker with several reports in a block sends them in
+ * one `reportResults`, whose weight is shared by its reports. Also returns how many reports went
+ * in how many transactions.
+ */
+async function weighedReports(from) {
+  let total = 0n;
+  let reports = 0;
+  let transactions = 0;
+  for (const block of blocks.filter((b) => b.number >= from)) {
+    const { block: { extrinsics } } = await api.rpc.chain.getBlock(block.hash);
+    for (const { event, phase } of block.events) {
+      if (!phase.isApplyExtrinsic || event.section !== 'system' || event.method !== 'ExtrinsicSuccess') continue;
+      const call = extrinsics[phase.asApplyExtrinsic.toNumber()].method;
+      if (call.section !== 'gateway') continue;
+      if (call.method === 'reportResult') reports += 1;
+      else if (call.method === 'reportResults') reports += call.args[0].length;
+      else continue;
+      total += event.data.dispatchInfo.weight.refTime.toBigInt();
+      transactions += 1;
+    }
+  }
+  return { perReport: reports === 0 ? 0 : Number(total / BigInt(reports)), reports, transactions };
+}
+
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -145,7 +171,9 @@ for (const block of blocks.filter((b) => b.number >= from)) {
   }
 }
 // Redundancy 1: a lifecycle is one submission and one report.
-const lifecycleWeight = (await weighed(from, 'gateway', 'submitRequest')) + (await weighed(from, 'gateway', 'reportResult'));
+const submitWeight = await weighed(from, 'gateway', 'submitRequest');
+const reportWeight = await weighedReports(from);
+const lifecycleWeight = submitWeight + reportWeight.perReport;
 
 // Latency, unloaded: one request at a time, from sending it to `gateway_response` serving it.
 progress(`latency: ${LATENCY_SAMPLES} requests one at a time`);
@@ -189,7 +217,8 @@ console.log(`transfers:  ${transferRate.total} in ${transferRate.blocks} blocks 
 console.log(`lifecycles: ${lifecycleRate.total} in ${lifecycleRate.blocks} blocks = ${fmt(lifecycleRate.perSecond)}/s (max ${lifecycleRate.maxPerBlock}/block), ${refunded} refunded`);
 console.log(`ratio lifecycles / transfers: ${(ratio * 100).toFixed(1)} %`);
 const us = (ps) => (ps / 1e6).toFixed(0);
-console.log(`block weight: transfer ${us(transferWeight)} µs, lifecycle ${us(lifecycleWeight)} µs (submit + report); at the block-weight limit ${Math.floor(normalBlock / transferWeight)} transfers or ${Math.floor(normalBlock / lifecycleWeight)} lifecycles per block = ${((transferWeight / lifecycleWeight) * 100).toFixed(1)} %`);
+console.log(`reports: ${reportWeight.reports} in ${reportWeight.transactions} transactions`);
+console.log(`block weight: transfer ${us(transferWeight)} µs, lifecycle ${us(lifecycleWeight)} µs (submit ${us(submitWeight)} + report ${us(reportWeight.perReport)}); at the block-weight limit ${Math.floor(normalBlock / transferWeight)} transfers or ${Math.floor(normalBlock / lifecycleWeight)} lifecycles per block = ${((transferWeight / lifecycleWeight) * 100).toFixed(1)} %`);
 const pick = (key, p) => percentile(latencies.map((l) => l[key]), p);
 console.log(`latency submit → response available (${LATENCY_SAMPLES} requests one at a time):`);
 console.log(`  blocks after the submission's block: p50 ${pick('blocks', 50)}, p99 ${pick('blocks', 99)}`);

@@ -62,10 +62,6 @@ pub mod pallet {
 	pub type Escrows<T: Config> =
 		StorageMap<_, Twox64Concat, RequestId, EscrowInfo<T::AccountId, BalanceOf<T>>>;
 
-	/// Sum of all open escrows.
-	#[pallet::storage]
-	pub type TotalHeld<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
-
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -110,7 +106,6 @@ impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		frame_support::ensure!(spare >= amount, Error::<T>::InsufficientFunds);
 		T::Currency::hold(&HoldReason::Escrow.into(), payer, amount)?;
 		Escrows::<T>::insert(id, EscrowInfo { payer: payer.clone(), amount });
-		TotalHeld::<T>::mutate(|total| total.saturating_accrue(amount));
 		Self::deposit_event(Event::Locked { id, payer: payer.clone(), amount });
 		Ok(())
 	}
@@ -136,7 +131,6 @@ impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		} else {
 			Escrows::<T>::insert(id, escrow);
 		}
-		TotalHeld::<T>::mutate(|total| total.saturating_reduce(amount));
 		Self::deposit_event(Event::Paid { id, payee: payee.clone(), amount });
 		Ok(())
 	}
@@ -151,7 +145,6 @@ impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			Precision::BestEffort,
 		)
 		.unwrap_or_default();
-		TotalHeld::<T>::mutate(|total| total.saturating_reduce(escrow.amount));
 		Self::deposit_event(Event::Refunded { id, payer: escrow.payer, amount: released });
 		released
 	}
@@ -168,19 +161,19 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;
 		let mut per_payer = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
-		let mut total = BalanceOf::<T>::zero();
 		for (_, escrow) in Escrows::<T>::iter() {
 			frame_support::ensure!(!escrow.amount.is_zero(), "an open escrow is empty");
 			per_payer.entry(escrow.payer).or_default().saturating_accrue(escrow.amount);
-			total.saturating_accrue(escrow.amount);
 		}
-		for (payer, amount) in per_payer {
+		// Every account, so that a hold with no open escrow behind it is caught too.
+		for who in frame_system::Account::<T>::iter_keys() {
+			let open = per_payer.remove(&who).unwrap_or_default();
 			frame_support::ensure!(
-				T::Currency::balance_on_hold(&HoldReason::Escrow.into(), &payer) == amount,
+				T::Currency::balance_on_hold(&HoldReason::Escrow.into(), &who) == open,
 				"funds held under Escrow differ from the payer's open escrows"
 			);
 		}
-		frame_support::ensure!(TotalHeld::<T>::get() == total, "TotalHeld differs from the open escrows");
+		frame_support::ensure!(per_payer.is_empty(), "an open escrow of an account that does not exist");
 		Ok(())
 	}
 }

@@ -213,6 +213,34 @@ mod benchmarks {
 		assert!(matches!(Requests::<T>::get(request_id).unwrap().status, RequestStatus::Completed { .. }));
 	}
 
+	/// `n` reports of one operator, each settling a request of its own with the smallest body.
+	/// Each request is another client's call to another API: nothing but the operator and the
+	/// treasury is shared. More operators per request and larger bodies cost what they cost
+	/// `report_result`, which the call's weight adds.
+	#[benchmark]
+	fn report_results(n: Linear<1, { T::MaxReportsPerCall::get() }>) {
+		let first_api = api::<T>();
+		let (operator, key) = operators::<T>(first_api, 1).remove(0);
+		let body = json_body(8);
+		let mut reports = vec::Vec::new();
+		for i in 0..n {
+			let api = if i == 0 { first_api } else { api::<T>() };
+			let client = funded::<T>("client", i);
+			let request_id = pending_request::<T>(&client, api, vec![operator.clone()], vec::Vec::new());
+			reports.push((request_id, signed_report::<T>(request_id, &operator, &key, body.clone())));
+		}
+		let ids: vec::Vec<RequestId> = reports.iter().map(|(id, _)| *id).collect();
+		let reports: BoundedVec<_, T::MaxReportsPerCall> = reports.try_into().expect("n fit");
+		let signer = T::Operators::signer_of(&key.0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(signer), reports);
+
+		for id in ids {
+			assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		}
+	}
+
 	/// `s` requests whose deadline passed with no report from any of their operators and no
 	/// backup: each settles, refunding the client and reporting every operator.
 	#[benchmark]
@@ -300,15 +328,26 @@ fn expire_at<T: Config>() -> BlockNumberFor<T> {
 /// as backups, without routing (so operators' capacity does not limit how many a benchmark
 /// makes).
 fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32, backups: u32) -> RequestId {
+	let serving = T::Operators::serving(api, k + backups);
+	pending_request::<T>(client, api, serving[..k as usize].to_vec(), serving[k as usize..].to_vec())
+}
+
+/// A pending request of the largest size to `api`, assigned to `assigned` with `backups`, and
+/// its fee in escrow.
+fn pending_request<T: Config>(
+	client: &T::AccountId,
+	api: ApiId,
+	assigned: vec::Vec<T::AccountId>,
+	backups: vec::Vec<T::AccountId>,
+) -> RequestId {
 	let id = NextRequestId::<T>::get();
 	let now = System::<T>::block_number();
 	let deadline: BlockNumberFor<T> = now + T::MinDeadline::get();
-	let serving = T::Operators::serving(api, k + backups);
 	let (path, headers, body) = request_of::<T>(max_request_bytes::<T>());
-	let assigned: BoundedVec<_, _> = serving[..k as usize].to_vec().try_into().expect("k fit");
-	let backups: BoundedVec<_, _> = serving[k as usize..].to_vec().try_into().expect("backups fit");
+	let assigned: BoundedVec<_, _> = assigned.try_into().expect("k fit");
+	let backups: BoundedVec<_, _> = backups.try_into().expect("backups fit");
 	let (price, protocol_fee, fee) =
-		requests::price::<T>(&Apis::<T>::get(api).expect("registered"), k).expect("no overflow");
+		requests::price::<T>(&Apis::<T>::get(api).expect("registered"), assigned.len() as u32).expect("no overflow");
 	T::Escrow::lock(id, client, fee).expect("a funded client");
 	for who in assigned.iter() {
 		Pallet::<T>::assign(who, id);

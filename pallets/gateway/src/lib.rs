@@ -192,6 +192,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxExecutionsPerBlock: Get<u32>;
 
+		/// Reports one `report_results` call carries at most.
+		#[pallet::constant]
+		type MaxReportsPerCall: Get<u32>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -262,6 +266,9 @@ pub mod pallet {
 		RequestCompleted { request_id: RequestId, response_hash: [u8; 32] },
 		/// No payable majority: the client got `amount` back.
 		RequestRefunded { request_id: RequestId, amount: BalanceOf<T> },
+		/// A report of a `report_results` call was refused (the others were taken); nothing of
+		/// it was applied.
+		ReportRejected { request_id: RequestId, operator: T::AccountId, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -328,6 +335,8 @@ pub mod pallet {
 		LifetimeExhausted,
 		/// The request went through as many handovers as its log holds.
 		TooManyHandovers,
+		/// A `report_results` call without reports.
+		NoReports,
 	}
 
 	#[pallet::hooks]
@@ -439,7 +448,56 @@ pub mod pallet {
 			let actual = <T as Config>::WeightInfo::report_result(redundancy, body);
 			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee: Pays::No })
 		}
+
+		/// Many results of one operator, each as `report_result` takes it: what an operator's
+		/// node sends when it has more than one report in a block, so that the transaction's
+		/// overhead and the operator's own accounts are paid once. Each report is taken or
+		/// refused (`ReportRejected`) on its own. Free when every report is taken. Charged as if
+		/// each report settled a request of `MaxRedundancy` operators, refunded down to each
+		/// request's own redundancy.
+		#[pallet::call_index(5)]
+		#[pallet::weight(report_results_weight::<T>(
+			reports.iter().map(|(_, report)| (T::MaxRedundancy::get(), report.body.len() as u32)),
+		))]
+		pub fn report_results(
+			origin: OriginFor<T>,
+			reports: BoundedVec<(RequestId, Report<T>), T::MaxReportsPerCall>,
+		) -> DispatchResultWithPostInfo {
+			let signer = ensure_signed(origin)?;
+			ensure!(!reports.is_empty(), Error::<T>::NoReports);
+			let (operator, key) = T::Operators::operator_of_signer(&signer).ok_or(Error::<T>::NotGatewayKey)?;
+			let mut charged = alloc::vec::Vec::with_capacity(reports.len());
+			let mut all_taken = true;
+			for (request_id, report) in reports {
+				let body = report.body.len() as u32;
+				match frame_support::storage::with_storage_layer(|| Self::take_report(&operator, key, request_id, report)) {
+					Ok(redundancy) => charged.push((redundancy, body)),
+					Err(error) => {
+						// Refused before it settled anything.
+						charged.push((1, body));
+						all_taken = false;
+						Self::deposit_event(Event::ReportRejected { request_id, operator: operator.clone(), error });
+					},
+				}
+			}
+			let actual = report_results_weight::<T>(charged.into_iter());
+			let pays_fee = if all_taken { Pays::No } else { Pays::Yes };
+			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee })
+		}
 	}
+}
+
+/// Weight of `report_results` with reports of `(redundancy, body bytes)`: the benchmark of
+/// reports that each settle a one-operator request with the smallest body, plus what
+/// `report_result` is charged beyond that for more operators and bytes.
+pub fn report_results_weight<T: Config>(
+	reports: impl ExactSizeIterator<Item = (u32, u32)>,
+) -> frame_support::weights::Weight {
+	let single = |redundancy: u32, body: u32| <T as Config>::WeightInfo::report_result(redundancy.max(1), body);
+	let batch = <T as Config>::WeightInfo::report_results(reports.len() as u32);
+	reports.fold(batch, |weight, (redundancy, body)| {
+		weight.saturating_add(single(redundancy, body).saturating_sub(single(1, 0)))
+	})
 }
 
 /// Makes what the benchmarks need that this pallet cannot make itself.

@@ -178,6 +178,7 @@ impl pallet_gateway::Config for Test {
 	type MaxTasksPerBlock = ConstU32<4>;
 	type MaxExpiriesPerBlock = ConstU32<3>;
 	type MaxExecutionsPerBlock = ConstU32<4>;
+	type MaxReportsPerCall = ConstU32<3>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockOperators;
@@ -361,13 +362,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn try_state() {
 	use frame_support::traits::fungible::InspectHold;
 	Gateway::do_try_state().expect("gateway invariants hold");
-	// The escrow invariant, seen from the balances: what is held under `Escrow` is what the
-	// open escrows hold.
+	// The escrow invariant, seen from the balances: what each account holds under `Escrow` is
+	// what its open escrows hold.
 	let reason: RuntimeHoldReason = pallet_escrow::HoldReason::Escrow.into();
-	let held: Balance = frame_system::Account::<Test>::iter_keys()
-		.map(|who| Balances::balance_on_hold(&reason, &who))
-		.sum();
-	assert_eq!(held, pallet_escrow::TotalHeld::<Test>::get(), "escrow holds differ from open escrows");
+	for who in frame_system::Account::<Test>::iter_keys() {
+		let open: Balance =
+			pallet_escrow::Escrows::<Test>::iter_values().filter(|e| e.payer == who).map(|e| e.amount).sum();
+		assert_eq!(Balances::balance_on_hold(&reason, &who), open, "escrow holds differ from open escrows");
+	}
 }
 
 /// Runs `test` on the genesis above, then checks the invariants.

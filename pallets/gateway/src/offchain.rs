@@ -343,13 +343,26 @@ impl<T: Config> Pallet<T> {
 		Some(Report { status: result.status, response_hash, latency_ms: result.latency_ms, body, signature })
 	}
 
-	/// Submits `reports`, each as a transaction signed by `key`.
-	fn send_reports(key: PublicOf<T>, reports: Vec<(RequestId, Report<T>)>) {
+	/// Submits `reports` in transactions signed by `key`: `report_result` for a single one,
+	/// `report_results` of up to `MaxReportsPerCall` otherwise.
+	fn send_reports(key: PublicOf<T>, mut reports: Vec<(RequestId, Report<T>)>) {
 		let signer = LocalSigner::<T, T::AuthorityId>::new(key);
-		for (request_id, report) in reports {
+		if reports.len() == 1 {
+			let (request_id, report) = reports.remove(0);
 			if !signer.send(Call::report_result { request_id, report }) {
 				log::warn!(target: LOG_TARGET, "report of {request_id} not submitted");
 			}
+			return;
+		}
+		let per_call = T::MaxReportsPerCall::get().max(1) as usize;
+		while !reports.is_empty() {
+			let rest = reports.split_off(per_call.min(reports.len()));
+			let count = reports.len();
+			let batch: BoundedVec<_, T::MaxReportsPerCall> = reports.try_into().expect("split to the bound");
+			if !signer.send(Call::report_results { reports: batch }) {
+				log::warn!(target: LOG_TARGET, "{count} reports not submitted");
+			}
+			reports = rest;
 		}
 	}
 }

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	receipt_message, response_storage_key, Escrow, OffenceKind, OperatorRegistry, Outcome,
+	receipt_message, response_storage_key, Escrow, GatewayKey, OffenceKind, OperatorRegistry, Outcome,
 	ReportOffence, ReputationSink, RequestId, RequestStatus, ResultStatus,
 };
 use codec::Encode;
@@ -51,6 +51,18 @@ impl<T: Config> Pallet<T> {
 		report: Report<T>,
 	) -> Result<u32, DispatchError> {
 		let (operator, key) = T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
+		Self::take_report(&operator, key, request_id, report)
+	}
+
+	/// Takes the report of `operator`, whose gateway key is `key`, on `request_id`; see
+	/// `do_report_result`. Changes nothing when it fails.
+	pub(crate) fn take_report(
+		operator: &T::AccountId,
+		key: GatewayKey,
+		request_id: RequestId,
+		report: Report<T>,
+	) -> Result<u32, DispatchError> {
+		let operator = operator.clone();
 		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
 		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
 		ensure!(request.assigned.contains(&operator), Error::<T>::NotAssigned);

@@ -72,6 +72,9 @@ impl pallet_gateway::Config for Runtime {
 	type MaxTasksPerBlock = ConstU32<256>;
 	type MaxExpiriesPerBlock = ConstU32<64>;
 	type MaxExecutionsPerBlock = ConstU32<128>;
+	// At most two report transactions per operator and block; the largest (64 bodies of 16 KiB)
+	// stays far below a block's length.
+	type MaxReportsPerCall = ConstU32<64>;
 	type WeightInfo = pallet_gateway::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;

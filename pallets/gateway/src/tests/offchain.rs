@@ -122,6 +122,46 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 	});
 }
 
+/// The reports in the `index`th submitted transaction, a `report_results`.
+fn submitted_batch(transactions: &[Vec<u8>], index: usize) -> Vec<(u64, crate::Report<Test>)> {
+	let xt = Extrinsic::decode(&mut &transactions[index][..]).unwrap();
+	let RuntimeCall::Gateway(Call::report_results { reports }) = xt.function else {
+		panic!("not a batch of reports");
+	};
+	reports.into_inner()
+}
+
+#[test]
+fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
+	with_offchain_worker_state(|state, submitted| {
+		// Four requests, all for OP (the only operator), as many as a worker executes in a block
+		// in the mock; its report calls hold three.
+		let ids: Vec<u64> = (0..4).map(|_| submit(1)).collect();
+		// The worker calls them in the order of its assignments in storage.
+		for id in crate::Assignments::<Test>::iter_key_prefix(account(OP)) {
+			let key = id.to_string();
+			expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", key.as_str())], b"", b"{}");
+		}
+		Gateway::offchain_worker(1);
+		let transactions = submitted();
+		assert_eq!(transactions.len(), 2);
+		let first = submitted_batch(&transactions, 0);
+		let second = submitted_batch(&transactions, 1);
+		assert_eq!((first.len(), second.len()), (3, 1));
+		let reported: Vec<u64> = first.iter().chain(&second).map(|(id, _)| *id).collect();
+		assert_eq!(reported.iter().copied().collect::<std::collections::BTreeSet<_>>(), ids.iter().copied().collect());
+		// The chain takes them as they are, free.
+		for batch in [first, second] {
+			let info = Gateway::report_results(RuntimeOrigin::signed(key_account(OP)), batch.try_into().unwrap()).unwrap();
+			assert_eq!(info.pays_fee, frame_support::dispatch::Pays::No);
+		}
+		for id in ids {
+			let status = crate::Requests::<Test>::get(id).unwrap().status;
+			assert!(matches!(status, baton_primitives::RequestStatus::Completed { .. }));
+		}
+	});
+}
+
 #[test]
 fn an_unlanded_report_is_resent_without_calling_the_upstream_again() {
 	with_offchain_worker_state(|state, submitted| {

@@ -204,3 +204,92 @@ fn reports_after_the_deadline_are_refused() {
 		assert_noop!(report_ok(OP, id, BODY), Error::<Test>::DeadlinePassed);
 	});
 }
+
+/// Operator `n`'s `report_results` of `body` for `ids`.
+fn report_batch(n: u8, ids: &[u64], body: &[u8]) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	let reports: Vec<_> =
+		ids.iter().map(|id| (*id, report_of(n, *id, ResultStatus::Response { code: 200 }, body))).collect();
+	Gateway::report_results(RuntimeOrigin::signed(key_account(n)), reports.try_into().unwrap())
+}
+
+#[test]
+fn report_results_settles_each_request_as_report_result_would_and_is_free() {
+	build_and_execute(|| {
+		setup(2);
+		let client = Balances::free_balance(account(CLIENT));
+		let treasury = Balances::free_balance(account(TREASURY));
+		let operators = [Balances::free_balance(account(OP)), Balances::free_balance(account(OP + 1))];
+		// Two requests of one operator and one of two, all answered by both operators.
+		let ids = [submit(1), submit(1), submit(2)];
+		let (first, second): (Vec<u64>, Vec<u64>) = (
+			ids.iter().copied().filter(|id| assigned(*id).contains(&OP)).collect(),
+			ids.iter().copied().filter(|id| assigned(*id).contains(&(OP + 1))).collect(),
+		);
+		let info = report_batch(OP, &first, BODY).unwrap();
+		assert_eq!(info.pays_fee, Pays::No);
+		let charged: Vec<(u32, u32)> =
+			first.iter().map(|id| (assigned(*id).len() as u32, BODY.len() as u32)).collect();
+		assert_eq!(info.actual_weight, Some(crate::report_results_weight::<Test>(charged.into_iter())));
+		assert_ok!(report_batch(OP + 1, &second, BODY));
+
+		let hash = sp_io::hashing::blake2_256(BODY);
+		for id in ids {
+			let request = Requests::<Test>::get(id).unwrap();
+			assert_eq!(request.status, RequestStatus::Completed { response_hash: hash, at: 1 });
+			System::assert_has_event(Event::RequestCompleted { request_id: id, response_hash: hash }.into());
+		}
+		// 4 operator shares of 100 and a protocol fee of 10 each.
+		assert_eq!(Balances::free_balance(account(CLIENT)), client - 4 * 110);
+		let paid = Balances::free_balance(account(OP)) + Balances::free_balance(account(OP + 1));
+		assert_eq!(paid, operators[0] + operators[1] + 4 * 100);
+		assert_eq!(Balances::free_balance(account(TREASURY)), treasury + 4 * 10);
+		assert_eq!(Load::<Test>::get(account(OP)) + Load::<Test>::get(account(OP + 1)), 0);
+	});
+}
+
+#[test]
+fn report_results_is_charged_each_report_s_redundancy_and_body() {
+	let single = |k, b| <() as crate::WeightInfo>::report_result(k, b);
+	let batch = crate::report_results_weight::<Test>([(1, 0), (3, 100)].into_iter());
+	let extra = single(3, 100) - single(1, 0);
+	assert_eq!(batch, <() as crate::WeightInfo>::report_results(2) + extra);
+}
+
+#[test]
+fn a_refused_report_in_report_results_changes_nothing_and_the_others_are_taken() {
+	build_and_execute(|| {
+		setup(1);
+		let (good, bad) = (submit(1), submit(1));
+		let request = Requests::<Test>::get(bad).unwrap();
+		let held = Escrow::held(bad);
+		let mut forged = report_of(OP, bad, ResultStatus::Response { code: 200 }, BODY);
+		forged.signature[0] ^= 1;
+		let reports = vec![(good, report_of(OP, good, ResultStatus::Response { code: 200 }, BODY)), (bad, forged)];
+		let info = Gateway::report_results(RuntimeOrigin::signed(key_account(OP)), reports.try_into().unwrap()).unwrap();
+
+		// A call with a refused report is paid for.
+		assert_eq!(info.pays_fee, Pays::Yes);
+		assert!(matches!(Requests::<Test>::get(good).unwrap().status, RequestStatus::Completed { .. }));
+		assert_eq!(Requests::<Test>::get(bad).unwrap(), request);
+		assert_eq!(Escrow::held(bad), held);
+		assert!(Assignments::<Test>::contains_key(account(OP), bad));
+		System::assert_has_event(
+			Event::ReportRejected { request_id: bad, operator: account(OP), error: Error::<Test>::BadSignature.into() }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn report_results_refuses_an_empty_call_and_a_signer_that_is_no_gateway_key() {
+	build_and_execute(|| {
+		setup(1);
+		let id = submit(1);
+		assert_noop!(report_batch(OP, &[], BODY), Error::<Test>::NoReports);
+		let report = report_of(OP, id, ResultStatus::Response { code: 200 }, BODY);
+		assert_noop!(
+			Gateway::report_results(RuntimeOrigin::signed(account(CLIENT)), vec![(id, report)].try_into().unwrap()),
+			Error::<Test>::NotGatewayKey
+		);
+	});
+}
