@@ -116,7 +116,10 @@ pub fn run() -> sc_cli::Result<()> {
 					)),
 				BenchmarkCmd::Machine(cmd) =>
 					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone()),
-				_ => Err("baton-node supports `benchmark pallet` and `benchmark machine`".into()),
+				// The base weights of a block and of an extrinsic, from blocks of remarks.
+				BenchmarkCmd::Overhead(cmd) =>
+					cmd.run_with_default_builder_and_spec::<Block, ()>(Some(config.chain_spec)),
+				_ => Err("baton-node supports `benchmark pallet`, `overhead` and `machine`".into()),
 			})
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {

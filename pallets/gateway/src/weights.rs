@@ -60,8 +60,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn register_api() -> Weight {
 		// Proof size: measured `109`, estimated `3622`.
-		// Minimum execution time: 90_631_000 picoseconds.
-		Weight::from_parts(177_526_000, 3622)
+		// Minimum execution time: 85_976_000 picoseconds.
+		Weight::from_parts(138_261_000, 3622)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -69,8 +69,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn update_api() -> Weight {
 		// Proof size: measured `942`, estimated `4351`.
-		// Minimum execution time: 30_292_000 picoseconds.
-		Weight::from_parts(60_515_000, 4351)
+		// Minimum execution time: 26_484_000 picoseconds.
+		Weight::from_parts(42_975_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn pause_api() -> Weight {
 		// Proof size: measured `942`, estimated `4351`.
-		// Minimum execution time: 23_760_000 picoseconds.
-		Weight::from_parts(46_773_000, 4351)
+		// Minimum execution time: 21_012_000 picoseconds.
+		Weight::from_parts(31_682_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -116,11 +116,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 64]`.
 	/// The range of component `s` is `[1, 13312]`.
 	fn submit_request(c: u32, s: u32, ) -> Weight {
-		// Proof size: measured `1767 + c * (214 ±0)`, estimated `4351 + c * (3296 ±0)`.
-		// Minimum execution time: 211_180_000 picoseconds.
-		Weight::from_parts(222_120_000, 4351)
-			.saturating_add(Weight::from_parts(37_758_533, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(11_360, 0).saturating_mul(s.into()))
+		// Proof size: measured `1812 + c * (213 ±0)`, estimated `4351 + c * (3296 ±0)`.
+		// Minimum execution time: 264_775_000 picoseconds.
+		Weight::from_parts(484_030_749, 4351)
+			.saturating_add(Weight::from_parts(28_522_913, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(1_244, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -154,12 +154,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	/// The range of component `b` is `[8, 16384]`.
-	fn report_result(k: u32, b: u32, ) -> Weight {
-		// Proof size: measured `15379 + k * (432 ±0)`, estimated `18256 + k * (2603 ±0)`.
-		// Minimum execution time: 810_904_000 picoseconds.
-		Weight::from_parts(554_484_067, 18256)
-			.saturating_add(Weight::from_parts(118_167_164, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(12_936, 0).saturating_mul(b.into()))
+	fn report_result(k: u32, _b: u32, ) -> Weight {
+		// Proof size: measured `15387 + k * (428 ±0)`, estimated `18256 + k * (2603 ±0)`.
+		// Minimum execution time: 776_924_000 picoseconds.
+		Weight::from_parts(816_961_490, 18256)
+			.saturating_add(Weight::from_parts(102_095_980, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -182,23 +181,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:70 w:70)
+	/// Storage: `System::Account` (r:66 w:66)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Reputations` (r:5 w:5)
+	/// Storage: `Reputation::Reputations` (r:1 w:1)
 	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::ApiReputations` (r:320 w:160)
+	/// Storage: `Reputation::ApiReputations` (r:64 w:32)
 	/// Proof: `Reputation::ApiReputations` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::ApiRecordCount` (r:5 w:5)
+	/// Storage: `Reputation::ApiRecordCount` (r:1 w:1)
 	/// Proof: `Reputation::ApiRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Agenda` (r:0 w:128)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
-	/// The range of component `k` is `[1, 5]`.
 	fn report_results(n: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 13925)
-			.saturating_add(Weight::from_parts(700_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
+		// Proof size: measured `1969 + n * (13848 ±0)`, estimated `6196 + n * (17266 ±0)`.
+		// Minimum execution time: 720_133_000 picoseconds.
+		Weight::from_parts(727_092_000, 6196)
+			.saturating_add(Weight::from_parts(479_278_825, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(n.into()))
 	}
 	/// Storage: `Gateway::AgendaCursor` (r:1 w:1)
 	/// Proof: `Gateway::AgendaCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -242,10 +245,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(127), added: 2602, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn expire_settling(s: u32, ) -> Weight {
-		// Proof size: measured `17598 + s * (171 ±0)`, estimated `17470 + s * (17266 ±0)`.
-		// Minimum execution time: 41_494_000 picoseconds.
-		Weight::from_parts(461_371_754, 17470)
-			.saturating_add(Weight::from_parts(660_258_998, 0).saturating_mul(s.into()))
+		// Proof size: measured `17596 + s * (172 ±0)`, estimated `17470 + s * (17266 ±0)`.
+		// Minimum execution time: 41_452_000 picoseconds.
+		Weight::from_parts(41_634_000, 17470)
+			.saturating_add(Weight::from_parts(920_333_176, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(28_u64))
 			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -291,9 +294,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn expire_handing_over(s: u32, ) -> Weight {
 		// Proof size: measured `17623 + s * (119 ±0)`, estimated `27358 + s * (17266 ±0)`.
-		// Minimum execution time: 24_442_000 picoseconds.
-		Weight::from_parts(162_766_529, 27358)
-			.saturating_add(Weight::from_parts(614_806_963, 0).saturating_mul(s.into()))
+		// Minimum execution time: 38_926_000 picoseconds.
+		Weight::from_parts(3_720_323_956, 27358)
+			.saturating_add(Weight::from_parts(514_867_469, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -311,9 +314,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[0, 256]`.
 	fn prune(p: u32, ) -> Weight {
 		// Proof size: measured `217 + p * (20 ±0)`, estimated `3494 + p * (2504 ±0)`.
-		// Minimum execution time: 18_396_000 picoseconds.
-		Weight::from_parts(287_433_422, 3494)
-			.saturating_add(Weight::from_parts(12_865_586, 0).saturating_mul(p.into()))
+		// Minimum execution time: 23_623_000 picoseconds.
+		Weight::from_parts(4_351_656, 3494)
+			.saturating_add(Weight::from_parts(16_825_946, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -325,33 +328,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_api() -> Weight {
-		Weight::from_parts(177_526_000, 3622)
+		Weight::from_parts(138_261_000, 3622)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn update_api() -> Weight {
-		Weight::from_parts(60_515_000, 4351)
+		Weight::from_parts(42_975_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn pause_api() -> Weight {
-		Weight::from_parts(46_773_000, 4351)
+		Weight::from_parts(31_682_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn submit_request(c: u32, s: u32, ) -> Weight {
-		Weight::from_parts(222_120_000, 4351)
-			.saturating_add(Weight::from_parts(37_758_533, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(11_360, 0).saturating_mul(s.into()))
+		Weight::from_parts(484_030_749, 4351)
+			.saturating_add(Weight::from_parts(28_522_913, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(1_244, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 3296).saturating_mul(c.into()))
 	}
-	fn report_result(k: u32, b: u32, ) -> Weight {
-		Weight::from_parts(554_484_067, 18256)
-			.saturating_add(Weight::from_parts(118_167_164, 0).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(12_936, 0).saturating_mul(b.into()))
+	fn report_result(k: u32, _b: u32, ) -> Weight {
+		Weight::from_parts(816_961_490, 18256)
+			.saturating_add(Weight::from_parts(102_095_980, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -359,14 +361,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn report_results(n: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 13925)
-			.saturating_add(Weight::from_parts(700_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(n.into())))
+		Weight::from_parts(727_092_000, 6196)
+			.saturating_add(Weight::from_parts(479_278_825, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(n.into()))
 	}
 	fn expire_settling(s: u32, ) -> Weight {
-		Weight::from_parts(461_371_754, 17470)
-			.saturating_add(Weight::from_parts(660_258_998, 0).saturating_mul(s.into()))
+		Weight::from_parts(41_634_000, 17470)
+			.saturating_add(Weight::from_parts(920_333_176, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(28_u64))
 			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -374,8 +379,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(s.into()))
 	}
 	fn expire_handing_over(s: u32, ) -> Weight {
-		Weight::from_parts(162_766_529, 27358)
-			.saturating_add(Weight::from_parts(614_806_963, 0).saturating_mul(s.into()))
+		Weight::from_parts(3_720_323_956, 27358)
+			.saturating_add(Weight::from_parts(514_867_469, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().reads((11_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -383,8 +388,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(s.into()))
 	}
 	fn prune(p: u32, ) -> Weight {
-		Weight::from_parts(287_433_422, 3494)
-			.saturating_add(Weight::from_parts(12_865_586, 0).saturating_mul(p.into()))
+		Weight::from_parts(4_351_656, 3494)
+			.saturating_add(Weight::from_parts(16_825_946, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

@@ -9,7 +9,9 @@ pub use governance::*;
 pub use operators::*;
 
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -22,6 +24,7 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
+use crate::weights::{block_weights::BlockExecutionWeight, extrinsic_weights::ExtrinsicBaseWeight};
 use crate::{
 	currency::EXISTENTIAL_DEPOSIT, time::SLOT_DURATION, AccountId, Balance, Balances, Block,
 	BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
@@ -31,15 +34,27 @@ use crate::{
 /// Normal extrinsics may fill this share of a block; the rest is kept for operational ones.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
+/// One second of compute per 3-second block leaves time to import and gossip it.
+const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
+
 parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
 	pub const Version: RuntimeVersion = VERSION;
 
-	/// One second of compute per 3-second block leaves time to import and gossip it.
-	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
-		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
-	);
+	/// The SDK's sensible defaults, with the base weights of a block and of an extrinsic
+	/// measured on the machine all other weights are measured on (`benchmark overhead`).
+	pub RuntimeBlockWeights: BlockWeights = BlockWeights::builder()
+		.base_block(BlockExecutionWeight::get())
+		.for_class(DispatchClass::all(), |weights| weights.base_extrinsic = ExtrinsicBaseWeight::get())
+		.for_class(DispatchClass::Normal, |weights| {
+			weights.max_total = Some(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.for_class(DispatchClass::Operational, |weights| {
+			weights.max_total = Some(MAXIMUM_BLOCK_WEIGHT);
+			weights.reserved = Some(MAXIMUM_BLOCK_WEIGHT - NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.avg_block_initialization(Perbill::from_percent(10))
+		.build_or_panic();
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(5 * 1024 * 1024)
 		.modify_max_length_for_class(frame_support::dispatch::DispatchClass::Normal, |m| {
@@ -62,10 +77,11 @@ impl frame_system::Config for Runtime {
 	// The node stores state in ParityDB (no RocksDB build), so reads and writes are weighed by
 	// the SDK's reference numbers for ParityDB.
 	type DbWeight = ParityDbWeight;
-	// The SDK's weights of system calls and transaction extensions with our `DbWeight` (the
-	// defaults, `()`, weigh their reads and writes as RocksDB's).
+	// The SDK's weights of system calls with our `DbWeight` (the defaults, `()`, weigh their
+	// reads and writes as RocksDB's); the transaction extensions every transaction pays for are
+	// measured on our machine.
 	type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
-	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
+	type ExtensionsWeightInfo = crate::weights::frame_system_extensions::WeightInfo<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
@@ -126,7 +142,7 @@ impl pallet_transaction_payment::Config for Runtime {
 	type WeightToFee = IdentityFee<Balance>;
 	type LengthToFee = IdentityFee<Balance>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
-	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_transaction_payment::WeightInfo<Runtime>;
 }
 
 impl pallet_sudo::Config for Runtime {

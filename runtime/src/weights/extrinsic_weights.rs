@@ -1,0 +1,67 @@
+
+//! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
+//! DATE: 2026-11-22 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//!
+//! SHORT-NAME: `extrinsic`, LONG-NAME: `ExtrinsicBase`, RUNTIME: `baton`
+//! WARMUPS: `5`, REPEAT: `50`
+//! WEIGHT-PATH: `runtime/src/weights`
+//! WEIGHT-METRIC: `Average`, WEIGHT-MUL: `1.0`, WEIGHT-ADD: `0`
+
+// Executed Command:
+//   /root/.cache/baton-target/release/baton-node-benchmarks
+//   benchmark
+//   overhead
+//   --chain
+//   dev
+//   --weight-path
+//   runtime/src/weights
+//   --warmup
+//   5
+//   --repeat
+//   50
+
+use frame_support::parameter_types;
+use frame_support::weights::{constants::WEIGHT_REF_TIME_PER_NANOS, Weight};
+
+parameter_types! {
+	/// Weight of executing a NO-OP extrinsic, for example `System::remark`.
+	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
+	///
+	/// Stats nanoseconds:
+	///   Min, Max: 169_840, 287_431
+	///   Average:  204_624
+	///   Median:   192_172
+	///   Std-Dev:  30445.51
+	///
+	/// Percentiles nanoseconds:
+	///   99th: 287_431
+	///   95th: 272_166
+	///   75th: 219_614
+	pub const ExtrinsicBaseWeight: Weight =
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(204_624), 0);
+}
+
+#[cfg(test)]
+mod test_weights {
+	use frame_support::weights::constants;
+
+	/// Checks that the weight exists and is sane.
+	// NOTE: If this test fails but you are sure that the generated values are fine,
+	// you can delete it.
+	#[test]
+	fn sane() {
+		let w = super::ExtrinsicBaseWeight::get();
+
+		// At least 10 µs.
+		assert!(
+			w.ref_time() >= 10u64 * constants::WEIGHT_REF_TIME_PER_MICROS,
+			"Weight should be at least 10 µs."
+		);
+		// At most 1 ms.
+		assert!(
+			w.ref_time() <= constants::WEIGHT_REF_TIME_PER_MILLIS,
+			"Weight should be at most 1 ms."
+		);
+	}
+}
