@@ -139,3 +139,57 @@ test('with redundancy 3 the majority is paid and the operator that differs is sl
   assert.ok(majority.includes(response.operator));
   assert.equal(response.verified, true);
 });
+
+test('reports of one block go in one report_results per operator, and each request is paid exactly', async () => {
+  const count = 6;
+  // Every operator still eligible (one may be jailed by the test before) gets every request.
+  const redundancy = (await rpc(api, 'gateway_quote', [priceApi, 1])).eligibleOperators;
+  assert.ok(redundancy >= 2);
+  const quote = await rpc(api, 'gateway_quote', [priceApi, redundancy]);
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const before = await api.rpc.chain.getBlockHash(best);
+  const balancesBefore = Object.fromEntries(await Promise.all(operators.map(async (o) => [o, await free(o, before)])));
+  const first = (await api.query.gateway.nextRequestId()).toNumber();
+  let nonce = (await api.rpc.system.accountNextIndex(who.ferdie.address)).toNumber();
+  const signed = [];
+  for (let i = 0; i < count; i++) {
+    const tx = api.tx.gateway.submitRequest(
+      priceApi, 'Get', `/price?coin=dot&n=${i}`, [], '', redundancy, BigInt(quote.total), best + 10);
+    signed.push(await tx.signAsync(who.ferdie, { nonce: nonce++ }));
+  }
+  // All sent at once, so that they land in one block and each operator's worker has them all.
+  await Promise.all(signed.map((tx) => api.rpc.author.submitExtrinsic(tx)));
+  const ids = Array.from({ length: count }, (_, i) => first + i);
+  const requests = [];
+  for (const id of ids) requests.push(await waitForSettlement(api, id));
+  assert.deepEqual(requests.map((r) => r.status), Array(count).fill('completed'));
+  const last = Math.max(...requests.map((r) => r.settledAt));
+  await waitForFinalized(api, last);
+
+  // Every report came in a `reportResults`, fewer transactions than reports.
+  let reports = 0;
+  let transactions = 0;
+  for (let n = best + 1; n <= last; n++) {
+    const { block } = await api.rpc.chain.getBlock(await api.rpc.chain.getBlockHash(n));
+    for (const { method } of block.extrinsics) {
+      if (method.section !== 'gateway' || !method.method.startsWith('reportResult')) continue;
+      const carried = method.method === 'reportResults'
+        ? method.args[0].map(([id]) => id.toNumber()) : [method.args[0].toNumber()];
+      const ours = carried.filter((id) => ids.includes(id)).length;
+      if (ours === 0) continue;
+      assert.equal(method.method, 'reportResults');
+      reports += ours;
+      transactions += 1;
+    }
+  }
+  assert.equal(reports, count * redundancy);
+  assert.ok(transactions < reports, `${reports} reports in ${transactions} transactions`);
+
+  // Each operator was paid the price of every request it reported, the batches being free.
+  const settledAt = await api.rpc.chain.getBlockHash(last);
+  const price = BigInt(quote.pricePerOperator);
+  for (const o of operators) {
+    const reported = requests.filter((r) => r.reports.some((report) => report.operator === o)).length;
+    assert.equal(await free(o, settledAt) - balancesBefore[o], price * BigInt(reported));
+  }
+});
