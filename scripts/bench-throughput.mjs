@@ -70,51 +70,37 @@ function rate(from, section, method) {
 }
 
 /**
- * Block weight (ref time, ps) of the successful extrinsics of `section.method` in the blocks
- * from `from` on: what each was charged after dispatch, which `ExtrinsicSuccess` reports with
- * the base weight of an extrinsic included.
+ * Block weight (ref time, ps) per unit of the successful extrinsics in the blocks from `from`
+ * on, where `units(call)` says how many units a call carries (0: not counted) — a transfer, a
+ * submission, or the reports of a `reportResults`, which share its weight. Each is what it was
+ * charged after dispatch, as `ExtrinsicSuccess` reports it, base extrinsic weight included.
+ * Also returns how many units went in how many transactions.
  */
-async function weighed(from, section, method) {
+async function weighed(from, units) {
   let total = 0n;
-  let count = 0;
-  for (const block of blocks.filter((b) => b.number >= from)) {
-    const { block: { extrinsics } } = await api.rpc.chain.getBlock(block.hash);
-    for (const { event, phase } of block.events) {
-      if (!phase.isApplyExtrinsic || event.section !== 'system' || event.method !== 'ExtrinsicSuccess') continue;
-      const call = extrinsics[phase.asApplyExtrinsic.toNumber()].method;
-      if (call.section !== section || call.method !== method) continue;
-      total += event.data.dispatchInfo.weight.refTime.toBigInt();
-      count += 1;
-    }
-  }
-  return count === 0 ? 0 : Number(total / BigInt(count));
-}
-
-/**
- * Block weight (ref time, ps) per report of the successful `reportResult` and `reportResults`
- * extrinsics in the blocks from `from` on: a worker with several reports in a block sends them in
- * one `reportResults`, whose weight is shared by its reports. Also returns how many reports went
- * in how many transactions.
- */
-async function weighedReports(from) {
-  let total = 0n;
-  let reports = 0;
+  let counted = 0;
   let transactions = 0;
   for (const block of blocks.filter((b) => b.number >= from)) {
     const { block: { extrinsics } } = await api.rpc.chain.getBlock(block.hash);
     for (const { event, phase } of block.events) {
       if (!phase.isApplyExtrinsic || event.section !== 'system' || event.method !== 'ExtrinsicSuccess') continue;
-      const call = extrinsics[phase.asApplyExtrinsic.toNumber()].method;
-      if (call.section !== 'gateway') continue;
-      if (call.method === 'reportResult') reports += 1;
-      else if (call.method === 'reportResults') reports += call.args[0].length;
-      else continue;
+      const n = units(extrinsics[phase.asApplyExtrinsic.toNumber()].method);
+      if (n === 0) continue;
       total += event.data.dispatchInfo.weight.refTime.toBigInt();
+      counted += n;
       transactions += 1;
     }
   }
-  return { perReport: reports === 0 ? 0 : Number(total / BigInt(reports)), reports, transactions };
+  return { perUnit: counted === 0 ? 0 : Number(total / BigInt(counted)), units: counted, transactions };
 }
+/** One unit per call of `section.method`. */
+const each = (section, method) => (call) => (call.section === section && call.method === method ? 1 : 0);
+/** A worker with several reports in a block sends them in one `reportResults`. */
+const reportsIn = (call) => {
+  if (call.section !== 'gateway') return 0;
+  if (call.method === 'reportResult') return 1;
+  return call.method === 'reportResults' ? call.args[0].length : 0;
+};
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -149,7 +135,7 @@ const countAll = (section, method) =>
   blocks.filter((b) => b.number >= from).reduce((sum, b) => sum + count(b, section, method), 0);
 await run(transfers, () => countAll('balances', 'Transfer') >= transfers.length);
 const transferRate = rate(from, 'balances', 'Transfer');
-const transferWeight = await weighed(from, 'balances', 'transferKeepAlive');
+const transferWeight = (await weighed(from, each('balances', 'transferKeepAlive'))).perUnit;
 
 // Requests: each a full lifecycle, redundancy 1.
 progress(`${REQUESTS} request lifecycles`);
@@ -171,9 +157,9 @@ for (const block of blocks.filter((b) => b.number >= from)) {
   }
 }
 // Redundancy 1: a lifecycle is one submission and one report.
-const submitWeight = await weighed(from, 'gateway', 'submitRequest');
-const reportWeight = await weighedReports(from);
-const lifecycleWeight = submitWeight + reportWeight.perReport;
+const submitWeight = (await weighed(from, each('gateway', 'submitRequest'))).perUnit;
+const reportWeight = await weighed(from, reportsIn);
+const lifecycleWeight = submitWeight + reportWeight.perUnit;
 
 // Latency, unloaded: one request at a time, from sending it to `gateway_response` serving it.
 progress(`latency: ${LATENCY_SAMPLES} requests one at a time`);
@@ -217,8 +203,8 @@ console.log(`transfers:  ${transferRate.total} in ${transferRate.blocks} blocks 
 console.log(`lifecycles: ${lifecycleRate.total} in ${lifecycleRate.blocks} blocks = ${fmt(lifecycleRate.perSecond)}/s (max ${lifecycleRate.maxPerBlock}/block), ${refunded} refunded`);
 console.log(`ratio lifecycles / transfers: ${(ratio * 100).toFixed(1)} %`);
 const us = (ps) => (ps / 1e6).toFixed(0);
-console.log(`reports: ${reportWeight.reports} in ${reportWeight.transactions} transactions`);
-console.log(`block weight: transfer ${us(transferWeight)} µs, lifecycle ${us(lifecycleWeight)} µs (submit ${us(submitWeight)} + report ${us(reportWeight.perReport)}); at the block-weight limit ${Math.floor(normalBlock / transferWeight)} transfers or ${Math.floor(normalBlock / lifecycleWeight)} lifecycles per block = ${((transferWeight / lifecycleWeight) * 100).toFixed(1)} %`);
+console.log(`reports: ${reportWeight.units} in ${reportWeight.transactions} transactions`);
+console.log(`block weight: transfer ${us(transferWeight)} µs, lifecycle ${us(lifecycleWeight)} µs (submit ${us(submitWeight)} + report ${us(reportWeight.perUnit)}); at the block-weight limit ${Math.floor(normalBlock / transferWeight)} transfers or ${Math.floor(normalBlock / lifecycleWeight)} lifecycles per block = ${((transferWeight / lifecycleWeight) * 100).toFixed(1)} %`);
 const pick = (key, p) => percentile(latencies.map((l) => l[key]), p);
 console.log(`latency submit → response available (${LATENCY_SAMPLES} requests one at a time):`);
 console.log(`  blocks after the submission's block: p50 ${pick('blocks', 50)}, p99 ${pick('blocks', 99)}`);

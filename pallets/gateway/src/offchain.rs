@@ -72,8 +72,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Executes the requests assigned to `key`'s operator: all upstream calls at once, then one
-	/// signed report each.
+	/// Executes the requests assigned to `key`'s operator: all upstream calls at once, then their
+	/// signed reports, in as few transactions as `send_reports` can.
 	fn execute_for(now: BlockNumberFor<T>, key: PublicOf<T>) {
 		let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { return };
 		let Some(operator) = T::Operators::operator_of(&raw) else { return };
