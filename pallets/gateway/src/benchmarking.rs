@@ -103,24 +103,24 @@ fn json_body(len: usize) -> vec::Vec<u8> {
 	body
 }
 
+/// A request of `bytes` bytes through `redundancy` operators, with the latest deadline.
+fn new_request<T: Config>(bytes: u32, redundancy: u32) -> NewRequest<T> {
+	let (path, headers, body) = request_of::<T>(bytes);
+	NewRequest {
+		method: HttpMethod::Post,
+		path,
+		headers,
+		body,
+		redundancy,
+		max_fee: BalanceOf::<T>::max_value(),
+		deadline: System::<T>::block_number() + T::MaxDeadline::get(),
+	}
+}
+
 fn submit<T: Config>(client: &T::AccountId, api: ApiId, redundancy: u32) -> RequestId {
 	let id = NextRequestId::<T>::get();
-	let deadline = System::<T>::block_number() + T::MaxDeadline::get();
-	let (path, headers, body) = request_of::<T>(max_request_bytes::<T>());
-	Pallet::<T>::do_submit_request(
-		client,
-		requests::Submission {
-			api_id: api,
-			method: HttpMethod::Post,
-			path,
-			headers,
-			body,
-			redundancy,
-			max_fee: BalanceOf::<T>::max_value(),
-			deadline,
-		},
-	)
-	.expect("a valid request");
+	Pallet::<T>::do_submit_request(client, api, new_request::<T>(max_request_bytes::<T>(), redundancy))
+		.expect("a valid request");
 	id
 }
 
@@ -171,9 +171,14 @@ mod benchmarks {
 		assert!(Apis::<T>::get(id).unwrap().paused);
 	}
 
-	/// A request of `s` bytes (path, headers and body) routed among `c` candidates.
+	/// A request of `s` bytes (path, headers and body) through `r` operators, routed among
+	/// `c` candidates (never fewer than `r`).
 	#[benchmark]
-	fn submit_request(c: Linear<1, { T::MaxCandidates::get() }>, s: Linear<1, { max_request_bytes::<T>() }>) {
+	fn submit_request(
+		c: Linear<{ T::MaxRedundancy::get() }, { T::MaxCandidates::get() }>,
+		s: Linear<1, { max_request_bytes::<T>() }>,
+		r: Linear<1, { T::MaxRedundancy::get() }>,
+	) {
 		let id = api::<T>();
 		operators::<T>(id, c);
 		let client = funded::<T>("client", 0);
@@ -182,9 +187,45 @@ mod benchmarks {
 		assert_eq!(requests::request_bytes::<T>(&path, &headers, &body), s);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(client), id, HttpMethod::Post, path, headers, body, 1, BalanceOf::<T>::max_value(), deadline);
+		_(RawOrigin::Signed(client), id, HttpMethod::Post, path, headers, body, r, BalanceOf::<T>::max_value(), deadline);
 
-		assert!(Requests::<T>::contains_key(0));
+		assert_eq!(Requests::<T>::get(0).unwrap().assigned.len() as u32, r);
+	}
+
+	/// `n` of the smallest one-operator requests of one client, routed to the one operator
+	/// serving the API; more operators and bytes cost what they cost `submit_request`, and the
+	/// sampling of more candidates what `sample_operators` measures.
+	#[benchmark]
+	fn submit_requests(n: Linear<1, { T::MaxRequestsPerCall::get() }>) {
+		let id = api::<T>();
+		operators::<T>(id, 1);
+		let client = funded::<T>("client", 0);
+		let requests: vec::Vec<_> = (0..n).map(|_| new_request::<T>(1, 1)).collect();
+		let requests: BoundedVec<_, T::MaxRequestsPerCall> = requests.try_into().expect("n fit");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), id, requests);
+
+		assert_eq!(NextRequestId::<T>::get(), n as RequestId);
+	}
+
+	/// Routing's weighted sampling of one request's operators and backups among `c` eligible
+	/// operators already read: what each further request of a `submit_requests` call costs per
+	/// candidate.
+	#[benchmark]
+	fn sample_operators(c: Linear<1, { T::MaxCandidates::get() }>) {
+		let id = api::<T>();
+		operators::<T>(id, c);
+		let eligible = Pallet::<T>::eligible(id, &Apis::<T>::get(id).expect("registered"));
+		let count = c.min(T::MaxRedundancy::get() + T::MaxBackups::get());
+		let chosen;
+
+		#[block]
+		{
+			chosen = Pallet::<T>::sample(&eligible, 0, count);
+		}
+
+		assert_eq!(chosen.len() as u32, count);
 	}
 
 	/// The last report of a request with `k` operators, which settles it; its body is `b`
@@ -219,26 +260,26 @@ mod benchmarks {
 	/// `report_result`, which the call's weight adds.
 	#[benchmark]
 	fn report_results(n: Linear<1, { T::MaxReportsPerCall::get() }>) {
-		let first_api = api::<T>();
-		let (operator, key) = operators::<T>(first_api, 1).remove(0);
-		let body = json_body(8);
-		let mut reports = vec::Vec::new();
-		for i in 0..n {
-			let api = if i == 0 { first_api } else { api::<T>() };
-			let client = funded::<T>("client", i);
-			let request_id = pending_request::<T>(&client, api, vec![operator.clone()], vec::Vec::new());
-			reports.push((request_id, signed_report::<T>(request_id, &operator, &key, body.clone())));
-		}
+		let (signer, reports) = reports_of_one_operator::<T>(n, false);
 		let ids: vec::Vec<RequestId> = reports.iter().map(|(id, _)| *id).collect();
-		let reports: BoundedVec<_, T::MaxReportsPerCall> = reports.try_into().expect("n fit");
-		let signer = T::Operators::signer_of(&key.0);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(signer), reports);
 
-		for id in ids {
-			assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Completed { .. }));
-		}
+		assert_completed::<T>(&ids);
+	}
+
+	/// `n` reports as in `report_results`, all on requests of one client to one API: what a
+	/// report costs in a batch beyond the first of its (client, API) pair.
+	#[benchmark]
+	fn report_results_shared(n: Linear<1, { T::MaxReportsPerCall::get() }>) {
+		let (signer, reports) = reports_of_one_operator::<T>(n, true);
+		let ids: vec::Vec<RequestId> = reports.iter().map(|(id, _)| *id).collect();
+
+		#[extrinsic_call]
+		report_results(RawOrigin::Signed(signer), reports);
+
+		assert_completed::<T>(&ids);
 	}
 
 	/// `s` requests whose deadline passed with no report from any of their operators and no
@@ -314,6 +355,34 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
+
+/// The gateway key's account of one operator and its reports, each settling a pending
+/// one-operator request with the smallest body: all of one client to one API if `shared`,
+/// else each of another client to another API.
+fn reports_of_one_operator<T: Config>(
+	n: u32,
+	shared: bool,
+) -> (T::AccountId, BoundedVec<(RequestId, Report<T>), T::MaxReportsPerCall>) {
+	let first_api = api::<T>();
+	let (operator, key) = operators::<T>(first_api, 1).remove(0);
+	let first_client = funded::<T>("client", 0);
+	let body = json_body(8);
+	let reports: vec::Vec<_> = (0..n)
+		.map(|i| {
+			let (client, api) =
+				if shared || i == 0 { (first_client.clone(), first_api) } else { (funded::<T>("client", i), api::<T>()) };
+			let request_id = pending_request::<T>(&client, api, vec![operator.clone()], vec::Vec::new());
+			(request_id, signed_report::<T>(request_id, &operator, &key, body.clone()))
+		})
+		.collect();
+	(T::Operators::signer_of(&key.0), reports.try_into().expect("n fit"))
+}
+
+fn assert_completed<T: Config>(ids: &[RequestId]) {
+	for id in ids {
+		assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+	}
 }
 
 /// Moves to the first block after the deadline of requests made now by `submit_unrouted`.

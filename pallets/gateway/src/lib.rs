@@ -196,6 +196,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReportsPerCall: Get<u32>;
 
+		/// Requests one `submit_requests` call carries at most.
+		#[pallet::constant]
+		type MaxRequestsPerCall: Get<u32>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -337,6 +341,8 @@ pub mod pallet {
 		TooManyHandovers,
 		/// A `report_results` call without reports.
 		NoReports,
+		/// A `submit_requests` call without requests.
+		NoRequests,
 	}
 
 	#[pallet::hooks]
@@ -405,11 +411,13 @@ pub mod pallet {
 		}
 
 		/// Calls `method path` on an API through `redundancy` operators (0: the API's default),
-		/// paying at most `max_fee`; reports are taken until block `deadline`.
+		/// paying at most `max_fee`; reports are taken until block `deadline`. Charged for
+		/// routing among `MaxCandidates` operators, refunded down to those routing looked at.
 		#[pallet::call_index(3)]
 		#[pallet::weight(<T as Config>::WeightInfo::submit_request(
 			T::MaxCandidates::get(),
 			requests::request_bytes::<T>(path, headers, body),
+			if *redundancy == 0 { T::MaxRedundancy::get() } else { (*redundancy).min(T::MaxRedundancy::get()) },
 		))]
 		pub fn submit_request(
 			origin: OriginFor<T>,
@@ -423,10 +431,11 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
-			let size = requests::request_bytes::<T>(&path, &headers, &body);
-			let call = requests::Submission { api_id, method, path, headers, body, redundancy, max_fee, deadline };
-			let candidates = Self::do_submit_request(&client, call)?;
-			Ok(Some(<T as Config>::WeightInfo::submit_request(candidates, size)).into())
+			let request = NewRequest { method, path, headers, body, redundancy, max_fee, deadline };
+			let bytes = request.bytes();
+			let submitted = Self::do_submit_request(&client, api_id, request)?;
+			let actual = <T as Config>::WeightInfo::submit_request(submitted.candidates, bytes, submitted.redundancy);
+			Ok(Some(actual).into())
 		}
 
 		/// An assigned operator's result, signed by its gateway key; free when accepted.
@@ -453,10 +462,12 @@ pub mod pallet {
 		/// node sends when it has more than one report in a block, so that the transaction's
 		/// overhead and the operator's own accounts are paid once. Each report is taken or
 		/// refused (`ReportRejected`) on its own. Free when every report is taken. Charged as if
-		/// each report settled a request of `MaxRedundancy` operators, refunded down to each
-		/// request's own redundancy.
+		/// each report settled a request of `MaxRedundancy` operators for a client and API of
+		/// its own, refunded down to each request's own redundancy and to the (client, API)
+		/// pairs the reports have.
 		#[pallet::call_index(5)]
 		#[pallet::weight(report_results_weight::<T>(
+			reports.len() as u32,
 			reports.iter().map(|(_, report)| (T::MaxRedundancy::get(), report.body.len() as u32)),
 		))]
 		pub fn report_results(
@@ -467,34 +478,95 @@ pub mod pallet {
 			ensure!(!reports.is_empty(), Error::<T>::NoReports);
 			let (operator, key) = T::Operators::operator_of_signer(&signer).ok_or(Error::<T>::NotGatewayKey)?;
 			let mut charged = alloc::vec::Vec::with_capacity(reports.len());
-			let mut all_taken = true;
+			// The (client, API) of each taken report: reports sharing both share writes.
+			let mut parties = alloc::vec::Vec::with_capacity(reports.len());
+			let mut rejected = 0u32;
 			for (request_id, report) in reports {
 				let body = report.body.len() as u32;
 				match frame_support::storage::with_storage_layer(|| Self::take_report(&operator, key, request_id, report)) {
-					Ok(redundancy) => charged.push((redundancy, body)),
+					Ok(taken) => {
+						charged.push((taken.redundancy, body));
+						parties.push(taken.party);
+					},
 					Err(error) => {
 						// Refused before it settled anything.
 						charged.push((1, body));
-						all_taken = false;
+						rejected += 1;
 						Self::deposit_event(Event::ReportRejected { request_id, operator: operator.clone(), error });
 					},
 				}
 			}
-			let actual = report_results_weight::<T>(charged.into_iter());
+			parties.sort();
+			parties.dedup();
+			let all_taken = rejected == 0;
+			let actual = report_results_weight::<T>(parties.len() as u32 + rejected, charged.into_iter());
 			let pays_fee = if all_taken { Pays::No } else { Pays::Yes };
 			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee })
+		}
+
+		/// Several requests of one client to one API, each as `submit_request` takes it: what a
+		/// dApp sends when it has many calls to make, so that the transaction's overhead, the
+		/// client's hold and the reads routing shares are paid once. All or none: the first
+		/// request that `submit_request` would refuse fails the call with that error, and
+		/// nothing is held. Charged for routing among `MaxCandidates` operators, refunded down
+		/// to those routing looked at.
+		#[pallet::call_index(6)]
+		#[pallet::weight(submit_requests_weight::<T>(
+			T::MaxCandidates::get(),
+			requests.iter().map(|request| (request.charged_redundancy(), request.bytes())),
+		))]
+		pub fn submit_requests(
+			origin: OriginFor<T>,
+			api_id: ApiId,
+			requests: BoundedVec<NewRequest<T>, T::MaxRequestsPerCall>,
+		) -> DispatchResultWithPostInfo {
+			let client = ensure_signed(origin)?;
+			let (candidates, charged) = Self::do_submit_requests(&client, api_id, requests.into_inner())?;
+			Ok(Some(submit_requests_weight::<T>(candidates, charged.into_iter())).into())
 		}
 	}
 }
 
-/// Weight of `report_results` with reports of `(redundancy, body bytes)`: the benchmark of
-/// reports that each settle a one-operator request with the smallest body, plus what
-/// `report_result` is charged beyond that for more operators and bytes.
+/// Weight of `submit_requests` routing among `candidates` operators, with requests of
+/// `(redundancy, bytes)`: the benchmark of the smallest one-operator requests routed to one
+/// candidate; each further candidate read once, sampled for every request after the first
+/// and its load written; plus what `submit_request` is charged beyond that for more operators
+/// and bytes.
+pub fn submit_requests_weight<T: Config>(
+	candidates: u32,
+	requests: impl ExactSizeIterator<Item = (u32, u32)>,
+) -> frame_support::weights::Weight {
+	use frame_support::traits::Get;
+	let (count, candidates) = (requests.len() as u32, candidates.max(1));
+	let single = |candidates: u32, bytes: u32, redundancy: u32| {
+		<T as Config>::WeightInfo::submit_request(candidates, bytes, redundancy)
+	};
+	let sampled = <T as Config>::WeightInfo::sample_operators(candidates)
+		.saturating_sub(<T as Config>::WeightInfo::sample_operators(1));
+	let batch = <T as Config>::WeightInfo::submit_requests(count)
+		.saturating_add(single(candidates, 1, 1).saturating_sub(single(1, 1, 1)))
+		.saturating_add(sampled.saturating_mul(count.saturating_sub(1).into()))
+		.saturating_add(T::DbWeight::get().writes((candidates.min(count) - 1).into()));
+	requests.fold(batch, |weight, (redundancy, bytes)| {
+		weight.saturating_add(single(1, bytes, redundancy.max(1)).saturating_sub(single(1, 1, 1)))
+	})
+}
+
+/// Weight of `report_results` with reports of `(redundancy, body bytes)` on requests of
+/// `parties` distinct (client, API) pairs: the benchmark of reports that each settle a
+/// one-operator request with the smallest body, one report per pair and the others as in the
+/// benchmark of reports sharing a pair, plus what `report_result` is charged beyond that for
+/// more operators and bytes.
 pub fn report_results_weight<T: Config>(
+	parties: u32,
 	reports: impl ExactSizeIterator<Item = (u32, u32)>,
 ) -> frame_support::weights::Weight {
 	let single = |redundancy: u32, body: u32| <T as Config>::WeightInfo::report_result(redundancy.max(1), body);
-	let batch = <T as Config>::WeightInfo::report_results(reports.len() as u32);
+	let count = reports.len() as u32;
+	let parties = parties.clamp(1, count.max(1));
+	let shared = <T as Config>::WeightInfo::report_results_shared(count)
+		.saturating_sub(<T as Config>::WeightInfo::report_results_shared(parties));
+	let batch = <T as Config>::WeightInfo::report_results(parties).saturating_add(shared);
 	reports.fold(batch, |weight, (redundancy, body)| {
 		weight.saturating_add(single(redundancy, body).saturating_sub(single(1, 0)))
 	})

@@ -179,6 +179,7 @@ impl pallet_gateway::Config for Test {
 	type MaxExpiriesPerBlock = ConstU32<3>;
 	type MaxExecutionsPerBlock = ConstU32<4>;
 	type MaxReportsPerCall = ConstU32<3>;
+	type MaxRequestsPerCall = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockOperators;
@@ -292,9 +293,14 @@ pub fn register_api() {
 
 /// The client submits `GET /price?coin=dot` with `redundancy`; returns the request id.
 pub fn submit(redundancy: u32) -> RequestId {
+	submit_as(CLIENT, redundancy)
+}
+
+/// Account `client` submits `GET /price?coin=dot` with `redundancy`; returns the request id.
+pub fn submit_as(client: u8, redundancy: u32) -> RequestId {
 	let id = crate::NextRequestId::<Test>::get();
 	assert_ok!(Gateway::submit_request(
-		RuntimeOrigin::signed(account(CLIENT)),
+		RuntimeOrigin::signed(account(client)),
 		0,
 		HttpMethod::Get,
 		b"/price?coin=dot".to_vec().try_into().unwrap(),

@@ -3,24 +3,19 @@
 use alloc::vec::Vec;
 use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
 use frame_support::{ensure, pallet_prelude::*};
-use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{CheckedMul, Saturating};
 
 use crate::{
-	Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event, HeadersOf, HttpMethod, Load,
-	NextRequestId, Pallet, Request, Requests, Task,
+	routing::Eligible, Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event, HeadersOf,
+	Load, NewRequest, NextRequestId, Pallet, Request, Requests, Task,
 };
 
-/// The arguments of `submit_request`.
-pub(crate) struct Submission<T: Config> {
-	pub api_id: ApiId,
-	pub method: HttpMethod,
-	pub path: BoundedVec<u8, T::MaxPathLen>,
-	pub headers: HeadersOf<T>,
-	pub body: BoundedVec<u8, T::MaxBodyLen>,
+/// What a submission's weight depends on.
+pub(crate) struct Submitted {
+	/// Operators routing looked at.
+	pub candidates: u32,
+	/// Operators assigned.
 	pub redundancy: u32,
-	pub max_fee: BalanceOf<T>,
-	pub deadline: BlockNumberFor<T>,
 }
 
 /// The bytes a client sends in a request (path, header names and values, body), which its
@@ -42,18 +37,62 @@ pub(crate) fn price<T: Config>(
 }
 
 impl<T: Config> Pallet<T> {
-	/// Validates, prices, escrows and assigns a request. Returns how many candidates routing
-	/// looked at, which the weight depends on.
-	pub(crate) fn do_submit_request(client: &T::AccountId, call: Submission<T>) -> Result<u32, DispatchError> {
-		let api = Apis::<T>::get(call.api_id).ok_or(Error::<T>::UnknownApi)?;
+	/// Validates, prices, escrows and assigns `client`'s request to `api_id`. Returns what its
+	/// weight depends on.
+	pub(crate) fn do_submit_request(
+		client: &T::AccountId,
+		api_id: ApiId,
+		request: NewRequest<T>,
+	) -> Result<Submitted, DispatchError> {
+		let api = Self::open_api(api_id)?;
+		let mut eligible = Self::eligible(api_id, &api);
+		Self::submit(client, api_id, &api, &mut eligible, request)
+	}
+
+	/// Submits `client`'s `requests` to `api_id` in order, all or none: the first that fails
+	/// fails the call. The API and its operators are read once. Returns what the weight
+	/// depends on: the candidates routing looked at, and each request's redundancy and bytes.
+	pub(crate) fn do_submit_requests(
+		client: &T::AccountId,
+		api_id: ApiId,
+		requests: Vec<NewRequest<T>>,
+	) -> Result<(u32, Vec<(u32, u32)>), DispatchError> {
+		ensure!(!requests.is_empty(), Error::<T>::NoRequests);
+		let api = Self::open_api(api_id)?;
+		let mut eligible = Self::eligible(api_id, &api);
+		let candidates = eligible.len() as u32;
+		let mut charged = Vec::with_capacity(requests.len());
+		for request in requests {
+			let bytes = request.bytes();
+			let submitted = Self::submit(client, api_id, &api, &mut eligible, request)?;
+			charged.push((submitted.redundancy, bytes));
+		}
+		Ok((candidates, charged))
+	}
+
+	/// The API `api_id`, if it takes requests.
+	fn open_api(api_id: ApiId) -> Result<Api<T>, DispatchError> {
+		let api = Apis::<T>::get(api_id).ok_or(Error::<T>::UnknownApi)?;
 		ensure!(!api.paused, Error::<T>::ApiPaused);
+		Ok(api)
+	}
+
+	/// Validates, prices, escrows and assigns a request to `api` among the `eligible`
+	/// operators.
+	fn submit(
+		client: &T::AccountId,
+		api_id: ApiId,
+		api: &Api<T>,
+		eligible: &mut Vec<Eligible<T>>,
+		call: NewRequest<T>,
+	) -> Result<Submitted, DispatchError> {
 		ensure!(api.spec.methods.contains(&call.method), Error::<T>::MethodNotAllowed);
 		Self::ensure_valid_path(&call.path)?;
 		Self::ensure_valid_headers(&call.headers)?;
 		let redundancy = if call.redundancy == 0 { api.spec.default_redundancy } else { call.redundancy };
 		ensure!(redundancy <= T::MaxRedundancy::get(), Error::<T>::InvalidRedundancy);
 		let (price, protocol_fee, fee) =
-			price::<T>(&api, redundancy).ok_or(sp_runtime::ArithmeticError::Overflow)?;
+			price::<T>(api, redundancy).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 		ensure!(fee <= call.max_fee, Error::<T>::FeeAboveMax);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
@@ -64,7 +103,7 @@ impl<T: Config> Pallet<T> {
 
 		let request_id = NextRequestId::<T>::get();
 		let next_id = request_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
-		let routed = Self::route(call.api_id, &api, request_id, redundancy)?;
+		let routed = Self::route(eligible, request_id, redundancy)?;
 		// The settlement runs in the first block after the deadline.
 		let settle_at = call.deadline.saturating_add(1u32.into());
 		T::Escrow::lock(request_id, client, fee)?;
@@ -78,7 +117,7 @@ impl<T: Config> Pallet<T> {
 		Requests::<T>::insert(
 			request_id,
 			Request {
-				api_id: call.api_id,
+				api_id,
 				client: client.clone(),
 				method: call.method,
 				path: call.path,
@@ -98,12 +137,12 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::deposit_event(Event::RequestSubmitted {
 			request_id,
-			api_id: call.api_id,
+			api_id,
 			client: client.clone(),
 			fee,
 			assigned,
 		});
-		Ok(routed.candidates)
+		Ok(Submitted { candidates: routed.candidates, redundancy })
 	}
 
 	/// What a request to `api_id` with `redundancy` operators (0: the default) costs now.

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use baton_primitives::{ApiId, Candidate, OperatorRegistry, ReputationSource, ReputationView, RequestId};
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Randomness};
-use sp_runtime::SaturatedConversion;
+use sp_runtime::{traits::Saturating, SaturatedConversion};
 
 use crate::{Api, BalanceOf, Config, Error, Load, Pallet};
 
@@ -17,6 +17,8 @@ pub(crate) struct Eligible<T: Config> {
 	pub who: T::AccountId,
 	pub candidate: Candidate<BalanceOf<T>>,
 	pub reputation: ReputationView,
+	/// Requests it is assigned, below its capacity.
+	pub load: u32,
 }
 
 /// The operators chosen for a request.
@@ -95,30 +97,35 @@ impl<T: Config> Pallet<T> {
 			.into_iter()
 			.filter_map(|who| {
 				let candidate = T::Operators::candidate(&who)?;
-				if Load::<T>::get(&who) >= candidate.capacity {
+				let load = Load::<T>::get(&who);
+				if load >= candidate.capacity {
 					return None;
 				}
 				let reputation = T::Reputation::reputation_for(&who, api_id);
 				(reputation.score >= api.spec.min_reputation)
-					.then_some(Eligible { who, candidate, reputation })
+					.then_some(Eligible { who, candidate, reputation, load })
 			})
 			.collect()
 	}
 
-	/// Chooses `redundancy` operators and up to `MaxBackups` backups for `request_id`.
+	/// Chooses `redundancy` operators and up to `MaxBackups` backups for `request_id` among
+	/// `eligible`, which then counts the assigned operators' new load: an operator it fills
+	/// up is no longer eligible for the next request.
 	pub(crate) fn route(
-		api_id: ApiId,
-		api: &Api<T>,
+		eligible: &mut Vec<Eligible<T>>,
 		request_id: RequestId,
 		redundancy: u32,
 	) -> Result<Routed<T>, DispatchError> {
-		let eligible = Self::eligible(api_id, api);
 		let candidates = eligible.len() as u32;
 		ensure!(redundancy > 0 && candidates >= redundancy, Error::<T>::NotEnoughOperators);
 		let wanted = candidates.min(redundancy.saturating_add(T::MaxBackups::get()));
 		let mut chosen = Self::sample(eligible, request_id, wanted).into_iter();
 		let assigned: Vec<_> = chosen.by_ref().take(redundancy as usize).collect();
 		let backups: Vec<_> = chosen.collect();
+		for operator in eligible.iter_mut().filter(|e| assigned.contains(&e.who)) {
+			operator.load.saturating_inc();
+		}
+		eligible.retain(|e| e.load < e.candidate.capacity);
 		Ok(Routed {
 			assigned: assigned.try_into().map_err(|_| Error::<T>::InvalidRedundancy)?,
 			backups: backups.try_into().map_err(|_| Error::<T>::InvalidRedundancy)?,
@@ -128,19 +135,19 @@ impl<T: Config> Pallet<T> {
 
 	/// Weighted sampling of `count` operators without replacement, seeded by chain randomness
 	/// and the request id.
-	pub(crate) fn sample(eligible: Vec<Eligible<T>>, request_id: RequestId, count: u32) -> Vec<T::AccountId> {
+	pub(crate) fn sample(eligible: &[Eligible<T>], request_id: RequestId, count: u32) -> Vec<T::AccountId> {
 		let subject = (b"baton/route", request_id).encode();
 		let (seed, _) = T::Randomness::random(&subject);
 		let mut rng = Rng::new(sp_io::hashing::blake2_256(seed.as_ref()));
 		let unit: u128 = T::StakeUnit::get().saturated_into();
-		let mut pool: Vec<(T::AccountId, u128)> = eligible
-			.into_iter()
+		let mut pool: Vec<(&T::AccountId, u128)> = eligible
+			.iter()
 			.map(|e| {
 				let bonded: u128 = e.candidate.bonded.saturated_into();
 				let weight = thompson_sample(&e.reputation, &mut rng) *
 					latency_factor(e.reputation.latency_ms) / MICRO *
 					stake_factor(bonded, unit) / MICRO;
-				(e.who, weight.max(1))
+				(&e.who, weight.max(1))
 			})
 			.collect();
 		let mut chosen = Vec::with_capacity(count as usize);
@@ -158,7 +165,7 @@ impl<T: Config> Pallet<T> {
 					}
 				})
 				.unwrap_or(pool.len() - 1);
-			chosen.push(pool.swap_remove(index).0);
+			chosen.push(pool.swap_remove(index).0.clone());
 		}
 		chosen
 	}

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	receipt_message, response_storage_key, Escrow, GatewayKey, OffenceKind, OperatorRegistry, Outcome,
+	receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, OffenceKind, OperatorRegistry, Outcome,
 	ReportOffence, ReputationSink, RequestId, RequestStatus, ResultStatus,
 };
 use codec::Encode;
@@ -42,6 +42,14 @@ pub fn result_key(status: &ResultStatus, body: &[u8], ignored: &[impl AsRef<[u8]
 	sp_io::hashing::blake2_256(&(status, body_hash).encode())
 }
 
+/// What a taken report's weight depends on.
+pub(crate) struct Taken<AccountId> {
+	/// Operators of its request.
+	pub redundancy: u32,
+	/// Its request's client and API: reports sharing them share writes.
+	pub party: (AccountId, ApiId),
+}
+
 impl<T: Config> Pallet<T> {
 	/// Takes `signer`'s report on `request_id`, settling the request when it is the last one.
 	/// Returns the request's redundancy, which the weight depends on.
@@ -51,7 +59,7 @@ impl<T: Config> Pallet<T> {
 		report: Report<T>,
 	) -> Result<u32, DispatchError> {
 		let (operator, key) = T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
-		Self::take_report(&operator, key, request_id, report)
+		Ok(Self::take_report(&operator, key, request_id, report)?.redundancy)
 	}
 
 	/// Takes the report of `operator`, whose gateway key is `key`, on `request_id`; see
@@ -61,7 +69,7 @@ impl<T: Config> Pallet<T> {
 		key: GatewayKey,
 		request_id: RequestId,
 		report: Report<T>,
-	) -> Result<u32, DispatchError> {
+	) -> Result<Taken<T::AccountId>, DispatchError> {
 		let operator = operator.clone();
 		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
 		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
@@ -121,9 +129,12 @@ impl<T: Config> Pallet<T> {
 			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
 			Self::settle(request_id, &mut request, now);
 		}
-		let redundancy = request.assigned.len() as u32;
+		let taken = Taken {
+			redundancy: request.assigned.len() as u32,
+			party: (request.client.clone(), request.api_id),
+		};
 		Requests::<T>::insert(request_id, request);
-		Ok(redundancy)
+		Ok(taken)
 	}
 
 	/// Settles `request`: pays a payable majority or refunds the client, feeds reputation,

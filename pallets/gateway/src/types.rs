@@ -4,6 +4,7 @@ use baton_primitives::{ApiId, RequestStatus, ResultStatus};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::{BoundedVec, ConstU32},
+	traits::Get,
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -99,6 +100,56 @@ pub type HeaderOf<T> = (BoundedVec<u8, <T as Config>::MaxHeaderLen>, BoundedVec<
 
 /// The headers of a request.
 pub type HeadersOf<T> = BoundedVec<HeaderOf<T>, <T as Config>::MaxHeaders>;
+
+/// One request of a client: what it asks an API for, through how many operators, at what
+/// price at most and by when. `submit_request` takes one, `submit_requests` several.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct NewRequest<T: Config> {
+	/// HTTP method.
+	pub method: HttpMethod,
+	/// Path and query appended to the API's base URL.
+	pub path: BoundedVec<u8, T::MaxPathLen>,
+	/// Headers sent upstream.
+	pub headers: HeadersOf<T>,
+	/// Body sent upstream.
+	pub body: BoundedVec<u8, T::MaxBodyLen>,
+	/// Operators that execute it; 0: the API's default.
+	pub redundancy: u32,
+	/// The most the client pays for it.
+	#[codec(compact)]
+	pub max_fee: BalanceOf<T>,
+	/// Last block a report is taken in.
+	pub deadline: BlockNumberFor<T>,
+}
+
+impl<T: Config> NewRequest<T> {
+	/// The bytes it sends upstream (path, header names and values, body), which its weight
+	/// depends on.
+	pub fn bytes(&self) -> u32 {
+		crate::requests::request_bytes::<T>(&self.path, &self.headers, &self.body)
+	}
+
+	/// The operators it is charged for before its API is read: the redundancy it names, or
+	/// the most there may be.
+	pub fn charged_redundancy(&self) -> u32 {
+		match self.redundancy {
+			0 => T::MaxRedundancy::get(),
+			n => n.min(T::MaxRedundancy::get()),
+		}
+	}
+}
 
 /// What an operator's node sends back for a request.
 #[derive(

@@ -39,9 +39,12 @@ pub trait WeightInfo {
 	fn register_api() -> Weight;
 	fn update_api() -> Weight;
 	fn pause_api() -> Weight;
-	fn submit_request(c: u32, s: u32, ) -> Weight;
+	fn submit_request(c: u32, s: u32, r: u32, ) -> Weight;
+	fn submit_requests(n: u32, ) -> Weight;
+	fn sample_operators(c: u32, ) -> Weight;
 	fn report_result(k: u32, b: u32, ) -> Weight;
 	fn report_results(n: u32, ) -> Weight;
+	fn report_results_shared(n: u32, ) -> Weight;
 	fn expire_settling(s: u32, ) -> Weight;
 	fn expire_handing_over(s: u32, ) -> Weight;
 	fn prune(p: u32, ) -> Weight;
@@ -115,12 +118,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(14791), added: 17266, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 64]`.
 	/// The range of component `s` is `[1, 13312]`.
-	fn submit_request(c: u32, s: u32, ) -> Weight {
+	fn submit_request(c: u32, s: u32, r: u32, ) -> Weight {
 		// Proof size: measured `1812 + c * (213 ±0)`, estimated `4351 + c * (3296 ±0)`.
 		// Minimum execution time: 264_775_000 picoseconds.
 		Weight::from_parts(484_030_749, 4351)
 			.saturating_add(Weight::from_parts(28_522_913, 0).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(1_244, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -154,6 +159,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	/// The range of component `b` is `[8, 16384]`.
+	fn submit_requests(n: u32, ) -> Weight {
+		Weight::from_parts(400_000_000, 4351)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+	}
+	fn sample_operators(c: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+	}
 	fn report_result(k: u32, _b: u32, ) -> Weight {
 		// Proof size: measured `15387 + k * (428 ±0)`, estimated `18256 + k * (2603 ±0)`.
 		// Minimum execution time: 776_924_000 picoseconds.
@@ -244,6 +261,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Slashing::Offences` (r:0 w:320)
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(127), added: 2602, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
+	fn report_results_shared(n: u32, ) -> Weight {
+		Weight::from_parts(727_092_000, 6196)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+	}
 	fn expire_settling(s: u32, ) -> Weight {
 		// Proof size: measured `17596 + s * (172 ±0)`, estimated `17470 + s * (17266 ±0)`.
 		// Minimum execution time: 41_452_000 picoseconds.
@@ -342,14 +367,28 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	fn submit_request(c: u32, s: u32, ) -> Weight {
+	fn submit_request(c: u32, s: u32, r: u32, ) -> Weight {
 		Weight::from_parts(484_030_749, 4351)
 			.saturating_add(Weight::from_parts(28_522_913, 0).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(1_244, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(r.into())))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 3296).saturating_mul(c.into()))
+	}
+	fn submit_requests(n: u32, ) -> Weight {
+		Weight::from_parts(400_000_000, 4351)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+	}
+	fn sample_operators(c: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	fn report_result(k: u32, _b: u32, ) -> Weight {
 		Weight::from_parts(816_961_490, 18256)
@@ -368,6 +407,14 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(n.into()))
+	}
+	fn report_results_shared(n: u32, ) -> Weight {
+		Weight::from_parts(727_092_000, 6196)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(15_u64))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 	}
 	fn expire_settling(s: u32, ) -> Weight {
 		Weight::from_parts(41_634_000, 17470)

@@ -75,6 +75,8 @@ impl pallet_gateway::Config for Runtime {
 	// At most two report transactions per operator and block; the largest (64 bodies of 16 KiB)
 	// stays far below a block's length.
 	type MaxReportsPerCall = ConstU32<64>;
+	// A full batch of the largest requests (64 × 14 KiB) stays far below a block's length.
+	type MaxRequestsPerCall = ConstU32<64>;
 	type WeightInfo = pallet_gateway::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;

@@ -229,7 +229,8 @@ fn report_results_settles_each_request_as_report_result_would_and_is_free() {
 		assert_eq!(info.pays_fee, Pays::No);
 		let charged: Vec<(u32, u32)> =
 			first.iter().map(|id| (assigned(*id).len() as u32, BODY.len() as u32)).collect();
-		assert_eq!(info.actual_weight, Some(crate::report_results_weight::<Test>(charged.into_iter())));
+		// All of one client and one API.
+		assert_eq!(info.actual_weight, Some(crate::report_results_weight::<Test>(1, charged.into_iter())));
 		assert_ok!(report_batch(OP + 1, &second, BODY));
 
 		let hash = sp_io::hashing::blake2_256(BODY);
@@ -250,9 +251,35 @@ fn report_results_settles_each_request_as_report_result_would_and_is_free() {
 #[test]
 fn report_results_is_charged_each_report_s_redundancy_and_body() {
 	let single = |k, b| <() as crate::WeightInfo>::report_result(k, b);
-	let batch = crate::report_results_weight::<Test>([(1, 0), (3, 100)].into_iter());
+	let batch = crate::report_results_weight::<Test>(2, [(1, 0), (3, 100)].into_iter());
 	let extra = single(3, 100) - single(1, 0);
 	assert_eq!(batch, <() as crate::WeightInfo>::report_results(2) + extra);
+}
+
+#[test]
+fn reports_sharing_a_client_and_an_api_are_charged_as_the_shared_benchmark_measured() {
+	use crate::WeightInfo;
+	let reports = || [(1, 0); 3].into_iter();
+	let distinct = crate::report_results_weight::<Test>(3, reports());
+	let shared = crate::report_results_weight::<Test>(1, reports());
+	assert_eq!(distinct, <() as WeightInfo>::report_results(3));
+	// One report as the first of its pair, two more as in the benchmark of a shared pair.
+	let further = <() as WeightInfo>::report_results_shared(3) - <() as WeightInfo>::report_results_shared(1);
+	assert_eq!(shared, <() as WeightInfo>::report_results(1) + further);
+	assert!(shared.ref_time() < distinct.ref_time());
+}
+
+#[test]
+fn report_results_counts_the_client_and_api_pairs_of_its_reports() {
+	build_and_execute(|| {
+		setup(1);
+		// Two requests of one client, one of another: two pairs.
+		let ids = [submit(1), submit(1)];
+		let other = submit_as(PUBLISHER, 1);
+		let info = report_batch(OP, &[ids[0], ids[1], other], BODY).unwrap();
+		let charged = [(1, BODY.len() as u32); 3];
+		assert_eq!(info.actual_weight, Some(crate::report_results_weight::<Test>(2, charged.into_iter())));
+	});
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Submitting requests: the fee goes into escrow, operators are assigned, and every bad
 //! argument is refused with nothing held.
 
-use crate::{mock::*, Agenda, Assignments, Error, Event, HttpMethod, Load, Requests, Task};
+use crate::{mock::*, Agenda, Assignments, Error, Event, HttpMethod, Load, NewRequest, Requests, Task};
 use baton_primitives::{Escrow as _, RequestStatus};
 use frame_support::{assert_noop, assert_ok, pallet_prelude::BoundedVec};
 
@@ -61,7 +61,7 @@ fn a_submission_is_charged_for_its_candidates_and_its_bytes() {
 		let info = submit_with(|args| args.body = vec![b'x'; 100]).unwrap();
 		// "/price", "Accept: application/json" and the body.
 		let bytes = 6 + 6 + 16 + 100;
-		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::submit_request(3, bytes)));
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::submit_request(3, bytes, 1)));
 	});
 }
 
@@ -156,5 +156,92 @@ fn requests_at_the_bounds_are_taken() {
 		assert_ok!(submit_with(|a| a.body = vec![b'x'; 128]));
 		assert_ok!(submit_with(|a| a.deadline = System::block_number() + 2));
 		assert_ok!(submit_with(|a| a.deadline = System::block_number() + 10));
+	});
+}
+
+/// `GET /price` through `redundancy` operators, valid from now on.
+fn new_request(redundancy: u32) -> NewRequest<Test> {
+	NewRequest {
+		method: HttpMethod::Get,
+		path: b"/price".to_vec().try_into().unwrap(),
+		headers: Default::default(),
+		body: Default::default(),
+		redundancy,
+		max_fee: 10_000,
+		deadline: System::block_number() + 5,
+	}
+}
+
+fn submit_batch(requests: Vec<NewRequest<Test>>) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Gateway::submit_requests(RuntimeOrigin::signed(account(CLIENT)), 0, requests.try_into().unwrap())
+}
+
+#[test]
+fn a_batch_submits_each_request_as_submit_request_would() {
+	build_and_execute(|| {
+		setup(3);
+		let before = Balances::free_balance(account(CLIENT));
+		let info = submit_batch(vec![new_request(1), new_request(2), new_request(0)]).unwrap();
+
+		// 1, 2 and the default 1 operators at 100, plus 10 % each.
+		for (id, fee) in [(0, 110), (1, 220), (2, 110)] {
+			assert_eq!(Escrow::held(id), fee);
+			let request = Requests::<Test>::get(id).unwrap();
+			assert_eq!(request.status, RequestStatus::Pending);
+			for operator in &request.assigned {
+				assert!(Assignments::<Test>::contains_key(operator, id));
+			}
+			System::assert_has_event(
+				Event::RequestSubmitted {
+					request_id: id,
+					api_id: 0,
+					client: account(CLIENT),
+					fee,
+					assigned: request.assigned.to_vec(),
+				}
+				.into(),
+			);
+		}
+		assert_eq!(Balances::free_balance(account(CLIENT)), before - 440);
+		let loads: u32 = (OP..OP + 3).map(|n| Load::<Test>::get(account(n))).sum();
+		assert_eq!(loads, 4);
+		// "/price" is 6 bytes.
+		let charged = [(1, 6), (2, 6), (1, 6)];
+		assert_eq!(info.actual_weight, Some(crate::submit_requests_weight::<Test>(3, charged.into_iter())));
+	});
+}
+
+#[test]
+fn a_batch_with_a_bad_request_is_refused_whole_and_holds_nothing() {
+	build_and_execute(|| {
+		setup(2);
+		let mut bad = new_request(1);
+		bad.method = HttpMethod::Delete;
+		assert_noop!(submit_batch(vec![new_request(1), bad, new_request(1)]), Error::<Test>::MethodNotAllowed);
+		let mut dear = new_request(2);
+		dear.max_fee = 219;
+		assert_noop!(submit_batch(vec![new_request(1), dear]), Error::<Test>::FeeAboveMax);
+		assert_noop!(submit_batch(vec![]), Error::<Test>::NoRequests);
+		assert_noop!(
+			Gateway::submit_requests(RuntimeOrigin::signed(account(CLIENT)), 9, vec![new_request(1)].try_into().unwrap()),
+			Error::<Test>::UnknownApi
+		);
+		assert_ok!(Gateway::pause_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, true));
+		assert_noop!(submit_batch(vec![new_request(1)]), Error::<Test>::ApiPaused);
+	});
+}
+
+#[test]
+fn a_batch_routes_no_operator_beyond_its_capacity() {
+	build_and_execute(|| {
+		register_api();
+		for n in OP..OP + 2 {
+			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 5_000, key(n), profile(1)));
+		}
+		// Two operators of capacity 1 take two requests, not three.
+		assert_noop!(submit_batch(vec![new_request(1); 3]), Error::<Test>::NotEnoughOperators);
+		assert_ok!(submit_batch(vec![new_request(1); 2]));
+		assert_eq!(Load::<Test>::get(account(OP)), 1);
+		assert_eq!(Load::<Test>::get(account(OP + 1)), 1);
 	});
 }
