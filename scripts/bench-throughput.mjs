@@ -3,7 +3,10 @@
 // second (submit → offchain call → signed report → settled), and the submit → response-available
 // latency. Prints ratios, not pass/fail: the numbers go to docs/performance.md.
 //
-//   node scripts/bench-throughput.mjs [--transfers N] [--requests N] [--operators N]
+// Lifecycles are measured twice: one `submit_request` transaction per request, and requests
+// sent as a dApp with many calls sends them, `--batch` to a `submit_requests` transaction.
+//
+//   node scripts/bench-throughput.mjs [--transfers N] [--requests N] [--batch N] [--operators N]
 import { startDevNode, sleep } from '../tests/lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, rpc, startUpstream } from '../tests/lib/gateway.mjs';
 import { sendAndFinalize } from '../tests/lib/node.mjs';
@@ -15,6 +18,7 @@ const arg = (name, fallback) => {
 };
 const TRANSFERS = arg('--transfers', 3_000);
 const REQUESTS = arg('--requests', 600);
+const BATCH = arg('--batch', 40);
 const OPERATORS = arg('--operators', 4);
 const LATENCY_SAMPLES = arg('--latency-samples', 20);
 
@@ -95,6 +99,12 @@ async function weighed(from, units) {
 }
 /** One unit per call of `section.method`. */
 const each = (section, method) => (call) => (call.section === section && call.method === method ? 1 : 0);
+/** A client's `submitRequests` carries several requests. */
+const submissionsIn = (call) => {
+  if (call.section !== 'gateway') return 0;
+  if (call.method === 'submitRequest') return 1;
+  return call.method === 'submitRequests' ? call.args[1].length : 0;
+};
 /** A worker with several reports in a block sends them in one `reportResults`. */
 const reportsIn = (call) => {
   if (call.section !== 'gateway') return 0;
@@ -130,36 +140,56 @@ progress(`baseline: ${TRANSFERS} transfers`);
 const perSender = Math.ceil(TRANSFERS / senders.length);
 const dest = who.alice.derive('//bench/sink').address;
 const transfers = await presign(perSender, () => api.tx.balances.transferKeepAlive(dest, 10n ** 10n));
-let from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+const from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
 const countAll = (section, method) =>
   blocks.filter((b) => b.number >= from).reduce((sum, b) => sum + count(b, section, method), 0);
 await run(transfers, () => countAll('balances', 'Transfer') >= transfers.length);
 const transferRate = rate(from, 'balances', 'Transfer');
 const transferWeight = (await weighed(from, each('balances', 'transferKeepAlive'))).perUnit;
 
-// Requests: each a full lifecycle, redundancy 1.
-progress(`${REQUESTS} request lifecycles`);
-const deadlineBase = (await api.rpc.chain.getHeader()).number.toNumber();
-const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
-const requests = await presign(Math.ceil(REQUESTS / senders.length), () => api.tx.gateway.submitRequest(
-  apiId, 'Get', '/price', [], '', 1, BigInt(quote.total), deadlineBase + 8,
-));
-from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
-const settled = () => countAll('gateway', 'RequestCompleted') + countAll('gateway', 'RequestRefunded');
-await run(requests, () => settled() >= requests.length);
-const lifecycleRate = rate(from, 'gateway', 'RequestCompleted');
-const refunded = countAll('gateway', 'RequestRefunded');
-// Why any request was refunded: its reports (none means no report landed by the deadline).
-for (const block of blocks.filter((b) => b.number >= from)) {
-  for (const { event } of block.events.filter(({ event }) => event.method === 'RequestRefunded')) {
-    const request = await rpc(api, 'gateway_request', [event.data.requestId.toNumber()]);
-    progress(`refunded ${event.data.requestId}: reports ${JSON.stringify(request.reports.map((r) => r.status))}`);
+/**
+ * Sends `signed` submissions of `total` requests and waits until every one is settled. Returns
+ * the completion rate and, per lifecycle (redundancy 1: one submission and one report), the
+ * block weight of its submission and of its report.
+ */
+async function lifecycles(signed, total) {
+  const start = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
+  const since = (method) => blocks.filter((b) => b.number >= start).reduce((sum, b) => sum + count(b, 'gateway', method), 0);
+  await run(signed, () => since('RequestCompleted') + since('RequestRefunded') >= total);
+  // Why any request was refunded: its reports (none means no report landed by the deadline).
+  for (const block of blocks.filter((b) => b.number >= start)) {
+    for (const { event } of block.events.filter(({ event }) => event.method === 'RequestRefunded')) {
+      const request = await rpc(api, 'gateway_request', [event.data.requestId.toNumber()]);
+      progress(`refunded ${event.data.requestId}: reports ${JSON.stringify(request.reports.map((r) => r.status))}`);
+    }
   }
+  const submit = await weighed(start, submissionsIn);
+  const report = await weighed(start, reportsIn);
+  return {
+    rate: rate(start, 'gateway', 'RequestCompleted'), refunded: since('RequestRefunded'),
+    submit, report, weight: submit.perUnit + report.perUnit,
+  };
 }
-// Redundancy 1: a lifecycle is one submission and one report.
-const submitWeight = (await weighed(from, each('gateway', 'submitRequest'))).perUnit;
-const reportWeight = await weighed(from, reportsIn);
-const lifecycleWeight = submitWeight + reportWeight.perUnit;
+
+const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
+const request = (deadline) =>
+  ({ method: 'Get', path: '/price', headers: [], body: '', redundancy: 1, maxFee: BigInt(quote.total), deadline });
+const deadlineFromNow = async () => (await api.rpc.chain.getHeader()).number.toNumber() + 8;
+
+progress(`${REQUESTS} request lifecycles, one submit_request each`);
+let deadline = await deadlineFromNow();
+const single = await lifecycles(await presign(Math.ceil(REQUESTS / senders.length), () => {
+  const { method, path, headers, body, redundancy, maxFee } = request(deadline);
+  return api.tx.gateway.submitRequest(apiId, method, path, headers, body, redundancy, maxFee, deadline);
+}), REQUESTS);
+
+progress(`${REQUESTS} request lifecycles, ${BATCH} to a submit_requests`);
+deadline = await deadlineFromNow();
+const batches = Math.ceil(REQUESTS / senders.length / BATCH);
+const batched = await lifecycles(
+  await presign(batches, () => api.tx.gateway.submitRequests(apiId, Array(BATCH).fill(request(deadline)))),
+  batches * senders.length * BATCH,
+);
 
 // Latency, unloaded: one request at a time, from sending it to `gateway_response` serving it.
 progress(`latency: ${LATENCY_SAMPLES} requests one at a time`);
@@ -190,7 +220,6 @@ for (let i = 0; i < LATENCY_SAMPLES; i++) {
   }
   latencies.push({ ms: Date.now() - sentAt, blocks: request.settledAt - block, upstreamMs: request.reports[0].latencyMs });
 }
-const ratio = lifecycleRate.perSecond / transferRate.perSecond;
 const normalBlock = api.consts.system.blockWeights.perClass.normal.maxTotal.unwrap().refTime.toNumber();
 
 watching = false;
@@ -198,13 +227,16 @@ unsubscribe();
 await stop();
 
 const fmt = (n) => n.toFixed(1);
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
-console.log(`transfers:  ${transferRate.total} in ${transferRate.blocks} blocks = ${fmt(transferRate.perSecond)}/s (max ${transferRate.maxPerBlock}/block)`);
-console.log(`lifecycles: ${lifecycleRate.total} in ${lifecycleRate.blocks} blocks = ${fmt(lifecycleRate.perSecond)}/s (max ${lifecycleRate.maxPerBlock}/block), ${refunded} refunded`);
-console.log(`ratio lifecycles / transfers: ${(ratio * 100).toFixed(1)} %`);
 const us = (ps) => (ps / 1e6).toFixed(0);
-console.log(`reports: ${reportWeight.units} in ${reportWeight.transactions} transactions`);
-console.log(`block weight: transfer ${us(transferWeight)} µs, lifecycle ${us(lifecycleWeight)} µs (submit ${us(submitWeight)} + report ${us(reportWeight.perUnit)}); at the block-weight limit ${Math.floor(normalBlock / transferWeight)} transfers or ${Math.floor(normalBlock / lifecycleWeight)} lifecycles per block = ${((transferWeight / lifecycleWeight) * 100).toFixed(1)} %`);
+const percent = (x) => `${(x * 100).toFixed(1)} %`;
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
+console.log(`transfers: ${transferRate.total} in ${transferRate.blocks} blocks = ${fmt(transferRate.perSecond)}/s (max ${transferRate.maxPerBlock}/block); block weight ${us(transferWeight)} µs, ${Math.floor(normalBlock / transferWeight)} per block at the limit`);
+for (const [label, l] of [['one submit_request each', single], [`${BATCH} to a submit_requests`, batched]]) {
+  console.log(`lifecycles, ${label}:`);
+  console.log(`  ${l.rate.total} in ${l.rate.blocks} blocks = ${fmt(l.rate.perSecond)}/s (max ${l.rate.maxPerBlock}/block), ${l.refunded} refunded; per second ${percent(l.rate.perSecond / transferRate.perSecond)} of transfers`);
+  console.log(`  block weight ${us(l.weight)} µs (submit ${us(l.submit.perUnit)}, ${l.submit.units} in ${l.submit.transactions} transactions; report ${us(l.report.perUnit)}, ${l.report.units} in ${l.report.transactions} transactions)`);
+  console.log(`  at the block-weight limit ${Math.floor(normalBlock / l.weight)} per block = ${percent(transferWeight / l.weight)} of transfers`);
+}
 const pick = (key, p) => percentile(latencies.map((l) => l[key]), p);
 console.log(`latency submit → response available (${LATENCY_SAMPLES} requests one at a time):`);
 console.log(`  blocks after the submission's block: p50 ${pick('blocks', 50)}, p99 ${pick('blocks', 99)}`);

@@ -3,7 +3,7 @@
 // settles, and `gateway_response` serves the upstream's bytes with a receipt that verifies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevNode, waitForFinalized } from '../lib/node.mjs';
+import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import {
   accounts, bondOperator, findEvent, gatewayKey, registerApi, rpc, startUpstream, submitRequest,
   verifyReceipt, waitForSettlement,
@@ -140,7 +140,7 @@ test('with redundancy 3 the majority is paid and the operator that differs is sl
   assert.equal(response.verified, true);
 });
 
-test('reports of one block go in one report_results per operator, and each request is paid exactly', async () => {
+test('a batch of requests in one submit_requests is reported in one report_results per operator, and paid exactly', async () => {
   const count = 6;
   // Every operator still eligible (one may be jailed by the test before) gets every request.
   const redundancy = (await rpc(api, 'gateway_quote', [priceApi, 1])).eligibleOperators;
@@ -149,16 +149,18 @@ test('reports of one block go in one report_results per operator, and each reque
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const before = await api.rpc.chain.getBlockHash(best);
   const balancesBefore = Object.fromEntries(await Promise.all(operators.map(async (o) => [o, await free(o, before)])));
+  const clientBefore = await free(who.ferdie.address, before);
   const first = (await api.query.gateway.nextRequestId()).toNumber();
-  let nonce = (await api.rpc.system.accountNextIndex(who.ferdie.address)).toNumber();
-  const signed = [];
-  for (let i = 0; i < count; i++) {
-    const tx = api.tx.gateway.submitRequest(
-      priceApi, 'Get', `/price?coin=dot&n=${i}`, [], '', redundancy, BigInt(quote.total), best + 10);
-    signed.push(await tx.signAsync(who.ferdie, { nonce: nonce++ }));
-  }
-  // All sent at once, so that they land in one block and each operator's worker has them all.
-  await Promise.all(signed.map((tx) => api.rpc.author.submitExtrinsic(tx)));
+  // One transaction, so that they land in one block and each operator's worker has them all.
+  const batch = Array.from({ length: count }, (_, i) => ({
+    method: 'Get', path: `/price?coin=dot&n=${i}`, headers: [], body: '', redundancy,
+    maxFee: BigInt(quote.total), deadline: best + 10,
+  }));
+  const { events } = await sendAndFinalize(api.tx.gateway.submitRequests(priceApi, batch), who.ferdie);
+  const submitted = events.filter(({ event }) => event.method === 'RequestSubmitted');
+  assert.deepEqual(submitted.map(({ event }) => event.data.requestId.toNumber()),
+    Array.from({ length: count }, (_, i) => first + i));
+  const txFee = findEvent(events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   const ids = Array.from({ length: count }, (_, i) => first + i);
   const requests = [];
   for (const id of ids) requests.push(await waitForSettlement(api, id));
@@ -185,11 +187,13 @@ test('reports of one block go in one report_results per operator, and each reque
   assert.equal(reports, count * redundancy);
   assert.ok(transactions < reports, `${reports} reports in ${transactions} transactions`);
 
-  // Each operator was paid the price of every request it reported, the batches being free.
+  // Each operator was paid the price of every request it reported, the batches being free;
+  // the client paid every request's quote and one transaction fee.
   const settledAt = await api.rpc.chain.getBlockHash(last);
   const price = BigInt(quote.pricePerOperator);
   for (const o of operators) {
     const reported = requests.filter((r) => r.reports.some((report) => report.operator === o)).length;
     assert.equal(await free(o, settledAt) - balancesBefore[o], price * BigInt(reported));
   }
+  assert.equal(clientBefore - await free(who.ferdie.address, settledAt), BigInt(quote.total) * BigInt(count) + txFee);
 });

@@ -63,8 +63,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn register_api() -> Weight {
 		// Proof size: measured `109`, estimated `3622`.
-		// Minimum execution time: 85_976_000 picoseconds.
-		Weight::from_parts(138_261_000, 3622)
+		// Minimum execution time: 89_224_000 picoseconds.
+		Weight::from_parts(161_691_000, 3622)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn update_api() -> Weight {
 		// Proof size: measured `942`, estimated `4351`.
-		// Minimum execution time: 26_484_000 picoseconds.
-		Weight::from_parts(42_975_000, 4351)
+		// Minimum execution time: 45_224_000 picoseconds.
+		Weight::from_parts(57_321_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -81,27 +81,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn pause_api() -> Weight {
 		// Proof size: measured `942`, estimated `4351`.
-		// Minimum execution time: 21_012_000 picoseconds.
-		Weight::from_parts(31_682_000, 4351)
+		// Minimum execution time: 36_424_000 picoseconds.
+		Weight::from_parts(46_707_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Gateway::Apis` (r:1 w:0)
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
-	/// Storage: `Gateway::NextRequestId` (r:1 w:1)
-	/// Proof: `Gateway::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::ApiServers` (r:64 w:0)
 	/// Proof: `OperatorStaking::ApiServers` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::Operators` (r:64 w:0)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(821), added: 3296, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::Params` (r:1 w:0)
 	/// Proof: `OperatorStaking::Params` (`max_values`: Some(1), `max_size`: Some(44), added: 539, mode: `MaxEncodedLen`)
-	/// Storage: `Gateway::Load` (r:64 w:1)
+	/// Storage: `Gateway::Load` (r:64 w:5)
 	/// Proof: `Gateway::Load` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::ApiReputations` (r:64 w:0)
 	/// Proof: `Reputation::ApiReputations` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Reputations` (r:64 w:0)
 	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::NextRequestId` (r:1 w:1)
+	/// Proof: `Gateway::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
@@ -112,24 +112,77 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Agenda` (r:0 w:1)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Gateway::Assignments` (r:0 w:1)
+	/// Storage: `Gateway::Assignments` (r:0 w:5)
 	/// Proof: `Gateway::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:0 w:1)
 	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(14791), added: 17266, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[1, 64]`.
+	/// The range of component `c` is `[5, 64]`.
 	/// The range of component `s` is `[1, 13312]`.
-	fn submit_request(c: u32, s: u32, r: u32, ) -> Weight {
-		// Proof size: measured `1812 + c * (213 ±0)`, estimated `4351 + c * (3296 ±0)`.
-		// Minimum execution time: 264_775_000 picoseconds.
-		Weight::from_parts(484_030_749, 4351)
-			.saturating_add(Weight::from_parts(28_522_913, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(1_244, 0).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+	/// The range of component `r` is `[1, 5]`.
+	fn submit_request(c: u32, _s: u32, r: u32, ) -> Weight {
+		// Proof size: measured `1802 + c * (213 ±0)`, estimated `4351 + c * (3296 ±0) + r * (265 ±86)`.
+		// Minimum execution time: 528_698_000 picoseconds.
+		Weight::from_parts(563_586_000, 4351)
+			.saturating_add(Weight::from_parts(30_240_213, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(12_396_201, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3296).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 265).saturating_mul(r.into()))
+	}
+	/// Storage: `Gateway::Apis` (r:1 w:0)
+	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
+	/// Storage: `OperatorStaking::ApiServers` (r:2 w:0)
+	/// Proof: `OperatorStaking::ApiServers` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `OperatorStaking::Operators` (r:1 w:0)
+	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(821), added: 3296, mode: `MaxEncodedLen`)
+	/// Storage: `OperatorStaking::Params` (r:1 w:0)
+	/// Proof: `OperatorStaking::Params` (`max_values`: Some(1), `max_size`: Some(44), added: 539, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Load` (r:1 w:1)
+	/// Proof: `Gateway::Load` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::ApiReputations` (r:1 w:0)
+	/// Proof: `Reputation::ApiReputations` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Reputations` (r:1 w:0)
+	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::NextRequestId` (r:1 w:1)
+	/// Proof: `Gateway::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Escrows` (r:64 w:64)
+	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Agenda` (r:0 w:64)
+	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Assignments` (r:0 w:64)
+	/// Proof: `Gateway::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Requests` (r:0 w:64)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(14791), added: 17266, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 64]`.
+	fn submit_requests(n: u32, ) -> Weight {
+		// Proof size: measured `1634`, estimated `6060 + n * (2539 ±0)`.
+		// Minimum execution time: 198_112_000 picoseconds.
+		Weight::from_parts(36_696_876, 6060)
+			.saturating_add(Weight::from_parts(140_396_827, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(n.into()))
+	}
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 64]`.
+	fn sample_operators(c: u32, ) -> Weight {
+		// Proof size: measured `0`, estimated `1517`.
+		// Minimum execution time: 12_582_000 picoseconds.
+		Weight::from_parts(5_999_182, 1517)
+			.saturating_add(Weight::from_parts(6_919_046, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `OperatorStaking::KeyOwners` (r:1 w:0)
 	/// Proof: `OperatorStaking::KeyOwners` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
@@ -159,23 +212,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	/// The range of component `b` is `[8, 16384]`.
-	fn submit_requests(n: u32, ) -> Weight {
-		Weight::from_parts(400_000_000, 4351)
-			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
-	}
-	fn sample_operators(c: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-	}
-	fn report_result(k: u32, _b: u32, ) -> Weight {
-		// Proof size: measured `15387 + k * (428 ±0)`, estimated `18256 + k * (2603 ±0)`.
-		// Minimum execution time: 776_924_000 picoseconds.
-		Weight::from_parts(816_961_490, 18256)
-			.saturating_add(Weight::from_parts(102_095_980, 0).saturating_mul(k.into()))
+	fn report_result(k: u32, b: u32, ) -> Weight {
+		// Proof size: measured `15368 + k * (437 ±0)`, estimated `18256 + k * (2603 ±0)`.
+		// Minimum execution time: 865_267_000 picoseconds.
+		Weight::from_parts(676_410_979, 18256)
+			.saturating_add(Weight::from_parts(135_580_946, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(9_019, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -210,14 +252,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn report_results(n: u32, ) -> Weight {
-		// Proof size: measured `1969 + n * (13848 ±0)`, estimated `6196 + n * (17266 ±0)`.
-		// Minimum execution time: 720_133_000 picoseconds.
-		Weight::from_parts(727_092_000, 6196)
-			.saturating_add(Weight::from_parts(479_278_825, 0).saturating_mul(n.into()))
+		// Proof size: measured `1965 + n * (13848 ±0)`, estimated `6196 + n * (17266 ±0)`.
+		// Minimum execution time: 775_372_000 picoseconds.
+		Weight::from_parts(1_708_035_587, 6196)
+			.saturating_add(Weight::from_parts(487_702_641, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(n.into()))
+	}
+	/// Storage: `OperatorStaking::KeyOwners` (r:1 w:0)
+	/// Proof: `OperatorStaking::KeyOwners` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `OperatorStaking::Operators` (r:1 w:0)
+	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(821), added: 3296, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Requests` (r:64 w:64)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(14791), added: 17266, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Apis` (r:1 w:0)
+	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Assignments` (r:64 w:64)
+	/// Proof: `Gateway::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Load` (r:1 w:1)
+	/// Proof: `Gateway::Load` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Escrows` (r:64 w:64)
+	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Reputations` (r:1 w:1)
+	/// Proof: `Reputation::Reputations` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::ApiReputations` (r:1 w:1)
+	/// Proof: `Reputation::ApiReputations` (`max_values`: None, `max_size`: Some(112), added: 2587, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::ApiRecordCount` (r:1 w:1)
+	/// Proof: `Reputation::ApiRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Agenda` (r:0 w:128)
+	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 64]`.
+	fn report_results_shared(n: u32, ) -> Weight {
+		// Proof size: measured `15715 + n * (123 ±0)`, estimated `8799 + n * (17266 ±0)`.
+		// Minimum execution time: 488_628_000 picoseconds.
+		Weight::from_parts(1_383_024_476, 8799)
+			.saturating_add(Weight::from_parts(328_972_432, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(n.into()))
 	}
 	/// Storage: `Gateway::AgendaCursor` (r:1 w:1)
@@ -261,19 +341,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Slashing::Offences` (r:0 w:320)
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(127), added: 2602, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
-	fn report_results_shared(n: u32, ) -> Weight {
-		Weight::from_parts(727_092_000, 6196)
-			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(15_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
-	}
 	fn expire_settling(s: u32, ) -> Weight {
-		// Proof size: measured `17596 + s * (172 ±0)`, estimated `17470 + s * (17266 ±0)`.
-		// Minimum execution time: 41_452_000 picoseconds.
-		Weight::from_parts(41_634_000, 17470)
-			.saturating_add(Weight::from_parts(920_333_176, 0).saturating_mul(s.into()))
+		// Proof size: measured `17587 + s * (172 ±0)`, estimated `17470 + s * (17266 ±0)`.
+		// Minimum execution time: 22_337_000 picoseconds.
+		Weight::from_parts(29_890_000, 17470)
+			.saturating_add(Weight::from_parts(725_486_860, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(28_u64))
 			.saturating_add(T::DbWeight::get().reads((14_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -319,9 +391,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn expire_handing_over(s: u32, ) -> Weight {
 		// Proof size: measured `17623 + s * (119 ±0)`, estimated `27358 + s * (17266 ±0)`.
-		// Minimum execution time: 38_926_000 picoseconds.
-		Weight::from_parts(3_720_323_956, 27358)
-			.saturating_add(Weight::from_parts(514_867_469, 0).saturating_mul(s.into()))
+		// Minimum execution time: 22_605_000 picoseconds.
+		Weight::from_parts(332_005_025, 27358)
+			.saturating_add(Weight::from_parts(660_270_814, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -339,9 +411,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[0, 256]`.
 	fn prune(p: u32, ) -> Weight {
 		// Proof size: measured `217 + p * (20 ±0)`, estimated `3494 + p * (2504 ±0)`.
-		// Minimum execution time: 23_623_000 picoseconds.
-		Weight::from_parts(4_351_656, 3494)
-			.saturating_add(Weight::from_parts(16_825_946, 0).saturating_mul(p.into()))
+		// Minimum execution time: 40_463_000 picoseconds.
+		Weight::from_parts(239_385_400, 3494)
+			.saturating_add(Weight::from_parts(13_125_983, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -353,46 +425,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_api() -> Weight {
-		Weight::from_parts(138_261_000, 3622)
+		Weight::from_parts(161_691_000, 3622)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn update_api() -> Weight {
-		Weight::from_parts(42_975_000, 4351)
+		Weight::from_parts(57_321_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn pause_api() -> Weight {
-		Weight::from_parts(31_682_000, 4351)
+		Weight::from_parts(46_707_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	fn submit_request(c: u32, s: u32, r: u32, ) -> Weight {
-		Weight::from_parts(484_030_749, 4351)
-			.saturating_add(Weight::from_parts(28_522_913, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(1_244, 0).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+	fn submit_request(c: u32, _s: u32, r: u32, ) -> Weight {
+		Weight::from_parts(563_586_000, 4351)
+			.saturating_add(Weight::from_parts(30_240_213, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(12_396_201, 0).saturating_mul(r.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(c.into())))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3296).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 265).saturating_mul(r.into()))
 	}
 	fn submit_requests(n: u32, ) -> Weight {
-		Weight::from_parts(400_000_000, 4351)
-			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		Weight::from_parts(36_696_876, 6060)
+			.saturating_add(Weight::from_parts(140_396_827, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(n.into()))
 	}
 	fn sample_operators(c: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(c.into()))
+		Weight::from_parts(5_999_182, 1517)
+			.saturating_add(Weight::from_parts(6_919_046, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
-	fn report_result(k: u32, _b: u32, ) -> Weight {
-		Weight::from_parts(816_961_490, 18256)
-			.saturating_add(Weight::from_parts(102_095_980, 0).saturating_mul(k.into()))
+	fn report_result(k: u32, b: u32, ) -> Weight {
+		Weight::from_parts(676_410_979, 18256)
+			.saturating_add(Weight::from_parts(135_580_946, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(9_019, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -400,8 +475,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn report_results(n: u32, ) -> Weight {
-		Weight::from_parts(727_092_000, 6196)
-			.saturating_add(Weight::from_parts(479_278_825, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_708_035_587, 6196)
+			.saturating_add(Weight::from_parts(487_702_641, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
@@ -409,16 +484,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(n.into()))
 	}
 	fn report_results_shared(n: u32, ) -> Weight {
-		Weight::from_parts(727_092_000, 6196)
-			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(15_u64))
+		Weight::from_parts(1_383_024_476, 8799)
+			.saturating_add(Weight::from_parts(328_972_432, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(n.into()))
 	}
 	fn expire_settling(s: u32, ) -> Weight {
-		Weight::from_parts(41_634_000, 17470)
-			.saturating_add(Weight::from_parts(920_333_176, 0).saturating_mul(s.into()))
+		Weight::from_parts(29_890_000, 17470)
+			.saturating_add(Weight::from_parts(725_486_860, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(28_u64))
 			.saturating_add(RocksDbWeight::get().reads((14_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -426,8 +502,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(s.into()))
 	}
 	fn expire_handing_over(s: u32, ) -> Weight {
-		Weight::from_parts(3_720_323_956, 27358)
-			.saturating_add(Weight::from_parts(514_867_469, 0).saturating_mul(s.into()))
+		Weight::from_parts(332_005_025, 27358)
+			.saturating_add(Weight::from_parts(660_270_814, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().reads((11_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(25_u64))
@@ -435,8 +511,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 17266).saturating_mul(s.into()))
 	}
 	fn prune(p: u32, ) -> Weight {
-		Weight::from_parts(4_351_656, 3494)
-			.saturating_add(Weight::from_parts(16_825_946, 0).saturating_mul(p.into()))
+		Weight::from_parts(239_385_400, 3494)
+			.saturating_add(Weight::from_parts(13_125_983, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

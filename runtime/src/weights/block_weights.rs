@@ -29,17 +29,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 300_383, 657_406
-	///   Average:  358_287
-	///   Median:   332_002
-	///   Std-Dev:  65261.12
+	///   Min, Max: 445_231, 655_227
+	///   Average:  494_466
+	///   Median:   486_624
+	///   Std-Dev:  34891.58
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 657_406
-	///   95th: 481_914
-	///   75th: 367_211
+	///   99th: 655_227
+	///   95th: 571_038
+	///   75th: 508_097
 	pub const BlockExecutionWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(358_287), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(494_466), 0);
 }
 
 #[cfg(test)]

@@ -29,17 +29,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 169_840, 287_431
-	///   Average:  204_624
-	///   Median:   192_172
-	///   Std-Dev:  30445.51
+	///   Min, Max: 187_239, 277_895
+	///   Average:  252_788
+	///   Median:   266_705
+	///   Std-Dev:  29987.4
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 287_431
-	///   95th: 272_166
-	///   75th: 219_614
+	///   99th: 277_895
+	///   95th: 277_655
+	///   75th: 272_395
 	pub const ExtrinsicBaseWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(204_624), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(252_788), 0);
 }
 
 #[cfg(test)]

@@ -43,32 +43,32 @@ impl<T: frame_system::Config> frame_system::ExtensionsWeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_840_000 picoseconds.
-		Weight::from_parts(4_027_000, 0)
+		// Minimum execution time: 2_726_000 picoseconds.
+		Weight::from_parts(3_873_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_mortality_mortal_transaction() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_123_000 picoseconds.
-		Weight::from_parts(7_775_000, 0)
+		// Minimum execution time: 5_889_000 picoseconds.
+		Weight::from_parts(7_336_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_mortality_immortal_transaction() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_277_000 picoseconds.
-		Weight::from_parts(9_474_000, 0)
+		// Minimum execution time: 5_958_000 picoseconds.
+		Weight::from_parts(7_522_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_non_zero_sender() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 921_000 picoseconds.
-		Weight::from_parts(1_570_000, 0)
+		// Minimum execution time: 776_000 picoseconds.
+		Weight::from_parts(1_135_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:1 w:1)
@@ -77,8 +77,8 @@ impl<T: frame_system::Config> frame_system::ExtensionsWeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `101`
 		//  Estimated: `3593`
-		// Minimum execution time: 17_106_000 picoseconds.
-		Weight::from_parts(25_929_000, 0)
+		// Minimum execution time: 13_757_000 picoseconds.
+		Weight::from_parts(18_729_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -87,32 +87,32 @@ impl<T: frame_system::Config> frame_system::ExtensionsWeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 701_000 picoseconds.
-		Weight::from_parts(1_309_000, 0)
+		// Minimum execution time: 718_000 picoseconds.
+		Weight::from_parts(1_369_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_tx_version() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 668_000 picoseconds.
-		Weight::from_parts(1_115_000, 0)
+		// Minimum execution time: 748_000 picoseconds.
+		Weight::from_parts(1_387_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_weight() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_753_000 picoseconds.
-		Weight::from_parts(8_779_000, 0)
+		// Minimum execution time: 7_188_000 picoseconds.
+		Weight::from_parts(14_559_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn weight_reclaim() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_882_000 picoseconds.
-		Weight::from_parts(4_986_000, 0)
+		// Minimum execution time: 4_058_000 picoseconds.
+		Weight::from_parts(5_329_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

@@ -45,8 +45,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 82_253_000 picoseconds.
-		Weight::from_parts(139_281_000, 0)
+		// Minimum execution time: 85_956_000 picoseconds.
+		Weight::from_parts(155_256_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -57,8 +57,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 61_090_000 picoseconds.
-		Weight::from_parts(76_346_000, 0)
+		// Minimum execution time: 65_895_000 picoseconds.
+		Weight::from_parts(99_955_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -69,8 +69,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 33_377_000 picoseconds.
-		Weight::from_parts(54_350_000, 0)
+		// Minimum execution time: 34_466_000 picoseconds.
+		Weight::from_parts(47_745_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -81,8 +81,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 33_839_000 picoseconds.
-		Weight::from_parts(58_167_000, 0)
+		// Minimum execution time: 37_398_000 picoseconds.
+		Weight::from_parts(55_233_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -93,8 +93,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `103`
 		//  Estimated: `6196`
-		// Minimum execution time: 85_274_000 picoseconds.
-		Weight::from_parts(100_719_000, 0)
+		// Minimum execution time: 87_461_000 picoseconds.
+		Weight::from_parts(159_154_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -105,8 +105,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 81_855_000 picoseconds.
-		Weight::from_parts(142_270_000, 0)
+		// Minimum execution time: 84_173_000 picoseconds.
+		Weight::from_parts(136_237_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -117,8 +117,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 29_451_000 picoseconds.
-		Weight::from_parts(51_933_000, 0)
+		// Minimum execution time: 31_956_000 picoseconds.
+		Weight::from_parts(55_921_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -130,11 +130,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 52_887_000 picoseconds.
-		Weight::from_parts(699_650_513, 0)
+		// Minimum execution time: 32_913_000 picoseconds.
+		Weight::from_parts(33_209_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 1_068_601
-			.saturating_add(Weight::from_parts(31_798_584, 0).saturating_mul(u.into()))
+			// Standard Error: 518_005
+			.saturating_add(Weight::from_parts(31_249_064, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -143,24 +143,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 10_559_000 picoseconds.
-		Weight::from_parts(19_072_000, 0)
+		// Minimum execution time: 10_667_000 picoseconds.
+		Weight::from_parts(18_502_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 55_390_000 picoseconds.
-		Weight::from_parts(97_579_000, 0)
+		// Minimum execution time: 51_534_000 picoseconds.
+		Weight::from_parts(62_602_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 35_217_000 picoseconds.
-		Weight::from_parts(63_302_000, 0)
+		// Minimum execution time: 33_824_000 picoseconds.
+		Weight::from_parts(44_280_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

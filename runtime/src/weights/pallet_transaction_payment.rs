@@ -45,8 +45,8 @@ impl<T: frame_system::Config> pallet_transaction_payment::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `241`
 		//  Estimated: `6196`
-		// Minimum execution time: 93_627_000 picoseconds.
-		Weight::from_parts(187_034_000, 0)
+		// Minimum execution time: 91_092_000 picoseconds.
+		Weight::from_parts(101_334_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
