@@ -417,7 +417,7 @@ pub mod pallet {
 		#[pallet::weight(<T as Config>::WeightInfo::submit_request(
 			T::MaxCandidates::get(),
 			requests::request_bytes::<T>(path, headers, body),
-			if *redundancy == 0 { T::MaxRedundancy::get() } else { (*redundancy).min(T::MaxRedundancy::get()) },
+			requests::charged_redundancy::<T>(*redundancy),
 		))]
 		pub fn submit_request(
 			origin: OriginFor<T>,
@@ -546,7 +546,7 @@ pub fn submit_requests_weight<T: Config>(
 	let batch = <T as Config>::WeightInfo::submit_requests(count)
 		.saturating_add(single(candidates, 1, 1).saturating_sub(single(1, 1, 1)))
 		.saturating_add(sampled.saturating_mul(count.saturating_sub(1).into()))
-		.saturating_add(T::DbWeight::get().writes((candidates.min(count) - 1).into()));
+		.saturating_add(T::DbWeight::get().writes(candidates.min(count).saturating_sub(1).into()));
 	requests.fold(batch, |weight, (redundancy, bytes)| {
 		weight.saturating_add(single(1, bytes, redundancy.max(1)).saturating_sub(single(1, 1, 1)))
 	})

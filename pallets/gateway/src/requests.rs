@@ -25,6 +25,15 @@ pub(crate) fn request_bytes<T: Config>(path: &[u8], headers: &HeadersOf<T>, body
 	(path.len() + headers + body.len()) as u32
 }
 
+/// The operators a request asking for `redundancy` is charged for before its API is read: the
+/// redundancy it names, or the most there may be for 0 (the API's default).
+pub(crate) fn charged_redundancy<T: Config>(redundancy: u32) -> u32 {
+	match redundancy {
+		0 => T::MaxRedundancy::get(),
+		n => n.min(T::MaxRedundancy::get()),
+	}
+}
+
 /// What a request costs: (price per operator, protocol fee, total).
 pub(crate) fn price<T: Config>(
 	api: &Api<T>,

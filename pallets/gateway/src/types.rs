@@ -4,7 +4,6 @@ use baton_primitives::{ApiId, RequestStatus, ResultStatus};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::{BoundedVec, ConstU32},
-	traits::Get,
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -141,13 +140,9 @@ impl<T: Config> NewRequest<T> {
 		crate::requests::request_bytes::<T>(&self.path, &self.headers, &self.body)
 	}
 
-	/// The operators it is charged for before its API is read: the redundancy it names, or
-	/// the most there may be.
+	/// The operators it is charged for before its API is read.
 	pub fn charged_redundancy(&self) -> u32 {
-		match self.redundancy {
-			0 => T::MaxRedundancy::get(),
-			n => n.min(T::MaxRedundancy::get()),
-		}
+		crate::requests::charged_redundancy::<T>(self.redundancy)
 	}
 }
 

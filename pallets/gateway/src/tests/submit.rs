@@ -232,6 +232,14 @@ fn a_batch_with_a_bad_request_is_refused_whole_and_holds_nothing() {
 }
 
 #[test]
+fn an_empty_batch_is_weighed_as_no_more_than_one_request() {
+	// Charged before dispatch, so that it reaches `NoRequests` rather than overflowing.
+	let empty = crate::submit_requests_weight::<Test>(64, core::iter::empty());
+	let one = crate::submit_requests_weight::<Test>(64, [(1, 1)].into_iter());
+	assert!(empty.all_lte(one));
+}
+
+#[test]
 fn a_batch_routes_no_operator_beyond_its_capacity() {
 	build_and_execute(|| {
 		register_api();
