@@ -440,11 +440,13 @@ pub mod pallet {
 
 		/// An assigned operator's result, signed by its gateway key; free when accepted.
 		/// Charged for settling a request of `MaxRedundancy` operators, refunded down to the
-		/// request's own redundancy.
+		/// request's own redundancy. Operational, as every call an operator's node sends: it
+		/// settles work clients already paid for, so a block full of new submissions must not
+		/// push it past the request's deadline.
 		#[pallet::call_index(4)]
-		#[pallet::weight(<T as Config>::WeightInfo::report_result(
-			T::MaxRedundancy::get(),
-			report.body.len() as u32,
+		#[pallet::weight((
+			<T as Config>::WeightInfo::report_result(T::MaxRedundancy::get(), report.body.len() as u32),
+			DispatchClass::Operational,
 		))]
 		pub fn report_result(
 			origin: OriginFor<T>,
@@ -464,11 +466,14 @@ pub mod pallet {
 		/// refused (`ReportRejected`) on its own. Free when every report is taken. Charged as if
 		/// each report settled a request of `MaxRedundancy` operators for a client and API of
 		/// its own, refunded down to each request's own redundancy and to the (client, API)
-		/// pairs the reports have.
+		/// pairs the reports have. Operational, as `report_result`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(report_results_weight::<T>(
-			reports.len() as u32,
-			reports.iter().map(|(_, report)| (T::MaxRedundancy::get(), report.body.len() as u32)),
+		#[pallet::weight((
+			report_results_weight::<T>(
+				reports.len() as u32,
+				reports.iter().map(|(_, report)| (T::MaxRedundancy::get(), report.body.len() as u32)),
+			),
+			DispatchClass::Operational,
 		))]
 		pub fn report_results(
 			origin: OriginFor<T>,

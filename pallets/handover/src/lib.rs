@@ -124,8 +124,10 @@ pub mod pallet {
 		/// Gives an assigned request to the next backup, with a checkpoint of the progress made,
 		/// signed by the operator's gateway key (which also signs this transaction). Free when
 		/// accepted. A checkpoint that does not verify still hands the request over — the client
-		/// must not wait — but as `Fraud`, and is reported as an offence.
+		/// must not wait — but as `Fraud`, and is reported as an offence. Operational: the
+		/// request's next operator needs it before the deadline, whatever else fills the block.
 		#[pallet::call_index(0)]
+		#[pallet::weight((<T as Config>::WeightInfo::hand_over(), DispatchClass::Operational))]
 		pub fn hand_over(
 			origin: OriginFor<T>,
 			request_id: RequestId,

@@ -5,6 +5,15 @@ use baton_primitives::{HandoverLog, HandoverReason};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays};
 
 #[test]
+fn handovers_are_operational_so_a_full_block_cannot_delay_them() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	build_and_execute(|| {
+		let call = crate::Call::<Test>::hand_over { request_id: 7, checkpoint: checkpoint(OPERATOR, 7, 1) };
+		assert_eq!(call.get_dispatch_info().class, DispatchClass::Operational);
+	});
+}
+
+#[test]
 fn a_signed_checkpoint_hands_the_request_to_the_next_backup() {
 	build_and_execute(|| {
 		open_request(7, vec![SUCCESSOR]);

@@ -317,7 +317,10 @@ pub mod pallet {
 		}
 
 		/// Says the operator's node is alive; signed by its gateway key, free when accepted.
+		/// Operational: a block full of clients' transactions must not make a live operator
+		/// look offline.
 		#[pallet::call_index(7)]
+		#[pallet::weight((<T as Config>::WeightInfo::heartbeat(), DispatchClass::Operational))]
 		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let signer = ensure_signed(origin)?;
 			Self::do_heartbeat(&signer)?;

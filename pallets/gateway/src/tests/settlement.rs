@@ -1,7 +1,7 @@
 //! Reports and settlement: the majority is paid, the minority reported, failures refunded,
 //! and every bad report refused.
 
-use crate::{mock::*, Assignments, Error, Event, Load, Requests};
+use crate::{mock::*, Assignments, Error, Event, Load, Report, Requests};
 use baton_primitives::{
 	receipt_message, Escrow as _, OffenceKind, RequestStatus, ReputationSource, ResultStatus,
 };
@@ -32,6 +32,22 @@ fn a_report_is_charged_the_settlement_of_its_own_redundancy() {
 		let info = report_ok(first, id, BODY).unwrap();
 		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::report_result(2, BODY.len() as u32)));
 	});
+}
+
+#[test]
+fn reports_are_operational_so_new_submissions_cannot_crowd_them_out() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	let report = || Report::<Test> {
+		status: ResultStatus::Response { code: 200 },
+		response_hash: [0; 32],
+		latency_ms: 1,
+		body: Default::default(),
+		signature: [0; 64],
+	};
+	let one = crate::Call::<Test>::report_result { request_id: 0, report: report() };
+	let many = crate::Call::<Test>::report_results { reports: vec![(0, report())].try_into().unwrap() };
+	assert_eq!(one.get_dispatch_info().class, DispatchClass::Operational);
+	assert_eq!(many.get_dispatch_info().class, DispatchClass::Operational);
 }
 
 #[test]

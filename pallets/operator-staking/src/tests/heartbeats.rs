@@ -15,6 +15,12 @@ fn signed_by_key(n: u8) -> RuntimeOrigin {
 }
 
 #[test]
+fn heartbeats_are_operational_so_a_full_block_cannot_make_an_operator_look_offline() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	assert_eq!(Call::<Test>::heartbeat {}.get_dispatch_info().class, DispatchClass::Operational);
+}
+
+#[test]
 fn the_gateway_key_sends_a_heartbeat_for_free_once_per_interval() {
 	build_and_execute(|| {
 		bond_alice(1_000);
