@@ -82,7 +82,8 @@ export async function registerApi(api, owner, spec) {
 export async function bondOperator(api, {
   funder, operator, gateway, gatewaySeed, apiIds, capacity = 50, stakeMultiple = 1n, insertKey = true,
 }) {
-  if (insertKey) await api.rpc.author.insertKey('gate', gatewaySeed, u8aToHex(gateway.publicKey));
+  // Raw JSON-RPC: polkadot.js would turn a hex seed given as `Text` into the bytes it spells.
+  if (insertKey) await rpc(api, 'author_insertKey', ['gate', gatewaySeed, u8aToHex(gateway.publicKey)]);
   const stake = (await api.query.operatorStaking.params()).minBond.toBigInt() * stakeMultiple;
   const unit = 10n ** 12n;
   await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);
