@@ -89,15 +89,15 @@ async function run(signed, finished, total, timeoutMs = 900_000) {
 /**
  * `[section, method]` events per second of block time, from the first block holding a `begin`
  * event (the run's first transaction: a transfer, or a submission) to the last block holding
- * one — a lifecycle's pipeline counts in full.
+ * one — a lifecycle's pipeline counts in full. `perBlock` tells what each of those blocks held.
  */
-function rate(from, [section, method], begin = [section, method]) {
+function rate(from, [section, method], begin = [section, method], held = (b) => count(b, section, method)) {
   const after = blocks.filter((b) => b.number >= from);
   const first = after.find((b) => count(b, ...begin) > 0).number;
   const last = after.findLast((b) => count(b, section, method) > 0).number;
   const total = after.reduce((sum, b) => sum + count(b, section, method), 0);
   const span = last - first + 1;
-  const perBlock = after.filter((b) => b.number >= first && b.number <= last).map((b) => count(b, section, method));
+  const perBlock = after.filter((b) => b.number >= first && b.number <= last).map(held);
   return { total, blocks: span, perSecond: total / (span * 3), perBlock };
 }
 
@@ -202,12 +202,10 @@ async function lifecycles(signed, total) {
   const submit = await weighed(start, submissionsIn);
   const report = await weighed(start, reportsIn);
   // Requests submitted and completed in each block, to see the pipeline.
-  const first = blocks.find((b) => b.number >= start && count(b, 'gateway', 'RequestSubmitted') > 0).number;
-  const last = blocks.findLast((b) => count(b, 'gateway', 'RequestCompleted') > 0).number;
-  const perBlock = blocks.filter((b) => b.number >= first && b.number <= last)
-    .map((b) => `${count(b, 'gateway', 'RequestSubmitted')}/${count(b, 'gateway', 'RequestCompleted')}`).join(' ');
+  const held = (b) => `${count(b, 'gateway', 'RequestSubmitted')}/${count(b, 'gateway', 'RequestCompleted')}`;
   return {
-    perBlock, rate: rate(start, ['gateway', 'RequestCompleted'], ['gateway', 'RequestSubmitted']), refunded: since('RequestRefunded'),
+    rate: rate(start, ['gateway', 'RequestCompleted'], ['gateway', 'RequestSubmitted'], held),
+    refunded: since('RequestRefunded'),
     submit, report, weight: submit.perUnit + report.perUnit,
   };
 }
@@ -275,7 +273,7 @@ console.log(`transfers: ${transferRate.total} in ${transferRate.blocks} blocks (
 for (const [label, l] of [['one submit_request each', single], [`${BATCH} to a submit_requests`, batched]]) {
   console.log(`lifecycles, ${label}:`);
   console.log(`  ${l.rate.total} in ${l.rate.blocks} blocks = ${fmt(l.rate.perSecond)}/s, ${l.refunded} refunded; per second ${percent(l.rate.perSecond / transferRate.perSecond)} of transfers`);
-  console.log(`  submitted/completed in each block: ${l.perBlock}`);
+  console.log(`  submitted/completed in each block: ${l.rate.perBlock.join(' ')}`);
   console.log(`  block weight ${us(l.weight)} µs (submit ${us(l.submit.perUnit)}, ${l.submit.units} in ${l.submit.transactions} transactions; report ${us(l.report.perUnit)}, ${l.report.units} in ${l.report.transactions} transactions)`);
   console.log(`  at the block-weight limit ${Math.floor(normalBlock / l.weight)} per block = ${percent(transferWeight / l.weight)} of transfers`);
 }
