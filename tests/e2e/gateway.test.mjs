@@ -157,11 +157,10 @@ test('a batch of requests in one submit_requests is reported in one report_resul
     maxFee: BigInt(quote.total), deadline: best + 10,
   }));
   const { events } = await sendAndFinalize(api.tx.gateway.submitRequests(priceApi, batch), who.ferdie);
-  const submitted = events.filter(({ event }) => event.method === 'RequestSubmitted');
-  assert.deepEqual(submitted.map(({ event }) => event.data.requestId.toNumber()),
-    Array.from({ length: count }, (_, i) => first + i));
-  const txFee = findEvent(events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   const ids = Array.from({ length: count }, (_, i) => first + i);
+  const submitted = events.filter(({ event }) => event.method === 'RequestSubmitted');
+  assert.deepEqual(submitted.map(({ event }) => event.data.requestId.toNumber()), ids);
+  const txFee = findEvent(events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
   const requests = [];
   for (const id of ids) requests.push(await waitForSettlement(api, id));
   assert.deepEqual(requests.map((r) => r.status), Array(count).fill('completed'));
