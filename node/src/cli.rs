@@ -56,6 +56,12 @@ pub struct Cli {
 	/// Options of the running node.
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	/// Hosts the gateway's offchain worker may call although they are not public addresses,
+	/// comma-separated names or IP literals (e.g. `127.0.0.2,localhost`), for development and
+	/// tests. Every other destination must resolve to a public address.
+	#[arg(long, value_delimiter = ',', value_name = "HOSTS")]
+	pub gateway_allow_hosts: Vec<String>,
 }
 
 impl Cli {

@@ -128,14 +128,15 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let egress = baton_egress::Policy::allow_hosts(cli.gateway_allow_hosts.clone());
 			runner.run_node_until_exit(|config| async move {
 				use sc_network::config::NetworkBackendType;
 				type Hash = <Block as sp_runtime::traits::Block>::Hash;
 				match config.network.network_backend {
 					NetworkBackendType::Libp2p =>
-						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config),
+						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config, egress),
 					NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config),
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, egress),
 				}
 				.map_err(sc_cli::Error::Service)
 			})

@@ -13,12 +13,16 @@ use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 
-/// Host functions of the runtime; benchmarks need their own on top.
+/// Host functions of the runtime: Substrate's, and egress for the gateway's offchain worker;
+/// benchmarks need their own on top.
 #[cfg(not(feature = "runtime-benchmarks"))]
-type HostFunctions = sp_io::SubstrateHostFunctions;
+type HostFunctions = (sp_io::SubstrateHostFunctions, baton_primitives::egress::upstream::HostFunctions);
 #[cfg(feature = "runtime-benchmarks")]
-type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	baton_primitives::egress::upstream::HostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+);
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
@@ -131,9 +135,11 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	})
 }
 
-/// Builds and starts a full node: an authority when started with `--validator`.
+/// Builds and starts a full node: an authority when started with `--validator`. Its offchain
+/// workers call upstream APIs under `egress`.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
 	config: Configuration,
+	egress: baton_egress::Policy,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -189,6 +195,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		})?;
 
 	if config.offchain_worker.enabled {
+		let egress = baton_egress::EgressClient::new(egress, config.tokio_handle.clone())
+			.map_err(|e| ServiceError::Other(format!("egress client: {e}")))?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -201,7 +209,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 				network_provider: Arc::new(network.clone()),
 				// Operators' workers call the APIs they serve over HTTP.
 				enable_http_requests: true,
-				custom_extensions: |_| vec![],
+				// Every upstream call goes through the egress policy.
+				custom_extensions: move |_| {
+					let client = baton_primitives::egress::EgressExt::new(egress.clone());
+					vec![Box::new(client) as Box<dyn sp_externalities::Extension>]
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

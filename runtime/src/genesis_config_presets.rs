@@ -17,7 +17,7 @@ use sp_runtime::Perbill;
 use crate::{
 	currency::UNIT,
 	time::{DAYS, HOURS},
-	AccountId, AuraConfig, Balance, BalancesConfig, BlockNumber, CouncilConfig, GrandpaConfig,
+	AccountId, AuraConfig, Balance, BalancesConfig, BlockNumber, CouncilConfig, GatewayConfig, GrandpaConfig,
 	OperatorStakingConfig, RuntimeGenesisConfig, SlashingConfig, SudoConfig,
 };
 
@@ -93,6 +93,7 @@ fn baton_genesis(
 	council: Vec<AccountId>,
 	sudo: Option<AccountId>,
 	periods: Periods,
+	private_base_urls_allowed: bool,
 ) -> Value {
 	let offences = offence_costs(&periods);
 	let (staking_params, slashing_params) = (periods.staking, periods.slashing);
@@ -108,6 +109,7 @@ fn baton_genesis(
 		sudo: SudoConfig { key: sudo },
 		operator_staking: OperatorStakingConfig { params: staking_params },
 		slashing: SlashingConfig { params: slashing_params, offences },
+		gateway: GatewayConfig { private_base_urls_allowed },
 	})
 }
 
@@ -119,7 +121,9 @@ fn dev_council() -> Vec<AccountId> {
 		.collect()
 }
 
-/// Alice validates alone and holds the sudo key.
+/// Alice validates alone and holds the sudo key. APIs may point at loopback and private
+/// addresses, for upstreams on the developer's machine; a node still calls only what its
+/// `--gateway-allow-hosts` allows there.
 pub fn development_config_genesis() -> Value {
 	baton_genesis(
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
@@ -127,6 +131,7 @@ pub fn development_config_genesis() -> Value {
 		dev_council(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		development_periods(),
+		true,
 	)
 }
 
@@ -143,6 +148,7 @@ pub fn local_config_genesis() -> Value {
 		dev_council(),
 		None,
 		testnet_periods(),
+		false,
 	)
 }
 

@@ -196,3 +196,49 @@ test('a batch of requests in one submit_requests is reported in one report_resul
   }
   assert.equal(clientBefore - await free(who.ferdie.address, settledAt), BigInt(quote.total) * BigInt(count) + txFee);
 });
+
+/** Charlie's node serves `apiId` too. */
+async function charlieServes(apiId) {
+  const { profile } = (await api.query.operatorStaking.operators(who.charlie.address)).unwrap();
+  const apis = [...profile.apis.map((id) => id.toNumber()), apiId];
+  await sendAndFinalize(api.tx.operatorStaking.updateProfile({ ...profile.toJSON(), apis }), who.charlie);
+}
+
+test('an API pointed at the operator node\'s own RPC is refused by its egress policy and the client refunded', async () => {
+  // The attack: the node's unsafe RPC on 127.0.0.1, which `--gateway-allow-hosts` does not allow.
+  const rpcPort = new URL(node.rpcUrl).port;
+  const ssrf = await registerApi(api, who.alice, { baseUrl: `http://127.0.0.1:${rpcPort}`, methods: ['Post'] });
+  await charlieServes(ssrf);
+  const before = await free(who.ferdie.address);
+  const submitted = await submitRequest(api, who.ferdie, {
+    apiId: ssrf, method: 'Post', path: '/', body: '{"id":1,"jsonrpc":"2.0","method":"rpc_methods"}',
+    headers: [['Content-Type', 'application/json']],
+  });
+  const txFee = findEvent(submitted.events, 'transactionPayment', 'TransactionFeePaid').data.actualFee.toBigInt();
+  const request = await waitForSettlement(api, submitted.id);
+  assert.equal(request.status, 'refunded');
+  assert.deepEqual(request.reports.map((r) => r.status), ['forbidden']);
+  await waitForFinalized(api, request.settledAt);
+  assert.equal(await free(who.ferdie.address), before - txFee);
+  // Nothing of the node's RPC reached the chain, and no one was reported for it.
+  assert.equal(await rpc(api, 'gateway_response', [submitted.id]), null);
+  const settled = await api.query.system.events.at(await api.rpc.chain.getBlockHash(request.settledAt));
+  assert.deepEqual(settled.filter(({ event }) => event.section === 'slashing'), []);
+});
+
+test('a deadline shorter than the API\'s timeout and a block for the report is refused at submission', async () => {
+  // 8 s: three 3-second blocks, so the earliest deadline is four blocks after submission.
+  const slowTimeout = await registerApi(api, who.alice, { baseUrl: upstream.url, timeoutMs: 8_000 });
+  await charlieServes(slowTimeout);
+  const next = (await api.query.gateway.nextRequestId()).toNumber();
+  const reserved = (await api.query.system.account(who.ferdie.address)).data.reserved.toBigInt();
+  await assert.rejects(
+    submitRequest(api, who.ferdie, { apiId: slowTimeout, path: '/price', redundancy: 1, deadlineIn: 3 }),
+    /gateway\.DeadlineTooSoon/,
+  );
+  assert.equal((await api.query.gateway.nextRequestId()).toNumber(), next);
+  assert.equal((await api.query.system.account(who.ferdie.address)).data.reserved.toBigInt(), reserved);
+  // Enough blocks for the timeout and the report, whichever block the submission lands in.
+  const taken = await submitRequest(api, who.ferdie, { apiId: slowTimeout, path: '/price', redundancy: 1, deadlineIn: 8 });
+  assert.equal((await waitForSettlement(api, taken.id)).status, 'completed');
+});

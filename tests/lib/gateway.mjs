@@ -1,14 +1,14 @@
 // What a dApp, an API publisher and an operator do with Baton's gateway, through polkadot.js and
-// the node's `gateway_*` RPC; and a small upstream API on 127.0.0.1 for them to call.
+// the node's `gateway_*` RPC; and a small upstream API on loopback for them to call.
 import http from 'node:http';
 import { once } from 'node:events';
 import { Keyring } from '@polkadot/api';
 import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, ed25519Verify } from '@polkadot/util-crypto';
-import { sendAndFinalize, sleep } from './node.mjs';
+import { sendAndFinalize, sleep, UPSTREAM_HOST } from './node.mjs';
 
 /**
- * An upstream API on 127.0.0.1: `handler(req, body)` returns { status, body, delayMs, headers }.
+ * An upstream API on UPSTREAM_HOST: `handler(req, body)` returns { status, body, delayMs, headers }.
  * Every request is logged in `requests` as { method, url, headers, body }.
  */
 export async function startUpstream(handler) {
@@ -23,10 +23,10 @@ export async function startUpstream(handler) {
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
     res.end(reply.body ?? '');
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, UPSTREAM_HOST);
   await once(server, 'listening');
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://${UPSTREAM_HOST}:${server.address().port}`,
     requests,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };

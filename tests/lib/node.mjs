@@ -17,6 +17,13 @@ export function nodeBinary() {
   return binary;
 }
 
+/**
+ * Where test upstreams listen: a loopback address of its own, which every node the tests start
+ * allows with `--gateway-allow-hosts`. The node's RPC stays on 127.0.0.1, which its egress
+ * policy refuses, so a test can show that an API pointed at the node itself is refused.
+ */
+export const UPSTREAM_HOST = '127.0.0.2';
+
 /** A TCP port that is free on 127.0.0.1 right now. */
 export async function freePort() {
   const server = net.createServer();
@@ -42,6 +49,7 @@ export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false
     '--port', String(p2pPort),
     '--prometheus-port', String(prometheusPort),
     '--no-mdns',
+    '--gateway-allow-hosts', UPSTREAM_HOST,
     ...extraArgs,
   ];
   const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -415,8 +415,8 @@ fn pending_request<T: Config>(
 	let (path, headers, body) = request_of::<T>(max_request_bytes::<T>());
 	let assigned: BoundedVec<_, _> = assigned.try_into().expect("k fit");
 	let backups: BoundedVec<_, _> = backups.try_into().expect("backups fit");
-	let (price, protocol_fee, fee) =
-		requests::price::<T>(&Apis::<T>::get(api).expect("registered"), assigned.len() as u32).expect("no overflow");
+	let registered = Apis::<T>::get(api).expect("registered");
+	let (price, protocol_fee, fee) = requests::price::<T>(&registered, assigned.len() as u32).expect("no overflow");
 	T::Escrow::lock(id, client, fee).expect("a funded client");
 	for who in assigned.iter() {
 		Pallet::<T>::assign(who, id);
@@ -431,6 +431,7 @@ fn pending_request<T: Config>(
 			path,
 			headers,
 			body,
+			terms: Terms::from(&registered.spec),
 			price,
 			protocol_fee,
 			submitted_at: now,

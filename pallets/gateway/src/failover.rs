@@ -10,9 +10,9 @@ use baton_primitives::{
 };
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{traits::Saturating, SaturatedConversion};
+use sp_runtime::traits::Saturating;
 
-use crate::{Agenda, Api, Apis, Assignments, Config, Error, Load, Pallet, Request, Requests, Task};
+use crate::{Agenda, Assignments, Config, Error, Load, Pallet, Request, Requests, Task};
 
 impl<T: Config> Pallet<T> {
 	/// The first block after `request_id`'s deadline: hands each operator that did not report
@@ -45,10 +45,9 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Blocks a successor gets: the API's timeout in blocks, rounded up, plus the margin.
-	fn extension(api: &Api<T>) -> BlockNumberFor<T> {
-		let blocks = (api.spec.timeout_ms as u64).div_ceil(T::MillisPerBlock::get());
-		BlockNumberFor::<T>::saturated_from(blocks).saturating_add(T::HandoverMargin::get())
+	/// Blocks a successor gets: the request's timeout in blocks, rounded up, plus the margin.
+	fn extension(request: &Request<T>) -> BlockNumberFor<T> {
+		Self::timeout_blocks(request.terms.timeout_ms).saturating_add(T::HandoverMargin::get())
 	}
 
 	/// The first backup that may take work now and is not assigned already; the backups before
@@ -77,10 +76,14 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let expired = matches!(reason, HandoverReason::Timeout | HandoverReason::Offline);
 		ensure!(expired || now <= request.deadline, Error::<T>::DeadlinePassed);
-		let api = Apis::<T>::get(request.api_id).ok_or(Error::<T>::UnknownApi)?;
 		let end_of_life = request.submitted_at.saturating_add(T::MaxLifetime::get());
-		let deadline = now.saturating_add(Self::extension(&api)).min(end_of_life).max(request.deadline);
-		ensure!(deadline > now, Error::<T>::LifetimeExhausted);
+		let deadline = now.saturating_add(Self::extension(&request)).min(end_of_life).max(request.deadline);
+		// The successor gets its whole timeout and a block to report in, or the request is not
+		// handed to it: it would be charged for a deadline it could not meet.
+		ensure!(
+			deadline >= Self::earliest_deadline(now, request.terms.timeout_ms),
+			Error::<T>::LifetimeExhausted
+		);
 		ensure!(T::Handovers::has_room(request_id), Error::<T>::TooManyHandovers);
 		let to = Self::next_backup(&mut request).ok_or(Error::<T>::NoBackupLeft)?;
 
@@ -132,7 +135,7 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 			.take(max as usize)
 			.filter_map(|id| {
 				let request = Requests::<T>::get(id)?;
-				Some((id, Apis::<T>::get(request.api_id)?.spec.timeout_ms))
+				Some((id, request.terms.timeout_ms))
 			})
 			.collect()
 	}

@@ -242,6 +242,27 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type AgendaCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
+	/// Whether APIs may point at loopback and private addresses: on development chains only,
+	/// whose operators' nodes widen their egress policy with `--gateway-allow-hosts`.
+	#[pallet::storage]
+	pub type PrivateBaseUrlsAllowed<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Whether APIs may point at loopback and private addresses (development chains).
+		pub private_base_urls_allowed: bool,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			PrivateBaseUrlsAllowed::<T>::put(self.private_base_urls_allowed);
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -279,6 +300,9 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The base URL is not an `http://` or `https://` URL without a trailing `/`.
 		InvalidBaseUrl,
+		/// The base URL's host is a loopback, private or other non-public address, which
+		/// operators' nodes refuse to call.
+		PrivateBaseUrl,
 		/// The spec allows no method, or one twice.
 		InvalidMethods,
 		/// The price per call is zero.
@@ -313,6 +337,9 @@ pub mod pallet {
 		FeeAboveMax,
 		/// The deadline is not between `MinDeadline` and `MaxDeadline` blocks from now.
 		DeadlineOutOfRange,
+		/// The deadline leaves less than the API's timeout and one block for the report: an
+		/// operator could not meet it.
+		DeadlineTooSoon,
 		/// No request has this id (or it was pruned).
 		UnknownRequest,
 		/// The signer is no operator's gateway key.
@@ -335,7 +362,8 @@ pub mod pallet {
 		BadSignature,
 		/// No backup is available to take the request over.
 		NoBackupLeft,
-		/// The request has reached the end of its lifetime; it cannot be extended.
+		/// The request's lifetime leaves a successor less than its timeout and a block to
+		/// report in; it cannot be handed over.
 		LifetimeExhausted,
 		/// The request went through as many handovers as its log holds.
 		TooManyHandovers,
@@ -375,6 +403,10 @@ pub mod pallet {
 			assert!(T::MaxDeadline::get() <= T::MaxLifetime::get(), "a deadline beyond the lifetime");
 			assert!(T::MillisPerBlock::get() > 0, "blocks take time");
 			assert!(T::MaxCandidates::get() >= T::MaxRedundancy::get(), "too few candidates");
+			assert!(
+				Self::earliest_deadline(0u32.into(), T::MaxTimeoutMs::get()) <= T::MaxDeadline::get(),
+				"an API with the longest timeout could never be called"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]

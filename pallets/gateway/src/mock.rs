@@ -168,7 +168,7 @@ impl pallet_gateway::Config for Test {
 	type MaxRedundancy = ConstU32<3>;
 	type MaxBackups = ConstU32<3>;
 	type MaxCandidates = ConstU32<16>;
-	type MaxTimeoutMs = ConstU32<10_000>;
+	type MaxTimeoutMs = ConstU32<8_000>;
 	type MinDeadline = ConstU32<2>;
 	type MaxDeadline = ConstU32<10>;
 	type MaxLifetime = ConstU32<16>;

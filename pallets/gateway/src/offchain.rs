@@ -3,26 +3,26 @@
 
 use alloc::{string::ToString, vec::Vec};
 use baton_primitives::{
-	attempt_storage_key, checkpoint_verifies, receipt_message, ExecutionSample, HandoverLog,
-	Health, OperatorRegistry, RequestId, RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY,
-	MAX_EXECUTION_SAMPLES,
+	attempt_storage_key, checkpoint_verifies,
+	egress::{EgressRequest, EgressResponse},
+	offchain::{LocalKey, LocalSigner},
+	receipt_message, ExecutionSample, HandoverLog, Health, OperatorRegistry, RequestId,
+	RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
 };
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
-use baton_primitives::offchain::{LocalKey, LocalSigner};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	offchain::{
-		http,
 		storage::StorageValueRef,
 		storage_lock::{StorageLock, Time},
-		Duration, Timestamp,
+		Duration,
 	},
 	traits::Saturating,
 	RuntimeAppPublic,
 };
 
-use crate::{Api, Apis, Assignments, Call, Config, Pallet, Report, Request, Requests, LOG_TARGET};
+use crate::{Assignments, Call, Config, Pallet, Report, Request, Requests, LOG_TARGET};
 
 /// Blocks after which a report that has not landed is sent again (it may have been dropped,
 /// or the block that held it may have been retracted). The upstream is not called again.
@@ -37,30 +37,14 @@ struct Executed<T: Config> {
 	report: Report<T>,
 }
 
-/// An upstream answer, or how the call failed.
-pub struct UpstreamResult {
-	/// What happened.
-	pub status: ResultStatus,
-	/// The body, if the call succeeded.
-	pub body: Vec<u8>,
-	/// Milliseconds from sending the request to having the body.
-	pub latency_ms: u32,
-}
-
 type PublicOf<T> = LocalKey<T, <T as Config>::AuthorityId>;
-
-/// How often the worker looks at which of its concurrent upstream calls answered: each call's
-/// latency is measured to this resolution while the others go on.
-const POLL_MS: u64 = 5;
 
 /// A request this node's worker calls the upstream for.
 struct Job<T: Config> {
 	/// Its id, sent as the idempotency key.
 	request_id: RequestId,
-	/// What the client asked for.
+	/// What the client asked for, under which terms.
 	request: Request<T>,
-	/// The API it goes to.
-	api: Api<T>,
 }
 
 impl<T: Config> Pallet<T> {
@@ -92,7 +76,7 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.zip(&jobs)
 			.map(|(lock_key, job)| {
-				StorageLock::with_deadline(lock_key, Duration::from_millis(job.api.spec.timeout_ms as u64 + 5_000))
+				StorageLock::with_deadline(lock_key, Duration::from_millis(job.request.terms.timeout_ms as u64 + 5_000))
 			})
 			.collect();
 		let guards: Vec<_> = locks.iter_mut().map(|lock| lock.try_lock().ok()).collect();
@@ -107,7 +91,7 @@ impl<T: Config> Pallet<T> {
 				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
 				Ok(Some(done)) => {
 					// A late report is a sign of trouble too.
-					health.observe(job.api.spec.timeout_ms, true);
+					health.observe(job.request.terms.timeout_ms, true);
 					reports.push((job.request_id, done.report));
 				},
 				_ => {
@@ -121,7 +105,7 @@ impl<T: Config> Pallet<T> {
 		for (job, result) in calls.iter().zip(results) {
 			let failed = !result.status.is_response();
 			health.observe(result.latency_ms, failed);
-			if failed && health.predicts_failure(job.api.spec.timeout_ms) {
+			if failed && health.predicts_failure(job.request.terms.timeout_ms) {
 				// Hand it over (step 1: the upstream was called) rather than report a failure
 				// the next operator may not have.
 				let state_hash = sp_io::hashing::blake2_256(&result.body);
@@ -151,11 +135,10 @@ impl<T: Config> Pallet<T> {
 		if request.status != RequestStatus::Pending || now > request.deadline {
 			return None;
 		}
-		let api = Apis::<T>::get(request.api_id)?;
-		if health.predicts_failure(api.spec.timeout_ms) {
+		if health.predicts_failure(request.terms.timeout_ms) {
 			return None;
 		}
-		Some(Job { request_id, request, api })
+		Some(Job { request_id, request })
 	}
 
 	/// Keeps this node's offchain storage bounded: the records of executed requests are kept in
@@ -219,112 +202,42 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Calls the upstreams of `jobs`, all at once, each with its API's timeout and size cap;
-	/// never panics. The results are in the order of `jobs`.
-	fn call_upstreams(jobs: &[Job<T>]) -> Vec<UpstreamResult> {
-		let started = sp_io::offchain::timestamp();
-		let elapsed = || sp_io::offchain::timestamp().diff(&started).millis().min(u32::MAX as u64) as u32;
-		let fail = |status| UpstreamResult { status, body: Vec::new(), latency_ms: elapsed() };
-		let deadlines: Vec<Timestamp> =
-			jobs.iter().map(|job| started.add(Duration::from_millis(job.api.spec.timeout_ms as u64))).collect();
-		let mut results: Vec<Option<UpstreamResult>> = jobs.iter().map(|_| None).collect();
-		// A connection the upstream closed while idle fails; one more try opens a new one (the
-		// idempotency key makes the retry safe). One retry per call, whether sending or waiting
-		// failed.
-		let mut retry = alloc::vec![true; jobs.len()];
-		let mut pending = Vec::new();
-		for (i, job) in jobs.iter().enumerate() {
-			match Self::start(job, deadlines[i], &mut retry[i]) {
-				Ok(request) => pending.push((i, request)),
-				Err(status) => results[i] = Some(fail(status)),
-			}
+	/// Calls the upstreams of `jobs` through the node's egress policy, all at once, each under
+	/// its request's terms (URL, timeout, size cap); never panics. The results are in the order
+	/// of `jobs`.
+	fn call_upstreams(jobs: &[Job<T>]) -> Vec<EgressResponse> {
+		if jobs.is_empty() {
+			return Vec::new();
 		}
-		while !pending.is_empty() {
-			let latest = pending.iter().map(|(i, _)| deadlines[*i]).max().unwrap_or(started);
-			let poll_until = sp_io::offchain::timestamp().add(Duration::from_millis(POLL_MS)).min(latest);
-			let (indices, requests): (Vec<usize>, Vec<http::PendingRequest>) = pending.drain(..).unzip();
-			for (i, outcome) in indices.into_iter().zip(http::PendingRequest::try_wait_all(requests, poll_until)) {
-				match outcome {
-					Err(_) if sp_io::offchain::timestamp() >= deadlines[i] => results[i] = Some(fail(ResultStatus::Timeout)),
-					Err(still_waiting) => pending.push((i, still_waiting)),
-					Ok(Ok(response)) => {
-						let cap = jobs[i].api.spec.max_response_bytes as usize;
-						results[i] = Some(match Self::read_body(response, cap, deadlines[i]) {
-							Ok((code, body)) =>
-								UpstreamResult { status: ResultStatus::Response { code }, body, latency_ms: elapsed() },
-							Err(status) => fail(status),
-						});
-					},
-					Ok(Err(_)) if core::mem::take(&mut retry[i]) => match Self::start(&jobs[i], deadlines[i], &mut retry[i]) {
-						Ok(request) => pending.push((i, request)),
-						Err(status) => results[i] = Some(fail(status)),
-					},
-					Ok(Err(_)) => results[i] = Some(fail(ResultStatus::Unreachable)),
-				}
-			}
-		}
-		results.into_iter().map(|result| result.unwrap_or_else(|| fail(ResultStatus::Unreachable))).collect()
+		let calls = jobs.iter().map(Self::egress_request).collect();
+		baton_primitives::egress::upstream::fetch_all(calls)
+			.into_iter()
+			.map(|response| {
+				let status = match response.status {
+					ResultStatus::Response { .. } if core::str::from_utf8(&response.body).is_err() =>
+						ResultStatus::NotUtf8,
+					status => status,
+				};
+				let body = if status.is_response() { response.body } else { Vec::new() };
+				EgressResponse { status, body, latency_ms: response.latency_ms }
+			})
+			.collect()
 	}
 
-	/// Starts `job`'s HTTP request, and once more if that fails while `retry` is still set.
-	fn start(job: &Job<T>, deadline: Timestamp, retry: &mut bool) -> Result<http::PendingRequest, ResultStatus> {
-		match Self::send(job, deadline) {
-			Err(_) if core::mem::take(retry) => Self::send(job, deadline),
-			sent => sent,
-		}
-	}
-
-	/// Starts `job`'s HTTP request.
-	fn send(job: &Job<T>, deadline: Timestamp) -> Result<http::PendingRequest, ResultStatus> {
-		let url = [&job.api.spec.base_url[..], &job.request.path[..]].concat();
-		let url = core::str::from_utf8(&url).map_err(|_| ResultStatus::Unreachable)?;
-		let idempotency_key = job.request_id.to_string();
-		// An empty chunk ends the body on the wire, so an empty body is no chunk at all.
-		let body = &job.request.body[..];
-		let chunks: Vec<&[u8]> = if body.is_empty() { Vec::new() } else { alloc::vec![body] };
-		let mut http_request = http::Request::new(url)
-			.method(Self::http_method(&job.request))
-			.add_header("Idempotency-Key", &idempotency_key)
-			.body(chunks)
-			.deadline(deadline);
-		for (name, value) in job.request.headers.iter() {
-			if let (Ok(name), Ok(value)) = (core::str::from_utf8(name), core::str::from_utf8(value)) {
-				http_request = http_request.add_header(name, value);
-			}
-		}
-		http_request.send().map_err(|_| ResultStatus::Unreachable)
-	}
-
-	/// Reads `response`'s body up to `cap` bytes by `deadline`: its status code and body, or how
-	/// reading failed.
-	fn read_body(response: http::Response, cap: usize, deadline: Timestamp) -> Result<(u16, Vec<u8>), ResultStatus> {
-		let mut body = Vec::new();
-		let mut chunks = response.body();
-		chunks.deadline(deadline);
-		for byte in chunks.by_ref() {
-			if body.len() == cap {
-				return Err(ResultStatus::TooLarge);
-			}
-			body.push(byte);
-		}
-		match chunks.error() {
-			Some(sp_core::offchain::HttpError::DeadlineReached) => return Err(ResultStatus::Timeout),
-			Some(_) => return Err(ResultStatus::Unreachable),
-			None => {},
-		}
-		if core::str::from_utf8(&body).is_err() {
-			return Err(ResultStatus::NotUtf8);
-		}
-		Ok((response.code, body))
-	}
-
-	fn http_method(request: &Request<T>) -> http::Method {
-		match request.method {
-			crate::HttpMethod::Get => http::Method::Get,
-			crate::HttpMethod::Post => http::Method::Post,
-			crate::HttpMethod::Put => http::Method::Put,
-			crate::HttpMethod::Patch => http::Method::Patch,
-			crate::HttpMethod::Delete => http::Method::Delete,
+	/// The call `job` makes upstream: the request's method, its terms' URL and path, the
+	/// idempotency key and the client's headers, and its body.
+	fn egress_request(job: &Job<T>) -> EgressRequest {
+		let request = &job.request;
+		let url = [&request.terms.base_url[..], &request.path[..]].concat();
+		let mut headers = alloc::vec![(b"Idempotency-Key".to_vec(), job.request_id.to_string().into_bytes())];
+		headers.extend(request.headers.iter().map(|(name, value)| (name.to_vec(), value.to_vec())));
+		EgressRequest {
+			method: request.method.as_str().as_bytes().to_vec(),
+			url,
+			headers,
+			body: request.body.to_vec(),
+			timeout_ms: request.terms.timeout_ms,
+			max_response_bytes: request.terms.max_response_bytes,
 		}
 	}
 
@@ -333,7 +246,7 @@ impl<T: Config> Pallet<T> {
 		key: &PublicOf<T>,
 		operator: &T::AccountId,
 		request_id: RequestId,
-		result: UpstreamResult,
+		result: EgressResponse,
 	) -> Option<Report<T>> {
 		let response_hash = sp_io::hashing::blake2_256(&result.body);
 		let message = receipt_message(request_id, &response_hash, &result.status, operator);

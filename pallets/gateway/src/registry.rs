@@ -11,7 +11,7 @@ use frame_support::{
 };
 use sp_runtime::traits::Zero;
 
-use crate::{Api, ApiSpec, Apis, Config, Error, Event, HoldReason, NextApiId, Pallet};
+use crate::{Api, ApiSpec, Apis, Config, Error, Event, HoldReason, NextApiId, Pallet, PrivateBaseUrlsAllowed};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register_api(owner: &T::AccountId, spec: ApiSpec<T>) -> DispatchResult {
@@ -69,6 +69,10 @@ impl<T: Config> Pallet<T> {
 				!url.ends_with(b"/") &&
 				url.iter().all(|c| c.is_ascii_graphic()),
 			Error::<T>::InvalidBaseUrl
+		);
+		ensure!(
+			PrivateBaseUrlsAllowed::<T>::get() || !baton_primitives::egress::names_private_host(url),
+			Error::<T>::PrivateBaseUrl
 		);
 		let methods = &spec.methods;
 		ensure!(

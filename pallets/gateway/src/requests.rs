@@ -3,11 +3,15 @@
 use alloc::vec::Vec;
 use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
 use frame_support::{ensure, pallet_prelude::*};
-use sp_runtime::traits::{CheckedMul, Saturating};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{CheckedMul, Saturating},
+	SaturatedConversion,
+};
 
 use crate::{
 	routing::Eligible, Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event, HeadersOf,
-	Load, NewRequest, NextRequestId, Pallet, Request, Requests, Task,
+	Load, NewRequest, NextRequestId, Pallet, Request, Requests, Task, Terms,
 };
 
 /// What a submission's weight depends on.
@@ -109,6 +113,7 @@ impl<T: Config> Pallet<T> {
 				call.deadline <= now.saturating_add(T::MaxDeadline::get()),
 			Error::<T>::DeadlineOutOfRange
 		);
+		ensure!(call.deadline >= Self::earliest_deadline(now, api.spec.timeout_ms), Error::<T>::DeadlineTooSoon);
 
 		let request_id = NextRequestId::<T>::get();
 		let next_id = request_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
@@ -132,6 +137,7 @@ impl<T: Config> Pallet<T> {
 				path: call.path,
 				headers: call.headers,
 				body: call.body,
+				terms: Terms::from(&api.spec),
 				price,
 				protocol_fee,
 				submitted_at: now,
@@ -152,6 +158,20 @@ impl<T: Config> Pallet<T> {
 			assigned,
 		});
 		Ok(Submitted { candidates: routed.candidates, redundancy })
+	}
+
+	/// Blocks an upstream call of `timeout_ms` may take: the timeout in blocks, rounded up.
+	pub(crate) fn timeout_blocks(timeout_ms: u32) -> BlockNumberFor<T> {
+		let blocks = (timeout_ms as u64).div_ceil(T::MillisPerBlock::get());
+		BlockNumberFor::<T>::saturated_from(blocks)
+	}
+
+	/// The earliest deadline fair to an operator that starts a call of `timeout_ms` in block
+	/// `start`: the whole timeout, then a block for its report to land in. An operator whose
+	/// deadline passes is charged, so no one may set a deadline its call could still be running
+	/// at (a client could otherwise have an honest operator slashed at will).
+	pub(crate) fn earliest_deadline(start: BlockNumberFor<T>, timeout_ms: u32) -> BlockNumberFor<T> {
+		start.saturating_add(Self::timeout_blocks(timeout_ms)).saturating_add(1u32.into())
 	}
 
 	/// What a request to `api_id` with `redundancy` operators (0: the default) costs now.

@@ -13,7 +13,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	Agenda, AgendaCursor, Apis, Config, Error, Event, Pallet, Report, Request, Requests,
+	Agenda, AgendaCursor, Config, Error, Event, Pallet, Report, Request, Requests,
 	StoredReport, Task, LOG_TARGET,
 };
 use baton_primitives::HandoverLog;
@@ -80,9 +80,8 @@ impl<T: Config> Pallet<T> {
 		);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= request.deadline, Error::<T>::DeadlinePassed);
-		let api = Apis::<T>::get(request.api_id).ok_or(Error::<T>::UnknownApi)?;
 		ensure!(
-			report.body.len() <= api.spec.max_response_bytes as usize,
+			report.body.len() <= request.terms.max_response_bytes as usize,
 			Error::<T>::ResponseTooLarge
 		);
 		ensure!(
@@ -103,7 +102,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::BadSignature
 		);
 
-		let result_key = result_key(&report.status, &report.body, &api.spec.ignored_fields);
+		let result_key = result_key(&report.status, &report.body, &request.terms.ignored_fields);
 		// The body is kept offchain by every node that indexes; the chain keeps its hash.
 		sp_io::offchain_index::set(&response_storage_key(request_id, &operator), &report.body);
 		request
@@ -160,7 +159,11 @@ impl<T: Config> Pallet<T> {
 				}
 				for report in request.reports.iter().filter(|r| r.result_key != key) {
 					T::Reputation::record(&report.operator, request.api_id, Outcome::Failed);
-					Self::report(OffenceKind::WrongResult, request_id, &report.operator);
+					// Only a different answer is a wrong one: a typed failure (timeout, unreachable,
+					// refused by the egress policy) may be the network's or the API's fault.
+					if report.status.is_response() {
+						Self::report(OffenceKind::WrongResult, request_id, &report.operator);
+					}
 				}
 				let response_hash = request.reports[index].response_hash;
 				request.served = Some(index as u32);
@@ -237,7 +240,10 @@ impl<T: Config> Pallet<T> {
 						settled += 1;
 					},
 					Task::Prune => {
-						Requests::<T>::remove(request_id);
+						// Every indexing node drops the bodies of the request's reports with it.
+						for report in Requests::<T>::take(request_id).into_iter().flat_map(|r| r.reports) {
+							sp_io::offchain_index::clear(&response_storage_key(*request_id, &report.operator));
+						}
 						T::Handovers::forget(*request_id);
 						pruned += 1;
 					},

@@ -94,6 +94,34 @@ pub struct Api<T: Config> {
 	pub spec: ApiSpec<T>,
 }
 
+/// What a request is executed and settled under: its API's spec as it was at submission, so that
+/// `update_api` changes only later requests (an open request's operators never see a URL, a
+/// timeout or comparison rules the client did not submit under).
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct Terms<T: Config> {
+	/// Where the request goes: the base URL its path is appended to.
+	pub base_url: BoundedVec<u8, T::MaxUrlLen>,
+	/// How long an operator waits for the upstream, in milliseconds.
+	pub timeout_ms: u32,
+	/// Longest response body an operator fetches, in bytes.
+	pub max_response_bytes: u32,
+	/// Top-level JSON fields dropped before results are compared.
+	pub ignored_fields: BoundedVec<FieldName, T::MaxIgnoredFields>,
+}
+
+impl<T: Config> From<&ApiSpec<T>> for Terms<T> {
+	fn from(spec: &ApiSpec<T>) -> Self {
+		Self {
+			base_url: spec.base_url.clone(),
+			timeout_ms: spec.timeout_ms,
+			max_response_bytes: spec.max_response_bytes,
+			ignored_fields: spec.ignored_fields.clone(),
+		}
+	}
+}
+
 /// An HTTP header a client sends upstream: (name, value).
 pub type HeaderOf<T> = (BoundedVec<u8, <T as Config>::MaxHeaderLen>, BoundedVec<u8, <T as Config>::MaxHeaderLen>);
 
@@ -212,6 +240,8 @@ pub struct Request<T: Config> {
 	pub headers: HeadersOf<T>,
 	/// Body sent upstream.
 	pub body: BoundedVec<u8, T::MaxBodyLen>,
+	/// Its API's terms at submission.
+	pub terms: Terms<T>,
 	/// Paid to each operator in the majority.
 	pub price: BalanceOf<T>,
 	/// Paid to the treasury on completion.

@@ -34,6 +34,9 @@ pub enum ResultStatus {
 	TooLarge,
 	/// The body was not valid UTF-8.
 	NotUtf8,
+	/// The node's egress policy refused the destination (a loopback, private, link-local or
+	/// other non-public address). Never an offence: the API, not the operator, is at fault.
+	Forbidden,
 }
 
 impl ResultStatus {
@@ -196,7 +199,7 @@ pub struct ExecutionSample {
 
 impl ResultStatus {
 	/// A short name for metrics labels: `response`, `timeout`, `unreachable`, `too_large`,
-	/// `not_utf8`.
+	/// `not_utf8`, `forbidden`.
 	pub fn label(&self) -> &'static str {
 		match self {
 			ResultStatus::Response { .. } => "response",
@@ -204,6 +207,7 @@ impl ResultStatus {
 			ResultStatus::Unreachable => "unreachable",
 			ResultStatus::TooLarge => "too_large",
 			ResultStatus::NotUtf8 => "not_utf8",
+			ResultStatus::Forbidden => "forbidden",
 		}
 	}
 }

@@ -284,6 +284,7 @@ pub trait Escrow<AccountId, Balance> {
 	fn held(id: RequestId) -> Balance;
 }
 
+pub mod egress;
 pub mod gateway;
 pub mod handover;
 pub mod offchain;

@@ -59,7 +59,9 @@ impl pallet_gateway::Config for Runtime {
 	type MaxRedundancy = ConstU32<5>;
 	type MaxBackups = ConstU32<3>;
 	type MaxCandidates = ConstU32<64>;
-	type MaxTimeoutMs = ConstU32<30_000>;
+	// 5 blocks: a deadline must leave the whole timeout and a block for the report, within
+	// `MaxDeadline`, and a successor the same again within the lifetime.
+	type MaxTimeoutMs = ConstU32<15_000>;
 	type MinDeadline = ConstU32<2>;
 	// Half the lifetime: the other half is for handovers.
 	type MaxDeadline = ConstU32<{ MAX_REQUEST_LIFETIME / 2 }>;

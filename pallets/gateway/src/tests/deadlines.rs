@@ -65,6 +65,27 @@ fn finished_requests_are_pruned_after_the_retention_period() {
 }
 
 #[test]
+fn pruning_a_request_drops_its_indexed_bodies_from_offchain_storage() {
+	let mut ext = new_test_ext();
+	let id = ext.execute_with(|| {
+		setup(1);
+		let id = submit(1);
+		assert_ok!(report_ok(OP, id, BODY));
+		id
+	});
+	ext.persist_offchain_overlay();
+	let key = baton_primitives::response_storage_key(id, &account(OP));
+	assert_eq!(ext.offchain_db().get(&key), Some(BODY.to_vec()));
+	ext.execute_with(|| {
+		run_to_block(6);
+		assert!(!Requests::<Test>::contains_key(id));
+		try_state();
+	});
+	ext.persist_offchain_overlay();
+	assert_eq!(ext.offchain_db().get(&key), None);
+}
+
+#[test]
 fn a_block_enforces_at_most_max_expiries_and_leaves_the_rest_for_the_next() {
 	build_and_execute(|| {
 		// One operator, so no backups: each expiry settles.

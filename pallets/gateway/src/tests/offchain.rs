@@ -5,6 +5,7 @@ use crate::{mock::*, Call, HttpMethod};
 use baton_primitives::{receipt_message, ResultStatus, GATEWAY_KEY_TYPE};
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
+use baton_primitives::egress::{EgressExt, EgressRequest, EgressResponse, Fetch};
 use sp_core::{
 	offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt},
 	Pair,
@@ -12,9 +13,10 @@ use sp_core::{
 use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use std::sync::Arc;
 
-/// Runs `test` with a keystore holding operator `OP`'s gateway key, offchain storage, an HTTP
-/// stand-in whose expected requests `test` sets, and a transaction pool `test` can list.
-fn with_offchain_worker_state(test: impl FnOnce(&State, &dyn Fn() -> Vec<Vec<u8>>)) {
+/// Runs `test` with a keystore holding operator `OP`'s gateway key, offchain storage, an
+/// upstream stand-in behind the egress host function whose expected calls `test` sets, and a
+/// transaction pool `test` can list.
+fn with_offchain_worker_state(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<Vec<u8>>)) {
 	let mut ext = new_test_ext();
 	let keystore = MemoryKeystore::new();
 	let public = keystore
@@ -23,21 +25,47 @@ fn with_offchain_worker_state(test: impl FnOnce(&State, &dyn Fn() -> Vec<Vec<u8>
 	assert_eq!(public, pair(OP).public());
 	// A second key, bound only when a test bonds operator OP + 1.
 	keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&format!("0x{}", hex(&[OP + 1; 32])))).unwrap();
-	let (offchain, offchain_state) = testing::TestOffchainExt::new();
+	let (offchain, _) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let upstream = Upstream::default();
 	ext.register_extension(OffchainDbExt::new(offchain.clone()));
 	ext.register_extension(OffchainWorkerExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.register_extension(KeystoreExt(Arc::new(keystore)));
+	ext.register_extension(EgressExt::new(upstream.clone()));
 	ext.execute_with(|| {
 		register_api();
 		bond_operator(OP, 5_000);
-		test(&offchain_state, &|| pool_state.read().transactions.clone());
+		test(&upstream, &|| pool_state.read().transactions.clone());
 		try_state();
 	});
+	assert!(upstream.expected.lock().is_empty(), "expected upstream calls not made");
 }
 
-type State = Arc<parking_lot::RwLock<testing::OffchainState>>;
+/// The upstream behind the node's egress client: answers the calls a test expects, in any
+/// order, with status 200 (or `TooLarge` over the call's size cap, as the real client does);
+/// any other call fails the test.
+#[derive(Clone, Default)]
+struct Upstream {
+	expected: Arc<parking_lot::Mutex<Vec<(EgressRequest, EgressResponse)>>>,
+}
+
+impl Fetch for Upstream {
+	fn fetch_all(&self, requests: Vec<EgressRequest>) -> Vec<EgressResponse> {
+		let mut expected = self.expected.lock();
+		requests
+			.into_iter()
+			.map(|request| {
+				let at = expected.iter().position(|(call, _)| *call == request);
+				let (call, response) = expected.remove(at.unwrap_or_else(|| panic!("unexpected call {request:?}")));
+				if response.body.len() > call.max_response_bytes as usize {
+					return EgressResponse::failed(ResultStatus::TooLarge, response.latency_ms);
+				}
+				response
+			})
+			.collect()
+	}
+}
 
 fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -55,16 +83,23 @@ fn submitted_report(transactions: &[Vec<u8>], index: usize) -> (u64, crate::Repo
 	(request_id, report, signer)
 }
 
-fn expect(state: &State, method: &str, uri: &str, headers: Vec<(&str, &str)>, body: &[u8], response: &[u8]) {
-	state.write().expect_request(testing::PendingRequest {
-		method: method.into(),
-		uri: uri.into(),
-		headers: headers.into_iter().map(|(n, v)| (n.into(), v.into())).collect(),
+/// Expects one call upstream under the API's terms (timeout 2 s, cap 128 bytes), answered
+/// with `response`.
+fn expect(upstream: &Upstream, method: &str, url: &str, headers: Vec<(&str, &str)>, body: &[u8], response: &[u8]) {
+	let answer = EgressResponse { status: ResultStatus::Response { code: 200 }, body: response.to_vec(), latency_ms: 3 };
+	upstream.expected.lock().push((call(method, url, headers, body, 2_000), answer));
+}
+
+/// The egress request of a call with `timeout_ms` and the API's cap of 128 bytes.
+fn call(method: &str, url: &str, headers: Vec<(&str, &str)>, body: &[u8], timeout_ms: u32) -> EgressRequest {
+	EgressRequest {
+		method: method.as_bytes().to_vec(),
+		url: url.as_bytes().to_vec(),
+		headers: headers.into_iter().map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec())).collect(),
 		body: body.to_vec(),
-		response: Some(response.to_vec()),
-		sent: true,
-		..Default::default()
-	});
+		timeout_ms,
+		max_response_bytes: 128,
+	}
 }
 
 #[test]
@@ -170,7 +205,7 @@ fn an_unlanded_report_is_resent_without_calling_the_upstream_again() {
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted().len(), 1);
 		// The report did not land (e.g. its block was retracted); three blocks later it is sent
-		// again from offchain storage. The HTTP stand-in would panic on a second call.
+		// again from offchain storage. The upstream stand-in would panic on a second call.
 		System::set_block_number(3);
 		Gateway::offchain_worker(3);
 		assert_eq!(submitted().len(), 1);
@@ -260,7 +295,7 @@ fn a_node_that_predicts_failure_leaves_its_requests_to_be_handed_over() {
 		(0..2).for_each(|_| failing.observe(2_000, true));
 		set_health(failing);
 		submit(1);
-		// No upstream call is expected (the HTTP stand-in would panic) and nothing is reported.
+		// No upstream call is expected (the upstream stand-in would panic) and nothing is reported.
 		Gateway::offchain_worker(1);
 		assert!(submitted().is_empty());
 	});
@@ -283,4 +318,45 @@ fn a_failure_that_makes_the_model_predict_failure_is_not_reported() {
 		let attempt = baton_primitives::attempt_storage_key(id, &key(OP));
 		assert!(sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &attempt).is_some());
 	});
+}
+
+#[test]
+fn an_open_request_is_called_under_its_own_terms_after_the_api_changes() {
+	with_offchain_worker_state(|upstream, submitted| {
+		let id = submit(1);
+		let mut moved = spec();
+		moved.base_url = b"https://moved.example".to_vec().try_into().unwrap();
+		moved.timeout_ms = 4_000;
+		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, moved));
+		// The old URL with the old timeout; the stand-in would panic at any other call.
+		expect(upstream, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", b"{}");
+		Gateway::offchain_worker(1);
+		assert_eq!(submitted_report(&submitted(), 0).0, id);
+	});
+}
+
+#[test]
+fn a_call_the_egress_policy_refuses_is_reported_as_forbidden_refunded_and_not_punished() {
+	with_offchain_worker_state(|upstream, submitted| {
+		let id = submit(1);
+		let refused = EgressResponse::failed(ResultStatus::Forbidden, 0);
+		let url = "https://api.example/price?coin=dot";
+		upstream.expected.lock().push((call("GET", url, vec![("Idempotency-Key", "0")], b"", 2_000), refused));
+		Gateway::offchain_worker(1);
+		let (request_id, report, signer) = submitted_report(&submitted(), 0);
+		assert_eq!((request_id, report.status, report.body.len()), (id, ResultStatus::Forbidden, 0));
+		let client = Balances::free_balance(account(CLIENT));
+		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), request_id, report));
+		assert_eq!(Balances::free_balance(account(CLIENT)), client + 110);
+		assert!(matches!(crate::Requests::<Test>::get(id).unwrap().status, baton_primitives::RequestStatus::Refunded { .. }));
+		assert!(offences().is_empty());
+	});
+}
+
+#[test]
+fn a_node_without_an_egress_client_refuses_every_call() {
+	let calls = vec![call("GET", "https://api.example/", vec![], b"", 1_000)];
+	let responses = sp_io::TestExternalities::default()
+		.execute_with(|| baton_primitives::egress::upstream::fetch_all(calls));
+	assert_eq!(responses, vec![EgressResponse::failed(ResultStatus::Forbidden, 0)]);
 }

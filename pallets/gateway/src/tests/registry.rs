@@ -36,7 +36,7 @@ fn bad_specs_are_refused_and_change_nothing() {
 			(|s| s.max_response_bytes = 0, Error::InvalidResponseCap),
 			(|s| s.max_response_bytes = 257, Error::InvalidResponseCap),
 			(|s| s.timeout_ms = 0, Error::InvalidTimeout),
-			(|s| s.timeout_ms = 10_001, Error::InvalidTimeout),
+			(|s| s.timeout_ms = 8_001, Error::InvalidTimeout),
 			(|s| s.default_redundancy = 0, Error::InvalidRedundancy),
 			(|s| s.default_redundancy = 4, Error::InvalidRedundancy),
 			(
@@ -114,5 +114,46 @@ fn the_owner_or_governance_pauses_an_api() {
 		System::assert_last_event(Event::ApiPaused { api_id: 0, paused: true }.into());
 		assert_ok!(Gateway::pause_api(RuntimeOrigin::root(), 0, false));
 		assert!(!Apis::<Test>::get(0).unwrap().paused);
+	});
+}
+
+#[test]
+fn apis_pointing_at_private_addresses_are_refused_and_change_nothing() {
+	build_and_execute(|| {
+		register_api();
+		let private = [
+			"http://127.0.0.1:9944",
+			"http://127.0.0.2",
+			"http://localhost:9944",
+			"http://node.localhost",
+			"http://10.1.2.3",
+			"http://192.168.0.1:8080",
+			"http://169.254.169.254/latest/meta-data",
+			"http://[::1]:9944",
+			"http://[fd00:ec2::254]",
+			"http://user@127.0.0.1",
+			"http://0.0.0.0:9944",
+		];
+		for url in private {
+			let mut bad = spec();
+			bad.base_url = url.as_bytes().to_vec().try_into().unwrap();
+			let owner = RuntimeOrigin::signed(account(PUBLISHER));
+			assert_noop!(Gateway::register_api(owner.clone(), bad.clone()), Error::<Test>::PrivateBaseUrl);
+			assert_noop!(Gateway::update_api(owner, 0, bad), Error::<Test>::PrivateBaseUrl);
+		}
+		// A name is resolved by each node, which checks the address it connects to.
+		let mut named = spec();
+		named.base_url = b"http://internal.example:9944".to_vec().try_into().unwrap();
+		assert_ok!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), named));
+	});
+}
+
+#[test]
+fn a_development_chain_may_allow_private_addresses() {
+	build_and_execute(|| {
+		crate::PrivateBaseUrlsAllowed::<Test>::put(true);
+		let mut local = spec();
+		local.base_url = b"http://127.0.0.2:8080".to_vec().try_into().unwrap();
+		assert_ok!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), local));
 	});
 }

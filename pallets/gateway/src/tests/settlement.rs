@@ -131,6 +131,47 @@ fn the_majority_is_paid_and_the_minority_reported() {
 }
 
 #[test]
+fn a_failure_in_the_minority_costs_reputation_but_is_no_wrong_result() {
+	build_and_execute(|| {
+		setup(3);
+		let id = submit(3);
+		let ops = assigned(id);
+		let prior = Reputation::reputation(&account(ops[2]));
+		assert_ok!(report_ok(ops[0], id, BODY));
+		assert_ok!(report_ok(ops[1], id, BODY));
+		let refused = report_of(ops[2], id, ResultStatus::Forbidden, b"");
+		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(key_account(ops[2])), id, refused));
+		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		// Only a different answer is an offence.
+		assert!(offences().is_empty());
+		assert!(Reputation::reputation(&account(ops[2])).score < prior.score);
+	});
+}
+
+#[test]
+fn settlement_compares_by_the_ignored_fields_the_request_was_submitted_under() {
+	build_and_execute(|| {
+		setup(2);
+		let id = submit(2);
+		let ops = assigned(id);
+		// The publisher stops ignoring `ts` while the request is open.
+		let mut strict = spec();
+		strict.ignored_fields = Default::default();
+		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, strict));
+		assert_ok!(report_ok(ops[0], id, BODY));
+		assert_ok!(report_ok(ops[1], id, br#"{"ts":99,"price":7.25}"#));
+		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(offences().is_empty());
+		// A request submitted now compares the whole body.
+		let later = submit(2);
+		let ops = assigned(later);
+		assert_ok!(report_ok(ops[0], later, BODY));
+		assert_ok!(report_ok(ops[1], later, br#"{"ts":99,"price":7.25}"#));
+		assert!(matches!(Requests::<Test>::get(later).unwrap().status, RequestStatus::Refunded { .. }));
+	});
+}
+
+#[test]
 fn without_a_majority_the_client_is_refunded() {
 	build_and_execute(|| {
 		setup(3);

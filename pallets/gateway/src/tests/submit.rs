@@ -130,6 +130,8 @@ fn bad_requests_are_refused_and_hold_nothing() {
 			(Box::new(|a| a.max_fee = 109), Error::FeeAboveMax),
 			(Box::new(move |a| a.deadline = now + 1), Error::DeadlineOutOfRange),
 			(Box::new(move |a| a.deadline = now + 11), Error::DeadlineOutOfRange),
+			// The API's timeout is 2 s, two blocks: the report needs a third.
+			(Box::new(move |a| a.deadline = now + 2), Error::DeadlineTooSoon),
 		];
 		for (change, error) in cases {
 			assert_noop!(submit_with(change), error);
@@ -154,8 +156,39 @@ fn requests_at_the_bounds_are_taken() {
 		setup(1);
 		assert_ok!(submit_with(|a| a.path = [b"/".to_vec(), vec![b'a'; 63]].concat()));
 		assert_ok!(submit_with(|a| a.body = vec![b'x'; 128]));
-		assert_ok!(submit_with(|a| a.deadline = System::block_number() + 2));
+		// The earliest deadline: the API's timeout (2 blocks) and a block for the report.
+		assert_ok!(submit_with(|a| a.deadline = System::block_number() + 3));
 		assert_ok!(submit_with(|a| a.deadline = System::block_number() + 10));
+	});
+}
+
+#[test]
+fn a_deadline_must_leave_the_apis_whole_timeout_and_a_block_to_report() {
+	build_and_execute(|| {
+		setup(1);
+		let mut slow = spec();
+		// Eight blocks of 1 s, rounded up.
+		slow.timeout_ms = 7_500;
+		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, slow));
+		let now = System::block_number();
+		assert_noop!(submit_with(move |a| a.deadline = now + 8), Error::<Test>::DeadlineTooSoon);
+		assert_ok!(submit_with(move |a| a.deadline = now + 9));
+	});
+}
+
+#[test]
+fn a_request_keeps_the_terms_it_was_submitted_under() {
+	build_and_execute(|| {
+		setup(1);
+		assert_ok!(submit_with(|_| {}));
+		let mut moved = spec();
+		moved.base_url = b"https://moved.example".to_vec().try_into().unwrap();
+		moved.timeout_ms = 4_000;
+		moved.max_response_bytes = 64;
+		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, moved.clone()));
+		assert_eq!(Requests::<Test>::get(0).unwrap().terms, crate::Terms::from(&spec()));
+		assert_ok!(submit_with(|_| {}));
+		assert_eq!(Requests::<Test>::get(1).unwrap().terms, crate::Terms::from(&moved));
 	});
 }
 

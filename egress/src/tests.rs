@@ -1,0 +1,215 @@
+//! The policy's address table, and real calls to servers on loopback.
+
+use super::*;
+use std::sync::{
+	atomic::{AtomicUsize, Ordering},
+	Mutex,
+};
+use tokio::{
+	io::{AsyncReadExt, AsyncWriteExt},
+	net::TcpListener,
+};
+
+#[test]
+fn only_public_unicast_addresses_are_public() {
+	let refused = [
+		"0.0.0.0", "0.1.2.3", "10.0.0.1", "100.64.0.1", "100.127.255.254", "127.0.0.1", "127.8.9.10",
+		"169.254.169.254", "172.16.0.1", "172.31.255.255", "192.0.0.192", "192.0.2.1", "192.168.1.1",
+		"198.18.0.1", "198.51.100.7", "203.0.113.9", "224.0.0.1", "239.255.255.250", "240.0.0.1",
+		"255.255.255.255", "::", "::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::10.0.0.1",
+		"64:ff9b::192.168.0.1", "fc00::1", "fd00:ec2::254", "fe80::1", "ff02::1", "2001:db8::1",
+	];
+	for ip in refused {
+		assert!(!is_public(ip.parse().unwrap()), "{ip} must be refused");
+	}
+	let public = ["1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.1", "172.15.0.1", "172.32.0.1",
+		"192.0.1.1", "198.17.0.1", "223.255.255.255", "2606:4700:4700::1111", "::ffff:8.8.8.8",
+		"64:ff9b::8.8.8.8"];
+	for ip in public {
+		assert!(is_public(ip.parse().unwrap()), "{ip} is public");
+	}
+}
+
+#[test]
+fn allowed_hosts_match_exactly_and_ignore_case_and_brackets() {
+	let policy = Policy::allow_hosts(["LocalHost".to_string(), "[::1]".to_string()]);
+	assert!(policy.is_allowed_host("localhost"));
+	assert!(policy.is_allowed_host("[::1]"));
+	assert!(policy.permits("::1", "::1".parse().unwrap()));
+	assert!(!policy.is_allowed_host("localhost.evil.example"));
+	assert!(!policy.permits("127.0.0.1", "127.0.0.1".parse().unwrap()));
+	assert!(policy.permits("anything", "8.8.8.8".parse().unwrap()));
+}
+
+/// A server on 127.0.0.1 answering every request with `respond(request head)`; counts the
+/// connections it accepted.
+struct Upstream {
+	port: u16,
+	connections: Arc<AtomicUsize>,
+	requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Upstream {
+	async fn start(respond: impl Fn(&str) -> (Duration, Vec<u8>) + Send + Sync + 'static) -> Self {
+		let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let port = listener.local_addr().unwrap().port();
+		let connections = Arc::new(AtomicUsize::new(0));
+		let requests = Arc::new(Mutex::new(Vec::new()));
+		let respond = Arc::new(respond);
+		let (count, seen) = (connections.clone(), requests.clone());
+		tokio::spawn(async move {
+			while let Ok((mut socket, _)) = listener.accept().await {
+				count.fetch_add(1, Ordering::SeqCst);
+				let (respond, seen) = (respond.clone(), seen.clone());
+				tokio::spawn(async move {
+					let mut buffer = vec![0u8; 16 * 1024];
+					let mut read = 0;
+					// One request a connection is all these tests send.
+					while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+						match socket.read(&mut buffer[read..]).await {
+							Ok(0) | Err(_) => return,
+							Ok(n) => read += n,
+						}
+					}
+					let head = String::from_utf8_lossy(&buffer[..read]).to_string();
+					seen.lock().unwrap().push(head.clone());
+					let (delay, response) = respond(&head);
+					tokio::time::sleep(delay).await;
+					let _ = socket.write_all(&response).await;
+				});
+			}
+		});
+		Self { port, connections, requests }
+	}
+
+	fn connections(&self) -> usize {
+		self.connections.load(Ordering::SeqCst)
+	}
+}
+
+fn ok(body: &str) -> Vec<u8> {
+	format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+fn client(allow: &[&str]) -> EgressClient {
+	let policy = Policy::allow_hosts(allow.iter().map(|host| host.to_string()));
+	EgressClient::new(policy, tokio::runtime::Handle::current()).unwrap()
+}
+
+fn get(url: String) -> EgressRequest {
+	EgressRequest {
+		method: b"GET".to_vec(),
+		url: url.into_bytes(),
+		headers: vec![(b"Idempotency-Key".to_vec(), b"7".to_vec())],
+		body: Vec::new(),
+		timeout_ms: 2_000,
+		max_response_bytes: 128,
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn loopback_is_refused_before_any_connection() {
+	let upstream = Upstream::start(|_| (Duration::ZERO, ok("secret"))).await;
+	let client = client(&[]);
+	for url in [
+		format!("http://127.0.0.1:{}/", upstream.port),
+		format!("http://[::ffff:127.0.0.1]:{}/", upstream.port),
+		// A name that resolves to loopback: the check is on the resolved address.
+		format!("http://localhost:{}/", upstream.port),
+	] {
+		let response = client.fetch(get(url.clone())).await;
+		assert_eq!(response.status, ResultStatus::Forbidden, "{url}");
+		assert!(response.body.is_empty());
+	}
+	assert_eq!(upstream.connections(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_allowed_host_is_called_with_the_exact_request() {
+	let upstream = Upstream::start(|_| (Duration::ZERO, ok(r#"{"price":7}"#))).await;
+	let client = client(&["127.0.0.1"]);
+	let mut request = get(format!("http://127.0.0.1:{}/quote?x=1", upstream.port));
+	request.method = b"POST".to_vec();
+	request.body = br#"{"coin":"dot"}"#.to_vec();
+	let response = client.fetch(request).await;
+	assert_eq!(response.status, ResultStatus::Response { code: 200 });
+	assert_eq!(response.body, br#"{"price":7}"#);
+	let head = upstream.requests.lock().unwrap()[0].to_ascii_lowercase();
+	assert!(head.starts_with("post /quote?x=1 http/1.1"), "{head}");
+	assert!(head.contains("idempotency-key: 7"), "{head}");
+	// Allowing the literal does not allow another name for the same address.
+	let by_name = client.fetch(get(format!("http://localhost:{}/", upstream.port))).await;
+	assert_eq!(by_name.status, ResultStatus::Forbidden);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_is_the_answer_and_is_not_followed() {
+	let target = Upstream::start(|_| (Duration::ZERO, ok("followed"))).await;
+	let location = format!("http://127.0.0.1:{}/", target.port);
+	let upstream = Upstream::start(move |_| {
+		let response = format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n");
+		(Duration::ZERO, response.into_bytes())
+	})
+	.await;
+	let response = client(&["127.0.0.1"]).fetch(get(format!("http://127.0.0.1:{}/", upstream.port))).await;
+	assert_eq!(response.status, ResultStatus::Response { code: 302 });
+	assert_eq!(target.connections(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_size_cap_and_the_timeout_are_enforced() {
+	let upstream = Upstream::start(|head| match head.split_whitespace().nth(1) {
+		Some("/slow") => (Duration::from_secs(5), ok("late")),
+		Some("/128") => (Duration::ZERO, ok(&"a".repeat(128))),
+		_ => (Duration::ZERO, ok(&"a".repeat(129))),
+	})
+	.await;
+	let client = client(&["127.0.0.1"]);
+	let url = |path: &str| format!("http://127.0.0.1:{}{path}", upstream.port);
+	let at_cap = client.fetch(get(url("/128"))).await;
+	assert_eq!((at_cap.status, at_cap.body.len()), (ResultStatus::Response { code: 200 }, 128));
+	let over = client.fetch(get(url("/129"))).await;
+	assert_eq!((over.status, over.body.len()), (ResultStatus::TooLarge, 0));
+	let mut slow = get(url("/slow"));
+	slow.timeout_ms = 200;
+	let late = client.fetch(slow).await;
+	assert_eq!(late.status, ResultStatus::Timeout);
+	assert!(late.latency_ms >= 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_port_is_unreachable_and_a_bad_url_too() {
+	let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+	let client = client(&["127.0.0.1"]);
+	let closed = client.fetch(get(format!("http://127.0.0.1:{port}/"))).await;
+	assert_eq!(closed.status, ResultStatus::Unreachable);
+	let bad = client.fetch(get("not a url".to_string())).await;
+	assert_eq!(bad.status, ResultStatus::Unreachable);
+}
+
+#[test]
+fn fetch_all_answers_in_order_from_a_thread_outside_the_runtime() {
+	let runtime = tokio::runtime::Runtime::new().unwrap();
+	let upstream = runtime.block_on(Upstream::start(|head| {
+		let path = head.split_whitespace().nth(1).unwrap_or_default().to_string();
+		(Duration::ZERO, ok(&path))
+	}));
+	let policy = Policy::allow_hosts(["127.0.0.1".to_string()]);
+	let client = EgressClient::new(policy, runtime.handle().clone()).unwrap();
+	let url = |path: &str| format!("http://127.0.0.1:{}{path}", upstream.port);
+	// As an offchain worker's thread calls it.
+	let responses = std::thread::spawn(move || {
+		client.fetch_all(vec![get(url("/a")), get("http://10.0.0.1/".to_string()), get(url("/b"))])
+	})
+	.join()
+	.unwrap();
+	let statuses: Vec<_> = responses.iter().map(|r| (r.status, r.body.clone())).collect();
+	assert_eq!(
+		statuses,
+		vec![
+			(ResultStatus::Response { code: 200 }, b"/a".to_vec()),
+			(ResultStatus::Forbidden, Vec::new()),
+			(ResultStatus::Response { code: 200 }, b"/b".to_vec()),
+		]
+	);
+}

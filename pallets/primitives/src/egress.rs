@@ -1,0 +1,162 @@
+//! Egress: the one door through which an operator's node calls an upstream API.
+//!
+//! The runtime's offchain worker never opens a connection itself. It hands its calls to
+//! [`upstream::fetch_all`], a host function the node implements with its egress policy: public
+//! destinations only, checked on the address it connects to, no redirects followed, the API's
+//! timeout and size cap enforced. A node without an egress client refuses every call, so a
+//! runtime that reaches a node without one (or a test without a stand-in) fails closed.
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::ResultStatus;
+
+/// Whether `ip` is a public unicast address: not loopback, private, shared (CGNAT),
+/// link-local, unique-local, multicast, broadcast, unspecified, documentation, benchmarking or
+/// reserved. IPv4 addresses inside IPv6 (mapped, compatible, NAT64) are judged as IPv4.
+pub fn is_public(ip: IpAddr) -> bool {
+	match ip {
+		IpAddr::V4(v4) => is_public_v4(v4),
+		IpAddr::V6(v6) => is_public_v6(v6),
+	}
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+	let [a, b, c, _] = ip.octets();
+	let refused = a == 0 // "this network", unspecified
+		|| a == 10 // private
+		|| (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+		|| a == 127 // loopback
+		|| (a == 169 && b == 254) // link-local, cloud metadata
+		|| (a == 172 && (16..32).contains(&b)) // private
+		|| (a == 192 && b == 0 && c == 0) // IETF protocol assignments (some clouds' metadata)
+		|| (a == 192 && b == 0 && c == 2) // documentation
+		|| (a == 192 && b == 168) // private
+		|| (a == 198 && (b == 18 || b == 19)) // benchmarking
+		|| (a == 198 && b == 51 && c == 100) // documentation
+		|| (a == 203 && b == 0 && c == 113) // documentation
+		|| a >= 224; // multicast, reserved, broadcast
+	!refused
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+	let segments = ip.segments();
+	let embedded_v4 = |high: u16, low: u16| Ipv4Addr::from(((high as u32) << 16) | low as u32);
+	if let Some(v4) = ip.to_ipv4_mapped() {
+		return is_public_v4(v4);
+	}
+	// IPv4-compatible (deprecated) and NAT64 addresses carry an IPv4 address in the last 32 bits.
+	if segments[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
+		return is_public_v4(embedded_v4(segments[6], segments[7]));
+	}
+	if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+		return is_public_v4(embedded_v4(segments[6], segments[7]));
+	}
+	let refused = ip.is_unspecified()
+		|| ip.is_loopback()
+		|| (segments[0] & 0xfe00) == 0xfc00 // unique local
+		|| (segments[0] & 0xffc0) == 0xfe80 // link-local
+		|| (segments[0] & 0xff00) == 0xff00 // multicast
+		|| (segments[0] == 0x2001 && segments[1] == 0x0db8); // documentation
+	!refused
+}
+
+/// The host of `url` (`scheme://[userinfo@]host[:port][/path]`), without an IPv6 literal's
+/// brackets.
+pub fn url_host(url: &[u8]) -> Option<&[u8]> {
+	let rest = url.windows(3).position(|w| w == b"://").map(|at| &url[at + 3..])?;
+	let authority = rest.split(|c| matches!(c, b'/' | b'?' | b'#')).next()?;
+	let host_port = authority.rsplit(|c| *c == b'@').next()?;
+	match host_port.strip_prefix(b"[") {
+		Some(bracketed) => bracketed.split(|c| *c == b']').next(),
+		None => host_port.split(|c| *c == b':').next(),
+	}
+}
+
+/// Whether `url`'s host can only be a non-public destination: an IP literal that is not
+/// [`is_public`], or `localhost`. The node's check on the resolved address is the real one;
+/// this one lets the chain refuse such an API with a clear error at once.
+pub fn names_private_host(url: &[u8]) -> bool {
+	let Some(host) = url_host(url).and_then(|host| core::str::from_utf8(host).ok()) else { return false };
+	let host = host.trim_end_matches('.').to_ascii_lowercase();
+	if host == "localhost" || host.ends_with(".localhost") {
+		return true;
+	}
+	host.parse::<IpAddr>().is_ok_and(|ip| !is_public(ip))
+}
+
+/// One upstream call, as the offchain worker asks the node for it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct EgressRequest {
+	/// HTTP method, e.g. `GET`.
+	pub method: Vec<u8>,
+	/// The absolute URL: the API's base URL and the request's path.
+	pub url: Vec<u8>,
+	/// Headers sent as they are, in order.
+	pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+	/// Body sent as it is (none when empty).
+	pub body: Vec<u8>,
+	/// Milliseconds from sending to having the whole body, at most.
+	pub timeout_ms: u32,
+	/// Longest body taken; a longer one is [`ResultStatus::TooLarge`].
+	pub max_response_bytes: u32,
+}
+
+/// How an upstream call ended.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct EgressResponse {
+	/// The upstream's status code (`Response`, 3xx included: no redirect is followed), or the
+	/// typed failure: `Timeout`, `Unreachable`, `TooLarge` or `Forbidden` by the policy.
+	pub status: ResultStatus,
+	/// The body, within the size cap; empty for failures.
+	pub body: Vec<u8>,
+	/// Milliseconds from sending the request to having the body.
+	pub latency_ms: u32,
+}
+
+impl EgressResponse {
+	/// A failure with no body.
+	pub fn failed(status: ResultStatus, latency_ms: u32) -> Self {
+		Self { status, body: Vec::new(), latency_ms }
+	}
+}
+
+/// What the node plugs in to make upstream calls for its offchain workers.
+#[cfg(not(substrate_runtime))]
+pub trait Fetch: Send {
+	/// Makes every call at once and returns their outcomes in the same order; never fails as a
+	/// whole.
+	fn fetch_all(&self, requests: Vec<EgressRequest>) -> Vec<EgressResponse>;
+}
+
+#[cfg(not(substrate_runtime))]
+sp_externalities::decl_extension! {
+	/// The node's egress client, registered for its offchain workers.
+	pub struct EgressExt(alloc::boxed::Box<dyn Fetch>);
+}
+
+#[cfg(not(substrate_runtime))]
+impl EgressExt {
+	/// Wraps `client`.
+	pub fn new(client: impl Fetch + 'static) -> Self {
+		Self(alloc::boxed::Box::new(client))
+	}
+}
+
+/// The host function of egress.
+#[sp_runtime_interface::runtime_interface]
+pub trait Upstream {
+	/// Makes `requests` through the node's egress client, all at once; their outcomes in the
+	/// same order. Without a client every call is `Forbidden`.
+	fn fetch_all(
+		&mut self,
+		requests: sp_runtime_interface::pass_by::PassFatPointerAndDecode<Vec<EgressRequest>>,
+	) -> sp_runtime_interface::pass_by::AllocateAndReturnByCodec<Vec<EgressResponse>> {
+		use sp_externalities::ExternalitiesExt;
+		match self.extension::<EgressExt>() {
+			Some(client) => client.fetch_all(requests),
+			None => requests.iter().map(|_| EgressResponse::failed(ResultStatus::Forbidden, 0)).collect(),
+		}
+	}
+}
