@@ -137,8 +137,8 @@ async function check(api) {
   if (slash.data.toBeneficiary.toBigInt() === 0n) failures.push('no takeover bonus');
 
   // Exactly once upstream: every request executed once, whoever called.
-  for (const { id } of state.requests) {
-    const executions = state.executions.get(String(id)) ?? 0;
+  for (const { id, settled } of state.requests) {
+    const executions = state.executions.get(gateway.idempotencyKey(settled)) ?? 0;
     if (executions !== 1) failures.push(`request ${id} executed upstream ${executions} times`);
   }
   const issuance = (await api.query.balances.totalIssuance()).toBigInt();

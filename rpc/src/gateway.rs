@@ -6,7 +6,7 @@ use std::{marker::PhantomData, sync::Arc};
 use baton_primitives::{
 	receipt_message, response_storage_key, ApiId, GatewayApi, HandoverReason, OperatorApi,
 	OperatorView, QuoteError,
-	RequestId, RequestStatus, RequestView, ResultStatus,
+	RequestId, RequestStatus, RequestView, ResponseView, ResultStatus,
 };
 use baton_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use jsonrpsee::{
@@ -31,6 +31,8 @@ pub struct RequestJson {
 	client: String,
 	method: String,
 	path: String,
+	/// The hash of the request's content (hex), which receipts bind.
+	request_hash: String,
 	/// `pending`, `completed` or `refunded`.
 	status: &'static str,
 	/// blake2-256 of the winning response, once completed.
@@ -66,7 +68,8 @@ pub struct HandoverJson {
 pub struct CheckpointJson {
 	completed_steps: u32,
 	state_hash: String,
-	idempotency_key: RequestId,
+	/// The content hash (hex) of the request the checkpoint is bound to.
+	request_hash: String,
 	signature: String,
 }
 
@@ -86,12 +89,17 @@ pub struct ReportJson {
 #[serde(rename_all = "camelCase")]
 pub struct ResponseJson {
 	request_id: RequestId,
+	/// The hash of the request's content (hex), which the receipt binds.
+	request_hash: String,
+	/// The genesis hash of the chain (hex), which the receipt binds.
+	genesis_hash: String,
 	operator: String,
 	/// The operator's gateway key (hex), which signed the receipt.
 	gateway_key: String,
 	status: ResultStatus,
 	response_hash: String,
-	/// ed25519 signature (hex) over SCALE(request id, response hash, status, operator).
+	/// ed25519 signature (hex) over SCALE("baton/receipt", genesis hash, request id, request
+	/// hash, response hash, status, operator).
 	signature: String,
 	/// The body as text (bodies are UTF-8), or null if this node has not indexed it.
 	body: Option<String>,
@@ -175,22 +183,22 @@ fn address(account: &AccountId) -> String {
 	account.to_ss58check()
 }
 
-/// Whether `body` is the response `hash` names and `signature` by `key` covers it.
-pub fn verify_receipt(
-	request_id: RequestId,
-	status: &ResultStatus,
-	operator: &AccountId,
-	body: &[u8],
-	response_hash: &[u8; 32],
-	key: &[u8; 32],
-	signature: &[u8; 64],
-) -> bool {
-	if &sp_crypto_hashing::blake2_256(body) != response_hash {
+/// Whether `body` is the response `receipt` names and its signature by its gateway key covers
+/// it, on the chain of `genesis_hash`, for request `request_id`.
+pub fn verify_receipt(genesis_hash: &Hash, request_id: RequestId, receipt: &ResponseView<AccountId>, body: &[u8]) -> bool {
+	if sp_crypto_hashing::blake2_256(body) != receipt.response_hash {
 		return false;
 	}
-	let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(key) else { return false };
-	let message = receipt_message(request_id, response_hash, status, operator);
-	key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
+	let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&receipt.gateway_key) else { return false };
+	let message = receipt_message(
+		genesis_hash,
+		request_id,
+		&receipt.request_hash,
+		&receipt.response_hash,
+		&receipt.status,
+		&receipt.operator,
+	);
+	key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&receipt.signature)).is_ok()
 }
 
 fn request_json(view: RequestView<AccountId, Balance, BlockNumber>) -> RequestJson {
@@ -205,6 +213,7 @@ fn request_json(view: RequestView<AccountId, Balance, BlockNumber>) -> RequestJs
 		client: address(&view.client),
 		method: String::from_utf8_lossy(&view.method).into_owned(),
 		path: String::from_utf8_lossy(&view.path).into_owned(),
+		request_hash: hex(&view.request_hash),
 		status,
 		response_hash,
 		settled_at,
@@ -235,7 +244,7 @@ fn request_json(view: RequestView<AccountId, Balance, BlockNumber>) -> RequestJs
 				checkpoint: h.checkpoint.map(|c| CheckpointJson {
 					completed_steps: c.completed_steps,
 					state_hash: hex(&c.state_hash),
-					idempotency_key: c.idempotency_key,
+					request_hash: hex(&c.request_hash),
 					signature: hex(&c.signature),
 				}),
 			})
@@ -282,11 +291,12 @@ where
 			.offchain
 			.as_ref()
 			.and_then(|db| db.get(sp_core::offchain::STORAGE_PREFIX, &response_storage_key(id, &view.operator)));
-		let verified = body.as_ref().is_some_and(|body| {
-			verify_receipt(id, &view.status, &view.operator, body, &view.response_hash, &view.gateway_key, &view.signature)
-		});
+		let genesis_hash = self.client.info().genesis_hash;
+		let verified = body.as_ref().is_some_and(|body| verify_receipt(&genesis_hash, id, &view, body));
 		Ok(Some(ResponseJson {
 			request_id: id,
+			request_hash: hex(&view.request_hash),
+			genesis_hash: hex(genesis_hash.as_ref()),
 			operator: address(&view.operator),
 			gateway_key: hex(&view.gateway_key),
 			status: view.status,
@@ -330,19 +340,35 @@ mod tests {
 	use ed25519_dalek::Signer;
 
 	#[test]
-	fn a_receipt_verifies_only_for_its_body_request_and_key() {
+	fn a_receipt_verifies_only_for_its_body_request_chain_and_key() {
 		let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
 		let operator = AccountId::new([1; 32]);
 		let body = br#"{"price":7.25}"#;
-		let hash = sp_crypto_hashing::blake2_256(body);
+		let (genesis, request_hash) = (Hash::repeat_byte(3), [4; 32]);
+		let response_hash = sp_crypto_hashing::blake2_256(body);
 		let status = ResultStatus::Response { code: 200 };
-		let signature = key.sign(&receipt_message(5, &hash, &status, &operator)).to_bytes();
-		let public = key.verifying_key().to_bytes();
-		assert!(verify_receipt(5, &status, &operator, body, &hash, &public, &signature));
-		assert!(!verify_receipt(6, &status, &operator, body, &hash, &public, &signature));
-		assert!(!verify_receipt(5, &status, &operator, b"{}", &hash, &public, &signature));
-		assert!(!verify_receipt(5, &ResultStatus::Timeout, &operator, body, &hash, &public, &signature));
-		let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes();
-		assert!(!verify_receipt(5, &status, &operator, body, &hash, &other, &signature));
+		let message = receipt_message(&genesis, 5, &request_hash, &response_hash, &status, &operator);
+		let receipt = ResponseView {
+			operator,
+			request_hash,
+			gateway_key: key.verifying_key().to_bytes(),
+			status,
+			response_hash,
+			signature: key.sign(&message).to_bytes(),
+		};
+		assert!(verify_receipt(&genesis, 5, &receipt, body));
+		assert!(!verify_receipt(&genesis, 6, &receipt, body));
+		assert!(!verify_receipt(&Hash::repeat_byte(9), 5, &receipt, body));
+		assert!(!verify_receipt(&genesis, 5, &receipt, b"{}"));
+		for forged in [
+			ResponseView { request_hash: [5; 32], ..receipt.clone() },
+			ResponseView { status: ResultStatus::Timeout, ..receipt.clone() },
+			ResponseView {
+				gateway_key: ed25519_dalek::SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes(),
+				..receipt.clone()
+			},
+		] {
+			assert!(!verify_receipt(&genesis, 5, &forged, body));
+		}
 	}
 }

@@ -6,7 +6,7 @@ mod common;
 
 use baton_primitives::{receipt_message, RequestStatus, ResultStatus, SlashTarget};
 use baton_runtime::{
-	currency::UNIT, Balances, Gateway, OperatorStaking, Runtime, RuntimeOrigin, Treasury,
+	currency::UNIT, AccountId, Balances, Gateway, OperatorStaking, Runtime, RuntimeOrigin, Treasury,
 };
 use common::{new_test_ext, run_to_block};
 use frame_support::{assert_ok, traits::fungible::Inspect};
@@ -60,6 +60,13 @@ fn submit() -> u64 {
 	id
 }
 
+/// What `operator` signs for its result on request `id`, as submitted on this chain.
+fn receipt(id: u64, response_hash: &[u8; 32], status: &ResultStatus, operator: &AccountId) -> Vec<u8> {
+	let request_hash = Requests::<Runtime>::get(id).unwrap().request_hash;
+	let genesis = baton_primitives::genesis_hash::<Runtime>();
+	receipt_message(&genesis, id, &request_hash, response_hash, status, operator)
+}
+
 #[test]
 fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens() {
 	new_test_ext("development").execute_with(|| {
@@ -74,8 +81,7 @@ fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens()
 		let body = br#"{"price":7.25}"#.to_vec();
 		let status = ResultStatus::Response { code: 200 };
 		let response_hash = sp_io::hashing::blake2_256(&body);
-		let signature =
-			gateway_pair().sign(&receipt_message(id, &response_hash, &status, &Eve.to_account_id())).0;
+		let signature = gateway_pair().sign(&receipt(id, &response_hash, &status, &Eve.to_account_id())).0;
 		let report = Report::<Runtime> { status, response_hash, latency_ms: 40, body: body.try_into().unwrap(), signature };
 		let signer = OperatorStaking::key_account(&gateway_pair().public().0);
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
@@ -141,7 +147,7 @@ fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_ta
 		let body = br#"{"price":7.25}"#.to_vec();
 		let status = ResultStatus::Response { code: 200 };
 		let response_hash = sp_io::hashing::blake2_256(&body);
-		let signature = successor_pair.sign(&receipt_message(id, &response_hash, &status, &successor)).0;
+		let signature = successor_pair.sign(&receipt(id, &response_hash, &status, &successor)).0;
 		let report = Report::<Runtime> { status, response_hash, latency_ms: 40, body: body.try_into().unwrap(), signature };
 		let signer = OperatorStaking::key_account(&successor_pair.public().0);
 		let before = Balances::balance(&successor);

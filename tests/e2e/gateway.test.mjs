@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import {
-  accounts, bondOperator, findEvent, gatewayKey, registerApi, rpc, startUpstream, submitRequest,
-  verifyReceipt, waitForSettlement,
+  accounts, bondOperator, findEvent, gatewayKey, idempotencyKey, registerApi, requestHash, rpc, startUpstream,
+  submitRequest, verifyReceipt, waitForSettlement,
 } from '../lib/gateway.mjs';
 
 let node;
@@ -85,8 +85,10 @@ test('a request with redundancy 1 completes with the upstream bytes and a verifi
   const settledAt = await api.rpc.chain.getBlockHash(request.settledAt);
   assert.ok(settledHash);
 
-  // The upstream saw the exact call, with the request id as idempotency key.
-  const call = upstream.requests.find((r) => r.headers['idempotency-key'] === String(submitted.id));
+  // The request's content hash, computed here, is the one the chain keeps and receipts bind.
+  assert.equal(request.requestHash, await requestHash(api, submitted.id));
+  // The upstream saw the exact call, with the request's id and content as idempotency key.
+  const call = upstream.requests.find((r) => r.headers['idempotency-key'] === idempotencyKey(request));
   assert.equal(call.method, 'GET');
   assert.equal(call.url, '/price?coin=dot');
   assert.equal(call.headers.accept, 'application/json');
@@ -97,6 +99,9 @@ test('a request with redundancy 1 completes with the upstream bytes and a verifi
   assert.match(response.body, /^\{"price":7\.25,"coin":"dot","ts":\d+\}$/);
   assert.equal(verifyReceipt(api, response), true);
   assert.equal(verifyReceipt(api, { ...response, body: response.body.replace('7.25', '7.26') }), false);
+  // Replayed for another request's content, or on another chain, it does not verify.
+  assert.equal(verifyReceipt(api, { ...response, requestHash: `0x${'07'.repeat(32)}` }), false);
+  assert.equal(verifyReceipt(api, response, `0x${'09'.repeat(32)}`), false);
 
   // Money: the client paid the fee and its transaction fee, the operator got the price, the
   // treasury the protocol fee; the report itself was free.

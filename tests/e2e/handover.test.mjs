@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevNode, sleep } from '../lib/node.mjs';
 import {
-  accounts, bondOperator, gatewayKey, registerApi, rpc, startUpstream, waitForSettlement,
+  accounts, bondOperator, gatewayKey, idempotencyKey, registerApi, rpc, startUpstream, waitForSettlement,
 } from '../lib/gateway.mjs';
 
 let node;
@@ -81,14 +81,15 @@ test('a degrading operator hands over with a checkpoint and the successor comple
   const [handover] = handedOver.handovers;
   assert.equal(handover.reason, 'voluntary');
   assert.equal(handover.checkpoint.completedSteps, 1);
-  assert.equal(handover.checkpoint.idempotencyKey, handedOver.id);
+  assert.equal(handover.checkpoint.requestHash, handedOver.requestHash);
   assert.equal(handedOver.status, 'completed');
   assert.deepEqual(handedOver.reports.map((r) => r.operator), [handedOver.handovers.at(-1).to]);
   // Every operator on the way called with the same key; the upstream placed the order once.
-  const calls = upstream.requests.filter((r) => r.headers['idempotency-key'] === String(handedOver.id));
+  const key = idempotencyKey(handedOver);
+  const calls = upstream.requests.filter((r) => r.headers['idempotency-key'] === key);
   assert.ok(calls.length >= 2);
-  assert.equal(executions.get(String(handedOver.id)), 1);
+  assert.equal(executions.get(key), 1);
   const response = await rpc(api, 'gateway_response', [handedOver.id]);
   assert.equal(response.verified, true);
-  assert.equal(JSON.parse(response.body).order, String(handedOver.id));
+  assert.equal(JSON.parse(response.body).order, key);
 });

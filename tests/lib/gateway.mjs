@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import { Keyring } from '@polkadot/api';
-import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
+import { u8aConcat, u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, ed25519Verify } from '@polkadot/util-crypto';
 import { sendAndFinalize, sleep, UPSTREAM_HOST } from './node.mjs';
 
@@ -125,19 +125,40 @@ export async function waitForSettlement(api, id, timeoutMs = 90_000) {
 }
 
 /**
- * Checks a `gateway_response` receipt in the client, with the gateway key alone: the body hashes
- * to the response hash, and the ed25519 signature covers SCALE(request id, response hash,
- * status, operator).
+ * The `Idempotency-Key` operators send upstream for `request` (as `gateway_request` serves it):
+ * its id and the first 8 bytes of its content hash in hex.
  */
-export function verifyReceipt(api, response) {
+export function idempotencyKey(request) {
+  return `${request.id}-${request.requestHash.slice(2, 18)}`;
+}
+
+/**
+ * The content hash of request `id` computed in the client from the request the chain keeps:
+ * blake2-256 of SCALE("baton/request", client, api id, method, path, headers, body, terms,
+ * price). A client can compute it from what it submitted and the API's terms at the time.
+ */
+export async function requestHash(api, id) {
+  const r = (await api.query.gateway.requests(id)).unwrap();
+  const content = u8aConcat(stringToU8a('baton/request'), r.client.toU8a(), r.apiId.toU8a(), r.method.toU8a(),
+    r.path.toU8a(), r.headers.toU8a(), r.body.toU8a(), r.terms.toU8a(), r.price.toU8a());
+  return u8aToHex(blake2AsU8a(content, 256));
+}
+
+/**
+ * Checks a `gateway_response` receipt in the client, with the gateway key alone: the body hashes
+ * to the response hash, and the ed25519 signature covers SCALE("baton/receipt", genesis hash,
+ * request id, request hash, response hash, status, operator) — bound to the chain the client is
+ * connected to (`api.genesisHash`, not the node's word) and to the request's content.
+ */
+export function verifyReceipt(api, response, genesisHash = api.genesisHash) {
   const hash = hexToU8a(response.responseHash);
   if (u8aToHex(blake2AsU8a(stringToU8a(response.body), 256)) !== response.responseHash) return false;
   const [kind, value] = Object.entries(typeof response.status === 'string'
     ? { [response.status]: null } : response.status)[0];
   const status = { [kind[0].toUpperCase() + kind.slice(1)]: value };
-  const message = api.createType(
-    '(u64, [u8; 32], BatonPrimitivesGatewayResultStatus, AccountId32)',
-    [response.requestId, hash, status, response.operator],
-  ).toU8a();
+  const message = u8aConcat(stringToU8a('baton/receipt'), api.createType(
+    '(H256, u64, [u8; 32], [u8; 32], BatonPrimitivesGatewayResultStatus, AccountId32)',
+    [genesisHash, response.requestId, response.requestHash, hash, status, response.operator],
+  ).toU8a());
   return ed25519Verify(message, hexToU8a(response.signature), hexToU8a(response.gatewayKey));
 }

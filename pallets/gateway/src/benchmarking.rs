@@ -4,7 +4,7 @@
 use super::*;
 use crate::types::Task;
 use alloc::vec;
-use baton_primitives::{receipt_message, RequestStatus, ResultStatus, GATEWAY_KEY_TYPE};
+use baton_primitives::{genesis_hash, receipt_message, RequestStatus, ResultStatus, GATEWAY_KEY_TYPE};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	pallet_prelude::*,
@@ -132,7 +132,9 @@ fn signed_report<T: Config>(
 ) -> Report<T> {
 	let status = ResultStatus::Response { code: 200 };
 	let response_hash = sp_io::hashing::blake2_256(&body);
-	let message = receipt_message(request_id, &response_hash, &status, operator);
+	let request_hash = Requests::<T>::get(request_id).expect("submitted").request_hash;
+	let message =
+		receipt_message(&genesis_hash::<T>(), request_id, &request_hash, &response_hash, &status, operator);
 	let signature = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, key, &message).expect("key in keystore");
 	Report { status, response_hash, latency_ms: 100, body: body.try_into().expect("fits"), signature: signature.0 }
 }
@@ -412,11 +414,13 @@ fn pending_request<T: Config>(
 	let id = NextRequestId::<T>::get();
 	let now = System::<T>::block_number();
 	let deadline: BlockNumberFor<T> = now + T::MinDeadline::get();
-	let (path, headers, body) = request_of::<T>(max_request_bytes::<T>());
+	let call = new_request::<T>(max_request_bytes::<T>(), 0);
 	let assigned: BoundedVec<_, _> = assigned.try_into().expect("k fit");
 	let backups: BoundedVec<_, _> = backups.try_into().expect("backups fit");
 	let registered = Apis::<T>::get(api).expect("registered");
 	let (price, protocol_fee, fee) = requests::price::<T>(&registered, assigned.len() as u32).expect("no overflow");
+	let terms = Terms::from(&registered.spec);
+	let request_hash = requests::request_hash::<T>(client, api, &call, &terms, price);
 	T::Escrow::lock(id, client, fee).expect("a funded client");
 	for who in assigned.iter() {
 		Pallet::<T>::assign(who, id);
@@ -427,11 +431,12 @@ fn pending_request<T: Config>(
 		Request {
 			api_id: api,
 			client: client.clone(),
-			method: HttpMethod::Post,
-			path,
-			headers,
-			body,
-			terms: Terms::from(&registered.spec),
+			method: call.method,
+			path: call.path,
+			headers: call.headers,
+			body: call.body,
+			terms,
+			request_hash,
 			price,
 			protocol_fee,
 			submitted_at: now,

@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	Checkpoint, HandoverLog, HandoverReason, OffenceKind, OperatorRegistry, Outcome, Reassign,
+	Checkpoint, HandoverLog, HandoverReason, OffenceKind, OpenAssignment, OperatorRegistry, Outcome, Reassign,
 	ReputationSink, RequestId, RequestStatus,
 };
 use frame_support::{ensure, pallet_prelude::*};
@@ -130,13 +130,18 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 		Self::do_reassign(request_id, from, reason, checkpoint)
 	}
 
-	fn open_assignments(operator: &T::AccountId, max: u32) -> Vec<(RequestId, u32)> {
+	fn open_assignments(operator: &T::AccountId, max: u32) -> Vec<OpenAssignment> {
 		Assignments::<T>::iter_key_prefix(operator)
 			.take(max as usize)
-			.filter_map(|id| {
-				let request = Requests::<T>::get(id)?;
-				Some((id, request.terms.timeout_ms))
+			.filter_map(|request_id| {
+				let request = Requests::<T>::get(request_id)?;
+				let (request_hash, timeout_ms) = (request.request_hash, request.terms.timeout_ms);
+				Some(OpenAssignment { request_id, request_hash, timeout_ms })
 			})
 			.collect()
+	}
+
+	fn request_hash(request_id: RequestId) -> Option<[u8; 32]> {
+		Requests::<T>::get(request_id).map(|request| request.request_hash)
 	}
 }

@@ -21,6 +21,7 @@ mod tests;
 pub mod types;
 pub mod weights;
 
+pub use requests::request_hash;
 pub use types::*;
 pub use weights::WeightInfo;
 

@@ -313,10 +313,34 @@ pub fn submit_as(client: u8, redundancy: u32) -> RequestId {
 	id
 }
 
-/// A report by operator `n` of `body` with status 200, signed with its gateway key.
+/// The receipt message of operator `n` for `request_id` (as submitted) with `status` and
+/// `response_hash`.
+pub fn receipt_of(n: u8, request_id: RequestId, status: &ResultStatus, response_hash: &[u8; 32]) -> Vec<u8> {
+	let request_hash = crate::Requests::<Test>::get(request_id).map(|r| r.request_hash).unwrap_or_default();
+	let genesis = baton_primitives::genesis_hash::<Test>();
+	receipt_message(&genesis, request_id, &request_hash, response_hash, status, &account(n))
+}
+
+/// A checkpoint of `request_id` (as submitted) by operator `n` at `steps`, signed with its
+/// gateway key.
+pub fn checkpoint_of(n: u8, request_id: RequestId, steps: u32) -> baton_primitives::Checkpoint {
+	let request_hash = crate::Requests::<Test>::get(request_id).map(|r| r.request_hash).unwrap_or_default();
+	let mut checkpoint = baton_primitives::Checkpoint {
+		completed_steps: steps,
+		state_hash: sp_io::hashing::blake2_256(b""),
+		request_hash,
+		signature: [0; 64],
+	};
+	let genesis = baton_primitives::genesis_hash::<Test>();
+	let message = baton_primitives::checkpoint_message(&genesis, request_id, &checkpoint, &account(n));
+	checkpoint.signature = pair(n).sign(&message).0;
+	checkpoint
+}
+
+/// A report by operator `n` of `body` with `status`, signed with its gateway key.
 pub fn report_of(n: u8, request_id: RequestId, status: ResultStatus, body: &[u8]) -> Report<Test> {
 	let response_hash = sp_io::hashing::blake2_256(body);
-	let message = receipt_message(request_id, &response_hash, &status, &account(n));
+	let message = receipt_of(n, request_id, &status, &response_hash);
 	Report {
 		status,
 		response_hash,

@@ -1,10 +1,11 @@
 //! The offchain worker of an operator's node: executes the requests assigned to the gateway
 //! keys in the node's keystore and reports signed results.
 
-use alloc::{string::ToString, vec::Vec};
+use alloc::vec::Vec;
 use baton_primitives::{
 	attempt_storage_key, checkpoint_verifies,
 	egress::{EgressRequest, EgressResponse},
+	genesis_hash, idempotency_key,
 	offchain::{LocalKey, LocalSigner},
 	receipt_message, ExecutionSample, HandoverLog, Health, OperatorRegistry, RequestId,
 	RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
@@ -41,7 +42,7 @@ type PublicOf<T> = LocalKey<T, <T as Config>::AuthorityId>;
 
 /// A request this node's worker calls the upstream for.
 struct Job<T: Config> {
-	/// Its id, sent as the idempotency key.
+	/// Its id.
 	request_id: RequestId,
 	/// What the client asked for, under which terms.
 	request: Request<T>,
@@ -70,8 +71,11 @@ impl<T: Config> Pallet<T> {
 			.collect();
 
 		// A lock per request keeps two workers (overlapping blocks, forks) from calling an
-		// upstream twice; each is held until the request's report is recorded.
-		let lock_keys: Vec<Vec<u8>> = jobs.iter().map(|job| (b"baton/lock/", job.request_id, &raw).encode()).collect();
+		// upstream twice; each is held until the request's report is recorded. Locks and
+		// records are keyed by the request's content too: a request that got the same id on
+		// another fork is another request.
+		let lock_keys: Vec<Vec<u8>> =
+			jobs.iter().map(|job| (b"baton/lock/", job.request_id, job.request.request_hash, &raw).encode()).collect();
 		let mut locks: Vec<StorageLock<Time>> = lock_keys
 			.iter()
 			.zip(&jobs)
@@ -83,19 +87,23 @@ impl<T: Config> Pallet<T> {
 
 		let mut reports: Vec<(RequestId, Report<T>)> = Vec::new();
 		let mut calls: Vec<Job<T>> = Vec::new();
+		// The (request, content hash) this run left records for.
+		let mut touched: Vec<(RequestId, [u8; 32])> = Vec::new();
 		for (job, guard) in jobs.into_iter().zip(&guards) {
 			if guard.is_none() {
 				continue;
 			}
-			match StorageValueRef::persistent(&Self::executed_key(job.request_id, &raw)).get::<Executed<T>>() {
+			let record = StorageValueRef::persistent(&Self::executed_key(&job, &raw));
+			match record.get::<Executed<T>>() {
 				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
 				Ok(Some(done)) => {
 					// A late report is a sign of trouble too.
 					health.observe(job.request.terms.timeout_ms, true);
+					record.set(&Executed::<T> { sent_at: now, report: done.report.clone() });
 					reports.push((job.request_id, done.report));
 				},
 				_ => {
-					Self::check_checkpoint(job.request_id, &operator);
+					Self::check_checkpoint(&job, &operator);
 					calls.push(job);
 				},
 			}
@@ -109,20 +117,21 @@ impl<T: Config> Pallet<T> {
 				// Hand it over (step 1: the upstream was called) rather than report a failure
 				// the next operator may not have.
 				let state_hash = sp_io::hashing::blake2_256(&result.body);
-				StorageValueRef::persistent(&attempt_storage_key(job.request_id, &raw)).set(&state_hash);
+				let attempt = attempt_storage_key(job.request_id, &job.request.request_hash, &raw);
+				StorageValueRef::persistent(&attempt).set(&state_hash);
+				touched.push((job.request_id, job.request.request_hash));
 				continue;
 			}
-			if let Some(report) = Self::sign_report(&key, &operator, job.request_id, result) {
+			if let Some(report) = Self::sign_report(&key, &operator, job, result) {
+				StorageValueRef::persistent(&Self::executed_key(job, &raw))
+					.set(&Executed::<T> { sent_at: now, report: report.clone() });
+				touched.push((job.request_id, job.request.request_hash));
 				reports.push((job.request_id, report));
 			}
 		}
-		for (request_id, report) in &reports {
-			StorageValueRef::persistent(&Self::executed_key(*request_id, &raw))
-				.set(&Executed::<T> { sent_at: now, report: report.clone() });
-		}
 		drop(guards);
 		health_store.set(&health);
-		Self::forget_finished(&raw, &operator, reports.iter().map(|(id, _)| *id));
+		Self::forget_finished(&raw, &operator, touched);
 		if !reports.is_empty() {
 			Self::send_reports(key, reports);
 		}
@@ -141,41 +150,49 @@ impl<T: Config> Pallet<T> {
 		Some(Job { request_id, request })
 	}
 
-	/// Keeps this node's offchain storage bounded: the records of executed requests are kept in
-	/// an index per key and dropped once the chain no longer assigns the request to the operator
-	/// (it was reported or settled).
-	fn forget_finished(raw: &[u8; 32], operator: &T::AccountId, executed: impl Iterator<Item = RequestId>) {
+	/// Keeps this node's offchain storage bounded: the records of executed requests and of
+	/// attempts left for a handover are kept in an index per key and dropped once the chain no
+	/// longer assigns the request to the operator (it was reported, handed over or settled).
+	fn forget_finished(raw: &[u8; 32], operator: &T::AccountId, touched: Vec<(RequestId, [u8; 32])>) {
 		let index_key = (b"baton/executed-index/", raw).encode();
 		let index = StorageValueRef::persistent(&index_key);
-		let mut ids: Vec<RequestId> = index.get().ok().flatten().unwrap_or_default();
-		for id in executed {
-			if !ids.contains(&id) {
-				ids.push(id);
+		let mut kept: Vec<(RequestId, [u8; 32])> = index.get().ok().flatten().unwrap_or_default();
+		for entry in touched {
+			if !kept.contains(&entry) {
+				kept.push(entry);
 			}
 		}
-		ids.retain(|id| {
+		kept.retain(|(id, request_hash)| {
 			let open = Assignments::<T>::contains_key(operator, id);
 			if !open {
-				StorageValueRef::persistent(&Self::executed_key(*id, raw)).clear();
+				StorageValueRef::persistent(&Self::executed_key_of(*id, request_hash, raw)).clear();
+				StorageValueRef::persistent(&attempt_storage_key(*id, request_hash, raw)).clear();
 			}
 			open
 		});
-		index.set(&ids);
+		index.set(&kept);
 	}
 
-	fn executed_key(request_id: RequestId, raw: &[u8]) -> Vec<u8> {
-		(b"baton/executed/", request_id, raw).encode()
+	fn executed_key(job: &Job<T>, raw: &[u8]) -> Vec<u8> {
+		Self::executed_key_of(job.request_id, &job.request.request_hash, raw)
+	}
+
+	fn executed_key_of(request_id: RequestId, request_hash: &[u8; 32], raw: &[u8]) -> Vec<u8> {
+		(b"baton/executed/", request_id, request_hash, raw).encode()
 	}
 
 	/// Before resuming a request handed over to `operator`, checks the predecessor's checkpoint
-	/// against the chain: signed by its gateway key, bound to this request and its idempotency
-	/// key. The chain logged an invalid one as fraud already; this node says so in its log.
-	fn check_checkpoint(request_id: RequestId, operator: &T::AccountId) {
+	/// against the chain: signed by its gateway key, bound to this chain and to this request's
+	/// content. The chain logged an invalid one as fraud already; this node says so in its log.
+	fn check_checkpoint(job: &Job<T>, operator: &T::AccountId) {
+		let request_id = job.request_id;
 		let history = T::Handovers::history(request_id);
 		let Some(record) = history.iter().rev().find(|r| &r.to == operator) else { return };
 		let Some(checkpoint) = record.checkpoint else { return };
-		let verified = T::Operators::gateway_key(&record.from)
-			.is_some_and(|key| checkpoint_verifies(request_id, &checkpoint, &record.from, &key));
+		let genesis = genesis_hash::<T>();
+		let verified = T::Operators::gateway_key(&record.from).is_some_and(|key| {
+			checkpoint_verifies(&genesis, request_id, &job.request.request_hash, &checkpoint, &record.from, &key)
+		});
 		if verified {
 			log::info!(
 				target: LOG_TARGET,
@@ -229,7 +246,8 @@ impl<T: Config> Pallet<T> {
 	fn egress_request(job: &Job<T>) -> EgressRequest {
 		let request = &job.request;
 		let url = [&request.terms.base_url[..], &request.path[..]].concat();
-		let mut headers = alloc::vec![(b"Idempotency-Key".to_vec(), job.request_id.to_string().into_bytes())];
+		let key = idempotency_key(job.request_id, &request.request_hash);
+		let mut headers = alloc::vec![(b"Idempotency-Key".to_vec(), key.into_bytes())];
 		headers.extend(request.headers.iter().map(|(name, value)| (name.to_vec(), value.to_vec())));
 		EgressRequest {
 			method: request.method.as_str().as_bytes().to_vec(),
@@ -241,15 +259,22 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The report of `result`, with the receipt signed by `key`.
+	/// The report of `result` for `job`, with the receipt signed by `key`.
 	fn sign_report(
 		key: &PublicOf<T>,
 		operator: &T::AccountId,
-		request_id: RequestId,
+		job: &Job<T>,
 		result: EgressResponse,
 	) -> Option<Report<T>> {
 		let response_hash = sp_io::hashing::blake2_256(&result.body);
-		let message = receipt_message(request_id, &response_hash, &result.status, operator);
+		let message = receipt_message(
+			&genesis_hash::<T>(),
+			job.request_id,
+			&job.request.request_hash,
+			&response_hash,
+			&result.status,
+			operator,
+		);
 		let signature = key.sign(&message)?;
 		let signature: [u8; 64] = signature.encode().try_into().ok()?;
 		let body = result.body.try_into().ok()?;

@@ -1,6 +1,7 @@
 //! Client requests: validation, pricing, escrow and assignment.
 
 use alloc::vec::Vec;
+use codec::Encode;
 use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -36,6 +37,21 @@ pub(crate) fn charged_redundancy<T: Config>(redundancy: u32) -> u32 {
 		0 => T::MaxRedundancy::get(),
 		n => n.min(T::MaxRedundancy::get()),
 	}
+}
+
+/// The hash a request's content is known by: blake2-256 of the SCALE encoding of
+/// `("baton/request", client, api_id, method, path, headers, body, terms, price)` (the tag is 13
+/// raw bytes). Receipts and checkpoints sign it, so a report made for one request can never be
+/// taken for another that got the same id on another fork.
+pub fn request_hash<T: Config>(
+	client: &T::AccountId,
+	api_id: ApiId,
+	call: &NewRequest<T>,
+	terms: &Terms<T>,
+	price: BalanceOf<T>,
+) -> [u8; 32] {
+	let content = (b"baton/request", client, api_id, call.method, &call.path, &call.headers, &call.body, terms, price);
+	sp_io::hashing::blake2_256(&content.encode())
 }
 
 /// What a request costs: (price per operator, protocol fee, total).
@@ -118,6 +134,8 @@ impl<T: Config> Pallet<T> {
 		let request_id = NextRequestId::<T>::get();
 		let next_id = request_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 		let routed = Self::route(eligible, request_id, redundancy)?;
+		let terms = Terms::from(&api.spec);
+		let request_hash = request_hash::<T>(client, api_id, &call, &terms, price);
 		// The settlement runs in the first block after the deadline.
 		let settle_at = call.deadline.saturating_add(1u32.into());
 		T::Escrow::lock(request_id, client, fee)?;
@@ -137,7 +155,8 @@ impl<T: Config> Pallet<T> {
 				path: call.path,
 				headers: call.headers,
 				body: call.body,
-				terms: Terms::from(&api.spec),
+				terms,
+				request_hash,
 				price,
 				protocol_fee,
 				submitted_at: now,

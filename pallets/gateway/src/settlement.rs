@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, OffenceKind, OperatorRegistry, Outcome,
+	genesis_hash, receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, OffenceKind, OperatorRegistry, Outcome,
 	ReportOffence, ReputationSink, RequestId, RequestStatus, ResultStatus,
 };
 use codec::Encode;
@@ -92,7 +92,14 @@ impl<T: Config> Pallet<T> {
 			sp_io::hashing::blake2_256(&report.body) == report.response_hash,
 			Error::<T>::HashMismatch
 		);
-		let message = receipt_message(request_id, &report.response_hash, &report.status, &operator);
+		let message = receipt_message(
+			&genesis_hash::<T>(),
+			request_id,
+			&request.request_hash,
+			&report.response_hash,
+			&report.status,
+			&operator,
+		);
 		ensure!(
 			sp_io::crypto::ed25519_verify(
 				&sp_core::ed25519::Signature::from_raw(report.signature),

@@ -198,7 +198,8 @@ pub struct Report<T: Config> {
 	/// The response body (empty for failures); kept offchain through offchain indexing.
 	pub body: BoundedVec<u8, T::MaxResponseLen>,
 	/// ed25519 signature by the operator's gateway key over
-	/// `baton_primitives::receipt_message(request_id, response_hash, status, operator)`.
+	/// `baton_primitives::receipt_message(genesis_hash, request_id, request_hash, response_hash,
+	/// status, operator)`.
 	pub signature: [u8; 64],
 }
 
@@ -242,6 +243,9 @@ pub struct Request<T: Config> {
 	pub body: BoundedVec<u8, T::MaxBodyLen>,
 	/// Its API's terms at submission.
 	pub terms: Terms<T>,
+	/// The hash of its content, which receipts and checkpoints bind:
+	/// [`crate::requests::request_hash`].
+	pub request_hash: [u8; 32],
 	/// Paid to each operator in the majority.
 	pub price: BalanceOf<T>,
 	/// Paid to the treasury on completion.

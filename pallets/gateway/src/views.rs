@@ -19,6 +19,7 @@ impl<T: Config> Pallet<T> {
 			client: request.client,
 			method: request.method.as_str().as_bytes().to_vec(),
 			path: request.path.to_vec(),
+			request_hash: request.request_hash,
 			assigned: request.assigned.to_vec(),
 			backups: request.backups.to_vec(),
 			reports: request
@@ -46,6 +47,7 @@ impl<T: Config> Pallet<T> {
 		let report = request.reports.get(request.served? as usize)?;
 		Some(ResponseView {
 			operator: report.operator.clone(),
+			request_hash: request.request_hash,
 			gateway_key: T::Operators::gateway_key(&report.operator)?,
 			status: report.status,
 			response_hash: report.response_hash,

@@ -14,13 +14,9 @@ mod benchmarks {
 	fn hand_over() {
 		let (request_id, signer, key) = T::BenchmarkHelper::assigned_request();
 		let (operator, _) = T::Operators::operator_of_signer(&signer).expect("an operator's key");
-		let mut checkpoint = Checkpoint {
-			completed_steps: 1,
-			state_hash: [7; 32],
-			idempotency_key: request_id,
-			signature: [0; 64],
-		};
-		let message = checkpoint_message(request_id, &checkpoint, &operator);
+		let request_hash = T::Requests::request_hash(request_id).expect("an open request");
+		let mut checkpoint = Checkpoint { completed_steps: 1, state_hash: [7; 32], request_hash, signature: [0; 64] };
+		let message = checkpoint_message(&baton_primitives::genesis_hash::<T>(), request_id, &checkpoint, &operator);
 		let public = sp_core::ed25519::Public::from_raw(key);
 		checkpoint.signature =
 			sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, &public, &message).expect("key in keystore").0;

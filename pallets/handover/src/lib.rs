@@ -148,7 +148,11 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let (operator, key) =
 			T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
-		let reason = if checkpoint_verifies(request_id, &checkpoint, &operator, &key) {
+		let genesis = baton_primitives::genesis_hash::<T>();
+		let verifies = T::Requests::request_hash(request_id).is_some_and(|request_hash| {
+			checkpoint_verifies(&genesis, request_id, &request_hash, &checkpoint, &operator, &key)
+		});
+		let reason = if verifies {
 			HandoverReason::Voluntary
 		} else {
 			HandoverReason::Fraud

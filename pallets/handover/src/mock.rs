@@ -3,7 +3,7 @@
 
 use crate as pallet_handover;
 use baton_primitives::{
-	Candidate, Checkpoint, GatewayKey, HandoverLog, HandoverReason, OperatorRegistry, Reassign,
+	Candidate, Checkpoint, GatewayKey, HandoverLog, HandoverReason, OpenAssignment, OperatorRegistry, Reassign,
 	RequestId,
 };
 use core::cell::RefCell;
@@ -137,15 +137,19 @@ impl Reassign<AccountId> for Requests {
 		Ok(to)
 	}
 
-	fn open_assignments(operator: &AccountId, max: u32) -> Vec<(RequestId, u32)> {
+	fn open_assignments(operator: &AccountId, max: u32) -> Vec<OpenAssignment> {
 		REQUESTS.with(|r| {
 			r.borrow()
 				.iter()
 				.filter(|(_, assigned, _)| assigned == operator)
 				.take(max as usize)
-				.map(|(id, _, _)| (*id, 2_000))
+				.map(|(id, _, _)| OpenAssignment { request_id: *id, request_hash: request_hash(*id), timeout_ms: 2_000 })
 				.collect()
 		})
+	}
+
+	fn request_hash(request_id: RequestId) -> Option<[u8; 32]> {
+		REQUESTS.with(|r| r.borrow().iter().any(|(id, _, _)| *id == request_id)).then(|| request_hash(request_id))
 	}
 }
 
@@ -193,15 +197,21 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	});
 }
 
+/// The content hash of the stand-in gateway's request `id`.
+pub fn request_hash(id: RequestId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&codec::Encode::encode(&(b"request", id)))
+}
+
 /// A checkpoint of `request_id` by operator `n`, signed with its gateway key.
 pub fn checkpoint(n: u8, request_id: RequestId, completed_steps: u32) -> Checkpoint {
 	let mut checkpoint = Checkpoint {
 		completed_steps,
 		state_hash: sp_io::hashing::blake2_256(b"partial"),
-		idempotency_key: request_id,
+		request_hash: request_hash(request_id),
 		signature: [0; 64],
 	};
-	let message = baton_primitives::checkpoint_message(request_id, &checkpoint, &account(n));
+	let genesis = baton_primitives::genesis_hash::<Test>();
+	let message = baton_primitives::checkpoint_message(&genesis, request_id, &checkpoint, &account(n));
 	checkpoint.signature = pair(n).sign(&message).0;
 	checkpoint
 }

@@ -4,8 +4,8 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	attempt_storage_key, checkpoint_message, Checkpoint, Health, OperatorRegistry, Reassign,
-	RequestId,
+	attempt_storage_key, checkpoint_message, Checkpoint, Health, OpenAssignment, OperatorRegistry,
+	Reassign, RequestId,
 };
 use codec::Encode;
 use baton_primitives::offchain::{LocalKey, LocalSigner};
@@ -34,9 +34,9 @@ impl<T: Config> Pallet<T> {
 			let handovers: Vec<(RequestId, Checkpoint)> =
 				T::Requests::open_assignments(&operator, MAX_HANDOVERS_PER_BLOCK)
 					.into_iter()
-					.filter(|(_, timeout_ms)| health.predicts_failure(*timeout_ms))
-					.filter(|(id, _)| Self::claim(*id, &raw))
-					.filter_map(|(id, _)| Some((id, Self::checkpoint(&key, &raw, &operator, id)?)))
+					.filter(|open| health.predicts_failure(open.timeout_ms))
+					.filter(|open| Self::claim(open, &raw))
+					.filter_map(|open| Some((open.request_id, Self::checkpoint(&key, &raw, &operator, &open)?)))
 					.collect();
 			if handovers.is_empty() {
 				continue;
@@ -51,33 +51,35 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Records in offchain storage that this node hands `request_id` over for `key`; false if it
+	/// Records in offchain storage that this node hands `open` over for `key`; false if it
 	/// already did.
-	fn claim(request_id: RequestId, key: &[u8; 32]) -> bool {
-		let marker_key = (b"baton/handed/", request_id, key).encode();
+	fn claim(open: &OpenAssignment, key: &[u8; 32]) -> bool {
+		let marker_key = (b"baton/handed/", open.request_id, open.request_hash, key).encode();
 		StorageValueRef::persistent(&marker_key).mutate(|done: Result<Option<bool>, _>| match done {
 			Ok(Some(true)) => Err(()),
 			_ => Ok(true),
 		}).is_ok()
 	}
 
-	/// The checkpoint of `request_id`: step 1 with the hash of what the upstream answered if the
-	/// gateway's worker called it, step 0 otherwise; signed by `key`.
+	/// The checkpoint of `open`: step 1 with the hash of what the upstream answered if the
+	/// gateway's worker called it, step 0 otherwise; bound to the request's content and signed
+	/// by `key`.
 	fn checkpoint(
 		key: &PublicOf<T>,
 		raw: &[u8; 32],
 		operator: &T::AccountId,
-		request_id: RequestId,
+		open: &OpenAssignment,
 	) -> Option<Checkpoint> {
-		let attempt: Option<[u8; 32]> =
-			StorageValueRef::persistent(&attempt_storage_key(request_id, raw)).get().ok().flatten();
+		let attempt_key = attempt_storage_key(open.request_id, &open.request_hash, raw);
+		let attempt: Option<[u8; 32]> = StorageValueRef::persistent(&attempt_key).get().ok().flatten();
 		let mut checkpoint = Checkpoint {
 			completed_steps: attempt.is_some() as u32,
 			state_hash: attempt.unwrap_or_else(|| sp_io::hashing::blake2_256(b"")),
-			idempotency_key: request_id,
+			request_hash: open.request_hash,
 			signature: [0; 64],
 		};
-		let signature = key.sign(&checkpoint_message(request_id, &checkpoint, operator))?;
+		let genesis = baton_primitives::genesis_hash::<T>();
+		let signature = key.sign(&checkpoint_message(&genesis, open.request_id, &checkpoint, operator))?;
 		checkpoint.signature = signature.encode().try_into().ok()?;
 		Some(checkpoint)
 	}

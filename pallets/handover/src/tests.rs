@@ -174,7 +174,7 @@ mod offchain {
 			let attempted = sp_io::hashing::blake2_256(b"");
 			sp_io::offchain::local_storage_set(
 				StorageKind::PERSISTENT,
-				&attempt_storage_key(2, &pair(OPERATOR).public().0),
+				&attempt_storage_key(2, &request_hash(2), &pair(OPERATOR).public().0),
 				&attempted.encode(),
 			);
 			set_health(failing());
@@ -183,7 +183,9 @@ mod offchain {
 			sent.sort_by_key(|(id, _)| *id);
 			assert_eq!(sent.len(), 2);
 			for (id, checkpoint) in &sent {
-				assert!(checkpoint_verifies(*id, checkpoint, &account(OPERATOR), &pair(OPERATOR).public().0));
+				let genesis = baton_primitives::genesis_hash::<Test>();
+				let (operator, key) = (account(OPERATOR), pair(OPERATOR).public().0);
+				assert!(checkpoint_verifies(&genesis, *id, &request_hash(*id), checkpoint, &operator, &key));
 			}
 			assert_eq!((sent[0].1.completed_steps, sent[1].1.completed_steps), (0, 1));
 			assert_eq!(sent[1].1.state_hash, attempted);

@@ -47,15 +47,39 @@ impl ResultStatus {
 }
 
 /// The bytes an operator's gateway key signs for a result: the SCALE encoding of
-/// `(request_id, response_hash, status, operator)`. A client holding the operator's gateway key
-/// can check a receipt with these bytes alone.
-pub fn receipt_message<AccountId: Encode>(
+/// `("baton/receipt", genesis_hash, request_id, request_hash, response_hash, status, operator)`
+/// (the tag is 13 raw bytes, the hashes 32 each). Bound to the chain (its genesis hash) and to
+/// what was asked (the request's content hash), a receipt cannot be replayed on another chain,
+/// nor for another request that got the same id on another fork. A client holding the
+/// operator's gateway key can check a receipt with these bytes alone.
+pub fn receipt_message<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
 	request_id: RequestId,
+	request_hash: &[u8; 32],
 	response_hash: &[u8; 32],
 	status: &ResultStatus,
 	operator: &AccountId,
 ) -> Vec<u8> {
-	(request_id, response_hash, status, operator).encode()
+	(b"baton/receipt", genesis_hash, request_id, request_hash, response_hash, status, operator).encode()
+}
+
+/// The `Idempotency-Key` every operator sends upstream for a request: its id and the first 8
+/// bytes of its content hash in hex, e.g. `42-0123456789abcdef`. The same on every operator and
+/// every retry, so an upstream that honours it executes a call once; different for two requests
+/// that got the same id on two forks.
+pub fn idempotency_key(request_id: RequestId, request_hash: &[u8; 32]) -> alloc::string::String {
+	use core::fmt::Write;
+	let mut key = alloc::format!("{request_id}-");
+	for byte in &request_hash[..8] {
+		let _ = write!(key, "{byte:02x}");
+	}
+	key
+}
+
+/// The genesis hash of the chain the runtime runs on, which receipts and checkpoints bind:
+/// frame-system records it as block 0's hash when block 1 begins.
+pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
+	frame_system::Pallet::<T>::block_hash(sp_runtime::traits::Zero::zero())
 }
 
 /// The offchain-storage key (persistent kind) under which a report's body is indexed.
@@ -106,6 +130,9 @@ pub struct RequestView<AccountId, Balance, BlockNumber> {
 	pub method: Vec<u8>,
 	/// Path and query appended to the API's base URL.
 	pub path: Vec<u8>,
+	/// The hash of its content, which receipts bind (the gateway pallet's README gives the
+	/// bytes hashed).
+	pub request_hash: [u8; 32],
 	/// Operators that execute it.
 	pub assigned: Vec<AccountId>,
 	/// Operators next in line, in order.
@@ -130,6 +157,8 @@ pub struct RequestView<AccountId, Balance, BlockNumber> {
 pub struct ResponseView<AccountId> {
 	/// The operator whose report is served.
 	pub operator: AccountId,
+	/// The content hash of the request, which the receipt binds.
+	pub request_hash: [u8; 32],
 	/// The key that signed the receipt.
 	pub gateway_key: GatewayKey,
 	/// What it got upstream.

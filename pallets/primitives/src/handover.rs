@@ -50,47 +50,53 @@ pub enum HandoverReason {
 	Debug,
 )]
 pub struct Checkpoint {
-	/// Steps done: 0 = the upstream was not called; 1 = it was called (with the idempotency
-	/// key below) but no result was reported.
+	/// Steps done: 0 = the upstream was not called; 1 = it was called (with the request's
+	/// idempotency key) but no result was reported.
 	pub completed_steps: u32,
 	/// blake2-256 of the partial state: of what the upstream answered so far (empty if nothing).
 	pub state_hash: [u8; 32],
-	/// The `Idempotency-Key` sent upstream, which the successor sends again: the request id.
-	pub idempotency_key: RequestId,
+	/// The content hash of the request the progress was made on: the successor resumes that
+	/// request, with the same `Idempotency-Key`, and no other that got the same id.
+	pub request_hash: [u8; 32],
 	/// ed25519 signature by the operator's gateway key over [`checkpoint_message`].
 	pub signature: [u8; 64],
 }
 
-/// The bytes a checkpoint's signature covers: the SCALE encoding of
-/// `("baton/checkpoint", request_id, completed_steps, state_hash, idempotency_key, operator)`.
-pub fn checkpoint_message<AccountId: Encode>(
+/// The bytes a checkpoint's signature covers: the SCALE encoding of `("baton/checkpoint",
+/// genesis_hash, request_id, request_hash, completed_steps, state_hash, operator)`.
+pub fn checkpoint_message<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
 	request_id: RequestId,
 	checkpoint: &Checkpoint,
 	operator: &AccountId,
 ) -> Vec<u8> {
 	(
 		b"baton/checkpoint",
+		genesis_hash,
 		request_id,
+		checkpoint.request_hash,
 		checkpoint.completed_steps,
 		checkpoint.state_hash,
-		checkpoint.idempotency_key,
 		operator,
 	)
 		.encode()
 }
 
-/// Whether `checkpoint` is bound to `request_id` and signed by `key` for `operator`.
-pub fn checkpoint_verifies<AccountId: Encode>(
+/// Whether `checkpoint` is bound to this chain and to request `request_id` whose content hash
+/// is `request_hash`, and signed by `key` for `operator`.
+pub fn checkpoint_verifies<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
 	request_id: RequestId,
+	request_hash: &[u8; 32],
 	checkpoint: &Checkpoint,
 	operator: &AccountId,
 	key: &crate::GatewayKey,
 ) -> bool {
-	checkpoint.idempotency_key == request_id &&
+	&checkpoint.request_hash == request_hash &&
 		checkpoint.completed_steps <= 1 &&
 		sp_io::crypto::ed25519_verify(
 			&sp_core::ed25519::Signature::from_raw(checkpoint.signature),
-			&checkpoint_message(request_id, checkpoint, operator),
+			&checkpoint_message(genesis_hash, request_id, checkpoint, operator),
 			&sp_core::ed25519::Public::from_raw(*key),
 		)
 }
@@ -143,9 +149,22 @@ pub trait Reassign<AccountId> {
 		checkpoint: Option<Checkpoint>,
 	) -> Result<AccountId, DispatchError>;
 
-	/// Up to `max` requests `operator` is assigned and has not reported, each with its API's
-	/// upstream timeout in ms.
-	fn open_assignments(operator: &AccountId, max: u32) -> Vec<(RequestId, u32)>;
+	/// Up to `max` requests `operator` is assigned and has not reported.
+	fn open_assignments(operator: &AccountId, max: u32) -> Vec<OpenAssignment>;
+
+	/// The content hash of `request_id`, while it is kept.
+	fn request_hash(request_id: RequestId) -> Option<[u8; 32]>;
+}
+
+/// A request an operator holds, as its node's handover worker sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct OpenAssignment {
+	/// The request.
+	pub request_id: RequestId,
+	/// Its content hash.
+	pub request_hash: [u8; 32],
+	/// Its upstream timeout in ms.
+	pub timeout_ms: u32,
 }
 
 /// How an operator node sees its own execution: moving averages of upstream latency and error
@@ -214,8 +233,8 @@ impl Health {
 }
 
 /// The offchain-storage key (persistent) where an operator node notes that it called the
-/// upstream for a request and did not report (it predicted failure): the blake2-256 of what it
-/// got is the state hash of its checkpoint.
-pub fn attempt_storage_key(request_id: RequestId, key: &crate::GatewayKey) -> Vec<u8> {
-	(b"baton/attempted/", request_id, key).encode()
+/// upstream for a request (of content hash `request_hash`) and did not report (it predicted
+/// failure): the blake2-256 of what it got is the state hash of its checkpoint.
+pub fn attempt_storage_key(request_id: RequestId, request_hash: &[u8; 32], key: &crate::GatewayKey) -> Vec<u8> {
+	(b"baton/attempted/", request_id, request_hash, key).encode()
 }

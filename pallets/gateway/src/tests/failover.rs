@@ -3,7 +3,7 @@
 
 use crate::{mock::*, Agenda, Assignments, Error, Requests, Task};
 use baton_primitives::{
-	checkpoint_message, Checkpoint, HandoverReason, OffenceKind, RequestStatus, ReputationSource,
+	Checkpoint, HandoverReason, OffenceKind, RequestStatus, ReputationSource,
 };
 use frame_support::{assert_noop, assert_ok};
 use sp_core::Pair;
@@ -28,18 +28,6 @@ fn assigned(request_id: u64) -> u8 {
 
 fn backups(request_id: u64) -> Vec<u8> {
 	Requests::<Test>::get(request_id).unwrap().backups.iter().map(number).collect()
-}
-
-/// A checkpoint of `request_id` by operator `n` at `steps`, signed with its gateway key.
-fn checkpoint(n: u8, request_id: u64, steps: u32) -> Checkpoint {
-	let mut checkpoint = Checkpoint {
-		completed_steps: steps,
-		state_hash: sp_io::hashing::blake2_256(b""),
-		idempotency_key: request_id,
-		signature: [0; 64],
-	};
-	checkpoint.signature = pair(n).sign(&checkpoint_message(request_id, &checkpoint, &account(n))).0;
-	checkpoint
 }
 
 fn hand_over(n: u8, request_id: u64, checkpoint: Checkpoint) -> frame_support::dispatch::DispatchResultWithPostInfo {
@@ -163,7 +151,7 @@ fn a_voluntary_handover_with_a_valid_checkpoint_costs_no_stake() {
 		setup(2);
 		let id = submit(1);
 		let (first, next) = (assigned(id), backups(id)[0]);
-		let cp = checkpoint(first, id, 1);
+		let cp = checkpoint_of(first, id, 1);
 		assert_ok!(hand_over(first, id, cp));
 		assert_eq!(handovers(id), vec![(account(first), account(next), HandoverReason::Voluntary)]);
 		assert_eq!(pallet_handover::History::<Test>::get(id)[0].checkpoint, Some(cp));
@@ -179,7 +167,7 @@ fn an_invalid_checkpoint_still_hands_over_but_as_fraud() {
 		setup(2);
 		let id = submit(1);
 		let (first, next) = (assigned(id), backups(id)[0]);
-		let mut forged = checkpoint(first, id, 1);
+		let mut forged = checkpoint_of(first, id, 1);
 		forged.state_hash = [1; 32];
 		assert_ok!(hand_over(first, id, forged));
 		assert_eq!(handovers(id)[0].2, HandoverReason::Fraud);
@@ -191,29 +179,46 @@ fn an_invalid_checkpoint_still_hands_over_but_as_fraud() {
 }
 
 #[test]
+fn a_checkpoint_made_for_another_request_with_the_same_id_is_fraud() {
+	build_and_execute(|| {
+		setup(2);
+		let id = submit(1);
+		let first = assigned(id);
+		// Signed properly, but over another request's content (the same id on another fork).
+		let mut other = checkpoint_of(first, id, 1);
+		other.request_hash = [7; 32];
+		let genesis = baton_primitives::genesis_hash::<Test>();
+		let message = baton_primitives::checkpoint_message(&genesis, id, &other, &account(first));
+		other.signature = pair(first).sign(&message).0;
+		assert_ok!(hand_over(first, id, other));
+		assert_eq!(handovers(id)[0].2, HandoverReason::Fraud);
+	});
+}
+
+#[test]
 fn bad_handovers_are_refused_and_change_nothing() {
 	build_and_execute(|| {
 		setup(2);
 		let id = submit(1);
 		let (first, next) = (assigned(id), backups(id)[0]);
-		assert_noop!(hand_over(next, id, checkpoint(next, id, 0)), Error::<Test>::NotAssigned);
-		assert_noop!(hand_over(first, 99, checkpoint(first, 99, 0)), Error::<Test>::UnknownRequest);
+		assert_noop!(hand_over(next, id, checkpoint_of(next, id, 0)), Error::<Test>::NotAssigned);
+		assert_noop!(hand_over(first, 99, checkpoint_of(first, 99, 0)), Error::<Test>::UnknownRequest);
 		assert_noop!(
-			Handover::hand_over(RuntimeOrigin::signed(account(first)), id, checkpoint(first, id, 0)),
+			Handover::hand_over(RuntimeOrigin::signed(account(first)), id, checkpoint_of(first, id, 0)),
 			pallet_handover::Error::<Test>::NotGatewayKey
 		);
 		// After the deadline, only the chain hands requests over.
 		let deadline = Requests::<Test>::get(id).unwrap().deadline;
 		System::set_block_number(deadline + 1);
-		assert_noop!(hand_over(first, id, checkpoint(first, id, 0)), Error::<Test>::DeadlinePassed);
+		assert_noop!(hand_over(first, id, checkpoint_of(first, id, 0)), Error::<Test>::DeadlinePassed);
 		System::set_block_number(deadline);
 		// Once, not twice; and the successor has nobody left to give it to.
-		assert_ok!(hand_over(first, id, checkpoint(first, id, 0)));
-		assert_noop!(hand_over(first, id, checkpoint(first, id, 0)), Error::<Test>::NotAssigned);
-		assert_noop!(hand_over(next, id, checkpoint(next, id, 0)), Error::<Test>::NoBackupLeft);
+		assert_ok!(hand_over(first, id, checkpoint_of(first, id, 0)));
+		assert_noop!(hand_over(first, id, checkpoint_of(first, id, 0)), Error::<Test>::NotAssigned);
+		assert_noop!(hand_over(next, id, checkpoint_of(next, id, 0)), Error::<Test>::NoBackupLeft);
 		// A reported request is no longer the operator's to give.
 		assert_ok!(report_ok(next, id, BODY));
-		assert_noop!(hand_over(next, id, checkpoint(next, id, 0)), Error::<Test>::RequestFinished);
+		assert_noop!(hand_over(next, id, checkpoint_of(next, id, 0)), Error::<Test>::RequestFinished);
 	});
 }
 
@@ -224,11 +229,11 @@ fn a_request_changes_hands_at_most_max_handovers_times() {
 		let id = submit(1);
 		for _ in 0..2 {
 			let holder = assigned(id);
-			assert_ok!(hand_over(holder, id, checkpoint(holder, id, 0)));
+			assert_ok!(hand_over(holder, id, checkpoint_of(holder, id, 0)));
 		}
 		let holder = assigned(id);
 		assert!(!backups(id).is_empty());
-		assert_noop!(hand_over(holder, id, checkpoint(holder, id, 0)), Error::<Test>::TooManyHandovers);
+		assert_noop!(hand_over(holder, id, checkpoint_of(holder, id, 0)), Error::<Test>::TooManyHandovers);
 	});
 }
 
@@ -238,7 +243,7 @@ fn pruning_a_request_forgets_its_handovers() {
 		setup(2);
 		let id = submit(1);
 		let first = assigned(id);
-		assert_ok!(hand_over(first, id, checkpoint(first, id, 0)));
+		assert_ok!(hand_over(first, id, checkpoint_of(first, id, 0)));
 		assert_ok!(report_ok(assigned(id), id, BODY));
 		run_to_block(1 + 5);
 		assert!(!Requests::<Test>::contains_key(id));

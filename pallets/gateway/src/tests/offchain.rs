@@ -2,7 +2,7 @@
 //! result once, and reports failures as typed results.
 
 use crate::{mock::*, Call, HttpMethod};
-use baton_primitives::{receipt_message, ResultStatus, GATEWAY_KEY_TYPE};
+use baton_primitives::{ResultStatus, GATEWAY_KEY_TYPE};
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
 use baton_primitives::egress::{EgressExt, EgressRequest, EgressResponse, Fetch};
@@ -67,6 +67,11 @@ impl Fetch for Upstream {
 	}
 }
 
+/// The `Idempotency-Key` of request `id` as submitted.
+fn idempotency(id: u64) -> String {
+	baton_primitives::idempotency_key(id, &crate::Requests::<Test>::get(id).unwrap().request_hash)
+}
+
 fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -123,7 +128,7 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 			state,
 			"POST",
 			"https://api.example/quote?x=1",
-			vec![("Idempotency-Key", "0"), ("Content-Type", "application/json")],
+			vec![("Idempotency-Key", idempotency(id).as_str()), ("Content-Type", "application/json")],
 			br#"{"coin":"dot"}"#,
 			br#"{"price":7.25}"#,
 		);
@@ -136,7 +141,7 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 		assert_eq!(report.status, ResultStatus::Response { code: 200 });
 		assert_eq!(&report.body[..], br#"{"price":7.25}"#);
 		assert_eq!(report.response_hash, sp_io::hashing::blake2_256(br#"{"price":7.25}"#));
-		let message = receipt_message(id, &report.response_hash, &report.status, &account(OP));
+		let message = receipt_of(OP, id, &report.status, &report.response_hash);
 		assert!(sp_core::ed25519::Pair::verify(
 			&sp_core::ed25519::Signature::from_raw(report.signature),
 			&message,
@@ -145,7 +150,8 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 		// The chain takes the report as it is.
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), request_id, report));
 
-		let record = (b"baton/executed/", id, &key(OP)[..]).encode();
+		let request_hash = crate::Requests::<Test>::get(id).unwrap().request_hash;
+		let record = (b"baton/executed/", id, request_hash, &key(OP)[..]).encode();
 		let persistent = sp_core::offchain::StorageKind::PERSISTENT;
 		assert!(sp_io::offchain::local_storage_get(persistent, &record).is_some());
 
@@ -174,8 +180,7 @@ fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
 		let ids: Vec<u64> = (0..4).map(|_| submit(1)).collect();
 		// The worker calls them in the order of its assignments in storage.
 		for id in crate::Assignments::<Test>::iter_key_prefix(account(OP)) {
-			let key = id.to_string();
-			expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", key.as_str())], b"", b"{}");
+			expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
 		}
 		Gateway::offchain_worker(1);
 		let transactions = submitted();
@@ -201,7 +206,7 @@ fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
 fn an_unlanded_report_is_resent_without_calling_the_upstream_again() {
 	with_offchain_worker_state(|state, submitted| {
 		let id = submit(1);
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", b"{}");
+		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted().len(), 1);
 		// The report did not land (e.g. its block was retracted); three blocks later it is sent
@@ -223,7 +228,7 @@ fn reported_status(body: &[u8]) -> (ResultStatus, usize) {
 	let mut reported = None;
 	with_offchain_worker_state(|state, submitted| {
 		let id = submit(1);
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", body);
+		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", body);
 		Gateway::offchain_worker(1);
 		let (request_id, report, _) = submitted_report(&submitted(), 0);
 		assert_eq!(request_id, id);
@@ -260,16 +265,8 @@ fn the_successor_resumes_with_the_same_idempotency_key() {
 		let first = crate::Requests::<Test>::get(id).unwrap().assigned[0].clone();
 		// Both keys are in this node's keystore: only the successor's is assigned after this.
 		let from = if first == account(OP) { OP } else { OP + 1 };
-		let mut checkpoint = baton_primitives::Checkpoint {
-			completed_steps: 1,
-			state_hash: sp_io::hashing::blake2_256(b""),
-			idempotency_key: id,
-			signature: [0; 64],
-		};
-		checkpoint.signature =
-			pair(from).sign(&baton_primitives::checkpoint_message(id, &checkpoint, &account(from))).0;
-		assert_ok!(Handover::hand_over(RuntimeOrigin::signed(key_account(from)), id, checkpoint));
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", b"{}");
+		assert_ok!(Handover::hand_over(RuntimeOrigin::signed(key_account(from)), id, checkpoint_of(from, id, 1)));
+		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).0, id);
 	});
@@ -310,12 +307,13 @@ fn a_failure_that_makes_the_model_predict_failure_is_not_reported() {
 		assert!(!shaky.predicts_failure(2_000));
 		set_health(shaky);
 		let id = submit(1);
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", &[b'a'; 129]);
+		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", &[b'a'; 129]);
 		Gateway::offchain_worker(1);
 		assert!(submitted().is_empty());
 		assert!(health().predicts_failure(2_000));
 		// The handover pallet's worker will checkpoint step 1: the upstream was called.
-		let attempt = baton_primitives::attempt_storage_key(id, &key(OP));
+		let request_hash = crate::Requests::<Test>::get(id).unwrap().request_hash;
+		let attempt = baton_primitives::attempt_storage_key(id, &request_hash, &key(OP));
 		assert!(sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &attempt).is_some());
 	});
 }
@@ -329,7 +327,7 @@ fn an_open_request_is_called_under_its_own_terms_after_the_api_changes() {
 		moved.timeout_ms = 4_000;
 		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, moved));
 		// The old URL with the old timeout; the stand-in would panic at any other call.
-		expect(upstream, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", "0")], b"", b"{}");
+		expect(upstream, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).0, id);
 	});
@@ -341,7 +339,7 @@ fn a_call_the_egress_policy_refuses_is_reported_as_forbidden_refunded_and_not_pu
 		let id = submit(1);
 		let refused = EgressResponse::failed(ResultStatus::Forbidden, 0);
 		let url = "https://api.example/price?coin=dot";
-		upstream.expected.lock().push((call("GET", url, vec![("Idempotency-Key", "0")], b"", 2_000), refused));
+		upstream.expected.lock().push((call("GET", url, vec![("Idempotency-Key", idempotency(id).as_str())], b"", 2_000), refused));
 		Gateway::offchain_worker(1);
 		let (request_id, report, signer) = submitted_report(&submitted(), 0);
 		assert_eq!((request_id, report.status, report.body.len()), (id, ResultStatus::Forbidden, 0));

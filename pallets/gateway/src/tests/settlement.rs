@@ -89,13 +89,50 @@ fn one_report_completes_a_request_and_pays_everyone_exactly() {
 }
 
 #[test]
+fn a_receipt_for_another_chain_or_another_request_with_the_same_id_is_refused() {
+	build_and_execute(|| {
+		setup(1);
+		let id = submit(1);
+		let request_hash = Requests::<Test>::get(id).unwrap().request_hash;
+		let genesis = baton_primitives::genesis_hash::<Test>();
+		let status = ResultStatus::Response { code: 200 };
+		let response_hash = sp_io::hashing::blake2_256(BODY);
+		// Signed by the right key, over the right id, but for another fork's request or chain.
+		for (genesis, request_hash) in [(genesis, [7; 32]), (sp_core::H256::repeat_byte(9), request_hash)] {
+			let message = receipt_message(&genesis, id, &request_hash, &response_hash, &status, &account(OP));
+			let report = Report::<Test> {
+				status,
+				response_hash,
+				latency_ms: 1,
+				body: BODY.to_vec().try_into().unwrap(),
+				signature: pair(OP).sign(&message).0,
+			};
+			assert_noop!(
+				Gateway::report_result(RuntimeOrigin::signed(key_account(OP)), id, report),
+				Error::<Test>::BadSignature
+			);
+		}
+	});
+}
+
+#[test]
 fn the_receipt_verifies_with_the_gateway_key_alone() {
 	build_and_execute(|| {
 		setup(1);
 		let id = submit(1);
 		assert_ok!(report_ok(OP, id, BODY));
 		let response = Gateway::response_view(id).unwrap();
-		let message = receipt_message(id, &response.response_hash, &response.status, &response.operator);
+		let genesis = baton_primitives::genesis_hash::<Test>();
+		let request_hash = Requests::<Test>::get(id).unwrap().request_hash;
+		assert_eq!(response.request_hash, request_hash);
+		let message = receipt_message(
+			&genesis,
+			id,
+			&request_hash,
+			&response.response_hash,
+			&response.status,
+			&response.operator,
+		);
 		assert!(sp_core::ed25519::Pair::verify(
 			&sp_core::ed25519::Signature::from_raw(response.signature),
 			&message,
