@@ -230,6 +230,26 @@ mod benchmarks {
 		assert_eq!(chosen.len() as u32, count);
 	}
 
+	/// A proof that an operator signed two results for one request: two signature checks and
+	/// the offence report.
+	#[benchmark]
+	fn report_equivocation() {
+		let api = api::<T>();
+		let (operator, key) = operators::<T>(api, 1).remove(0);
+		let client = funded::<T>("client", 0);
+		let request_id = submit::<T>(&client, api, 1);
+		let request_hash = Requests::<T>::get(request_id).expect("submitted").request_hash;
+		let signed = |body: &[u8]| {
+			let report = signed_report::<T>(request_id, &operator, &key, body.to_vec());
+			SignedResult { status: report.status, response_hash: report.response_hash, signature: report.signature }
+		};
+		let (first, second) = (signed(br#"{"price":1}"#), signed(br#"{"price":2}"#));
+		let reporter = funded::<T>("reporter", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reporter), request_id, request_hash, operator.clone(), first, second);
+	}
+
 	/// The last report of a request with `k` operators, which settles it; its body is `b`
 	/// bytes of JSON the API ignores fields of.
 	#[benchmark]

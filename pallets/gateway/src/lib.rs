@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod equivocation;
 mod failover;
 mod offchain;
 mod registry;
@@ -295,6 +296,9 @@ pub mod pallet {
 		/// A report of a `report_results` call was refused (the others were taken); nothing of
 		/// it was applied.
 		ReportRejected { request_id: RequestId, operator: T::AccountId, error: DispatchError },
+		/// `reporter` proved that `operator` signed two different results for one request; the
+		/// operator commits `Equivocation`, the reporter gets the reward share of its slash.
+		EquivocationReported { request_id: RequestId, operator: T::AccountId, reporter: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -372,6 +376,12 @@ pub mod pallet {
 		NoReports,
 		/// A `submit_requests` call without requests.
 		NoRequests,
+		/// The two signed results are the same result: no equivocation.
+		NotEquivocation,
+		/// This equivocation was reported already.
+		OffenceAlreadyReported,
+		/// Slashing takes no more offences now; report it again later.
+		OffenceQueueFull,
 	}
 
 	#[pallet::hooks]
@@ -561,6 +571,25 @@ pub mod pallet {
 			let client = ensure_signed(origin)?;
 			let (candidates, charged) = Self::do_submit_requests(&client, api_id, requests.into_inner())?;
 			Ok(Some(submit_requests_weight::<T>(candidates, charged.into_iter())).into())
+		}
+
+		/// Proves that `operator`'s gateway key signed two different results, `first` and
+		/// `second`, for request `request_id` whose content hash is `request_hash` (as its
+		/// receipts bind them; the request need not be kept any more). Anyone may send it; the
+		/// operator commits `Equivocation` and the sender gets the reward share of the slash.
+		/// Free when accepted.
+		#[pallet::call_index(7)]
+		pub fn report_equivocation(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+			request_hash: [u8; 32],
+			operator: T::AccountId,
+			first: SignedResult,
+			second: SignedResult,
+		) -> DispatchResultWithPostInfo {
+			let reporter = ensure_signed(origin)?;
+			Self::do_report_equivocation(&reporter, request_id, request_hash, &operator, first, second)?;
+			Ok(Pays::No.into())
 		}
 	}
 }

@@ -62,7 +62,7 @@ thread_local! {
 	pub static BENEFICIARIES: RefCell<Vec<Option<AccountId>>> = RefCell::new(vec![]);
 }
 
-/// Records offences instead of slashing.
+/// Records offences instead of slashing; each (kind, subject, offender) once, as slashing does.
 pub struct RecordOffences;
 impl ReportOffence<AccountId> for RecordOffences {
 	fn report_offence(
@@ -71,7 +71,11 @@ impl ReportOffence<AccountId> for RecordOffences {
 		offender: &AccountId,
 		beneficiary: Option<AccountId>,
 	) -> Result<(), OffenceError> {
-		OFFENCES.with(|o| o.borrow_mut().push((kind, subject, offender.clone())));
+		let offence = (kind, subject, offender.clone());
+		if OFFENCES.with(|o| o.borrow().contains(&offence)) {
+			return Err(OffenceError::Duplicate);
+		}
+		OFFENCES.with(|o| o.borrow_mut().push(offence));
 		BENEFICIARIES.with(|b| b.borrow_mut().push(beneficiary));
 		Ok(())
 	}

@@ -203,6 +203,20 @@ pub struct Report<T: Config> {
 	pub signature: [u8; 64],
 }
 
+/// A result as an operator's gateway key signed it, without the body: what a receipt vouches
+/// for. Two different ones for one request prove an equivocation.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub struct SignedResult {
+	/// What the upstream answered, or how the call failed.
+	pub status: ResultStatus,
+	/// blake2-256 of the body.
+	pub response_hash: [u8; 32],
+	/// ed25519 signature by the operator's gateway key over the receipt message.
+	pub signature: [u8; 64],
+}
+
 /// A report as the chain keeps it: everything but the body.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
 #[scale_info(skip_type_params(T))]

@@ -48,6 +48,7 @@ pub trait WeightInfo {
 	fn expire_settling(s: u32, ) -> Weight;
 	fn expire_handing_over(s: u32, ) -> Weight;
 	fn prune(p: u32, ) -> Weight;
+	fn report_equivocation() -> Weight;
 }
 
 /// Weights measured on Baton's reference machine, with the runtime's database weights.
@@ -420,6 +421,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2504).saturating_mul(p.into()))
 	}
+	fn report_equivocation() -> Weight {
+		Weight::from_parts(150_000_000, 6000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
 }
 
 /// The same weights with RocksDB's reference database weights, for tests and mocks.
@@ -518,5 +524,10 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2504).saturating_mul(p.into()))
+	}
+	fn report_equivocation() -> Weight {
+		Weight::from_parts(150_000_000, 6000)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 }

@@ -1,4 +1,5 @@
 mod deadlines;
+mod equivocation;
 mod failover;
 mod offchain;
 mod registry;
