@@ -135,8 +135,8 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 			.take(max as usize)
 			.filter_map(|request_id| {
 				let request = Requests::<T>::get(request_id)?;
-				let (request_hash, timeout_ms) = (request.request_hash, request.terms.timeout_ms);
-				Some(OpenAssignment { request_id, request_hash, timeout_ms })
+				let (request_hash, api_id, timeout_ms) = (request.request_hash, request.api_id, request.terms.timeout_ms);
+				Some(OpenAssignment { request_id, request_hash, api_id, timeout_ms })
 			})
 			.collect()
 	}

@@ -1,13 +1,16 @@
 //! The offchain worker of an operator's node: executes the requests assigned to the gateway
 //! keys in the node's keystore and reports signed results.
 
-use alloc::vec::Vec;
+use alloc::{
+	collections::{BTreeMap, BTreeSet},
+	vec::Vec,
+};
 use baton_primitives::{
 	attempt_storage_key, checkpoint_verifies,
 	egress::{EgressRequest, EgressResponse},
 	genesis_hash, idempotency_key,
 	offchain::{LocalKey, LocalSigner},
-	receipt_message, ExecutionSample, HandoverLog, Health, OperatorRegistry, RequestId,
+	receipt_message, ApiId, Breaker, ExecutionSample, HandoverLog, Health, OperatorRegistry, RequestId,
 	RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
 };
 use codec::{Decode, Encode};
@@ -20,7 +23,7 @@ use sp_runtime::{
 		Duration,
 	},
 	traits::Saturating,
-	RuntimeAppPublic,
+	RuntimeAppPublic, SaturatedConversion,
 };
 
 use crate::{Assignments, Call, Config, Pallet, Report, Request, Requests, LOG_TARGET};
@@ -39,6 +42,32 @@ struct Executed<T: Config> {
 }
 
 type PublicOf<T> = LocalKey<T, <T as Config>::AuthorityId>;
+
+/// The health of one gateway key's APIs, as far as a worker run touched them.
+struct Healths {
+	key: [u8; 32],
+	apis: BTreeMap<ApiId, Health>,
+}
+
+impl Healths {
+	fn load(key: [u8; 32]) -> Self {
+		Self { key, apis: BTreeMap::new() }
+	}
+
+	/// The health of `api`, read from offchain storage the first time.
+	fn of(&mut self, api: ApiId) -> &mut Health {
+		let key = self.key;
+		self.apis.entry(api).or_insert_with(|| {
+			StorageValueRef::persistent(&Health::storage_key(&key, api)).get().ok().flatten().unwrap_or_default()
+		})
+	}
+
+	fn save(self) {
+		for (api, health) in self.apis {
+			StorageValueRef::persistent(&Health::storage_key(&self.key, api)).set(&health);
+		}
+	}
+}
 
 /// A request this node's worker calls the upstream for.
 struct Job<T: Config> {
@@ -62,12 +91,19 @@ impl<T: Config> Pallet<T> {
 	fn execute_for(now: BlockNumberFor<T>, key: PublicOf<T>) {
 		let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { return };
 		let Some(operator) = T::Operators::operator_of(&raw) else { return };
-		let health_key = Health::storage_key(&raw);
-		let health_store = StorageValueRef::persistent(&health_key);
-		let mut health: Health = health_store.get().ok().flatten().unwrap_or_default();
+		let block: u32 = now.saturated_into();
+		let mut health = Healths::load(raw);
+		let mut probing = BTreeSet::new();
 		let jobs: Vec<Job<T>> = Assignments::<T>::iter_key_prefix(&operator)
 			.take(T::MaxExecutionsPerBlock::get() as usize)
-			.filter_map(|id| Self::job(now, id, &health))
+			.filter_map(|id| Self::job(now, id))
+			.filter(|job| match health.of(job.request.api_id).breaker(block) {
+				Breaker::Closed => true,
+				// The handover pallet's worker hands these over.
+				Breaker::Open => false,
+				// One probe per API and block; the others wait for its outcome.
+				Breaker::HalfOpen => probing.insert(job.request.api_id),
+			})
 			.collect();
 
 		// A lock per request keeps two workers (overlapping blocks, forks) from calling an
@@ -98,7 +134,8 @@ impl<T: Config> Pallet<T> {
 				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
 				Ok(Some(done)) => {
 					// A late report is a sign of trouble too.
-					health.observe(job.request.terms.timeout_ms, true);
+					let timeout = job.request.terms.timeout_ms;
+					health.of(job.request.api_id).observe(block, timeout, true, timeout);
 					record.set(&Executed::<T> { sent_at: now, report: done.report.clone() });
 					reports.push((job.request_id, done.report));
 				},
@@ -111,9 +148,12 @@ impl<T: Config> Pallet<T> {
 		let results = Self::call_upstreams(&calls);
 		Self::record_samples(results.iter().map(|r| ExecutionSample { status: r.status, latency_ms: r.latency_ms }));
 		for (job, result) in calls.iter().zip(results) {
-			let failed = !result.status.is_response();
-			health.observe(result.latency_ms, failed);
-			if failed && health.predicts_failure(job.request.terms.timeout_ms) {
+			// Only an unavailable upstream counts against the node's health: a refused, oversized
+			// or non-UTF-8 answer is the API's, and a successor would get the same.
+			let failed = matches!(result.status, ResultStatus::Timeout | ResultStatus::Unreachable);
+			let api = health.of(job.request.api_id);
+			api.observe(block, result.latency_ms, failed, job.request.terms.timeout_ms);
+			if failed && api.breaker(block) == Breaker::Open {
 				// Hand it over (step 1: the upstream was called) rather than report a failure
 				// the next operator may not have.
 				let state_hash = sp_io::hashing::blake2_256(&result.body);
@@ -130,21 +170,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		drop(guards);
-		health_store.set(&health);
+		health.save();
 		Self::forget_finished(&raw, &operator, touched);
 		if !reports.is_empty() {
 			Self::send_reports(key, reports);
 		}
 	}
 
-	/// `request_id`, if it is still open and `health` does not predict its failure (then the
-	/// handover pallet's worker hands it over).
-	fn job(now: BlockNumberFor<T>, request_id: RequestId, health: &Health) -> Option<Job<T>> {
+	/// `request_id`, if it is still open.
+	fn job(now: BlockNumberFor<T>, request_id: RequestId) -> Option<Job<T>> {
 		let request = Requests::<T>::get(request_id)?;
 		if request.status != RequestStatus::Pending || now > request.deadline {
-			return None;
-		}
-		if health.predicts_failure(request.terms.timeout_ms) {
 			return None;
 		}
 		Some(Job { request_id, request })

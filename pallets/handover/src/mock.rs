@@ -143,7 +143,12 @@ impl Reassign<AccountId> for Requests {
 				.iter()
 				.filter(|(_, assigned, _)| assigned == operator)
 				.take(max as usize)
-				.map(|(id, _, _)| OpenAssignment { request_id: *id, request_hash: request_hash(*id), timeout_ms: 2_000 })
+				.map(|(id, _, _)| OpenAssignment {
+					request_id: *id,
+					request_hash: request_hash(*id),
+					api_id: API,
+					timeout_ms: 2_000,
+				})
 				.collect()
 		})
 	}
@@ -196,6 +201,9 @@ pub fn build_and_execute(test: impl FnOnce()) {
 		Handover::do_try_state().expect("handover invariants hold");
 	});
 }
+
+/// The API of every request of the stand-in gateway.
+pub const API: baton_primitives::ApiId = 0;
 
 /// The content hash of the stand-in gateway's request `id`.
 pub fn request_hash(id: RequestId) -> [u8; 32] {

@@ -4,13 +4,13 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	attempt_storage_key, checkpoint_message, Checkpoint, Health, OpenAssignment, OperatorRegistry,
-	Reassign, RequestId,
+	attempt_storage_key, checkpoint_message, Breaker, Checkpoint, Health, OpenAssignment,
+	OperatorRegistry, Reassign, RequestId,
 };
 use codec::Encode;
 use baton_primitives::offchain::{LocalKey, LocalSigner};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
+use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic, SaturatedConversion};
 
 use crate::{Call, Config, Pallet, LOG_TARGET};
 
@@ -20,21 +20,22 @@ type PublicOf<T> = LocalKey<T, <T as Config>::AuthorityId>;
 const MAX_HANDOVERS_PER_BLOCK: u32 = 64;
 
 impl<T: Config> Pallet<T> {
-	/// For each gateway key in the keystore whose health predicts failure, hands over the open
-	/// requests whose timeout it predicts to miss, once each.
-	pub(crate) fn hand_over_predicted_failures(_now: BlockNumberFor<T>) {
+	/// For each gateway key in the keystore, hands over the open requests of the APIs whose
+	/// circuit breaker is open (the node predicts it would fail them), once each.
+	pub(crate) fn hand_over_predicted_failures(now: BlockNumberFor<T>) {
+		let block: u32 = now.saturated_into();
 		for key in PublicOf::<T>::all() {
 			let Ok(raw) = <[u8; 32]>::try_from(key.to_raw_vec()) else { continue };
 			let Some(operator) = T::Operators::operator_of(&raw) else { continue };
-			let health: Health = StorageValueRef::persistent(&Health::storage_key(&raw))
-				.get()
-				.ok()
-				.flatten()
-				.unwrap_or_default();
+			let open = |api| {
+				let health: Option<Health> =
+					StorageValueRef::persistent(&Health::storage_key(&raw, api)).get().ok().flatten();
+				health.is_some_and(|health| health.breaker(block) == Breaker::Open)
+			};
 			let handovers: Vec<(RequestId, Checkpoint)> =
 				T::Requests::open_assignments(&operator, MAX_HANDOVERS_PER_BLOCK)
 					.into_iter()
-					.filter(|open| health.predicts_failure(open.timeout_ms))
+					.filter(|assignment| open(assignment.api_id))
 					.filter(|open| Self::claim(open, &raw))
 					.filter_map(|open| Some((open.request_id, Self::checkpoint(&key, &raw, &operator, &open)?)))
 					.collect();

@@ -103,7 +103,7 @@ fn a_log_is_bounded_and_forgotten_with_its_request() {
 mod offchain {
 	use super::*;
 	use crate::Call;
-	use baton_primitives::{attempt_storage_key, checkpoint_verifies, Health, GATEWAY_KEY_TYPE};
+	use baton_primitives::{attempt_storage_key, checkpoint_verifies, Breaker, Health, GATEWAY_KEY_TYPE};
 	use codec::{Decode, Encode};
 	use frame_support::traits::Hooks;
 	use sp_core::{
@@ -131,15 +131,15 @@ mod offchain {
 	}
 
 	fn set_health(health: Health) {
-		let key = Health::storage_key(&pair(OPERATOR).public().0);
+		let key = Health::storage_key(&pair(OPERATOR).public().0, API);
 		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &health.encode());
 	}
 
-	/// Five fast calls, then two failures.
+	/// Five fast calls, then two failures, in block 1: the breaker opens.
 	fn failing() -> Health {
 		let mut health = Health::default();
-		(0..5).for_each(|_| health.observe(10, false));
-		(0..2).for_each(|_| health.observe(2_000, true));
+		(0..5).for_each(|_| health.observe(1, 10, false, 2_000));
+		(0..2).for_each(|_| health.observe(1, 2_000, true, 2_000));
 		health
 	}
 
@@ -158,7 +158,7 @@ mod offchain {
 		with_worker(|submitted| {
 			open_request(1, vec![SUCCESSOR]);
 			let mut health = Health::default();
-			(0..20).for_each(|_| health.observe(10, false));
+			(0..20).for_each(|_| health.observe(1, 10, false, 2_000));
 			set_health(health);
 			Handover::offchain_worker(1);
 			assert!(submitted().is_empty());
@@ -202,20 +202,56 @@ mod offchain {
 	}
 
 	#[test]
+	fn a_healthy_api_is_served_while_another_ones_breaker_is_open() {
+		with_worker(|submitted| {
+			open_request(1, vec![SUCCESSOR]);
+			// Another API of this node fails; the requests' API is healthy.
+			let key = Health::storage_key(&pair(OPERATOR).public().0, API + 1);
+			sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &failing().encode());
+			Handover::offchain_worker(1);
+			assert!(submitted().is_empty());
+		});
+	}
+
+	#[test]
+	fn the_breaker_backs_off_probes_and_closes_when_the_upstream_recovers() {
+		let mut health = failing();
+		assert_eq!((health.breaker(1), health.breaker(2)), (Breaker::Open, Breaker::Open));
+		assert_eq!(health.breaker(3), Breaker::HalfOpen);
+		// A failed probe opens it again, for twice as long.
+		health.observe(3, 2_000, true, 2_000);
+		assert_eq!((health.breaker(6), health.breaker(7)), (Breaker::Open, Breaker::HalfOpen));
+		// A probe that succeeds closes it; the model predicts from the history again.
+		health.observe(7, 10, false, 2_000);
+		assert_eq!(health.breaker(7), Breaker::Closed);
+		assert!(!health.predicts_failure(2_000));
+		assert_eq!(health.backoff, Health::FIRST_BACKOFF);
+		// However often probes fail, it stays open at most `MAX_BACKOFF` blocks.
+		let mut hopeless = failing();
+		let mut now = 1;
+		for _ in 0..20 {
+			now = hopeless.open_until.unwrap();
+			hopeless.observe(now, 2_000, true, 2_000);
+		}
+		assert_eq!(hopeless.open_until, Some(now + Health::MAX_BACKOFF));
+	}
+
+	#[test]
 	fn the_health_model_needs_a_history_and_an_anomaly() {
 		let mut health = Health::default();
-		health.observe(2_000, true);
-		health.observe(2_000, true);
+		health.observe(1, 2_000, true, 2_000);
+		health.observe(1, 2_000, true, 2_000);
 		assert!(!health.predicts_failure(2_000), "no prediction during the warm-up");
 		let mut steady = Health::default();
-		(0..50).for_each(|i| steady.observe(10, i % 2 == 0));
+		(0..50).for_each(|i| steady.observe(1, 10, i % 2 == 0, 2_000));
 		assert!(!steady.predicts_failure(2_000), "a node that always fails half the time is not anomalous");
+		assert_eq!(steady.breaker(1), Breaker::Closed);
 		assert!(failing().predicts_failure(2_000));
 		let mut slowing = Health::default();
-		(0..10).for_each(|_| slowing.observe(100, false));
+		(0..10).for_each(|_| slowing.observe(1, 100, false, 2_000));
 		let mut predicted_at = None;
 		for (i, latency) in [400, 800, 1_200, 1_600, 1_900, 1_950, 1_990].into_iter().enumerate() {
-			slowing.observe(latency, false);
+			slowing.observe(1, latency, false, 2_000);
 			if predicted_at.is_none() && slowing.predicts_failure(2_000) {
 				predicted_at = Some(i);
 			}

@@ -163,14 +163,18 @@ pub struct OpenAssignment {
 	pub request_id: RequestId,
 	/// Its content hash.
 	pub request_hash: [u8; 32],
+	/// Its API, whose health decides whether the node hands it over.
+	pub api_id: crate::ApiId,
 	/// Its upstream timeout in ms.
 	pub timeout_ms: u32,
 }
 
-/// How an operator node sees its own execution: moving averages of upstream latency and error
-/// rate, a fast one (the last few calls) and a slow one (its history). Kept per gateway key in
-/// the node's offchain storage by the gateway's offchain worker; the handover pallet's offchain
-/// worker hands requests over when it predicts failure. docs/handover.md explains the model.
+/// How an operator node sees its own execution of one API: moving averages of upstream latency
+/// and failure rate, a fast one (the last few calls) and a slow one (its history), and a circuit
+/// breaker on top. Kept per (gateway key, API) in the node's offchain storage by the gateway's
+/// offchain worker, so one failing API does not stop a node from serving the others; the
+/// handover pallet's offchain worker hands requests over while the breaker is open.
+/// docs/handover.md explains the model.
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Health {
 	/// Upstream calls (and late reports) observed.
@@ -183,6 +187,23 @@ pub struct Health {
 	pub failures_fast: u32,
 	/// Slow moving average of the failure rate, in millionths.
 	pub failures_slow: u32,
+	/// While the breaker is open: the block from which it lets one probe call through
+	/// (half-open). `None` while it is closed.
+	pub open_until: Option<u32>,
+	/// Blocks the breaker stays open when it next opens; doubled by each failed probe, reset
+	/// when a probe succeeds.
+	pub backoff: u32,
+}
+
+/// Where a node's circuit breaker for an API stands at a block.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Breaker {
+	/// Calls go through.
+	Closed,
+	/// No calls: the node's open requests of the API are handed over.
+	Open,
+	/// One probe call goes through; its outcome closes or reopens the breaker.
+	HalfOpen,
 }
 
 impl Health {
@@ -192,16 +213,30 @@ impl Health {
 	pub const SLOW: u64 = 50_000;
 	/// Observations before the model predicts anything.
 	pub const WARM_UP: u32 = 5;
+	/// Blocks the breaker first stays open.
+	pub const FIRST_BACKOFF: u32 = 2;
+	/// Blocks the breaker stays open at most, however often probes fail.
+	pub const MAX_BACKOFF: u32 = 64;
 
-	/// The offchain-storage key (persistent) of the health of gateway key `key`.
-	pub fn storage_key(key: &crate::GatewayKey) -> Vec<u8> {
-		(b"baton/health/", key).encode()
+	/// The offchain-storage key (persistent) of the health of gateway key `key` for `api`.
+	pub fn storage_key(key: &crate::GatewayKey, api: crate::ApiId) -> Vec<u8> {
+		(b"baton/health/", key, api).encode()
 	}
 
-	/// Takes in one upstream call: its latency and whether it failed (a timeout, an unreachable
-	/// upstream, an oversized or non-UTF-8 body) — or a report that was late (`failed`, with the
-	/// API's timeout as latency).
-	pub fn observe(&mut self, latency_ms: u32, failed: bool) {
+	/// The breaker at block `now`.
+	pub fn breaker(&self, now: u32) -> Breaker {
+		match self.open_until {
+			None => Breaker::Closed,
+			Some(until) if now < until => Breaker::Open,
+			Some(_) => Breaker::HalfOpen,
+		}
+	}
+
+	/// Takes in one upstream call at block `now` of an API with timeout `timeout_ms`: its
+	/// latency and whether the upstream was unavailable (a timeout or an unreachable upstream)
+	/// — or a report that was late (`failed`, with the timeout as latency). Opens the breaker
+	/// when the model starts predicting failure; a probe's outcome closes or reopens it.
+	pub fn observe(&mut self, now: u32, latency_ms: u32, failed: bool, timeout_ms: u32) {
 		let average = |current: u32, sample: u32, weight: u64| -> u32 {
 			if self.observations == 0 {
 				return sample;
@@ -215,6 +250,26 @@ impl Health {
 		self.failures_fast = average(self.failures_fast, failure, Self::FAST);
 		self.failures_slow = average(self.failures_slow, failure, Self::SLOW);
 		self.observations = self.observations.saturating_add(1);
+		let backoff = self.backoff.max(Self::FIRST_BACKOFF);
+		match self.breaker(now) {
+			Breaker::HalfOpen if failed => {
+				self.open_until = Some(now.saturating_add(backoff));
+				self.backoff = backoff.saturating_mul(2).min(Self::MAX_BACKOFF);
+			},
+			Breaker::HalfOpen => {
+				// The upstream is back: forget the bad spell, so the model predicts from the
+				// history again.
+				self.open_until = None;
+				self.backoff = Self::FIRST_BACKOFF;
+				self.latency_fast_ms = self.latency_slow_ms;
+				self.failures_fast = self.failures_slow;
+			},
+			Breaker::Closed if self.predicts_failure(timeout_ms) => {
+				self.open_until = Some(now.saturating_add(backoff));
+				self.backoff = backoff.saturating_mul(2).min(Self::MAX_BACKOFF);
+			},
+			Breaker::Closed | Breaker::Open => {},
+		}
 	}
 
 	/// Whether a request with an upstream timeout of `timeout_ms` is likely to fail here: after

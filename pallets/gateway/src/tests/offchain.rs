@@ -2,7 +2,7 @@
 //! result once, and reports failures as typed results.
 
 use crate::{mock::*, Call, HttpMethod};
-use baton_primitives::{ResultStatus, GATEWAY_KEY_TYPE};
+use baton_primitives::{Breaker, Health, ResultStatus, GATEWAY_KEY_TYPE};
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
 use baton_primitives::egress::{EgressExt, EgressRequest, EgressResponse, Fetch};
@@ -272,24 +272,40 @@ fn the_successor_resumes_with_the_same_idempotency_key() {
 	});
 }
 
-fn set_health(health: baton_primitives::Health) {
-	let key = baton_primitives::Health::storage_key(&key(OP));
+fn set_health(health: Health) {
+	let key = Health::storage_key(&key(OP), 0);
 	sp_io::offchain::local_storage_set(sp_core::offchain::StorageKind::PERSISTENT, &key, &health.encode());
 }
 
-fn health() -> baton_primitives::Health {
-	let key = baton_primitives::Health::storage_key(&key(OP));
+/// The health of operator `OP`'s node for `api`.
+fn health(api: u32) -> Health {
+	let key = Health::storage_key(&key(OP), api);
 	sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key)
-		.map(|bytes| baton_primitives::Health::decode(&mut &bytes[..]).unwrap())
+		.map(|bytes| Health::decode(&mut &bytes[..]).unwrap())
 		.unwrap_or_default()
 }
 
+/// Five fast calls and one failure: one more failure opens the breaker.
+fn shaky() -> Health {
+	let mut shaky = Health::default();
+	(0..5).for_each(|_| shaky.observe(1, 10, false, 2_000));
+	shaky.observe(1, 2_000, true, 2_000);
+	assert_eq!(shaky.breaker(1), Breaker::Closed);
+	shaky
+}
+
+/// Expects request `id`'s call to API 0, which fails with `status`.
+fn expect_failure(upstream: &Upstream, id: u64, status: ResultStatus) {
+	let url = "https://api.example/price?coin=dot";
+	let call = call("GET", url, vec![("Idempotency-Key", idempotency(id).as_str())], b"", 2_000);
+	upstream.expected.lock().push((call, EgressResponse::failed(status, 2_000)));
+}
+
 #[test]
-fn a_node_that_predicts_failure_leaves_its_requests_to_be_handed_over() {
+fn a_node_whose_breaker_is_open_leaves_its_requests_to_be_handed_over() {
 	with_offchain_worker_state(|_state, submitted| {
-		let mut failing = baton_primitives::Health::default();
-		(0..5).for_each(|_| failing.observe(10, false));
-		(0..2).for_each(|_| failing.observe(2_000, true));
+		let mut failing = shaky();
+		failing.observe(1, 2_000, true, 2_000);
 		set_health(failing);
 		submit(1);
 		// No upstream call is expected (the upstream stand-in would panic) and nothing is reported.
@@ -299,22 +315,78 @@ fn a_node_that_predicts_failure_leaves_its_requests_to_be_handed_over() {
 }
 
 #[test]
-fn a_failure_that_makes_the_model_predict_failure_is_not_reported() {
+fn a_failure_that_opens_the_breaker_is_not_reported() {
 	with_offchain_worker_state(|state, submitted| {
-		let mut shaky = baton_primitives::Health::default();
-		(0..5).for_each(|_| shaky.observe(10, false));
-		shaky.observe(2_000, true);
-		assert!(!shaky.predicts_failure(2_000));
-		set_health(shaky);
+		set_health(shaky());
 		let id = submit(1);
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", &[b'a'; 129]);
+		expect_failure(state, id, ResultStatus::Unreachable);
 		Gateway::offchain_worker(1);
 		assert!(submitted().is_empty());
-		assert!(health().predicts_failure(2_000));
+		assert_eq!(health(0).breaker(1), Breaker::Open);
 		// The handover pallet's worker will checkpoint step 1: the upstream was called.
 		let request_hash = crate::Requests::<Test>::get(id).unwrap().request_hash;
 		let attempt = baton_primitives::attempt_storage_key(id, &request_hash, &key(OP));
 		assert!(sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &attempt).is_some());
+	});
+}
+
+#[test]
+fn an_answer_the_api_gives_everyone_is_reported_and_does_not_open_the_breaker() {
+	with_offchain_worker_state(|state, submitted| {
+		set_health(shaky());
+		let id = submit(1);
+		// Oversized: a successor would get the same.
+		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", &[b'a'; 129]);
+		Gateway::offchain_worker(1);
+		assert_eq!(submitted_report(&submitted(), 0).1.status, ResultStatus::TooLarge);
+		assert_eq!(health(0).breaker(1), Breaker::Closed);
+	});
+}
+
+#[test]
+fn one_failing_api_opens_its_own_breaker_and_a_probe_closes_it_once_the_upstream_recovers() {
+	with_offchain_worker_state(|upstream, submitted| {
+		// A second API served by the same node, whose upstream stays healthy.
+		let mut other = spec();
+		other.base_url = b"https://other.example".to_vec().try_into().unwrap();
+		assert_ok!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), other));
+		let mut serving_both = profile(8);
+		serving_both.apis = vec![0, 1].try_into().unwrap();
+		assert_ok!(OperatorStaking::update_profile(RuntimeOrigin::signed(account(OP)), serving_both));
+		set_health(shaky());
+
+		// Block 1: API 0's upstream fails and its breaker opens (for two blocks).
+		let failed = submit(1);
+		expect_failure(upstream, failed, ResultStatus::Unreachable);
+		Gateway::offchain_worker(1);
+		assert!(submitted().is_empty());
+		assert_eq!((health(0).breaker(1), health(1).breaker(1)), (Breaker::Open, Breaker::Closed));
+
+		// Block 2: API 1 is served; API 0's request waits (the stand-in would panic at a call).
+		System::set_block_number(2);
+		let served = crate::NextRequestId::<Test>::get();
+		assert_ok!(Gateway::submit_request(
+			RuntimeOrigin::signed(account(CLIENT)),
+			1,
+			HttpMethod::Get,
+			b"/price?coin=dot".to_vec().try_into().unwrap(),
+			Default::default(),
+			Default::default(),
+			1,
+			10_000,
+			7,
+		));
+		let key = idempotency(served);
+		expect(upstream, "GET", "https://other.example/price?coin=dot", vec![("Idempotency-Key", key.as_str())], b"", b"{}");
+		Gateway::offchain_worker(2);
+		assert_eq!(submitted_report(&submitted(), 0).0, served);
+
+		// Block 3: half-open; the probe (API 0's request again) succeeds and closes the breaker.
+		System::set_block_number(3);
+		expect(upstream, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(failed).as_str())], b"", b"{}");
+		Gateway::offchain_worker(3);
+		assert_eq!(submitted_report(&submitted(), 1).0, failed);
+		assert_eq!(health(0).breaker(3), Breaker::Closed);
 	});
 }
 
