@@ -21,6 +21,10 @@ log "runtime tests: genesis presets, governance, operator pallets wired together
 cargo test --release --locked -p baton-runtime
 passed "runtime tests"
 
+log "egress: the policy's address table and real calls to servers on loopback"
+cargo test --release --locked -p baton-egress
+passed "egress tests"
+
 log "pallet tests, try_state after each, and their benchmarks run as tests"
 pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover)
 features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
