@@ -42,7 +42,7 @@ fn bond_extra_adds_stake() {
 fn a_bond_below_the_minimum_is_refused() {
 	build_and_execute(|| {
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 99, key(ALICE), profile()),
+			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 99, key(ALICE), profile(), proof(ALICE, ALICE)),
 			Error::<Test>::BondTooLow
 		);
 	});
@@ -53,7 +53,7 @@ fn bonding_twice_is_refused() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(9), profile()),
+			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(9), profile(), proof(ALICE, 9)),
 			Error::<Test>::AlreadyBonded
 		);
 	});
@@ -64,7 +64,7 @@ fn a_gateway_key_is_unique_across_operators() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(BOB)), 1_000, key(ALICE), profile()),
+			OperatorStaking::bond(RuntimeOrigin::signed(account(BOB)), 1_000, key(ALICE), profile(), proof(BOB, ALICE)),
 			Error::<Test>::GatewayKeyInUse
 		);
 	});
@@ -74,7 +74,7 @@ fn a_gateway_key_is_unique_across_operators() {
 fn bonding_more_than_one_can_spare_is_refused() {
 	build_and_execute(|| {
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(POOR)), 100, key(POOR), profile()),
+			OperatorStaking::bond(RuntimeOrigin::signed(account(POOR)), 100, key(POOR), profile(), proof(POOR, POOR)),
 			Error::<Test>::InsufficientFunds
 		);
 		bond_alice(1_000);
@@ -106,10 +106,10 @@ fn the_number_of_operators_is_bounded() {
 		for n in 10..14u8 {
 			let who = account(n);
 			Balances::force_set_balance(RuntimeOrigin::root(), who.clone(), 1_000).unwrap();
-			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who), 100, key(n), profile()));
+			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who), 100, key(n), profile(), proof(n, n)));
 		}
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 100, key(ALICE), profile()),
+			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 100, key(ALICE), profile(), proof(ALICE, ALICE)),
 			Error::<Test>::TooManyOperators
 		);
 	});
