@@ -40,8 +40,9 @@ fn setup() {
 		capacity: 4,
 		apis: vec![0].try_into().unwrap(),
 	};
-	let key = gateway_pair().public().0;
-	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(Eve.to_account_id()), 1_000 * UNIT, key, profile));
+	let (eve, key) = (Eve.to_account_id(), gateway_pair().public().0);
+	let proof = gateway_pair().sign(&OperatorStaking::key_ownership_message(&eve)).0;
+	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(eve), 1_000 * UNIT, key, profile, proof));
 }
 
 fn submit() -> u64 {
@@ -128,11 +129,13 @@ fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_ta
 			capacity: 4,
 			apis: vec![0].try_into().unwrap(),
 		};
+		let proof = dave_key.sign(&OperatorStaking::key_ownership_message(&Dave.to_account_id())).0;
 		assert_ok!(OperatorStaking::bond(
 			RuntimeOrigin::signed(Dave.to_account_id()),
 			1_000 * UNIT,
 			dave_key.public().0,
-			profile
+			profile,
+			proof
 		));
 		let issuance = Balances::total_issuance();
 		let id = submit();

@@ -14,6 +14,7 @@ use frame_support::{
 	assert_ok,
 	traits::fungible::{Inspect, InspectHold},
 };
+use sp_core::Pair;
 use sp_keyring::Sr25519Keyring::{Bob, Eve};
 
 fn bond_hold(who: &baton_runtime::AccountId) -> baton_runtime::Balance {
@@ -33,11 +34,14 @@ fn an_offence_jails_then_slashes_into_the_beneficiary_and_the_treasury() {
 			capacity: 4,
 			apis: vec![1].try_into().unwrap(),
 		};
+		let gateway = sp_core::ed25519::Pair::from_seed(&[9; 32]);
+		let proof = gateway.sign(&OperatorStaking::key_ownership_message(&operator)).0;
 		assert_ok!(OperatorStaking::bond(
 			RuntimeOrigin::signed(operator.clone()),
 			1_000 * UNIT,
-			[9; 32],
-			profile
+			gateway.public().0,
+			profile,
+			proof
 		));
 		assert_eq!(bond_hold(&operator), 1_000 * UNIT);
 		assert!(OperatorStaking::is_available(&operator));

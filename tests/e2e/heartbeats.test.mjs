@@ -6,6 +6,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startDevNode, sendAndFinalize } from '../lib/node.mjs';
+import { keyProof } from '../lib/gateway.mjs';
 
 let node;
 let api;
@@ -37,7 +38,8 @@ test('the node sends heartbeats signed by the gateway key in its keystore', asyn
   await sendAndFinalize(api.tx.balances.transferKeepAlive(gateway.address, 10n ** 12n), alice);
   const { blockHash } = await sendAndFinalize(api.tx.operatorStaking.bond(
     minBond, u8aToHex(gateway.publicKey),
-    { endpoint: 'http://127.0.0.1:1', region: 'DE', capacity: 1, apis: [] }), operator);
+    { endpoint: 'http://127.0.0.1:1', region: 'DE', capacity: 1, apis: [] },
+    keyProof(api, operator.address, gateway)), operator);
   const bondedAt = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
   const keyFunds = (await api.query.system.account(gateway.address)).data.free.toBigInt();
 

@@ -1,12 +1,14 @@
 // The operator's journey on a dev chain, as polkadot.js apps would drive it: bond (stake shows
 // as held balance), unbond, an early withdrawal is refused, the withdrawal after the dev
-// unbonding period succeeds; and a council motion changes the minimum bond.
+// unbonding period succeeds; a bond with a key proof made for another account is refused; and a
+// council motion changes the minimum bond.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startDevNode, sendAndFinalize, waitForFinalized } from '../lib/node.mjs';
+import { keyProof } from '../lib/gateway.mjs';
 
 const UNIT = 10n ** 12n;
 let node;
@@ -55,8 +57,9 @@ test('an operator bonds, unbonds, cannot withdraw early, and withdraws after the
   const gatewayKey = new Keyring({ type: 'ed25519' }).addFromUri(mnemonicGenerate());
   const stake = minBond * 2n;
 
+  const proof = keyProof(api, operator.address, gatewayKey);
   await sendAndFinalize(
-    api.tx.operatorStaking.bond(stake, u8aToHex(gatewayKey.publicKey), profile()), operator);
+    api.tx.operatorStaking.bond(stake, u8aToHex(gatewayKey.publicKey), profile(), proof), operator);
   assert.equal(await bondHeld(operator.address), stake);
   const info = (await api.query.operatorStaking.operators(operator.address)).unwrap();
   assert.equal(info.bonded.toBigInt(), stake);
@@ -89,6 +92,27 @@ test('an operator bonds, unbonds, cannot withdraw early, and withdraws after the
   assert.ok((await api.query.operatorStaking.operators(operator.address)).isNone);
 });
 
+test('a bond with the key and proof of another operator is refused and holds nothing', async () => {
+  const minBond = (await api.query.operatorStaking.params()).minBond.toBigInt();
+  const owner = await newOperator(minBond * 2n);
+  const mallory = await newOperator(minBond * 2n);
+  const gatewayKey = new Keyring({ type: 'ed25519' }).addFromUri(mnemonicGenerate());
+  // The owner's proof is public once its bond is in the pool; Mallory copies key and proof.
+  const ownersProof = keyProof(api, owner.address, gatewayKey);
+  const bond = (who) => sendAndFinalize(
+    api.tx.operatorStaking.bond(minBond, u8aToHex(gatewayKey.publicKey), profile(), ownersProof), who);
+
+  await assert.rejects(bond(mallory), /operatorStaking\.BadKeyProof/);
+  assert.equal(await bondHeld(mallory.address), 0n);
+  assert.ok((await api.query.operatorStaking.operators(mallory.address)).isNone);
+  assert.ok((await api.query.operatorStaking.keyOwners(gatewayKey.address)).isNone);
+
+  // The key is still the owner's to bind.
+  await bond(owner);
+  assert.equal(await bondHeld(owner.address), minBond);
+  assert.ok((await api.query.operatorStaking.keyOwners(gatewayKey.address)).unwrap().eq(owner.address));
+});
+
 test('two thirds of the council change the minimum bond', async () => {
   const params = (await api.query.operatorStaking.params()).toJSON();
   const newMin = BigInt(params.minBond) * 2n;
@@ -110,8 +134,10 @@ test('two thirds of the council change the minimum bond', async () => {
   // A bond under the new minimum is refused.
   const operator = await newOperator(newMin * 2n);
   const key = new Keyring({ type: 'ed25519' }).addFromUri(mnemonicGenerate());
+  const proof = keyProof(api, operator.address, key);
   await assert.rejects(
-    sendAndFinalize(api.tx.operatorStaking.bond(newMin - UNIT, u8aToHex(key.publicKey), profile()), operator),
+    sendAndFinalize(
+      api.tx.operatorStaking.bond(newMin - UNIT, u8aToHex(key.publicKey), profile(), proof), operator),
     /operatorStaking\.BondTooLow/);
 });
 

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import { Keyring } from '@polkadot/api';
 import { u8aConcat, u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady, ed25519Verify } from '@polkadot/util-crypto';
+import { blake2AsU8a, cryptoWaitReady, decodeAddress, ed25519Verify } from '@polkadot/util-crypto';
 import { sendAndFinalize, sleep, UPSTREAM_HOST } from './node.mjs';
 
 /**
@@ -44,6 +44,17 @@ export async function accounts() {
 export async function gatewayKey(seed) {
   await cryptoWaitReady();
   return new Keyring({ type: 'ed25519' }).addFromUri(seed);
+}
+
+/**
+ * The proof `operatorStaking.bond` takes that `operator` (an address) holds the ed25519 key pair
+ * `gateway`: its signature over SCALE(tag, operator, genesis hash) as `key_ownership_message` in
+ * pallets/primitives defines it, i.e. the 83 bytes `baton/key-ownership` ++ the 32-byte account
+ * id ++ the 32-byte genesis hash (fixed-size values carry no length prefix).
+ */
+export function keyProof(api, operator, gateway) {
+  const message = u8aConcat(stringToU8a('baton/key-ownership'), decodeAddress(operator), api.genesisHash.toU8a());
+  return u8aToHex(gateway.sign(message));
 }
 
 /** Calls a `gateway_*` method (or any JSON-RPC method) on the node. */
@@ -90,7 +101,8 @@ export async function bondOperator(api, {
   // The gateway key's account pays nothing for accepted reports but must exist.
   await sendAndFinalize(api.tx.balances.transferKeepAlive(gateway.address, unit), funder);
   const profile = { endpoint: 'https://operator.example', region: 'DE', capacity, apis: apiIds };
-  await sendAndFinalize(api.tx.operatorStaking.bond(stake, gateway.publicKey, profile), operator);
+  const proof = keyProof(api, operator.address, gateway);
+  await sendAndFinalize(api.tx.operatorStaking.bond(stake, gateway.publicKey, profile, proof), operator);
 }
 
 /** Submits a request as `client`; returns { id, fee, assigned, blockHash }. */

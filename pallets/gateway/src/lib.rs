@@ -642,6 +642,7 @@ pub fn report_results_weight<T: Config>(
 /// Makes what the benchmarks need that this pallet cannot make itself.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Makes `who` an available operator serving `api` whose gateway key is `key`.
+	/// Makes `who` an available operator serving `api` whose gateway key is `key`, which is in
+	/// the keystore (to sign the key's proof of ownership with).
 	fn operator(who: &AccountId, key: baton_primitives::GatewayKey, api: ApiId);
 }

@@ -228,7 +228,8 @@ impl crate::BenchmarkHelper<AccountId> for MockOperators {
 		let _ = Balances::mint_into(who, 100_000);
 		let mut profile = profile(1_000);
 		profile.apis = vec![api].try_into().unwrap();
-		assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 10_000, key, profile));
+		let proof = OperatorStaking::keystore_key_proof(who, &key);
+		assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 10_000, key, profile, proof));
 	}
 }
 
@@ -271,9 +272,20 @@ pub fn profile(capacity: u32) -> pallet_operator_staking::ProfileOf<Test> {
 	}
 }
 
+/// Operator `n`'s proof that it holds its gateway key.
+pub fn key_proof(n: u8) -> baton_primitives::KeyProof {
+	pair(n).sign(&OperatorStaking::key_ownership_message(&account(n))).0
+}
+
 /// Bonds operator `n` with `stake`, serving API 0.
 pub fn bond_operator(n: u8, stake: Balance) {
-	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), stake, key(n), profile(8)));
+	assert_ok!(OperatorStaking::bond(
+		RuntimeOrigin::signed(account(n)),
+		stake,
+		key(n),
+		profile(8),
+		key_proof(n)
+	));
 }
 
 /// A valid spec: GET and POST on https://api.example, redundancy 1 by default.

@@ -29,17 +29,18 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-fn gateway_key(index: u32) -> GatewayKey {
-	let mut key = [7u8; 32];
-	key[..4].copy_from_slice(&index.to_le_bytes());
-	key
+/// A fresh gateway key in the keystore and its proof that `who` holds it.
+fn gateway_key<T: Config>(who: &T::AccountId) -> (GatewayKey, KeyProof) {
+	let key = sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, None).0;
+	(key, Pallet::<T>::keystore_key_proof(who, &key))
 }
 
 /// A bonded operator with twice the minimum bond.
 fn operator<T: Config>(index: u32) -> T::AccountId {
 	let who = funded::<T>("operator", index);
 	let stake = Params::<T>::get().min_bond.saturating_mul(2u32.into());
-	Pallet::<T>::do_bond(&who, stake, gateway_key(index), worst_profile::<T>())
+	let (key, proof) = gateway_key::<T>(&who);
+	Pallet::<T>::do_bond(&who, stake, key, worst_profile::<T>(), proof)
 		.expect("a funded account can bond");
 	who
 }
@@ -56,9 +57,10 @@ mod benchmarks {
 	fn bond() {
 		let who = funded::<T>("operator", 0);
 		let amount = Params::<T>::get().min_bond;
+		let (key, proof) = gateway_key::<T>(&who);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), amount, gateway_key(0), worst_profile::<T>());
+		_(RawOrigin::Signed(who.clone()), amount, key, worst_profile::<T>(), proof);
 
 		assert!(Operators::<T>::contains_key(&who));
 	}
@@ -149,7 +151,7 @@ mod benchmarks {
 		let later =
 			System::<T>::block_number().saturating_add(Params::<T>::get().heartbeat_interval);
 		System::<T>::set_block_number(later);
-		let signer = Pallet::<T>::key_account(&gateway_key(0));
+		let signer = Pallet::<T>::key_account(&Operators::<T>::get(&who).unwrap().gateway_key);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(signer));

@@ -1,6 +1,6 @@
 //! What each call does, after its origin was checked.
 
-use baton_primitives::GatewayKey;
+use baton_primitives::{GatewayKey, KeyProof};
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
@@ -16,11 +16,13 @@ impl<T: Config> Pallet<T> {
 		amount: crate::BalanceOf<T>,
 		gateway_key: GatewayKey,
 		profile: ProfileOf<T>,
+		proof: KeyProof,
 	) -> DispatchResult {
 		ensure!(!Operators::<T>::contains_key(who), Error::<T>::AlreadyBonded);
 		ensure!(amount >= Params::<T>::get().min_bond, Error::<T>::BondTooLow);
 		let key_account = Self::key_account(&gateway_key);
 		ensure!(!KeyOwners::<T>::contains_key(&key_account), Error::<T>::GatewayKeyInUse);
+		Self::ensure_key_proof(who, &gateway_key, &proof)?;
 		Self::ensure_valid_profile(&profile)?;
 		ensure!(Operators::<T>::count() < T::MaxOperators::get(), Error::<T>::TooManyOperators);
 		asset::hold::<T>(who, amount)?;
@@ -42,6 +44,18 @@ impl<T: Config> Pallet<T> {
 		);
 		KeyOwners::<T>::insert(key_account, who);
 		Self::deposit_event(Event::Bonded { operator: who.clone(), amount, gateway_key });
+		Ok(())
+	}
+
+	/// Refuses a `proof` that is not `gateway_key`'s signature over `who`'s key-ownership
+	/// message: without it anyone could bind a key another operator's node holds.
+	fn ensure_key_proof(who: &T::AccountId, gateway_key: &GatewayKey, proof: &KeyProof) -> DispatchResult {
+		let signature = sp_core::ed25519::Signature::from_raw(*proof);
+		let public = sp_core::ed25519::Public::from_raw(*gateway_key);
+		ensure!(
+			sp_io::crypto::ed25519_verify(&signature, &Self::key_ownership_message(who), &public),
+			Error::<T>::BadKeyProof
+		);
 		Ok(())
 	}
 

@@ -21,7 +21,7 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use baton_primitives::{ApiId, GatewayKey, ReportOffence};
+use baton_primitives::{ApiId, GatewayKey, KeyProof, ReportOffence};
 use frame_support::traits::fungible;
 
 /// Balance of the staked currency.
@@ -38,7 +38,7 @@ pub mod pallet {
 		traits::fungible::{hold::Balanced as BalancedHold, MutateHold},
 	};
 	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
-	use sp_runtime::traits::Convert;
+	use sp_runtime::traits::{Convert, Zero};
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -231,6 +231,9 @@ pub mod pallet {
 		InvalidParams,
 		/// No more operators can bond.
 		TooManyOperators,
+		/// The proof is not a signature by the gateway key over the operator's account and the
+		/// genesis hash.
+		BadKeyProof,
 	}
 
 	#[pallet::hooks]
@@ -258,17 +261,18 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Becomes an operator: holds `amount` as stake, binds `gateway_key` and records
-		/// `profile`.
+		/// Becomes an operator: holds `amount` as stake, binds `gateway_key` — `proof` is its
+		/// signature over [`Pallet::key_ownership_message`] of the caller — and records `profile`.
 		#[pallet::call_index(0)]
 		pub fn bond(
 			origin: OriginFor<T>,
 			#[pallet::compact] amount: BalanceOf<T>,
 			gateway_key: GatewayKey,
 			profile: ProfileOf<T>,
+			proof: KeyProof,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_bond(&who, amount, gateway_key, profile)
+			Self::do_bond(&who, amount, gateway_key, profile, proof)
 		}
 
 		/// Adds `amount` to the caller's stake.
@@ -344,6 +348,24 @@ pub mod pallet {
 		/// The account of a gateway key.
 		pub fn key_account(key: &GatewayKey) -> T::AccountId {
 			T::KeyAccount::convert(*key)
+		}
+
+		/// What `operator`'s gateway key signs, on this chain, to be bound by `bond`.
+		pub fn key_ownership_message(operator: &T::AccountId) -> alloc::vec::Vec<u8> {
+			// Block 0's hash is the genesis hash once block 1 has begun: no extrinsic comes sooner.
+			let genesis_hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			baton_primitives::key_ownership_message(operator, &genesis_hash)
+		}
+
+		/// `key`'s proof that `operator` holds it, signed in the keystore, which must hold `key`:
+		/// for benchmarks that bond operators.
+		#[cfg(feature = "runtime-benchmarks")]
+		pub fn keystore_key_proof(operator: &T::AccountId, key: &GatewayKey) -> KeyProof {
+			let public = sp_core::ed25519::Public::from_raw(*key);
+			let message = Self::key_ownership_message(operator);
+			sp_io::crypto::ed25519_sign(baton_primitives::GATEWAY_KEY_TYPE, &public, &message)
+				.expect("benchmarks make gateway keys in the keystore")
+				.0
 		}
 	}
 }

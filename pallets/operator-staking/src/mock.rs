@@ -3,14 +3,14 @@
 
 use crate as pallet_operator_staking;
 use crate::{Profile, ProfileOf, StakingParams};
-use baton_primitives::{GatewayKey, OffenceError, OffenceKind, OffenceSubject, ReportOffence};
+use baton_primitives::{GatewayKey, KeyProof, OffenceError, OffenceKind, OffenceSubject, ReportOffence};
 use core::cell::RefCell;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::ConstU32,
 };
 use frame_system::EnsureRoot;
-use sp_core::ConstU128;
+use sp_core::{ConstU128, Pair};
 use sp_runtime::{
 	traits::{Convert, IdentifyAccount, Verify},
 	AccountId32, BuildStorage, MultiSignature, MultiSigner,
@@ -105,10 +105,20 @@ pub fn account(n: u8) -> AccountId {
 	AccountId32::new([n; 32])
 }
 
-/// A gateway key from a byte (not a real key: for tests that never sign with it). It differs
-/// from `account(n)`, as an operator's key and account usually do.
+/// Gateway key pair `n`. Its public key differs from `account(n)`, as an operator's key and
+/// account usually do.
+pub fn pair(n: u8) -> sp_core::ed25519::Pair {
+	sp_core::ed25519::Pair::from_seed(&[n + 100; 32])
+}
+
+/// Gateway key `n`.
 pub fn key(n: u8) -> GatewayKey {
-	[n + 100; 32]
+	pair(n).public().0
+}
+
+/// Gateway key `key`'s proof that account `who` holds it, on the mock chain.
+pub fn proof(who: u8, key: u8) -> KeyProof {
+	pair(key).sign(&OperatorStaking::key_ownership_message(&account(who))).0
 }
 
 pub const ALICE: u8 = 1;
@@ -140,6 +150,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.unwrap();
 	OFFENCES.with(|o| o.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
+	// Benchmarks make gateway keys in a keystore and sign their proofs with them.
+	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	)));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
@@ -168,7 +182,8 @@ pub fn bond_alice(amount: Balance) {
 		RuntimeOrigin::signed(account(ALICE)),
 		amount,
 		key(ALICE),
-		profile()
+		profile(),
+		proof(ALICE, ALICE)
 	));
 }
 

@@ -20,6 +20,27 @@ pub type GatewayKey = [u8; 32];
 /// The key type of gateway keys in a node's keystore.
 pub const GATEWAY_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"gate");
 
+/// An ed25519 signature by a gateway key over [`key_ownership_message`]: an operator's proof,
+/// at `bond`, that it holds the key it binds.
+pub type KeyProof = [u8; 64];
+
+/// Starts every key-ownership message, so that no other signature by a gateway key (a receipt,
+/// a transaction) can pass for a proof.
+pub const KEY_OWNERSHIP_TAG: [u8; 19] = *b"baton/key-ownership";
+
+/// The bytes a gateway key signs to prove that `operator` holds it on the chain whose genesis
+/// hash is `genesis_hash`: the SCALE encoding of `(KEY_OWNERSHIP_TAG, operator, genesis_hash)`.
+/// Fixed-size values encode without length prefixes, so in Baton's runtime these are 83 bytes:
+/// the 19 ASCII bytes `baton/key-ownership`, the 32-byte account id, the 32-byte genesis hash.
+/// Binding the operator makes a proof useless to anyone who copies it from the pool; binding
+/// the genesis hash makes it useless on another chain.
+pub fn key_ownership_message<AccountId: Encode, Hash: Encode>(
+	operator: &AccountId,
+	genesis_hash: &Hash,
+) -> alloc::vec::Vec<u8> {
+	(KEY_OWNERSHIP_TAG, operator, genesis_hash).encode()
+}
+
 /// The gateway key as an application key: ed25519 under key type `gate`.
 pub mod crypto {
 	use sp_runtime::{

@@ -99,7 +99,8 @@ impl pallet_gateway::BenchmarkHelper<crate::AccountId> for super::BenchmarkOpera
 			capacity: 1_000,
 			apis: alloc::vec![api].try_into().expect("one API fits"),
 		};
-		OperatorStaking::bond(crate::RuntimeOrigin::signed(who.clone()), stake, key, profile)
+		let proof = OperatorStaking::keystore_key_proof(who, &key);
+		OperatorStaking::bond(crate::RuntimeOrigin::signed(who.clone()), stake, key, profile, proof)
 			.expect("a funded account can bond");
 	}
 }

@@ -98,7 +98,7 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for BenchmarkOperators {
 		use frame_support::traits::fungible::Mutate;
 		let params = pallet_operator_staking::Params::<Runtime>::get();
 		let _ = Balances::mint_into(who, params.min_bond.saturating_mul(10));
-		let key: [u8; 32] = sp_io::hashing::blake2_256(who.as_ref());
+		let key = sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, None).0;
 		let profile = pallet_operator_staking::Profile {
 			endpoint: b"https://operator.example".to_vec().try_into().expect("fits"),
 			region: *b"DE",
@@ -110,6 +110,7 @@ impl pallet_slashing::BenchmarkHelper<AccountId> for BenchmarkOperators {
 			params.min_bond.saturating_mul(2),
 			key,
 			profile,
+			OperatorStaking::keystore_key_proof(who, &key),
 		)
 		.expect("a funded account can bond");
 	}

@@ -277,7 +277,13 @@ fn a_batch_routes_no_operator_beyond_its_capacity() {
 	build_and_execute(|| {
 		register_api();
 		for n in OP..OP + 2 {
-			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 5_000, key(n), profile(1)));
+			assert_ok!(OperatorStaking::bond(
+				RuntimeOrigin::signed(account(n)),
+				5_000,
+				key(n),
+				profile(1),
+				key_proof(n)
+			));
 		}
 		// Two operators of capacity 1 take two requests, not three.
 		assert_noop!(submit_batch(vec![new_request(1); 3]), Error::<Test>::NotEnoughOperators);

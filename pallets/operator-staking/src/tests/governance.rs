@@ -12,7 +12,7 @@ fn governance_changes_the_minimum_bond() {
 		assert_eq!(Params::<Test>::get(), params);
 		System::assert_last_event(Event::ParamsUpdated { params }.into());
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 499, key(ALICE), profile()),
+			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 499, key(ALICE), profile(), proof(ALICE, ALICE)),
 			Error::<Test>::BondTooLow
 		);
 	});

@@ -87,7 +87,7 @@ fn each_block_checks_a_bounded_number_of_operators_in_turn() {
 	build_and_execute(|| {
 		for n in [ALICE, BOB, 10] {
 			Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
-			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 100, key(n), profile()));
+			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 100, key(n), profile(), proof(n, n)));
 		}
 		// All three are overdue at block 12, but a block checks only two of them.
 		System::set_block_number(12);
@@ -123,11 +123,14 @@ fn with_offchain_worker(
 fn the_offchain_worker_signs_and_submits_a_heartbeat_when_due() {
 	with_offchain_worker("//Gate", |public, submitted| {
 		assert_eq!(GatewayPublic::all().len(), 1);
+		let message = OperatorStaking::key_ownership_message(&account(ALICE));
+		let proof = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, &public, &message).unwrap();
 		assert_ok!(OperatorStaking::bond(
 			RuntimeOrigin::signed(account(ALICE)),
 			1_000,
 			public.0,
-			profile()
+			profile(),
+			proof.0
 		));
 		// Not due before an interval has passed.
 		OperatorStaking::offchain_worker(5);

@@ -5,7 +5,7 @@ use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 
 fn bond_with(profile: crate::ProfileOf<Test>) -> sp_runtime::DispatchResult {
-	OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(ALICE), profile)
+	OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(ALICE), profile, proof(ALICE, ALICE))
 }
 
 #[test]

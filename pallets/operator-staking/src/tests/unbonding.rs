@@ -83,7 +83,8 @@ fn unbonding_everything_chills_and_withdrawing_it_removes_the_operator() {
 			RuntimeOrigin::signed(account(BOB)),
 			100,
 			key(ALICE),
-			profile()
+			profile(),
+			proof(BOB, ALICE)
 		));
 	});
 }
