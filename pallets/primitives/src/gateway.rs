@@ -79,7 +79,7 @@ pub fn idempotency_key(request_id: RequestId, request_hash: &[u8; 32]) -> alloc:
 /// The genesis hash of the chain the runtime runs on, which receipts and checkpoints bind:
 /// frame-system records it as block 0's hash when block 1 begins.
 pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
-	frame_system::Pallet::<T>::block_hash(sp_runtime::traits::Zero::zero())
+	frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::from(0u32))
 }
 
 /// The offchain-storage key (persistent kind) under which a report's body is indexed.
