@@ -293,7 +293,8 @@ pub use handover::*;
 /// Offchain signing for a test runtime `$runtime` whose accounts are `AccountId32` and whose
 /// signatures are `MultiSignature`, as in Baton's runtime, so that an offchain worker under test
 /// signs real transactions: declares `Extrinsic` and implements `SigningTypes`,
-/// `CreateTransactionBase` and `CreateSignedTransaction` (the signature covers the encoded call).
+/// `CreateTransactionBase` and `CreateSignedTransaction`. A transaction carries its nonce in a
+/// `CheckNonce` extension, and the signature covers the encoded call and that extension.
 #[macro_export]
 macro_rules! impl_test_offchain_signing {
 	($runtime:ident, $call:ident) => {
@@ -302,7 +303,7 @@ macro_rules! impl_test_offchain_signing {
 			sp_runtime::AccountId32,
 			$call,
 			sp_runtime::MultiSignature,
-			(),
+			frame_system::CheckNonce<$runtime>,
 		>;
 
 		impl frame_system::offchain::SigningTypes for $runtime {
@@ -328,10 +329,11 @@ macro_rules! impl_test_offchain_signing {
 				call: $call,
 				public: sp_runtime::MultiSigner,
 				account: sp_runtime::AccountId32,
-				_nonce: <$runtime as frame_system::Config>::Nonce,
+				nonce: <$runtime as frame_system::Config>::Nonce,
 			) -> Option<Extrinsic> {
-				let signature = A::sign(&codec::Encode::encode(&call), public)?;
-				Some(Extrinsic::new_signed(call, account, signature, ()))
+				let extension = frame_system::CheckNonce::<$runtime>::from(nonce);
+				let signature = A::sign(&codec::Encode::encode(&(&call, &extension)), public)?;
+				Some(Extrinsic::new_signed(call, account, signature, extension))
 			}
 		}
 	};

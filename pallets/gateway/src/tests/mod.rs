@@ -1,5 +1,6 @@
 mod deadlines;
 mod failover;
+mod nonces;
 mod offchain;
 mod registry;
 mod routing;
