@@ -159,8 +159,12 @@ pub trait OperatorRegistry<AccountId> {
 	/// The operator whose gateway key signs transactions as `signer`, and that key.
 	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)>;
 
-	/// Up to `max` operators that declared they serve `api`, in a fixed storage order.
-	fn serving(api: ApiId, max: u32) -> alloc::vec::Vec<AccountId>;
+	/// How many operators serving `api` are available now: the slots `available_at` fills.
+	fn available_count(api: ApiId) -> u32;
+
+	/// The available operator serving `api` in `slot` (below `available_count`). Slots follow
+	/// no order worth anything: routing draws them at random.
+	fn available_at(api: ApiId, slot: u32) -> Option<AccountId>;
 
 	/// What routing needs of `who`, if it may be given work now.
 	fn candidate(who: &AccountId) -> Option<Candidate<Self::Balance>>;

@@ -45,9 +45,10 @@ fn as_node(worker: impl FnOnce()) {
 	sp_io::storage::rollback_transaction();
 }
 
-/// Expects one upstream call for each of `ids`.
+/// Expects one upstream call for each of `ids`, in the order the worker makes them: that of
+/// `OP`'s assignments in storage.
 fn expect_calls(offchain: &testing::TestOffchainExt, ids: &[u64]) {
-	for id in ids {
+	for id in crate::Assignments::<Test>::iter_key_prefix(account(OP)).filter(|id| ids.contains(id)) {
 		offchain.0.write().expect_request(testing::PendingRequest {
 			method: "GET".into(),
 			uri: "https://api.example/price?coin=dot".into(),
