@@ -224,7 +224,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			chosen = Pallet::<T>::sample(&eligible, 0, count);
+			chosen = Pallet::<T>::sample(&eligible.eligible, 0, count);
 		}
 
 		assert_eq!(chosen.len() as u32, count);
@@ -415,11 +415,11 @@ fn expire_at<T: Config>() -> BlockNumberFor<T> {
 	due
 }
 
-/// A pending request assigned to the first `k` operators serving `api` with the next `backups`
-/// as backups, without routing (so operators' capacity does not limit how many a benchmark
-/// makes).
+/// A pending request assigned to the operators in the first `k` slots of `api`'s available
+/// operators with the next `backups` as backups, without routing (so operators' capacity does
+/// not limit how many a benchmark makes).
 fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32, backups: u32) -> RequestId {
-	let serving = T::Operators::serving(api, k + backups);
+	let serving: vec::Vec<_> = (0..k + backups).filter_map(|slot| T::Operators::available_at(api, slot)).collect();
 	pending_request::<T>(client, api, serving[..k as usize].to_vec(), serving[k as usize..].to_vec())
 }
 

@@ -111,7 +111,7 @@ impl pallet_operator_staking::Config for Test {
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type MinUnbondingPeriod = ConstU32<10>;
-	type MaxOperators = ConstU32<16>;
+	type MaxOperators = ConstU32<80>;
 	type MaxUnlockingChunks = ConstU32<2>;
 	type MaxEndpointLen = ConstU32<32>;
 	type MaxApis = ConstU32<3>;

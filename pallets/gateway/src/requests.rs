@@ -11,7 +11,7 @@ use sp_runtime::{
 };
 
 use crate::{
-	routing::Eligible, Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event, HeadersOf,
+	routing::Candidates, Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event, HeadersOf,
 	Load, NewRequest, NextRequestId, Pallet, Request, Requests, Task, Terms,
 };
 
@@ -89,7 +89,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!requests.is_empty(), Error::<T>::NoRequests);
 		let api = Self::open_api(api_id)?;
 		let mut eligible = Self::eligible(api_id, &api);
-		let candidates = eligible.len() as u32;
+		let candidates = eligible.looked_at;
 		let mut charged = Vec::with_capacity(requests.len());
 		for request in requests {
 			let bytes = request.bytes();
@@ -112,7 +112,7 @@ impl<T: Config> Pallet<T> {
 		client: &T::AccountId,
 		api_id: ApiId,
 		api: &Api<T>,
-		eligible: &mut Vec<Eligible<T>>,
+		eligible: &mut Candidates<T>,
 		call: NewRequest<T>,
 	) -> Result<Submitted, DispatchError> {
 		ensure!(api.spec.methods.contains(&call.method), Error::<T>::MethodNotAllowed);
@@ -200,7 +200,7 @@ impl<T: Config> Pallet<T> {
 			return Err(QuoteError::ApiPaused);
 		}
 		let redundancy = if redundancy == 0 { api.spec.default_redundancy } else { redundancy };
-		let eligible_operators = Self::eligible(api_id, &api).len() as u32;
+		let eligible_operators = Self::eligible(api_id, &api).eligible.len() as u32;
 		if redundancy > T::MaxRedundancy::get() || redundancy > eligible_operators {
 			return Err(QuoteError::InvalidRedundancy);
 		}

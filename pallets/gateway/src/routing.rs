@@ -1,13 +1,13 @@
 //! Routing: which operators execute a request. Deterministic from chain data, so anyone can
 //! reproduce a choice; the formula is in the README.
 
-use alloc::vec::Vec;
+use alloc::{collections::BTreeMap, vec::Vec};
 use baton_primitives::{ApiId, Candidate, OperatorRegistry, ReputationSource, ReputationView, RequestId};
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use sp_runtime::{traits::Saturating, SaturatedConversion};
 
-use crate::{Api, BalanceOf, Config, Error, Load, Pallet};
+use crate::{Api, BalanceOf, Config, Error, Load, NextRequestId, Pallet};
 
 /// One million: weights and probabilities are in millionths.
 const MICRO: u128 = 1_000_000;
@@ -21,12 +21,38 @@ pub(crate) struct Eligible<T: Config> {
 	pub load: u32,
 }
 
+/// The operators routing looked at for requests to one API, and those of them it may choose.
+pub(crate) struct Candidates<T: Config> {
+	/// Those that may take a request now.
+	pub eligible: Vec<Eligible<T>>,
+	/// How many were drawn from the availability index and read: what routing is charged for.
+	pub looked_at: u32,
+}
+
 /// The operators chosen for a request.
 pub(crate) struct Routed<T: Config> {
 	pub assigned: BoundedVec<T::AccountId, T::MaxRedundancy>,
 	pub backups: BoundedVec<T::AccountId, T::MaxBackups>,
 	/// Operators routing looked at.
 	pub candidates: u32,
+}
+
+/// `count` distinct slots of `0..len` (all of them if there are fewer), drawn uniformly at
+/// random by a partial Fisher–Yates shuffle: each set of slots is equally likely, whoever holds
+/// them. It shuffles even when it takes every slot, so that its cost is the same for the same
+/// number of slots drawn.
+pub fn draw_slots(len: u32, count: u32, rng: &mut Rng) -> Vec<u32> {
+	// The shuffle of 0..len, holding only the positions it moved.
+	let mut moved: BTreeMap<u32, u32> = BTreeMap::new();
+	(0..count.min(len))
+		.map(|i| {
+			let j = i + rng.below((len - i) as u128) as u32;
+			let at_i = moved.get(&i).copied().unwrap_or(i);
+			let at_j = moved.get(&j).copied().unwrap_or(j);
+			moved.insert(j, at_i);
+			at_j
+		})
+		.collect()
 }
 
 /// A stream of pseudo-random numbers: blake2-256 of the seed and a counter.
@@ -90,11 +116,17 @@ pub fn stake_factor(bonded: u128, unit: u128) -> u128 {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Operators that may take a request to `api` now: available, serving it, under capacity
-	/// and at or above its minimum reputation; at most `MaxCandidates` are looked at.
-	pub(crate) fn eligible(api_id: ApiId, api: &Api<T>) -> Vec<Eligible<T>> {
-		T::Operators::serving(api_id, T::MaxCandidates::get())
+	/// Operators that may take a request to `api` now: up to `MaxCandidates` drawn at random
+	/// from the operators available for it (seeded by chain randomness, the API and the next
+	/// request id), of which those under capacity and at or above its minimum reputation.
+	pub(crate) fn eligible(api_id: ApiId, api: &Api<T>) -> Candidates<T> {
+		let subject = (b"baton/candidates", api_id, NextRequestId::<T>::get()).encode();
+		let mut rng = Self::rng(&subject);
+		let slots = draw_slots(T::Operators::available_count(api_id), T::MaxCandidates::get(), &mut rng);
+		let looked_at = slots.len() as u32;
+		let eligible = slots
 			.into_iter()
+			.filter_map(|slot| T::Operators::available_at(api_id, slot))
 			.filter_map(|who| {
 				let candidate = T::Operators::candidate(&who)?;
 				let load = Load::<T>::get(&who);
@@ -105,20 +137,28 @@ impl<T: Config> Pallet<T> {
 				(reputation.score >= api.spec.min_reputation)
 					.then_some(Eligible { who, candidate, reputation, load })
 			})
-			.collect()
+			.collect();
+		Candidates { eligible, looked_at }
+	}
+
+	/// The random stream for `subject`: from chain randomness, so anyone can reproduce it.
+	fn rng(subject: &[u8]) -> Rng {
+		let (seed, _) = T::Randomness::random(subject);
+		Rng::new(sp_io::hashing::blake2_256(seed.as_ref()))
 	}
 
 	/// Chooses `redundancy` operators and up to `MaxBackups` backups for `request_id` among
-	/// `eligible`, which then counts the assigned operators' new load: an operator it fills
-	/// up is no longer eligible for the next request.
+	/// the eligible `candidates`, which then count the assigned operators' new load: an
+	/// operator it fills up is no longer eligible for the next request.
 	pub(crate) fn route(
-		eligible: &mut Vec<Eligible<T>>,
+		candidates: &mut Candidates<T>,
 		request_id: RequestId,
 		redundancy: u32,
 	) -> Result<Routed<T>, DispatchError> {
-		let candidates = eligible.len() as u32;
-		ensure!(redundancy > 0 && candidates >= redundancy, Error::<T>::NotEnoughOperators);
-		let wanted = candidates.min(redundancy.saturating_add(T::MaxBackups::get()));
+		let eligible = &mut candidates.eligible;
+		let count = eligible.len() as u32;
+		ensure!(redundancy > 0 && count >= redundancy, Error::<T>::NotEnoughOperators);
+		let wanted = count.min(redundancy.saturating_add(T::MaxBackups::get()));
 		let mut chosen = Self::sample(eligible, request_id, wanted).into_iter();
 		let assigned: Vec<_> = chosen.by_ref().take(redundancy as usize).collect();
 		let backups: Vec<_> = chosen.collect();
@@ -129,16 +169,14 @@ impl<T: Config> Pallet<T> {
 		Ok(Routed {
 			assigned: assigned.try_into().map_err(|_| Error::<T>::InvalidRedundancy)?,
 			backups: backups.try_into().map_err(|_| Error::<T>::InvalidRedundancy)?,
-			candidates,
+			candidates: candidates.looked_at,
 		})
 	}
 
 	/// Weighted sampling of `count` operators without replacement, seeded by chain randomness
 	/// and the request id.
 	pub(crate) fn sample(eligible: &[Eligible<T>], request_id: RequestId, count: u32) -> Vec<T::AccountId> {
-		let subject = (b"baton/route", request_id).encode();
-		let (seed, _) = T::Randomness::random(&subject);
-		let mut rng = Rng::new(sp_io::hashing::blake2_256(seed.as_ref()));
+		let mut rng = Self::rng(&(b"baton/route", request_id).encode());
 		let unit: u128 = T::StakeUnit::get().saturated_into();
 		let mut pool: Vec<(&T::AccountId, u128)> = eligible
 			.iter()

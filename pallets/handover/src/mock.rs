@@ -86,8 +86,11 @@ impl OperatorRegistry<AccountId> for Operators {
 	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)> {
 		(1..=3).find(|n| &key_account(*n) == signer).map(|n| (account(n), pair(n).public().0))
 	}
-	fn serving(_: baton_primitives::ApiId, _: u32) -> Vec<AccountId> {
-		Vec::new()
+	fn available_count(_: baton_primitives::ApiId) -> u32 {
+		0
+	}
+	fn available_at(_: baton_primitives::ApiId, _: u32) -> Option<AccountId> {
+		None
 	}
 	fn candidate(_: &AccountId) -> Option<Candidate<u128>> {
 		None

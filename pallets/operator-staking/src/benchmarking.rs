@@ -45,6 +45,14 @@ fn operator<T: Config>(index: u32) -> T::AccountId {
 	who
 }
 
+/// Operator 0, with another bonded after it, so that leaving the availability index moves the
+/// other one into its slots (the dearer way out).
+fn operator_before_another<T: Config>() -> T::AccountId {
+	let who = operator::<T>(0);
+	operator::<T>(1);
+	who
+}
+
 fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
 	T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
 }
@@ -76,10 +84,11 @@ mod benchmarks {
 		assert_eq!(Operators::<T>::get(&who).unwrap().bonded, amount.saturating_mul(3u32.into()));
 	}
 
-	/// Unbonding into a fresh chunk when all but one chunk are taken.
+	/// Unbonding everything left into a fresh chunk when all but one chunk are taken, which
+	/// chills the operator and takes it out of the availability index.
 	#[benchmark]
 	fn unbond() {
-		let who = operator::<T>(0);
+		let who = operator_before_another::<T>();
 		T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 2u32.into());
 		let min = Params::<T>::get().min_bond;
 		let chunks = T::MaxUnlockingChunks::get() - 1;
@@ -89,10 +98,14 @@ mod benchmarks {
 			System::<T>::set_block_number(System::<T>::block_number() + 1u32.into());
 		}
 
-		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), min);
+		let left = Operators::<T>::get(&who).unwrap().bonded;
 
-		assert_eq!(Operators::<T>::get(&who).unwrap().unbonding.len() as u32, chunks + 1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), left);
+
+		let operator = Operators::<T>::get(&who).unwrap();
+		assert_eq!(operator.unbonding.len() as u32, chunks + 1);
+		assert_eq!(operator.status, OperatorStatus::Chilled);
 	}
 
 	/// Withdrawing everything, which also removes the operator.
@@ -110,11 +123,13 @@ mod benchmarks {
 		assert!(!Operators::<T>::contains_key(&who));
 	}
 
+	/// A profile serving none of the APIs it served, so that every one moves in the index.
 	#[benchmark]
 	fn update_profile() {
-		let who = operator::<T>(0);
+		let who = operator_before_another::<T>();
 		let mut profile = worst_profile::<T>();
 		profile.region = *b"FR";
+		profile.apis = BoundedVec::truncate_from((T::MaxApis::get()..2 * T::MaxApis::get()).collect());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), profile);
@@ -124,7 +139,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn chill() {
-		let who = operator::<T>(0);
+		let who = operator_before_another::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
@@ -172,13 +187,16 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `n` operators checked, all overdue: each goes offline and is reported.
+	/// `n` operators checked, all overdue and below a raised minimum bond: each goes offline,
+	/// is reported and is chilled.
 	#[benchmark]
 	fn check_heartbeats(n: Linear<1, { T::MaxHeartbeatChecks::get() }>) {
 		for index in 0..n {
 			operator::<T>(index);
 		}
-		let params = Params::<T>::get();
+		let mut params = Params::<T>::get();
+		params.min_bond = params.min_bond.saturating_mul(3u32.into());
+		Params::<T>::put(params);
 		let allowed = params.heartbeat_interval.saturating_mul(params.max_missed_heartbeats.into());
 		let late: BlockNumberFor<T> =
 			System::<T>::block_number().saturating_add(allowed).saturating_add(1u32.into());
@@ -189,7 +207,7 @@ mod benchmarks {
 			Pallet::<T>::on_initialize(late);
 		}
 
-		assert!(Operators::<T>::iter().all(|(_, o)| !o.online));
+		assert!(Operators::<T>::iter().all(|(_, o)| !o.online && o.status == OperatorStatus::Chilled));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

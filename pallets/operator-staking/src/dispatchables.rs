@@ -6,8 +6,8 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	asset, ApiServers, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet, Params,
-	ProfileOf, StakingParamsOf, UnlockChunk,
+	asset, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet, Params, ProfileOf,
+	StakingParamsOf, UnlockChunk,
 };
 
 impl<T: Config> Pallet<T> {
@@ -28,20 +28,17 @@ impl<T: Config> Pallet<T> {
 		asset::hold::<T>(who, amount)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::index_apis(who, &[], &profile.apis);
-		Operators::<T>::insert(
-			who,
-			Operator {
-				gateway_key,
-				bonded: amount,
-				unbonding: Default::default(),
-				profile,
-				status: OperatorStatus::Active,
-				online: true,
-				last_heartbeat: now,
-				jailed_until: None,
-			},
-		);
+		let operator = Operator {
+			gateway_key,
+			bonded: amount,
+			unbonding: Default::default(),
+			profile,
+			status: OperatorStatus::Active,
+			online: true,
+			last_heartbeat: now,
+			jailed_until: None,
+		};
+		Self::put_operator(who, None, Some(operator));
 		KeyOwners::<T>::insert(key_account, who);
 		Self::deposit_event(Event::Bonded { operator: who.clone(), amount, gateway_key });
 		Ok(())
@@ -62,9 +59,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_bond_extra(who: &T::AccountId, amount: crate::BalanceOf<T>) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
 		asset::hold::<T>(who, amount)?;
 		operator.bonded.saturating_accrue(amount);
-		Operators::<T>::insert(who, operator);
+		Self::put_operator(who, Some(&before), Some(operator));
 		Self::deposit_event(Event::BondedExtra { operator: who.clone(), amount });
 		Ok(())
 	}
@@ -72,6 +70,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_unbond(who: &T::AccountId, amount: crate::BalanceOf<T>) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
 		ensure!(amount <= operator.bonded, Error::<T>::UnbondTooMuch);
 		let params = Params::<T>::get();
 		let remaining = operator.bonded.saturating_sub(amount);
@@ -94,7 +93,7 @@ impl<T: Config> Pallet<T> {
 		if chilled {
 			operator.status = OperatorStatus::Chilled;
 		}
-		Operators::<T>::insert(who, operator);
+		Self::put_operator(who, Some(&before), Some(operator));
 		Self::deposit_event(Event::Unbonding { operator: who.clone(), amount, unlock_at });
 		if chilled {
 			Self::deposit_event(Event::Chilled { operator: who.clone() });
@@ -104,6 +103,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_withdraw_unbonded(who: &T::AccountId) -> DispatchResult {
 		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
 		let now = frame_system::Pallet::<T>::block_number();
 		let unlocked = Self::take_unlocked(&mut operator.unbonding, now);
 		ensure!(!unlocked.is_zero(), Error::<T>::NothingToWithdraw);
@@ -111,11 +111,10 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::Withdrawn { operator: who.clone(), amount: unlocked });
 		if operator.bonded.is_zero() && operator.unbonding.is_empty() {
 			KeyOwners::<T>::remove(Self::key_account(&operator.gateway_key));
-			Self::index_apis(who, &operator.profile.apis, &[]);
-			Operators::<T>::remove(who);
+			Self::put_operator(who, Some(&before), None);
 			Self::deposit_event(Event::OperatorRemoved { operator: who.clone() });
 		} else {
-			Operators::<T>::insert(who, operator);
+			Self::put_operator(who, Some(&before), Some(operator));
 		}
 		Ok(())
 	}
@@ -141,70 +140,57 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_update_profile(who: &T::AccountId, profile: ProfileOf<T>) -> DispatchResult {
 		Self::ensure_valid_profile(&profile)?;
-		Operators::<T>::try_mutate(who, |operator| {
-			let operator = operator.as_mut().ok_or(Error::<T>::NotOperator)?;
-			Self::index_apis(who, &operator.profile.apis, &profile.apis);
-			operator.profile = profile;
-			Self::deposit_event(Event::ProfileUpdated { operator: who.clone() });
-			Ok(())
-		})
-	}
-
-	/// Moves `who` in the `ApiServers` index from the APIs it served to the ones it serves now.
-	fn index_apis(who: &T::AccountId, before: &[baton_primitives::ApiId], after: &[baton_primitives::ApiId]) {
-		for api in before.iter().filter(|api| !after.contains(api)) {
-			ApiServers::<T>::remove(api, who);
-		}
-		for api in after.iter().filter(|api| !before.contains(api)) {
-			ApiServers::<T>::insert(api, who, ());
-		}
+		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
+		operator.profile = profile;
+		Self::put_operator(who, Some(&before), Some(operator));
+		Self::deposit_event(Event::ProfileUpdated { operator: who.clone() });
+		Ok(())
 	}
 
 	pub(crate) fn do_chill(who: &T::AccountId) -> DispatchResult {
-		Operators::<T>::try_mutate(who, |operator| {
-			let operator = operator.as_mut().ok_or(Error::<T>::NotOperator)?;
-			ensure!(operator.status == OperatorStatus::Active, Error::<T>::AlreadyChilled);
-			operator.status = OperatorStatus::Chilled;
-			Self::deposit_event(Event::Chilled { operator: who.clone() });
-			Ok(())
-		})
+		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
+		ensure!(operator.status == OperatorStatus::Active, Error::<T>::AlreadyChilled);
+		operator.status = OperatorStatus::Chilled;
+		Self::put_operator(who, Some(&before), Some(operator));
+		Self::deposit_event(Event::Chilled { operator: who.clone() });
+		Ok(())
 	}
 
 	pub(crate) fn do_activate(who: &T::AccountId) -> DispatchResult {
 		let now = frame_system::Pallet::<T>::block_number();
-		Operators::<T>::try_mutate(who, |operator| {
-			let operator = operator.as_mut().ok_or(Error::<T>::NotOperator)?;
-			ensure!(operator.status == OperatorStatus::Chilled, Error::<T>::AlreadyActive);
-			ensure!(operator.jailed_until.map_or(true, |until| until <= now), Error::<T>::StillJailed);
-			ensure!(operator.bonded >= Params::<T>::get().min_bond, Error::<T>::BondTooLow);
-			operator.status = OperatorStatus::Active;
-			operator.jailed_until = None;
-			// Activation is a promise to be live: the heartbeat clock restarts now.
-			operator.online = true;
-			operator.last_heartbeat = now;
-			Self::deposit_event(Event::Activated { operator: who.clone() });
-			Ok(())
-		})
+		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
+		ensure!(operator.status == OperatorStatus::Chilled, Error::<T>::AlreadyActive);
+		ensure!(operator.jailed_until.map_or(true, |until| until <= now), Error::<T>::StillJailed);
+		ensure!(operator.bonded >= Params::<T>::get().min_bond, Error::<T>::BondTooLow);
+		operator.status = OperatorStatus::Active;
+		operator.jailed_until = None;
+		// Activation is a promise to be live: the heartbeat clock restarts now.
+		operator.online = true;
+		operator.last_heartbeat = now;
+		Self::put_operator(who, Some(&before), Some(operator));
+		Self::deposit_event(Event::Activated { operator: who.clone() });
+		Ok(())
 	}
 
 	pub(crate) fn do_heartbeat(signer: &T::AccountId) -> DispatchResult {
 		let who = Self::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let interval = Params::<T>::get().heartbeat_interval;
-		Operators::<T>::try_mutate(&who, |operator| {
-			let operator = operator.as_mut().ok_or(Error::<T>::NotOperator)?;
-			ensure!(
-				now >= operator.last_heartbeat.saturating_add(interval),
-				Error::<T>::HeartbeatTooEarly
-			);
-			operator.last_heartbeat = now;
-			Self::deposit_event(Event::HeartbeatReceived { operator: who.clone() });
-			if !operator.online {
-				operator.online = true;
-				Self::deposit_event(Event::BackOnline { operator: who.clone() });
-			}
-			Ok(())
-		})
+		let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
+		ensure!(now >= operator.last_heartbeat.saturating_add(interval), Error::<T>::HeartbeatTooEarly);
+		operator.last_heartbeat = now;
+		let back_online = !operator.online;
+		operator.online = true;
+		Self::put_operator(&who, Some(&before), Some(operator));
+		Self::deposit_event(Event::HeartbeatReceived { operator: who.clone() });
+		if back_online {
+			Self::deposit_event(Event::BackOnline { operator: who });
+		}
+		Ok(())
 	}
 
 	pub(crate) fn do_update_params(params: StakingParamsOf<T>) -> DispatchResult {

@@ -19,8 +19,8 @@ use crate::{
 
 impl<T: Config> Pallet<T> {
 	/// Marks offline every active operator, among at most `MaxHeartbeatChecks` visited in turn,
-	/// whose last heartbeat is more than `max_missed_heartbeats` intervals old. Returns how
-	/// many it visited.
+	/// whose last heartbeat is more than `max_missed_heartbeats` intervals old, and chills every
+	/// active one whose bond is below `min_bond`. Returns how many it visited.
 	pub(crate) fn check_heartbeats(now: BlockNumberFor<T>) -> u32 {
 		let params = Params::<T>::get();
 		let allowed = params.heartbeat_interval.saturating_mul(params.max_missed_heartbeats.into());
@@ -37,13 +37,21 @@ impl<T: Config> Pallet<T> {
 				break;
 			};
 			visited += 1;
-			if operator.status == OperatorStatus::Active &&
-				operator.online &&
-				now > operator.last_heartbeat.saturating_add(allowed)
-			{
-				operator.online = false;
-				let last_heartbeat = operator.last_heartbeat;
-				Operators::<T>::insert(&who, operator);
+			let last_heartbeat = operator.last_heartbeat;
+			let active = operator.status == OperatorStatus::Active;
+			let went_offline = active && operator.online && now > last_heartbeat.saturating_add(allowed);
+			// A raised minimum bond takes operators below it out of routing as this check
+			// reaches them, as a slash below it does at once.
+			let under_bonded = active && operator.bonded < params.min_bond;
+			if went_offline || under_bonded {
+				let before = operator.clone();
+				operator.online &= !went_offline;
+				if under_bonded {
+					operator.status = OperatorStatus::Chilled;
+				}
+				Self::put_operator(&who, Some(&before), Some(operator));
+			}
+			if went_offline {
 				Self::deposit_event(Event::WentOffline { operator: who.clone(), last_heartbeat });
 				// One outage is one offence: it is named by the heartbeat it followed.
 				let subject = sp_io::hashing::blake2_256(&(b"offline", last_heartbeat).encode());
@@ -51,6 +59,9 @@ impl<T: Config> Pallet<T> {
 				{
 					log::warn!(target: LOG_TARGET, "offline offence of {who:?} not taken: {error:?}");
 				}
+			}
+			if under_bonded {
+				Self::deposit_event(Event::Chilled { operator: who.clone() });
 			}
 			cursor = Some(who);
 		}

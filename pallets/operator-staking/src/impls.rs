@@ -13,18 +13,11 @@ use sp_runtime::{
 use frame_support::traits::Imbalance;
 
 use crate::{
-	asset, ApiServers, BalanceOf, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet,
-	Params,
+	asset, Available, AvailableCount, BalanceOf, Config, Error, Event, KeyOwners, Operator, OperatorStatus,
+	Operators, Pallet, Params,
 };
 
 impl<T: Config> Pallet<T> {
-	/// Whether routing may give `operator` work.
-	fn available(operator: &Operator<T>) -> bool {
-		operator.status == OperatorStatus::Active &&
-			operator.online &&
-			operator.bonded >= Params::<T>::get().min_bond
-	}
-
 	/// Requests `operator` may take at once: declared capacity, limited by stake.
 	fn effective_capacity(operator: &Operator<T>) -> u32 {
 		let per_slot = Params::<T>::get().stake_per_slot;
@@ -92,15 +85,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(count == Operators::<T>::count(), "operator counter is off");
 		ensure!(count <= T::MaxOperators::get(), "too many operators");
 		ensure!(KeyOwners::<T>::iter().count() as u32 == count, "stray gateway key bindings");
-		for (api, who, ()) in ApiServers::<T>::iter() {
-			ensure!(
-				Operators::<T>::get(&who).is_some_and(|operator| operator.profile.apis.contains(&api)),
-				"ApiServers lists an operator for an API it does not serve"
-			);
-		}
-		let declared: usize = Operators::<T>::iter_values().map(|o| o.profile.apis.len()).sum();
-		ensure!(ApiServers::<T>::iter().count() == declared, "ApiServers misses a declared API");
-		Ok(())
+		Self::ensure_index_consistent()
 	}
 }
 
@@ -114,6 +99,7 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 
 	fn slash(who: &T::AccountId, amount: BalanceOf<T>) -> Self::Credit {
 		let Some(mut operator) = Operators::<T>::get(who) else { return Default::default() };
+		let before = operator.clone();
 		let credit = asset::slash::<T>(who, amount.min(operator.total_stake()));
 		let mut left = credit.peek();
 		// Bonded stake first, then unbonding chunks, earliest first.
@@ -131,7 +117,7 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		if chill {
 			operator.status = OperatorStatus::Chilled;
 		}
-		Operators::<T>::insert(who, operator);
+		Self::put_operator(who, Some(&before), Some(operator));
 		Self::deposit_event(Event::StakeSlashed { operator: who.clone(), amount: credit.peek() });
 		if chill {
 			Self::deposit_event(Event::Chilled { operator: who.clone() });
@@ -140,14 +126,14 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	}
 
 	fn jail(who: &T::AccountId, until: BlockNumberFor<T>) -> DispatchResult {
-		Operators::<T>::try_mutate(who, |operator| {
-			let operator = operator.as_mut().ok_or(Error::<T>::NotOperator)?;
-			operator.status = OperatorStatus::Chilled;
-			let until = operator.jailed_until.map_or(until, |current| current.max(until));
-			operator.jailed_until = Some(until);
-			Self::deposit_event(Event::Jailed { operator: who.clone(), until });
-			Ok(())
-		})
+		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		let before = operator.clone();
+		operator.status = OperatorStatus::Chilled;
+		let until = operator.jailed_until.map_or(until, |current| current.max(until));
+		operator.jailed_until = Some(until);
+		Self::put_operator(who, Some(&before), Some(operator));
+		Self::deposit_event(Event::Jailed { operator: who.clone(), until });
+		Ok(())
 	}
 }
 
@@ -196,8 +182,12 @@ impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {
 		Some((who, key))
 	}
 
-	fn serving(api: ApiId, max: u32) -> Vec<T::AccountId> {
-		ApiServers::<T>::iter_key_prefix(api).take(max as usize).collect()
+	fn available_count(api: ApiId) -> u32 {
+		AvailableCount::<T>::get(api)
+	}
+
+	fn available_at(api: ApiId, slot: u32) -> Option<T::AccountId> {
+		Available::<T>::get(api, slot)
 	}
 
 	fn candidate(who: &T::AccountId) -> Option<Candidate<BalanceOf<T>>> {

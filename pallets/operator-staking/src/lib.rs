@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod asset;
+mod availability;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod dispatchables;
@@ -111,10 +112,19 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type KeyOwners<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
 
-	/// The operators serving each API, as their profiles declare: routing reads this index.
+	/// The operators that serve each API and may be given work now (active and online), in
+	/// slots `0..AvailableCount`: what routing draws its candidates from.
 	#[pallet::storage]
-	pub type ApiServers<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, ApiId, Blake2_128Concat, T::AccountId, ()>;
+	pub type Available<T: Config> = StorageDoubleMap<_, Twox64Concat, ApiId, Twox64Concat, u32, T::AccountId>;
+
+	/// How many operators each API's `Available` slots hold.
+	#[pallet::storage]
+	pub type AvailableCount<T: Config> = StorageMap<_, Twox64Concat, ApiId, u32, ValueQuery>;
+
+	/// The slot each available operator holds in each API's `Available` slots.
+	#[pallet::storage]
+	pub type AvailableSlot<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, ApiId, u32>;
 
 	/// Parameters set by governance.
 	#[pallet::storage]

@@ -180,8 +180,12 @@ pub trait OperatorRegistry<AccountId> {
 	/// The operator whose gateway key signs transactions as `signer`, and that key.
 	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)>;
 
-	/// Up to `max` operators that declared they serve `api`, in a fixed storage order.
-	fn serving(api: ApiId, max: u32) -> alloc::vec::Vec<AccountId>;
+	/// How many operators serving `api` are available now: the slots `available_at` fills.
+	fn available_count(api: ApiId) -> u32;
+
+	/// The available operator serving `api` in `slot` (below `available_count`). Slots follow
+	/// no order worth anything: routing draws them at random.
+	fn available_at(api: ApiId, slot: u32) -> Option<AccountId>;
 
 	/// What routing needs of `who`, if it may be given work now.
 	fn candidate(who: &AccountId) -> Option<Candidate<Self::Balance>>;
@@ -315,7 +319,8 @@ pub use handover::*;
 /// Offchain signing for a test runtime `$runtime` whose accounts are `AccountId32` and whose
 /// signatures are `MultiSignature`, as in Baton's runtime, so that an offchain worker under test
 /// signs real transactions: declares `Extrinsic` and implements `SigningTypes`,
-/// `CreateTransactionBase` and `CreateSignedTransaction` (the signature covers the encoded call).
+/// `CreateTransactionBase` and `CreateSignedTransaction`. A transaction carries its nonce in a
+/// `CheckNonce` extension, and the signature covers the encoded call and that extension.
 #[macro_export]
 macro_rules! impl_test_offchain_signing {
 	($runtime:ident, $call:ident) => {
@@ -324,7 +329,7 @@ macro_rules! impl_test_offchain_signing {
 			sp_runtime::AccountId32,
 			$call,
 			sp_runtime::MultiSignature,
-			(),
+			frame_system::CheckNonce<$runtime>,
 		>;
 
 		impl frame_system::offchain::SigningTypes for $runtime {
@@ -350,10 +355,11 @@ macro_rules! impl_test_offchain_signing {
 				call: $call,
 				public: sp_runtime::MultiSigner,
 				account: sp_runtime::AccountId32,
-				_nonce: <$runtime as frame_system::Config>::Nonce,
+				nonce: <$runtime as frame_system::Config>::Nonce,
 			) -> Option<Extrinsic> {
-				let signature = A::sign(&codec::Encode::encode(&call), public)?;
-				Some(Extrinsic::new_signed(call, account, signature, ()))
+				let extension = frame_system::CheckNonce::<$runtime>::from(nonce);
+				let signature = A::sign(&codec::Encode::encode(&(&call, &extension)), public)?;
+				Some(Extrinsic::new_signed(call, account, signature, extension))
 			}
 		}
 	};

@@ -1,6 +1,7 @@
 mod deadlines;
 mod equivocation;
 mod failover;
+mod nonces;
 mod offchain;
 mod registry;
 mod routing;

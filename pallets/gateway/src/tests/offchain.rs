@@ -79,7 +79,7 @@ fn hex(bytes: &[u8]) -> String {
 /// The report in the `index`th submitted transaction.
 fn submitted_report(transactions: &[Vec<u8>], index: usize) -> (u64, crate::Report<Test>, AccountId) {
 	let xt = Extrinsic::decode(&mut &transactions[index][..]).unwrap();
-	let sp_runtime::generic::Preamble::Signed(signer, _, ()) = xt.preamble else {
+	let sp_runtime::generic::Preamble::Signed(signer, _, _) = xt.preamble else {
 		panic!("a report is a signed transaction");
 	};
 	let RuntimeCall::Gateway(Call::report_result { request_id, report }) = xt.function else {

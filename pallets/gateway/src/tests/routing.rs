@@ -1,9 +1,9 @@
 //! Routing: reproducible, favouring reputation, latency and stake, never choosing an operator
-//! that may not work.
+//! that may not work, and drawing its candidates at random from the available ones only.
 
 use crate::{
 	mock::*,
-	routing::{latency_factor, stake_factor, thompson_sample, Rng},
+	routing::{draw_slots, latency_factor, stake_factor, thompson_sample, Rng},
 	Apis, Error, Load, Pallet,
 };
 use baton_primitives::{Outcome, ReputationSink, ReputationView};
@@ -147,4 +147,67 @@ fn the_weight_factors_have_their_documented_ranges() {
 	assert!(samples.iter().all(|s| (1_000..=1_000_000).contains(s)));
 	let extreme = ReputationView { alpha_micros: u64::MAX, beta_micros: u64::MAX, ..Default::default() };
 	assert!((1_000..=1_000_000).contains(&thompson_sample(&extreme, &mut rng)));
+}
+
+/// Funds and bonds operators `OP + from .. OP + to`, serving API 0.
+fn bond_operators(from: u8, to: u8) {
+	use frame_support::traits::fungible::Mutate;
+	for n in OP + from..OP + to {
+		frame_support::assert_ok!(Balances::mint_into(&account(n), FUNDS));
+		bond_operator(n, 5_000);
+	}
+}
+
+#[test]
+fn sixty_four_chilled_or_jailed_operators_bonded_first_do_not_stop_routing_to_the_sixty_fifth() {
+	build_and_execute(|| {
+		use baton_primitives::SlashTarget;
+		register_api();
+		bond_operators(0, 64);
+		for n in OP..OP + 64 {
+			if n % 2 == 0 {
+				frame_support::assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(n))));
+			} else {
+				frame_support::assert_ok!(OperatorStaking::jail(&account(n), 100));
+			}
+		}
+		bond_operators(64, 65);
+		let id = submit(1);
+		assert_eq!(crate::Requests::<Test>::get(id).unwrap().assigned.to_vec(), vec![account(OP + 64)]);
+	});
+}
+
+#[test]
+fn candidates_are_drawn_at_random_so_no_storage_position_wins_routing() {
+	build_and_execute(|| {
+		register_api();
+		// Twice as many available operators as routing looks at (`MaxCandidates` is 16).
+		bond_operators(0, 32);
+		let api = Apis::<Test>::get(0).unwrap();
+		let mut drawn = vec![0u32; 32];
+		for id in 0..100 {
+			crate::NextRequestId::<Test>::put(id);
+			let candidates = Pallet::<Test>::eligible(0, &api);
+			assert_eq!((candidates.looked_at, candidates.eligible.len()), (16, 16));
+			for eligible in &candidates.eligible {
+				drawn[(OP..OP + 32).position(|n| account(n) == eligible.who).unwrap()] += 1;
+			}
+		}
+		// Each is drawn for about half of the requests, whatever its slot or account.
+		assert!(drawn.iter().all(|count| (30..=70).contains(count)), "{drawn:?}");
+	});
+}
+
+#[test]
+fn slots_are_drawn_without_repetition() {
+	let mut rng = Rng::new([3; 32]);
+	let mut all = draw_slots(5, 16, &mut rng);
+	all.sort();
+	assert_eq!(all, vec![0, 1, 2, 3, 4]);
+	let mut some = draw_slots(1_000, 16, &mut rng);
+	assert!(some.iter().all(|slot| *slot < 1_000));
+	some.sort();
+	some.dedup();
+	assert_eq!(some.len(), 16);
+	assert!(draw_slots(0, 16, &mut rng).is_empty());
 }

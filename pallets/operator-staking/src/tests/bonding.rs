@@ -104,7 +104,8 @@ fn bond_extra_needs_an_operator_and_an_amount() {
 #[test]
 fn the_number_of_operators_is_bounded() {
 	build_and_execute(|| {
-		for n in 10..14u8 {
+		let max = <<Test as crate::Config>::MaxOperators as frame_support::traits::Get<u32>>::get() as u8;
+		for n in 10..10 + max {
 			let who = account(n);
 			Balances::force_set_balance(RuntimeOrigin::root(), who.clone(), 1_000).unwrap();
 			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who), 100, key(n), profile(), proof(n, n)));

@@ -142,11 +142,12 @@ fn the_offchain_worker_signs_and_submits_a_heartbeat_when_due() {
 		assert_eq!(transactions.len(), 1);
 		let xt = Extrinsic::decode(&mut &transactions[0][..]).unwrap();
 		assert_eq!(xt.function, RuntimeCall::OperatorStaking(Call::heartbeat {}));
-		let sp_runtime::generic::Preamble::Signed(signer, signature, ()) = xt.preamble else {
+		let sp_runtime::generic::Preamble::Signed(signer, signature, nonce) = xt.preamble else {
 			panic!("a heartbeat is a signed transaction");
 		};
 		assert_eq!(signer, key_account(&public));
-		assert!(verifies(&xt.function.encode(), &signature, &signer));
+		assert_eq!(nonce.0, System::account_nonce(&signer));
+		assert!(verifies(&(&xt.function, &nonce).encode(), &signature, &signer));
 
 		// A second run for the same interval (say on a fork) sends nothing.
 		OperatorStaking::offchain_worker(6);

@@ -1,3 +1,4 @@
+mod availability;
 mod bonding;
 mod governance;
 mod heartbeats;

@@ -1,0 +1,160 @@
+//! Nonces of the transactions an operator's node signs: a heartbeat and a report batch sent in
+//! one block take consecutive nonces, and a gap left by a dropped transaction does not stall
+//! the key for ever.
+
+use crate::{mock::*, Call};
+use baton_primitives::{
+	offchain::{nonce_storage_key, LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
+	GATEWAY_KEY_TYPE,
+};
+use codec::{Decode, Encode};
+use frame_support::traits::Hooks;
+use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use std::sync::Arc;
+
+/// Block at which operator `OP`, bonded at block 1, is due a heartbeat in the mock.
+const DUE: u32 = 1_001;
+
+/// Runs `test` with operator `OP` bonded, its gateway key in the keystore, offchain storage, an
+/// HTTP stand-in whose expected requests `test` sets, and a transaction pool it can list.
+fn with_worker(test: impl FnOnce(&testing::TestOffchainExt, &dyn Fn() -> Vec<Vec<u8>>)) {
+	let mut ext = new_test_ext();
+	let keystore = MemoryKeystore::new();
+	let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[OP; 32]));
+	keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&seed)).unwrap();
+	let (offchain, _) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt(Arc::new(keystore)));
+	ext.execute_with(|| {
+		register_api();
+		bond_operator(OP, 5_000);
+		test(&offchain, &|| pool_state.read().transactions.clone());
+		try_state();
+	});
+}
+
+/// Runs `worker` as a node does: on the block's state, its state changes thrown away, so each
+/// worker reads the same on-chain nonce.
+fn as_node(worker: impl FnOnce()) {
+	sp_io::storage::start_transaction();
+	worker();
+	sp_io::storage::rollback_transaction();
+}
+
+/// Expects one upstream call for each of `ids`, in the order the worker makes them: that of
+/// `OP`'s assignments in storage.
+fn expect_calls(offchain: &testing::TestOffchainExt, ids: &[u64]) {
+	for id in crate::Assignments::<Test>::iter_key_prefix(account(OP)).filter(|id| ids.contains(id)) {
+		offchain.0.write().expect_request(testing::PendingRequest {
+			method: "GET".into(),
+			uri: "https://api.example/price?coin=dot".into(),
+			headers: vec![("Idempotency-Key".into(), id.to_string())],
+			response: Some(b"{}".to_vec()),
+			sent: true,
+			..Default::default()
+		});
+	}
+}
+
+/// The nonces of the submitted transactions.
+fn nonces(transactions: &[Vec<u8>]) -> Vec<u32> {
+	sent(transactions).into_iter().map(|(_, nonce)| nonce).collect()
+}
+
+/// The call and nonce of each submitted transaction, all signed by `OP`'s gateway key.
+fn sent(transactions: &[Vec<u8>]) -> Vec<(RuntimeCall, u32)> {
+	transactions
+		.iter()
+		.map(|tx| {
+			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
+			let sp_runtime::generic::Preamble::Signed(signer, _, nonce) = xt.preamble else {
+				panic!("a worker's transaction is signed");
+			};
+			assert_eq!(signer, key_account(OP));
+			(xt.function, nonce.0)
+		})
+		.collect()
+}
+
+#[test]
+fn a_heartbeat_and_a_report_batch_in_one_block_take_consecutive_nonces() {
+	with_worker(|offchain, submitted| {
+		System::set_block_number(DUE);
+		let ids = [submit(1), submit(1)];
+		expect_calls(offchain, &ids);
+		as_node(|| OperatorStaking::offchain_worker(DUE));
+		as_node(|| Gateway::offchain_worker(DUE));
+		let sent = sent(&submitted());
+		assert_eq!(sent.len(), 2);
+		assert_eq!(sent[0], (RuntimeCall::OperatorStaking(pallet_operator_staking::Call::heartbeat {}), 0));
+		let RuntimeCall::Gateway(Call::report_results { reports }) = &sent[1].0 else {
+			panic!("not a report batch: {:?}", sent[1].0);
+		};
+		let mut reported: Vec<u64> = reports.iter().map(|(id, _)| *id).collect();
+		reported.sort();
+		assert_eq!(reported, ids);
+		assert_eq!(sent[1].1, 1);
+	});
+}
+
+#[test]
+fn the_local_nonce_follows_the_chain_once_it_catches_up() {
+	with_worker(|offchain, submitted| {
+		System::set_block_number(DUE);
+		let first = submit(1);
+		expect_calls(offchain, &[first]);
+		as_node(|| OperatorStaking::offchain_worker(DUE));
+		as_node(|| Gateway::offchain_worker(DUE));
+		// Both landed, and more: the key also signed a transaction elsewhere.
+		(0..3).for_each(|_| System::inc_account_nonce(key_account(OP)));
+		System::set_block_number(DUE + 1);
+		let second = submit(1);
+		expect_calls(offchain, &[second]);
+		as_node(|| Gateway::offchain_worker(DUE + 1));
+		assert_eq!(nonces(&submitted()), vec![0, 1, 3]);
+	});
+}
+
+#[test]
+fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
+	with_worker(|offchain, submitted| {
+		// Nonce 0 was taken at block DUE and its transaction dropped: the chain stays at 0.
+		let store = nonce_storage_key(&key_account(OP));
+		let gap = LocalNonce { next: 1u32, chain: 0u32, since: DUE };
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &store, &gap.encode());
+		// Until the chain has stood still for `NONCE_STALE_AFTER` blocks, reports queue behind
+		// the gap; the block after, they start over from the chain's nonce.
+		for block in [DUE + NONCE_STALE_AFTER, DUE + NONCE_STALE_AFTER + 1] {
+			System::set_block_number(block);
+			let id = submit(1);
+			expect_calls(offchain, &[id]);
+			as_node(|| Gateway::offchain_worker(block));
+		}
+		assert_eq!(nonces(&submitted()), vec![1, 0]);
+		let stored = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &store)
+			.and_then(|bytes| LocalNonce::<u32, u32>::decode(&mut &bytes[..]).ok());
+		assert_eq!(stored, Some(LocalNonce { next: 1, chain: 0, since: DUE + NONCE_STALE_AFTER + 1 }));
+	});
+}
+
+#[test]
+fn the_local_nonce_starts_over_when_it_ran_too_far_ahead() {
+	let ahead = LocalNonce { next: 5 + MAX_NONCES_AHEAD + 1, chain: 5, since: 10u32 };
+	// The chain has not stood still for long, but the count is too far ahead.
+	assert_eq!(LocalNonce::take(Some(ahead), 5u32, 11u32), (5, LocalNonce { next: 6, chain: 5, since: 11 }));
+	let within = LocalNonce { next: 5 + MAX_NONCES_AHEAD, ..ahead };
+	assert_eq!(
+		LocalNonce::take(Some(within), 5, 11),
+		(5 + MAX_NONCES_AHEAD, LocalNonce { next: 6 + MAX_NONCES_AHEAD, chain: 5, since: 10 })
+	);
+	// A chain that moved restarts the stall clock; one that passed the count wins.
+	assert_eq!(
+		LocalNonce::take(Some(within), 6, 30),
+		(5 + MAX_NONCES_AHEAD, LocalNonce { next: 6 + MAX_NONCES_AHEAD, chain: 6, since: 30 })
+	);
+	assert_eq!(LocalNonce::take(Some(within), 200, 30), (200, LocalNonce { next: 201, chain: 200, since: 30 }));
+}
