@@ -5,6 +5,7 @@
 use crate as pallet_gateway;
 use crate::{ApiSpec, HttpMethod, Report};
 use baton_primitives::{
+	egress::{EgressRequest, EgressResponse, Fetch},
 	receipt_message, GatewayKey, OffenceError, OffenceKind, OffenceSubject, ReportOffence,
 	RequestId, ResultStatus,
 };
@@ -440,3 +441,35 @@ pub fn run_to_block(n: u32) {
 pub fn handovers(request_id: RequestId) -> Vec<(AccountId, AccountId, baton_primitives::HandoverReason)> {
 	pallet_handover::History::<Test>::get(request_id).into_iter().map(|r| (r.from, r.to, r.reason)).collect()
 }
+
+/// The upstream behind the node's egress client: answers the calls a test expects, in any
+/// order, with status 200 (or `TooLarge` over the call's size cap, as the real client does);
+/// any other call fails the test.
+#[derive(Clone, Default)]
+pub struct Upstream {
+	/// The calls still expected, each with its answer.
+	pub expected: std::sync::Arc<parking_lot::Mutex<Vec<(EgressRequest, EgressResponse)>>>,
+}
+
+impl Fetch for Upstream {
+	fn fetch_all(&self, requests: Vec<EgressRequest>) -> Vec<EgressResponse> {
+		let mut expected = self.expected.lock();
+		requests
+			.into_iter()
+			.map(|request| {
+				let at = expected.iter().position(|(call, _)| *call == request);
+				let (call, response) = expected.remove(at.unwrap_or_else(|| panic!("unexpected call {request:?}")));
+				if response.body.len() > call.max_response_bytes as usize {
+					return EgressResponse::failed(ResultStatus::TooLarge, response.latency_ms);
+				}
+				response
+			})
+			.collect()
+	}
+}
+
+/// The `Idempotency-Key` of request `id` as submitted.
+pub fn idempotency(id: u64) -> String {
+	baton_primitives::idempotency_key(id, &crate::Requests::<Test>::get(id).unwrap().request_hash)
+}
+

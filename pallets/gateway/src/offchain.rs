@@ -129,7 +129,8 @@ impl<T: Config> Pallet<T> {
 			if guard.is_none() {
 				continue;
 			}
-			let record = StorageValueRef::persistent(&Self::executed_key(&job, &raw));
+			let record_key = Self::executed_key(&job, &raw);
+			let record = StorageValueRef::persistent(&record_key);
 			match record.get::<Executed<T>>() {
 				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
 				Ok(Some(done)) => {

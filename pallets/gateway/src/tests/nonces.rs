@@ -4,8 +4,9 @@
 
 use crate::{mock::*, Call};
 use baton_primitives::{
+	egress::{EgressExt, EgressRequest, EgressResponse},
 	offchain::{nonce_storage_key, LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
-	GATEWAY_KEY_TYPE,
+	ResultStatus, GATEWAY_KEY_TYPE,
 };
 use codec::{Decode, Encode};
 use frame_support::traits::Hooks;
@@ -17,8 +18,8 @@ use std::sync::Arc;
 const DUE: u32 = 1_001;
 
 /// Runs `test` with operator `OP` bonded, its gateway key in the keystore, offchain storage, an
-/// HTTP stand-in whose expected requests `test` sets, and a transaction pool it can list.
-fn with_worker(test: impl FnOnce(&testing::TestOffchainExt, &dyn Fn() -> Vec<Vec<u8>>)) {
+/// upstream stand-in whose expected calls `test` sets, and a transaction pool it can list.
+fn with_worker(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<Vec<u8>>)) {
 	let mut ext = new_test_ext();
 	let keystore = MemoryKeystore::new();
 	let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[OP; 32]));
@@ -26,13 +27,15 @@ fn with_worker(test: impl FnOnce(&testing::TestOffchainExt, &dyn Fn() -> Vec<Vec
 	let (offchain, _) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.register_extension(KeystoreExt(Arc::new(keystore)));
+	let upstream = Upstream::default();
+	ext.register_extension(EgressExt::new(upstream.clone()));
 	ext.execute_with(|| {
 		register_api();
 		bond_operator(OP, 5_000);
-		test(&offchain, &|| pool_state.read().transactions.clone());
+		test(&upstream, &|| pool_state.read().transactions.clone());
 		try_state();
 	});
 }
@@ -45,18 +48,19 @@ fn as_node(worker: impl FnOnce()) {
 	sp_io::storage::rollback_transaction();
 }
 
-/// Expects one upstream call for each of `ids`, in the order the worker makes them: that of
-/// `OP`'s assignments in storage.
-fn expect_calls(offchain: &testing::TestOffchainExt, ids: &[u64]) {
-	for id in crate::Assignments::<Test>::iter_key_prefix(account(OP)).filter(|id| ids.contains(id)) {
-		offchain.0.write().expect_request(testing::PendingRequest {
-			method: "GET".into(),
-			uri: "https://api.example/price?coin=dot".into(),
-			headers: vec![("Idempotency-Key".into(), id.to_string())],
-			response: Some(b"{}".to_vec()),
-			sent: true,
-			..Default::default()
-		});
+/// Expects one upstream call for each of `ids`.
+fn expect_calls(upstream: &Upstream, ids: &[u64]) {
+	for id in ids {
+		let call = EgressRequest {
+			method: b"GET".to_vec(),
+			url: b"https://api.example/price?coin=dot".to_vec(),
+			headers: vec![(b"Idempotency-Key".to_vec(), idempotency(*id).into_bytes())],
+			body: Vec::new(),
+			timeout_ms: 2_000,
+			max_response_bytes: 128,
+		};
+		let answer = EgressResponse { status: ResultStatus::Response { code: 200 }, body: b"{}".to_vec(), latency_ms: 3 };
+		upstream.expected.lock().push((call, answer));
 	}
 }
 
@@ -82,10 +86,10 @@ fn sent(transactions: &[Vec<u8>]) -> Vec<(RuntimeCall, u32)> {
 
 #[test]
 fn a_heartbeat_and_a_report_batch_in_one_block_take_consecutive_nonces() {
-	with_worker(|offchain, submitted| {
+	with_worker(|upstream, submitted| {
 		System::set_block_number(DUE);
 		let ids = [submit(1), submit(1)];
-		expect_calls(offchain, &ids);
+		expect_calls(upstream, &ids);
 		as_node(|| OperatorStaking::offchain_worker(DUE));
 		as_node(|| Gateway::offchain_worker(DUE));
 		let sent = sent(&submitted());
@@ -103,17 +107,17 @@ fn a_heartbeat_and_a_report_batch_in_one_block_take_consecutive_nonces() {
 
 #[test]
 fn the_local_nonce_follows_the_chain_once_it_catches_up() {
-	with_worker(|offchain, submitted| {
+	with_worker(|upstream, submitted| {
 		System::set_block_number(DUE);
 		let first = submit(1);
-		expect_calls(offchain, &[first]);
+		expect_calls(upstream, &[first]);
 		as_node(|| OperatorStaking::offchain_worker(DUE));
 		as_node(|| Gateway::offchain_worker(DUE));
 		// Both landed, and more: the key also signed a transaction elsewhere.
 		(0..3).for_each(|_| System::inc_account_nonce(key_account(OP)));
 		System::set_block_number(DUE + 1);
 		let second = submit(1);
-		expect_calls(offchain, &[second]);
+		expect_calls(upstream, &[second]);
 		as_node(|| Gateway::offchain_worker(DUE + 1));
 		assert_eq!(nonces(&submitted()), vec![0, 1, 3]);
 	});
@@ -121,7 +125,7 @@ fn the_local_nonce_follows_the_chain_once_it_catches_up() {
 
 #[test]
 fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
-	with_worker(|offchain, submitted| {
+	with_worker(|upstream, submitted| {
 		// Nonce 0 was taken at block DUE and its transaction dropped: the chain stays at 0.
 		let store = nonce_storage_key(&key_account(OP));
 		let gap = LocalNonce { next: 1u32, chain: 0u32, since: DUE };
@@ -131,7 +135,7 @@ fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
 		for block in [DUE + NONCE_STALE_AFTER, DUE + NONCE_STALE_AFTER + 1] {
 			System::set_block_number(block);
 			let id = submit(1);
-			expect_calls(offchain, &[id]);
+			expect_calls(upstream, &[id]);
 			as_node(|| Gateway::offchain_worker(block));
 		}
 		assert_eq!(nonces(&submitted()), vec![1, 0]);

@@ -5,7 +5,7 @@ use crate::{mock::*, Call, HttpMethod};
 use baton_primitives::{Breaker, Health, ResultStatus, GATEWAY_KEY_TYPE};
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
-use baton_primitives::egress::{EgressExt, EgressRequest, EgressResponse, Fetch};
+use baton_primitives::egress::{EgressExt, EgressRequest, EgressResponse};
 use sp_core::{
 	offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt},
 	Pair,
@@ -40,36 +40,6 @@ fn with_offchain_worker_state(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<Vec<
 		try_state();
 	});
 	assert!(upstream.expected.lock().is_empty(), "expected upstream calls not made");
-}
-
-/// The upstream behind the node's egress client: answers the calls a test expects, in any
-/// order, with status 200 (or `TooLarge` over the call's size cap, as the real client does);
-/// any other call fails the test.
-#[derive(Clone, Default)]
-struct Upstream {
-	expected: Arc<parking_lot::Mutex<Vec<(EgressRequest, EgressResponse)>>>,
-}
-
-impl Fetch for Upstream {
-	fn fetch_all(&self, requests: Vec<EgressRequest>) -> Vec<EgressResponse> {
-		let mut expected = self.expected.lock();
-		requests
-			.into_iter()
-			.map(|request| {
-				let at = expected.iter().position(|(call, _)| *call == request);
-				let (call, response) = expected.remove(at.unwrap_or_else(|| panic!("unexpected call {request:?}")));
-				if response.body.len() > call.max_response_bytes as usize {
-					return EgressResponse::failed(ResultStatus::TooLarge, response.latency_ms);
-				}
-				response
-			})
-			.collect()
-	}
-}
-
-/// The `Idempotency-Key` of request `id` as submitted.
-fn idempotency(id: u64) -> String {
-	baton_primitives::idempotency_key(id, &crate::Requests::<Test>::get(id).unwrap().request_hash)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -16,7 +16,7 @@ fn listed(api: ApiId) -> Vec<AccountId> {
 /// Account `n` bonds 100 with key `key(n)` and the default profile (APIs 1 and 2).
 fn bond(n: u8) {
 	Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
-	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 100, key(n), profile()));
+	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 100, key(n), profile(), proof(n, n)));
 }
 
 fn alice() -> RuntimeOrigin {
