@@ -334,10 +334,8 @@ impl<T: Config> Pallet<T> {
 		let until = frame_system::Pallet::<T>::block_number().saturating_add(duration);
 		T::Target::jail(operator, until)?;
 		// No cancel lifts governance's jail.
-		Offenders::<T>::mutate(operator, |entry| {
-			if let Some(pending) = entry {
-				pending.jailed_until = pending.jailed_until.max(until);
-			}
+		Offenders::<T>::mutate_extant(operator, |pending| {
+			pending.jailed_until = pending.jailed_until.max(until);
 		});
 		Self::deposit_event(Event::OperatorJailed { operator: operator.clone(), until });
 		Ok(())
