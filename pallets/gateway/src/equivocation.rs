@@ -53,7 +53,6 @@ impl<T: Config> Pallet<T> {
 			|error| match error {
 				OffenceError::Duplicate => Error::<T>::OffenceAlreadyReported,
 				OffenceError::UnknownOffender => Error::<T>::NotGatewayKey,
-				OffenceError::QueueFull => Error::<T>::OffenceQueueFull,
 			},
 		)?;
 		Self::deposit_event(Event::EquivocationReported {

@@ -380,8 +380,6 @@ pub mod pallet {
 		NotEquivocation,
 		/// This equivocation was reported already.
 		OffenceAlreadyReported,
-		/// Slashing takes no more offences now; report it again later.
-		OffenceQueueFull,
 	}
 
 	#[pallet::hooks]

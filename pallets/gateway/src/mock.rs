@@ -6,8 +6,8 @@ use crate as pallet_gateway;
 use crate::{ApiSpec, HttpMethod, Report};
 use baton_primitives::{
 	egress::{EgressRequest, EgressResponse, Fetch},
-	receipt_message, GatewayKey, OffenceError, OffenceKind, OffenceSubject, ReportOffence,
-	RequestId, ResultStatus,
+	receipt_message, GatewayKey, OffenceError, OffenceKind, OffenceSubject, PendingSlash,
+	ReportOffence, RequestId, ResultStatus,
 };
 use core::cell::RefCell;
 use frame_support::{
@@ -82,6 +82,13 @@ impl ReportOffence<AccountId> for RecordOffences {
 	}
 }
 
+/// Offences are only recorded here, so no slash is ever pending.
+impl PendingSlash<AccountId> for RecordOffences {
+	fn has_pending_slash(_who: &AccountId) -> bool {
+		false
+	}
+}
+
 /// The offences recorded so far, as (kind, offender).
 pub fn offences() -> Vec<(OffenceKind, AccountId)> {
 	OFFENCES.with(|o| o.borrow().iter().map(|(kind, _, who)| (*kind, who.clone())).collect())
@@ -109,6 +116,7 @@ impl pallet_operator_staking::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type KeyAccount = KeyIsAccount;
 	type Offences = RecordOffences;
+	type Slashes = RecordOffences;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type MinUnbondingPeriod = ConstU32<10>;

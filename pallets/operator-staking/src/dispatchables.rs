@@ -1,6 +1,6 @@
 //! What each call does, after its origin was checked.
 
-use baton_primitives::{GatewayKey, KeyProof};
+use baton_primitives::{GatewayKey, KeyProof, PendingSlash};
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
@@ -107,6 +107,9 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let unlocked = Self::take_unlocked(&mut operator.unbonding, now);
 		ensure!(!unlocked.is_zero(), Error::<T>::NothingToWithdraw);
+		// A pending slash takes a share of the stake there is when it lands, however late the
+		// queue gets to it: any withdrawal would shrink it, so none is made before.
+		ensure!(!T::Slashes::has_pending_slash(who), Error::<T>::SlashPending);
 		asset::release::<T>(who, unlocked)?;
 		Self::deposit_event(Event::Withdrawn { operator: who.clone(), amount: unlocked });
 		if operator.bonded.is_zero() && operator.unbonding.is_empty() {

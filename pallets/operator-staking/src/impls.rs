@@ -135,6 +135,24 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		Self::deposit_event(Event::Jailed { operator: who.clone(), until });
 		Ok(())
 	}
+
+	fn jailed_until(who: &T::AccountId) -> Option<BlockNumberFor<T>> {
+		Operators::<T>::get(who).and_then(|operator| operator.jailed_until)
+	}
+
+	fn lift_jail(who: &T::AccountId, until: BlockNumberFor<T>) {
+		let now = frame_system::Pallet::<T>::block_number();
+		Operators::<T>::mutate(who, |operator| {
+			let Some(operator) = operator else { return };
+			let Some(current) = operator.jailed_until else { return };
+			if until >= current {
+				return;
+			}
+			// It stays chilled: routing resumes when it calls `activate`.
+			operator.jailed_until = (until > now).then_some(until);
+			Self::deposit_event(Event::JailLifted { operator: who.clone(), until: operator.jailed_until });
+		});
+	}
 }
 
 impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {

@@ -22,7 +22,7 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use baton_primitives::{ApiId, GatewayKey, KeyProof, ReportOffence};
+use baton_primitives::{ApiId, GatewayKey, KeyProof, PendingSlash, ReportOffence};
 use frame_support::traits::fungible;
 
 /// Balance of the staked currency.
@@ -68,6 +68,10 @@ pub mod pallet {
 
 		/// Where offline operators are reported.
 		type Offences: ReportOffence<Self::AccountId>;
+
+		/// Whether an operator still owes a slash: none of its stake is released until it has
+		/// landed or been cancelled.
+		type Slashes: PendingSlash<Self::AccountId>;
 
 		/// The gateway key's application crypto, used by the offchain worker to sign heartbeats.
 		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
@@ -193,6 +197,9 @@ pub mod pallet {
 		StakeSlashed { operator: T::AccountId, amount: BalanceOf<T> },
 		/// An operator was jailed until block `until`.
 		Jailed { operator: T::AccountId, until: BlockNumberFor<T> },
+		/// The offence behind an operator's jail was cancelled: the jail now ends at `until`, or
+		/// has ended (`None`).
+		JailLifted { operator: T::AccountId, until: Option<BlockNumberFor<T>> },
 		/// Governance changed the parameters.
 		ParamsUpdated { params: StakingParamsOf<T> },
 	}
@@ -227,6 +234,8 @@ pub mod pallet {
 		TooManyUnlockingChunks,
 		/// No unbonding chunk has unlocked yet.
 		NothingToWithdraw,
+		/// A slash of this operator is still to land or be cancelled; its stake stays until then.
+		SlashPending,
 		/// The operator is chilled already.
 		AlreadyChilled,
 		/// The operator is active already.
@@ -302,7 +311,8 @@ pub mod pallet {
 			Self::do_unbond(&who, amount)
 		}
 
-		/// Releases every unbonding chunk that has unlocked.
+		/// Releases every unbonding chunk that has unlocked, once no slash of the caller is
+		/// pending.
 		#[pallet::call_index(3)]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;

@@ -3,7 +3,9 @@
 
 use crate as pallet_operator_staking;
 use crate::{Profile, ProfileOf, StakingParams};
-use baton_primitives::{GatewayKey, KeyProof, OffenceError, OffenceKind, OffenceSubject, ReportOffence};
+use baton_primitives::{
+	GatewayKey, KeyProof, OffenceError, OffenceKind, OffenceSubject, PendingSlash, ReportOffence,
+};
 use core::cell::RefCell;
 use frame_support::{
 	derive_impl, parameter_types,
@@ -49,6 +51,8 @@ baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
 thread_local! {
 	/// Offences reported to the mock's slashing.
 	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = RefCell::new(vec![]);
+	/// Operators the mock's slashing says owe a slash.
+	pub static SLASH_PENDING: RefCell<Vec<AccountId>> = RefCell::new(vec![]);
 }
 
 /// Records offences instead of slashing.
@@ -65,6 +69,23 @@ impl ReportOffence<AccountId> for RecordOffences {
 	}
 }
 
+impl PendingSlash<AccountId> for RecordOffences {
+	fn has_pending_slash(who: &AccountId) -> bool {
+		SLASH_PENDING.with(|p| p.borrow().contains(who))
+	}
+}
+
+/// Marks `who` as owing a slash (`true`) or not.
+pub fn set_slash_pending(who: AccountId, pending: bool) {
+	SLASH_PENDING.with(|p| {
+		let mut p = p.borrow_mut();
+		p.retain(|other| *other != who);
+		if pending {
+			p.push(who);
+		}
+	});
+}
+
 /// A gateway key's account is the key itself, as with `MultiSigner::Ed25519`.
 pub struct KeyIsAccount;
 impl Convert<GatewayKey, AccountId> for KeyIsAccount {
@@ -78,6 +99,7 @@ impl pallet_operator_staking::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type KeyAccount = KeyIsAccount;
 	type Offences = RecordOffences;
+	type Slashes = RecordOffences;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type MinUnbondingPeriod = ConstU32<10>;
@@ -149,6 +171,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	OFFENCES.with(|o| o.borrow_mut().clear());
+	SLASH_PENDING.with(|p| p.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Benchmarks make gateway keys in a keystore and sign their proofs with them.
 	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(

@@ -111,8 +111,6 @@ pub enum OffenceError {
 	Duplicate,
 	/// The offender is not a bonded operator.
 	UnknownOffender,
-	/// The pending-slash queue is full.
-	QueueFull,
 }
 
 /// Reports offences; implemented by the slashing pallet.
@@ -142,6 +140,20 @@ pub trait SlashTarget<AccountId, BlockNumber> {
 
 	/// Stops routing to `who` until block `until`, after which it must `activate` again.
 	fn jail(who: &AccountId, until: BlockNumber) -> Result<(), DispatchError>;
+
+	/// The block `who`'s jail ends at, if it is jailed.
+	fn jailed_until(who: &AccountId) -> Option<BlockNumber>;
+
+	/// Shortens `who`'s jail to end at `until` (at once if `until` has passed) because the
+	/// offence behind it was cancelled; never lengthens it.
+	fn lift_jail(who: &AccountId, until: BlockNumber);
+}
+
+/// Whether an operator's stake is still owed to a slash; implemented by the slashing pallet.
+pub trait PendingSlash<AccountId> {
+	/// Whether an offence of `who` was reported whose slash has neither landed nor been
+	/// cancelled: until then none of its stake may leave.
+	fn has_pending_slash(who: &AccountId) -> bool;
 }
 
 /// Operators as the gateway, handover and slashing pallets see them; implemented by operator

@@ -1,7 +1,7 @@
 //! Benchmarks of `pallet_slashing`: every call and each path of the block hook.
 
 use super::*;
-use baton_primitives::{OffenceKind, ReportOffence};
+use baton_primitives::{OffenceKind, OffenceSubject, ReportOffence};
 use frame_benchmarking::v2::*;
 use frame_support::traits::EnsureOrigin;
 use frame_system::Pallet as System;
@@ -12,18 +12,31 @@ fn operator<T: Config>(index: u32) -> T::AccountId {
 	who
 }
 
-/// Reports an offence by a fresh operator with a fresh beneficiary; returns its id.
-fn report<T: Config>(index: u32) -> OffenceId {
-	let offender = operator::<T>(index);
-	let beneficiary = operator::<T>(index + 1_000);
+/// A subject made from a number, like a request id.
+fn subject(n: u32) -> OffenceSubject {
+	let mut subject = [0u8; 32];
+	subject[..4].copy_from_slice(&n.to_le_bytes());
+	subject
+}
+
+/// Reports a wrong result (10%, ten blocks of jail) by `offender` about subject `n`; returns
+/// its id.
+fn report_by<T: Config>(offender: &T::AccountId, n: u32, beneficiary: Option<T::AccountId>) -> OffenceId {
 	OffenceParamsOf::<T>::insert(
 		OffenceKind::WrongResult,
 		OffenceParams { slash: Perbill::from_percent(10), jail: 10u32.into() },
 	);
 	let id = NextOffenceId::<T>::get();
-	Pallet::<T>::report_offence(OffenceKind::WrongResult, [index as u8; 32], &offender, Some(beneficiary))
+	Pallet::<T>::report_offence(OffenceKind::WrongResult, subject(n), offender, beneficiary)
 		.expect("a bonded operator can be reported");
 	id
+}
+
+/// Reports an offence by a fresh operator with a fresh beneficiary; returns its id.
+fn report<T: Config>(index: u32) -> OffenceId {
+	let offender = operator::<T>(index);
+	let beneficiary = operator::<T>(index + 1_000);
+	report_by::<T>(&offender, index, Some(beneficiary))
 }
 
 fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
@@ -34,26 +47,38 @@ fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
 mod benchmarks {
 	use super::*;
 
+	/// Cancelling the latest of `MaxJailedOffences` jailing offences, which shortens the jail.
 	#[benchmark]
 	fn cancel_deferred_slash() -> Result<(), BenchmarkError> {
 		let origin = governance::<T>()?;
-		let id = report::<T>(1);
+		let offender = operator::<T>(1);
+		let mut id = 0;
+		// Each offence a block later than the one before, so its jail ends last.
+		for n in 0..T::MaxJailedOffences::get() {
+			System::<T>::set_block_number(System::<T>::block_number() + 1u32.into());
+			id = report_by::<T>(&offender, n, None);
+		}
+		let jail_end = Offenders::<T>::get(&offender).unwrap().jail_end();
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id);
 
 		assert_eq!(Offences::<T>::get(id).unwrap().status, SlashStatus::Cancelled);
+		assert_ne!(T::Target::jailed_until(&offender), Some(jail_end));
 		Ok(())
 	}
 
+	/// Jailing an operator with a pending offence, whose jails are tracked.
 	#[benchmark]
 	fn jail() -> Result<(), BenchmarkError> {
 		let origin = governance::<T>()?;
-		let who = operator::<T>(1);
+		let id = report::<T>(1);
+		let who = Offences::<T>::get(id).unwrap().offender;
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, who, 10u32.into());
+		_(origin as T::RuntimeOrigin, who.clone(), 20u32.into());
 
+		assert!(Offenders::<T>::get(&who).is_some());
 		Ok(())
 	}
 

@@ -17,7 +17,9 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use baton_primitives::{OffenceError, OffenceKind, OffenceSubject, ReportOffence, SlashTarget};
+use baton_primitives::{
+	OffenceError, OffenceKind, OffenceSubject, PendingSlash, ReportOffence, SlashTarget,
+};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -80,13 +82,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type OffenceRetention: Get<BlockNumberFor<Self>>;
 
-		/// Slashes applied, and records pruned, in one block at most.
+		/// Offences looked at for a due slash, and records pruned, in one block at most; a
+		/// backlog waits for the next blocks.
 		#[pallet::constant]
 		type MaxSlashesPerBlock: Get<u32>;
 
-		/// Slashes that may wait for their deferral at once.
+		/// Pending offences per operator whose jail cancelling them lifts one by one; the jails
+		/// of further ones stay whatever is cancelled.
 		#[pallet::constant]
-		type MaxPendingSlashes: Get<u32>;
+		type MaxJailedOffences: Get<u32>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -125,9 +129,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextToPrune<T> = StorageValue<_, OffenceId, ValueQuery>;
 
-	/// Slashes waiting for their deferral.
+	/// Slashes neither applied nor cancelled yet.
 	#[pallet::storage]
 	pub type PendingSlashes<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// Operators with slashes still to land, and what keeps them jailed: their stake cannot be
+	/// withdrawn until then.
+	#[pallet::storage]
+	pub type Offenders<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, PendingOffender<T>>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -175,6 +185,8 @@ pub mod pallet {
 		},
 		/// Governance cancelled a pending slash.
 		SlashCancelled { offence_id: OffenceId },
+		/// A cancelled offence took its jail with it: the operator's jail now ends at `until`.
+		JailLifted { operator: T::AccountId, until: BlockNumberFor<T> },
 		/// Governance set what a kind of offence costs.
 		OffenceParamsSet { kind: OffenceKind, params: OffenceParams<BlockNumberFor<T>> },
 		/// Governance set the reward share and deferral.
@@ -206,7 +218,7 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxSlashesPerBlock::get() > 0, "slashes must make progress");
-			assert!(T::MaxPendingSlashes::get() > 0, "offences must be recordable");
+			assert!(T::MaxJailedOffences::get() > 0, "a cancel must be able to lift a jail");
 			assert!(
 				T::OffenceRetention::get() >= T::MaxSlashDeferral::get(),
 				"records must outlive their deferral"
@@ -221,7 +233,8 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Cancels the slash of offence `offence_id` while it waits for its deferral.
+		/// Cancels the slash of offence `offence_id` before it lands, and the jail the offence
+		/// caused unless something else keeps the operator jailed.
 		#[pallet::call_index(0)]
 		pub fn cancel_deferred_slash(origin: OriginFor<T>, offence_id: OffenceId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
@@ -273,13 +286,43 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	fn do_cancel(offence_id: OffenceId) -> DispatchResult {
-		Offences::<T>::try_mutate(offence_id, |record| {
-			let record = record.as_mut().ok_or(Error::<T>::UnknownOffence)?;
-			ensure!(record.status == SlashStatus::Pending, Error::<T>::NotPending);
-			record.status = SlashStatus::Cancelled;
-			PendingSlashes::<T>::mutate(|n| n.saturating_dec());
-			Self::deposit_event(Event::SlashCancelled { offence_id });
-			Ok(())
+		let mut record = Offences::<T>::get(offence_id).ok_or(Error::<T>::UnknownOffence)?;
+		ensure!(record.status == SlashStatus::Pending, Error::<T>::NotPending);
+		record.status = SlashStatus::Cancelled;
+		Offences::<T>::insert(offence_id, &record);
+		Self::deposit_event(Event::SlashCancelled { offence_id });
+		let now = frame_system::Pallet::<T>::block_number();
+		if let Some(until) = Self::settle(&record.offender, offence_id, SlashStatus::Cancelled, now) {
+			T::Target::lift_jail(&record.offender, until);
+			Self::deposit_event(Event::JailLifted { operator: record.offender, until });
+		}
+		Ok(())
+	}
+
+	/// Takes the settled offence `offence_id` off `offender`'s pending ones. An applied slash
+	/// leaves its jail to run; a cancelled one takes it along, and if that shortens the jail
+	/// returns when the jail now ends (`now` if nothing else keeps the operator jailed).
+	fn settle(
+		offender: &T::AccountId,
+		offence_id: OffenceId,
+		status: SlashStatus,
+		now: BlockNumberFor<T>,
+	) -> Option<BlockNumberFor<T>> {
+		PendingSlashes::<T>::mutate(|n| n.saturating_dec());
+		Offenders::<T>::mutate_exists(offender, |entry| {
+			let mut pending = entry.take()?;
+			let before = pending.jail_end();
+			if let Some(until) = pending.take_jail(offence_id) {
+				if status == SlashStatus::Applied {
+					pending.jailed_until = pending.jailed_until.max(until);
+				}
+			}
+			let after = pending.jail_end().max(now);
+			pending.pending.saturating_dec();
+			if pending.pending > 0 {
+				*entry = Some(pending);
+			}
+			(after < before).then_some(after)
 		})
 	}
 
@@ -290,6 +333,10 @@ impl<T: Config> Pallet<T> {
 		);
 		let until = frame_system::Pallet::<T>::block_number().saturating_add(duration);
 		T::Target::jail(operator, until)?;
+		// No cancel lifts governance's jail.
+		Offenders::<T>::mutate_extant(operator, |pending| {
+			pending.jailed_until = pending.jailed_until.max(until);
+		});
 		Self::deposit_event(Event::OperatorJailed { operator: operator.clone(), until });
 		Ok(())
 	}
@@ -307,8 +354,8 @@ impl<T: Config> Pallet<T> {
 				}
 				Self::apply(next, &record);
 				record.status = SlashStatus::Applied;
+				Self::settle(&record.offender, next, SlashStatus::Applied, now);
 				Offences::<T>::insert(next, record);
-				PendingSlashes::<T>::mutate(|n| n.saturating_dec());
 			}
 			next += 1;
 			visited += 1;
@@ -376,7 +423,10 @@ impl<T: Config> Pallet<T> {
 			(NextToPrune::<T>::get(), NextToApply::<T>::get(), NextOffenceId::<T>::get());
 		ensure!(prune <= apply && apply <= end, "cursors out of order");
 		let mut pending = 0u32;
+		let mut pending_of = alloc::collections::BTreeMap::<T::AccountId, u32>::new();
+		let mut records = 0u64;
 		for (id, record) in Offences::<T>::iter() {
+			records += 1;
 			ensure!(prune <= id && id < end, "record outside the cursors");
 			ensure!(
 				OffenceIndex::<T>::get((record.kind, record.subject, record.offender.clone())) ==
@@ -386,8 +436,11 @@ impl<T: Config> Pallet<T> {
 			if record.status == SlashStatus::Pending {
 				ensure!(id >= apply, "pending slash behind the apply cursor");
 				pending += 1;
+				*pending_of.entry(record.offender).or_default() += 1;
 			}
 		}
+		// A gap would stop the hook at it for good.
+		ensure!(records == end - prune, "a record between the cursors is missing");
 		for ((kind, subject, offender), id) in OffenceIndex::<T>::iter() {
 			let record = Offences::<T>::get(id).ok_or("dedup entry without a record")?;
 			ensure!(
@@ -396,7 +449,26 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(pending == PendingSlashes::<T>::get(), "PendingSlashes is off");
-		ensure!(pending <= T::MaxPendingSlashes::get(), "too many pending slashes");
+		ensure!(
+			Offenders::<T>::iter_keys().count() == pending_of.len(),
+			"an offender without pending slashes is listed"
+		);
+		for (offender, count) in pending_of {
+			let entry = Offenders::<T>::get(&offender).ok_or("offender with a pending slash unlisted")?;
+			ensure!(entry.pending == count, "an offender's pending count is off");
+			for (i, (id, _)) in entry.offence_jails.iter().enumerate() {
+				ensure!(
+					Offences::<T>::get(id).is_some_and(|record| {
+						record.status == SlashStatus::Pending && record.offender == offender
+					}),
+					"a liftable jail of an offence that is not pending"
+				);
+				ensure!(
+					entry.offence_jails[..i].iter().all(|(other, _)| other != id),
+					"an offence's jail is listed twice"
+				);
+			}
+		}
 		Ok(())
 	}
 }
@@ -406,6 +478,12 @@ impl<T: Config> Pallet<T> {
 pub trait BenchmarkHelper<AccountId> {
 	/// Makes `who` a bonded operator with stake to slash.
 	fn bonded_operator(who: &AccountId);
+}
+
+impl<T: Config> PendingSlash<T::AccountId> for Pallet<T> {
+	fn has_pending_slash(who: &T::AccountId) -> bool {
+		Offenders::<T>::contains_key(who)
+	}
 }
 
 impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
@@ -421,12 +499,13 @@ impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
 			!T::Target::slashable_stake(offender).is_zero(),
 			OffenceError::UnknownOffender
 		);
-		ensure!(
-			PendingSlashes::<T>::get() < T::MaxPendingSlashes::get(),
-			OffenceError::QueueFull
-		);
 
 		let now = frame_system::Pallet::<T>::block_number();
+		// Jails from before its first pending offence are none a cancel may lift.
+		let mut pending = Offenders::<T>::get(offender).unwrap_or_else(|| {
+			PendingOffender::new(T::Target::jailed_until(offender).unwrap_or_default())
+		});
+		pending.pending.saturating_inc();
 		let costs = OffenceParamsOf::<T>::get(kind);
 		let apply_at = now.saturating_add(Params::<T>::get().slash_deferral);
 		let offence_id = NextOffenceId::<T>::mutate(|id| {
@@ -462,9 +541,11 @@ impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
 			let until = now.saturating_add(costs.jail);
 			// The offence stands even if the jail cannot be recorded.
 			if T::Target::jail(offender, until).is_ok() {
+				pending.add_jail(offence_id, until, now);
 				Self::deposit_event(Event::OperatorJailed { operator: offender.clone(), until });
 			}
 		}
+		Offenders::<T>::insert(offender, pending);
 		Ok(())
 	}
 }

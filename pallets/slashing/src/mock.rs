@@ -85,8 +85,24 @@ impl SlashTarget<AccountId, u64> for MockStake {
 		if Self::slashable_stake(who) == 0 {
 			return Err(DispatchError::Other("not an operator"));
 		}
-		JAILS.with(|j| j.borrow_mut().insert(*who, until));
+		JAILS.with(|j| {
+			let mut jails = j.borrow_mut();
+			let end = jails.entry(*who).or_default();
+			*end = (*end).max(until);
+		});
 		Ok(())
+	}
+
+	fn jailed_until(who: &AccountId) -> Option<u64> {
+		JAILS.with(|j| j.borrow().get(who).copied())
+	}
+
+	fn lift_jail(who: &AccountId, until: u64) {
+		JAILS.with(|j| {
+			if let Some(end) = j.borrow_mut().get_mut(who) {
+				*end = (*end).min(until);
+			}
+		});
 	}
 }
 
@@ -103,7 +119,7 @@ impl pallet_slashing::Config for Test {
 	type MaxJail = ConstU64<1_000>;
 	type OffenceRetention = ConstU64<200>;
 	type MaxSlashesPerBlock = ConstU32<2>;
-	type MaxPendingSlashes = ConstU32<5>;
+	type MaxJailedOffences = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockStake;

@@ -1,9 +1,13 @@
-//! Offence records and parameters.
+//! Offence records, pending offenders and parameters.
 
 use baton_primitives::{OffenceKind, OffenceSubject};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
+
+use crate::Config;
 
 /// Identifies a reported offence; ids increase.
 pub type OffenceId = u64;
@@ -86,4 +90,51 @@ pub struct OffenceRecord<AccountId, BlockNumber> {
 	pub apply_at: BlockNumber,
 	/// Where it stands.
 	pub status: SlashStatus,
+}
+
+/// An operator with slashes still to land: how many, and what keeps it jailed, so that
+/// cancelling one of its offences lifts only the jail that offence caused.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct PendingOffender<T: Config> {
+	/// Its offences whose slash is neither applied nor cancelled.
+	pub pending: u32,
+	/// It stays jailed until this block whatever is cancelled (zero: no such jail): jails it
+	/// had before its first pending offence, governance's, those of applied slashes, and those
+	/// of offences beyond `MaxJailedOffences`.
+	pub jailed_until: BlockNumberFor<T>,
+	/// The pending offences that jail it, each with the block its jail ends at.
+	pub offence_jails: BoundedVec<(OffenceId, BlockNumberFor<T>), T::MaxJailedOffences>,
+}
+
+impl<T: Config> PendingOffender<T> {
+	/// An operator about to have its first pending offence, jailed until `jailed_until`
+	/// (zero: not jailed).
+	pub fn new(jailed_until: BlockNumberFor<T>) -> Self {
+		Self { pending: 0, jailed_until, offence_jails: BoundedVec::new() }
+	}
+
+	/// The block its jail ends at, over every cause.
+	pub fn jail_end(&self) -> BlockNumberFor<T> {
+		self.offence_jails.iter().fold(self.jailed_until, |end, (_, until)| end.max(*until))
+	}
+
+	/// Records that offence `offence_id` jails it until `until`. Jails that ended by `now` are
+	/// forgotten; when the list is full the jail joins those no cancel lifts, so that a jail
+	/// can end late but never early.
+	pub fn add_jail(&mut self, offence_id: OffenceId, until: BlockNumberFor<T>, now: BlockNumberFor<T>) {
+		self.offence_jails.retain(|(_, end)| *end > now);
+		if self.offence_jails.try_push((offence_id, until)).is_err() {
+			self.jailed_until = self.jailed_until.max(until);
+		}
+	}
+
+	/// Forgets the jail of offence `offence_id` and returns its end, if it had one.
+	pub fn take_jail(&mut self, offence_id: OffenceId) -> Option<BlockNumberFor<T>> {
+		let index = self.offence_jails.iter().position(|(id, _)| *id == offence_id)?;
+		Some(self.offence_jails.remove(index).1)
+	}
 }

@@ -50,6 +50,7 @@ impl pallet_operator_staking::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type KeyAccount = GatewayKeyAccount;
 	type Offences = Slashing;
+	type Slashes = Slashing;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = RootOrCouncilTwoThirds;
 	type MinUnbondingPeriod = MinUnbondingPeriod;
@@ -70,7 +71,7 @@ impl pallet_slashing::Config for Runtime {
 	type MaxJail = ConstU32<{ 30 * DAYS }>;
 	type OffenceRetention = ConstU32<{ 7 * DAYS }>;
 	type MaxSlashesPerBlock = ConstU32<16>;
-	type MaxPendingSlashes = ConstU32<10_000>;
+	type MaxJailedOffences = ConstU32<32>;
 	type WeightInfo = pallet_slashing::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkOperators;

@@ -105,3 +105,47 @@ fn activating_needs_the_minimum_bond() {
 		assert_noop!(OperatorStaking::activate(alice()), Error::<Test>::BondTooLow);
 	});
 }
+
+#[test]
+fn a_lifted_jail_ends_earlier_and_never_later() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::jail(&account(ALICE), 50));
+		assert_eq!(OperatorStaking::jailed_until(&account(ALICE)), Some(50));
+		// Lifting to a later block changes nothing.
+		frame_support::assert_storage_noop!(OperatorStaking::lift_jail(&account(ALICE), 60));
+		OperatorStaking::lift_jail(&account(ALICE), 20);
+		assert_eq!(OperatorStaking::jailed_until(&account(ALICE)), Some(20));
+		System::assert_last_event(Event::JailLifted { operator: account(ALICE), until: Some(20) }.into());
+		run_to_block(19);
+		assert_noop!(OperatorStaking::activate(alice()), Error::<Test>::StillJailed);
+		run_to_block(20);
+		assert_ok!(OperatorStaking::activate(alice()));
+	});
+}
+
+#[test]
+fn a_jail_lifted_to_now_ends_at_once_and_the_operator_may_activate() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::jail(&account(ALICE), 50));
+		run_to_block(5);
+		OperatorStaking::lift_jail(&account(ALICE), 5);
+		assert_eq!(OperatorStaking::jailed_until(&account(ALICE)), None);
+		System::assert_last_event(Event::JailLifted { operator: account(ALICE), until: None }.into());
+		// Still chilled until it asks for work again.
+		assert!(!OperatorStaking::is_available(&account(ALICE)));
+		assert_ok!(OperatorStaking::activate(alice()));
+		assert!(OperatorStaking::is_available(&account(ALICE)));
+	});
+}
+
+#[test]
+fn lifting_no_jail_changes_nothing() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		frame_support::assert_storage_noop!(OperatorStaking::lift_jail(&account(ALICE), 1));
+		frame_support::assert_storage_noop!(OperatorStaking::lift_jail(&account(BOB), 1));
+		assert_eq!(OperatorStaking::jailed_until(&account(BOB)), None);
+	});
+}

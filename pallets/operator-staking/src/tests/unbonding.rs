@@ -88,3 +88,57 @@ fn unbonding_everything_chills_and_withdrawing_it_removes_the_operator() {
 		));
 	});
 }
+
+fn held(who: u8) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&crate::HoldReason::OperatorBond.into(), &account(who))
+}
+
+#[test]
+fn a_pending_slash_holds_back_every_withdrawal() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::unbond(alice(), 400));
+		set_slash_pending(account(ALICE), true);
+		run_to_block(11);
+		assert_noop!(OperatorStaking::withdraw_unbonded(alice()), Error::<Test>::SlashPending);
+		assert_eq!(held(ALICE), 1_000);
+		assert_eq!(Balances::free_balance(account(ALICE)), FUNDS - 1_000);
+
+		set_slash_pending(account(ALICE), false);
+		assert_ok!(OperatorStaking::withdraw_unbonded(alice()));
+		assert_eq!(held(ALICE), 600);
+	});
+}
+
+#[test]
+fn with_nothing_unlocked_a_pending_slash_is_not_the_reason() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		assert_ok!(OperatorStaking::unbond(alice(), 400));
+		set_slash_pending(account(ALICE), true);
+		assert_noop!(OperatorStaking::withdraw_unbonded(alice()), Error::<Test>::NothingToWithdraw);
+	});
+}
+
+#[test]
+fn an_operator_that_unbonds_right_after_its_offence_pays_before_it_leaves() {
+	build_and_execute(|| {
+		bond_alice(1_000);
+		// The offence is reported; its slash waits in a long queue.
+		set_slash_pending(account(ALICE), true);
+		assert_ok!(OperatorStaking::unbond(alice(), 1_000));
+		run_to_block(30);
+		assert_noop!(OperatorStaking::withdraw_unbonded(alice()), Error::<Test>::SlashPending);
+		assert_eq!(held(ALICE), 1_000);
+
+		// The slash lands at last, from the unbonding chunk.
+		use baton_primitives::SlashTarget;
+		drop(OperatorStaking::slash(&account(ALICE), 100));
+		set_slash_pending(account(ALICE), false);
+		assert_ok!(OperatorStaking::withdraw_unbonded(alice()));
+		System::assert_has_event(Event::Withdrawn { operator: account(ALICE), amount: 900 }.into());
+		assert!(Operators::<Test>::get(account(ALICE)).is_none());
+		assert_eq!(Balances::free_balance(account(ALICE)), FUNDS - 100);
+	});
+}

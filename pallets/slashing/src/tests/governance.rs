@@ -14,7 +14,7 @@ fn governance_cancels_a_deferred_slash() {
 	build_and_execute(|| {
 		Slashing::report_offence(OffenceKind::WrongResult, subject(1), &ALICE, Some(BOB)).unwrap();
 		assert_ok!(Slashing::cancel_deferred_slash(RuntimeOrigin::root(), 0));
-		System::assert_last_event(Event::SlashCancelled { offence_id: 0 }.into());
+		System::assert_has_event(Event::SlashCancelled { offence_id: 0 }.into());
 		run_to_block(1 + DEFERRAL);
 		assert_eq!(Balances::balance(&ALICE), STAKE);
 		assert_eq!(Offences::<Test>::get(0).unwrap().status, SlashStatus::Cancelled);
@@ -29,6 +29,7 @@ fn cancelling_an_unknown_or_settled_slash_fails() {
 			Slashing::cancel_deferred_slash(RuntimeOrigin::root(), 7),
 			Error::<Test>::UnknownOffence
 		);
+		assert!(JAILS.with(|j| j.borrow().is_empty()));
 		Slashing::report_offence(OffenceKind::WrongResult, subject(1), &ALICE, None).unwrap();
 		run_to_block(1 + DEFERRAL);
 		assert_noop!(

@@ -1,4 +1,6 @@
+mod backlog;
 mod governance;
+mod jails;
 mod reporting;
 mod settling;
 

@@ -1,8 +1,11 @@
 //! Reporting offences: records, dedup, jail, bounds.
 
 use super::subject;
-use crate::{mock::*, Event, NextOffenceId, OffenceIndex, Offences, PendingSlashes, SlashStatus};
-use baton_primitives::{OffenceError, OffenceKind, ReportOffence};
+use crate::{
+	mock::*, Event, NextOffenceId, OffenceIndex, Offences, Offenders, PendingSlashes, SlashStatus,
+};
+use baton_primitives::{OffenceError, OffenceKind, PendingSlash, ReportOffence};
+use frame_support::assert_storage_noop;
 use sp_runtime::Perbill;
 
 #[test]
@@ -41,7 +44,9 @@ fn an_offence_counts_once() {
 	build_and_execute(|| {
 		let report = || Slashing::report_offence(OffenceKind::WrongResult, subject(1), &ALICE, None);
 		assert_eq!(report(), Ok(()));
-		assert_eq!(report(), Err(OffenceError::Duplicate));
+		let jails = JAILS.with(|j| j.borrow().clone());
+		assert_storage_noop!(assert_eq!(report(), Err(OffenceError::Duplicate)));
+		assert_eq!(JAILS.with(|j| j.borrow().clone()), jails);
 		assert_eq!(NextOffenceId::<Test>::get(), 1);
 		assert_eq!(PendingSlashes::<Test>::get(), 1);
 		// Another kind, subject or offender is another offence.
@@ -63,25 +68,27 @@ fn kinds_without_a_jail_do_not_jail() {
 #[test]
 fn an_offender_without_stake_is_refused_and_nothing_is_recorded() {
 	build_and_execute(|| {
-		assert_eq!(
+		assert_storage_noop!(assert_eq!(
 			Slashing::report_offence(OffenceKind::WrongResult, subject(1), &3, None),
 			Err(OffenceError::UnknownOffender)
-		);
+		));
+		assert!(JAILS.with(|j| j.borrow().is_empty()));
 		assert_eq!(NextOffenceId::<Test>::get(), 0);
 		assert_eq!(Offences::<Test>::iter().count(), 0);
 	});
 }
 
 #[test]
-fn the_pending_queue_is_bounded() {
+fn no_offence_is_refused_for_want_of_room() {
 	build_and_execute(|| {
-		for n in 0..5 {
+		// Far more than the two slashes a block applies, in one block.
+		for n in 0..50 {
 			assert_eq!(Slashing::report_offence(OffenceKind::Offline, subject(n), &ALICE, None), Ok(()));
 		}
-		assert_eq!(
-			Slashing::report_offence(OffenceKind::Offline, subject(9), &ALICE, None),
-			Err(OffenceError::QueueFull)
-		);
-		assert_eq!(NextOffenceId::<Test>::get(), 5);
+		assert_eq!(NextOffenceId::<Test>::get(), 50);
+		assert_eq!(PendingSlashes::<Test>::get(), 50);
+		assert_eq!(Offenders::<Test>::get(ALICE).unwrap().pending, 50);
+		assert!(Slashing::has_pending_slash(&ALICE));
+		assert!(!Slashing::has_pending_slash(&BOB));
 	});
 }
