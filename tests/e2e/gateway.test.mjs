@@ -202,18 +202,20 @@ test('a batch of requests in one submit_requests is reported in one report_resul
   assert.equal(clientBefore - await free(who.ferdie.address, settledAt), BigInt(quote.total) * BigInt(count) + txFee);
 });
 
-/** Charlie's node serves `apiId` too. */
-async function charlieServes(apiId) {
-  const { profile } = (await api.query.operatorStaking.operators(who.charlie.address)).unwrap();
+/** An operator still available (the slashing test above jails one) serves `apiId` too. */
+async function anAvailableOperatorServes(apiId) {
+  const available = (await rpc(api, 'gateway_operators', [priceApi])).filter((o) => o.available).map((o) => o.operator);
+  const operator = ['charlie', 'dave', 'eve'].map((name) => who[name]).find((o) => available.includes(o.address));
+  const { profile } = (await api.query.operatorStaking.operators(operator.address)).unwrap();
   const apis = [...profile.apis.map((id) => id.toNumber()), apiId];
-  await sendAndFinalize(api.tx.operatorStaking.updateProfile({ ...profile.toJSON(), apis }), who.charlie);
+  await sendAndFinalize(api.tx.operatorStaking.updateProfile({ ...profile.toJSON(), apis }), operator);
 }
 
 test('an API pointed at the operator node\'s own RPC is refused by its egress policy and the client refunded', async () => {
   // The attack: the node's unsafe RPC on 127.0.0.1, which `--gateway-allow-hosts` does not allow.
   const rpcPort = new URL(node.rpcUrl).port;
   const ssrf = await registerApi(api, who.alice, { baseUrl: `http://127.0.0.1:${rpcPort}`, methods: ['Post'] });
-  await charlieServes(ssrf);
+  await anAvailableOperatorServes(ssrf);
   const before = await free(who.ferdie.address);
   const submitted = await submitRequest(api, who.ferdie, {
     apiId: ssrf, method: 'Post', path: '/', body: '{"id":1,"jsonrpc":"2.0","method":"rpc_methods"}',
@@ -234,7 +236,7 @@ test('an API pointed at the operator node\'s own RPC is refused by its egress po
 test('a deadline shorter than the API\'s timeout and a block for the report is refused at submission', async () => {
   // 8 s: three 3-second blocks, so the earliest deadline is four blocks after submission.
   const slowTimeout = await registerApi(api, who.alice, { baseUrl: upstream.url, timeoutMs: 8_000 });
-  await charlieServes(slowTimeout);
+  await anAvailableOperatorServes(slowTimeout);
   const next = (await api.query.gateway.nextRequestId()).toNumber();
   const reserved = (await api.query.system.account(who.ferdie.address)).data.reserved.toBigInt();
   await assert.rejects(
