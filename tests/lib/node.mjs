@@ -36,15 +36,15 @@ export async function freePort() {
 }
 
 /**
- * Starts `baton-node --dev --tmp`, on free ports unless `rpcPort` is given.
+ * Starts `baton-node --dev --tmp` (or on `basePath`), on free ports unless `rpcPort` is given.
  * Returns { api, rpcUrl, prometheusUrl, stop, logs }. The node's output is kept in memory and
  * printed if the node fails to come up; `echo` also streams it to stderr.
  */
-export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false } = {}) {
+export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false, basePath } = {}) {
   rpcPort = rpcPort ?? await freePort();
   const [p2pPort, prometheusPort] = [await freePort(), await freePort()];
   const args = [
-    '--dev', '--tmp',
+    '--dev', ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--port', String(p2pPort),
     '--prometheus-port', String(prometheusPort),
