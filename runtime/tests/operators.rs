@@ -66,22 +66,25 @@ fn an_offence_jails_then_slashes_into_the_beneficiary_and_the_treasury() {
 	});
 }
 
-fn bond(who: &baton_runtime::AccountId, key: [u8; 32]) {
+/// `who` bonds 1,000 BTN with the gateway key of `seed`, proving it holds it.
+fn bond(who: &baton_runtime::AccountId, seed: u8) {
 	let profile = pallet_operator_staking::Profile {
 		endpoint: b"https://operator.example".to_vec().try_into().unwrap(),
 		region: *b"NL",
 		capacity: 4,
 		apis: vec![1].try_into().unwrap(),
 	};
-	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 1_000 * UNIT, key, profile));
+	let gateway = sp_core::ed25519::Pair::from_seed(&[seed; 32]);
+	let proof = gateway.sign(&OperatorStaking::key_ownership_message(who)).0;
+	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 1_000 * UNIT, gateway.public().0, profile, proof));
 }
 
 #[test]
 fn an_operator_that_unbonds_after_its_offence_cannot_leave_before_a_backlogged_slash() {
 	new_test_ext("development").execute_with(|| {
 		let (filler, operator) = (Bob.to_account_id(), Eve.to_account_id());
-		bond(&filler, [8; 32]);
-		bond(&operator, [9; 32]);
+		bond(&filler, 8);
+		bond(&operator, 9);
 		// More offences than the queue gets through before Eve's stake unlocks (16 a block).
 		for n in 0..420u32 {
 			let mut subject = [0u8; 32];

@@ -9,7 +9,7 @@ use baton_primitives::{
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 
-use crate::{Config, Error, Event, Pallet, SignedResult};
+use crate::{settlement::signed_by, Config, Error, Event, Pallet, SignedResult};
 
 impl<T: Config> Pallet<T> {
 	/// Takes `reporter`'s proof that `operator` signed `first` and `second`, two different results
@@ -38,14 +38,7 @@ impl<T: Config> Pallet<T> {
 				&signed.status,
 				operator,
 			);
-			ensure!(
-				sp_io::crypto::ed25519_verify(
-					&sp_core::ed25519::Signature::from_raw(signed.signature),
-					&message,
-					&sp_core::ed25519::Public::from_raw(key),
-				),
-				Error::<T>::BadSignature
-			);
+			ensure!(signed_by(&key, &message, &signed.signature), Error::<T>::BadSignature);
 		}
 		// Once per request content and operator, whoever reports it first.
 		let subject = sp_io::hashing::blake2_256(&(b"baton/equivocation", request_id, request_hash).encode());

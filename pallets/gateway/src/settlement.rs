@@ -42,6 +42,15 @@ pub fn result_key(status: &ResultStatus, body: &[u8], ignored: &[impl AsRef<[u8]
 	sp_io::hashing::blake2_256(&(status, body_hash).encode())
 }
 
+/// Whether `signature` is gateway key `key`'s over `message`.
+pub(crate) fn signed_by(key: &GatewayKey, message: &[u8], signature: &[u8; 64]) -> bool {
+	sp_io::crypto::ed25519_verify(
+		&sp_core::ed25519::Signature::from_raw(*signature),
+		message,
+		&sp_core::ed25519::Public::from_raw(*key),
+	)
+}
+
 /// What a taken report's weight depends on.
 pub(crate) struct Taken<AccountId> {
 	/// Operators of its request.
@@ -100,14 +109,7 @@ impl<T: Config> Pallet<T> {
 			&report.status,
 			&operator,
 		);
-		ensure!(
-			sp_io::crypto::ed25519_verify(
-				&sp_core::ed25519::Signature::from_raw(report.signature),
-				&message,
-				&sp_core::ed25519::Public::from_raw(key),
-			),
-			Error::<T>::BadSignature
-		);
+		ensure!(signed_by(&key, &message, &report.signature), Error::<T>::BadSignature);
 
 		let result_key = result_key(&report.status, &report.body, &request.terms.ignored_fields);
 		// The body is kept offchain by every node that indexes; the chain keeps its hash.

@@ -17,29 +17,6 @@ use std::sync::Arc;
 /// Block at which operator `OP`, bonded at block 1, is due a heartbeat in the mock.
 const DUE: u32 = 1_001;
 
-/// Runs `test` with operator `OP` bonded, its gateway key in the keystore, offchain storage, an
-/// upstream stand-in whose expected calls `test` sets, and a transaction pool it can list.
-fn with_worker(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<Vec<u8>>)) {
-	let mut ext = new_test_ext();
-	let keystore = MemoryKeystore::new();
-	let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[OP; 32]));
-	keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&seed)).unwrap();
-	let (offchain, _) = testing::TestOffchainExt::new();
-	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt(Arc::new(keystore)));
-	let upstream = Upstream::default();
-	ext.register_extension(EgressExt::new(upstream.clone()));
-	ext.execute_with(|| {
-		register_api();
-		bond_operator(OP, 5_000);
-		test(&upstream, &|| pool_state.read().transactions.clone());
-		try_state();
-	});
-}
-
 /// Runs `worker` as a node does: on the block's state, its state changes thrown away, so each
 /// worker reads the same on-chain nonce.
 fn as_node(worker: impl FnOnce()) {
@@ -86,7 +63,7 @@ fn sent(transactions: &[Vec<u8>]) -> Vec<(RuntimeCall, u32)> {
 
 #[test]
 fn a_heartbeat_and_a_report_batch_in_one_block_take_consecutive_nonces() {
-	with_worker(|upstream, submitted| {
+	with_offchain_worker_state(|upstream, submitted| {
 		System::set_block_number(DUE);
 		let ids = [submit(1), submit(1)];
 		expect_calls(upstream, &ids);
@@ -107,7 +84,7 @@ fn a_heartbeat_and_a_report_batch_in_one_block_take_consecutive_nonces() {
 
 #[test]
 fn the_local_nonce_follows_the_chain_once_it_catches_up() {
-	with_worker(|upstream, submitted| {
+	with_offchain_worker_state(|upstream, submitted| {
 		System::set_block_number(DUE);
 		let first = submit(1);
 		expect_calls(upstream, &[first]);
@@ -125,7 +102,7 @@ fn the_local_nonce_follows_the_chain_once_it_catches_up() {
 
 #[test]
 fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
-	with_worker(|upstream, submitted| {
+	with_offchain_worker_state(|upstream, submitted| {
 		// Nonce 0 was taken at block DUE and its transaction dropped: the chain stays at 0.
 		let store = nonce_storage_key(&key_account(OP));
 		let gap = LocalNonce { next: 1u32, chain: 0u32, since: DUE };

@@ -13,39 +13,6 @@ use sp_core::{
 use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use std::sync::Arc;
 
-/// Runs `test` with a keystore holding operator `OP`'s gateway key, offchain storage, an
-/// upstream stand-in behind the egress host function whose expected calls `test` sets, and a
-/// transaction pool `test` can list.
-fn with_offchain_worker_state(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<Vec<u8>>)) {
-	let mut ext = new_test_ext();
-	let keystore = MemoryKeystore::new();
-	let public = keystore
-		.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&format!("0x{}", hex(&[OP; 32]))))
-		.unwrap();
-	assert_eq!(public, pair(OP).public());
-	// A second key, bound only when a test bonds operator OP + 1.
-	keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&format!("0x{}", hex(&[OP + 1; 32])))).unwrap();
-	let (offchain, _) = testing::TestOffchainExt::new();
-	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-	let upstream = Upstream::default();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt(Arc::new(keystore)));
-	ext.register_extension(EgressExt::new(upstream.clone()));
-	ext.execute_with(|| {
-		register_api();
-		bond_operator(OP, 5_000);
-		test(&upstream, &|| pool_state.read().transactions.clone());
-		try_state();
-	});
-	assert!(upstream.expected.lock().is_empty(), "expected upstream calls not made");
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The report in the `index`th submitted transaction.
 fn submitted_report(transactions: &[Vec<u8>], index: usize) -> (u64, crate::Report<Test>, AccountId) {
 	let xt = Extrinsic::decode(&mut &transactions[index][..]).unwrap();
