@@ -21,15 +21,13 @@ log "runtime tests: genesis presets, governance, operator pallets wired together
 cargo test --release --locked -p baton-runtime
 passed "runtime tests"
 
-log "egress: the policy's address table and real calls to servers on loopback"
-cargo test --release --locked -p baton-egress
-passed "egress tests"
-
-log "pallet tests, try_state after each, and their benchmarks run as tests"
+log "pallet tests, try_state after each, and their benchmarks run as tests; the egress crate's"
+log "tests with them (the policy's address table, real calls to servers on loopback)"
 pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover)
 features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
-cargo test --release --locked "${pallets[@]/#/--package=}" --features "${features%,}"
-passed "pallet tests"
+# One invocation: the egress crate shares the frame crates the pallets' tests build.
+cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egress --features "${features%,}"
+passed "pallet and egress tests"
 
 log "end-to-end: polkadot.js against baton-node --dev"
 node --test --test-concurrency=1 tests/e2e/

@@ -144,4 +144,8 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 	fn request_hash(request_id: RequestId) -> Option<[u8; 32]> {
 		Requests::<T>::get(request_id).map(|request| request.request_hash)
 	}
+
+	fn is_assigned(operator: &T::AccountId, request_id: RequestId) -> bool {
+		Assignments::<T>::contains_key(operator, request_id)
+	}
 }

@@ -156,6 +156,10 @@ impl Reassign<AccountId> for Requests {
 		})
 	}
 
+	fn is_assigned(operator: &AccountId, request_id: RequestId) -> bool {
+		REQUESTS.with(|r| r.borrow().iter().any(|(id, assigned, _)| *id == request_id && assigned == operator))
+	}
+
 	fn request_hash(request_id: RequestId) -> Option<[u8; 32]> {
 		REQUESTS.with(|r| r.borrow().iter().any(|(id, _, _)| *id == request_id)).then(|| request_hash(request_id))
 	}

@@ -32,13 +32,16 @@ impl<T: Config> Pallet<T> {
 					StorageValueRef::persistent(&Health::storage_key(&raw, api)).get().ok().flatten();
 				health.is_some_and(|health| health.breaker(block) == Breaker::Open)
 			};
-			let handovers: Vec<(RequestId, Checkpoint)> =
-				T::Requests::open_assignments(&operator, MAX_HANDOVERS_PER_BLOCK)
-					.into_iter()
-					.filter(|assignment| open(assignment.api_id))
-					.filter(|open| Self::claim(open, &raw))
-					.filter_map(|open| Some((open.request_id, Self::checkpoint(&key, &raw, &operator, &open)?)))
-					.collect();
+			let claimed: Vec<OpenAssignment> = T::Requests::open_assignments(&operator, MAX_HANDOVERS_PER_BLOCK)
+				.into_iter()
+				.filter(|assignment| open(assignment.api_id))
+				.filter(|open| Self::claim(open, &raw))
+				.collect();
+			Self::forget_handed(&raw, &operator, &claimed);
+			let handovers: Vec<(RequestId, Checkpoint)> = claimed
+				.iter()
+				.filter_map(|open| Some((open.request_id, Self::checkpoint(&key, &raw, &operator, open)?)))
+				.collect();
 			if handovers.is_empty() {
 				continue;
 			}
@@ -55,11 +58,33 @@ impl<T: Config> Pallet<T> {
 	/// Records in offchain storage that this node hands `open` over for `key`; false if it
 	/// already did.
 	fn claim(open: &OpenAssignment, key: &[u8; 32]) -> bool {
-		let marker_key = (b"baton/handed/", open.request_id, open.request_hash, key).encode();
+		let marker_key = Self::handed_key(open.request_id, &open.request_hash, key);
 		StorageValueRef::persistent(&marker_key).mutate(|done: Result<Option<bool>, _>| match done {
 			Ok(Some(true)) => Err(()),
 			_ => Ok(true),
 		}).is_ok()
+	}
+
+	fn handed_key(request_id: RequestId, request_hash: &[u8; 32], key: &[u8; 32]) -> Vec<u8> {
+		(b"baton/handed/", request_id, request_hash, key).encode()
+	}
+
+	/// Keeps this node's offchain storage bounded: the markers of requests `key` handed over
+	/// are kept in an index and dropped once the chain no longer assigns the request to
+	/// `operator` (the handover landed, or the request settled).
+	fn forget_handed(key: &[u8; 32], operator: &T::AccountId, claimed: &[OpenAssignment]) {
+		let index_key = (b"baton/handed-index/", key).encode();
+		let index = StorageValueRef::persistent(&index_key);
+		let mut kept: Vec<(RequestId, [u8; 32])> = index.get().ok().flatten().unwrap_or_default();
+		kept.extend(claimed.iter().map(|open| (open.request_id, open.request_hash)));
+		kept.retain(|(id, request_hash)| {
+			let assigned = T::Requests::is_assigned(operator, *id);
+			if !assigned {
+				StorageValueRef::persistent(&Self::handed_key(*id, request_hash, key)).clear();
+			}
+			assigned
+		});
+		index.set(&kept);
 	}
 
 	/// The checkpoint of `open`: step 1 with the hash of what the upstream answered if the

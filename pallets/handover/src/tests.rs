@@ -198,6 +198,12 @@ mod offchain {
 			open_request(1, vec![]);
 			Handover::offchain_worker(2);
 			assert_eq!(submitted().len(), 2);
+			// The marker of the request that left this operator is swept; the other's is kept.
+			let marker = |id: u64| {
+				let key = (b"baton/handed/", id, request_hash(id), pair(OPERATOR).public().0).encode();
+				sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key).is_some()
+			};
+			assert_eq!((marker(1), marker(2)), (true, false));
 		});
 	}
 

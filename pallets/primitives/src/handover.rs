@@ -154,6 +154,9 @@ pub trait Reassign<AccountId> {
 
 	/// The content hash of `request_id`, while it is kept.
 	fn request_hash(request_id: RequestId) -> Option<[u8; 32]>;
+
+	/// Whether `operator` holds `request_id` (is assigned and has not reported).
+	fn is_assigned(operator: &AccountId, request_id: RequestId) -> bool;
 }
 
 /// A request an operator holds, as its node's handover worker sees it.
