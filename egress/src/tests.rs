@@ -196,7 +196,8 @@ fn fetch_all_answers_in_order_from_a_thread_outside_the_runtime() {
 	}));
 	let policy = Policy::allow_hosts(["127.0.0.1".to_string()]);
 	let client = EgressClient::new(policy, runtime.handle().clone()).unwrap();
-	let url = |path: &str| format!("http://127.0.0.1:{}{path}", upstream.port);
+	let port = upstream.port;
+	let url = move |path: &str| format!("http://127.0.0.1:{port}{path}");
 	// As an offchain worker's thread calls it.
 	let responses = std::thread::spawn(move || {
 		client.fetch_all(vec![get(url("/a")), get("http://10.0.0.1/".to_string()), get(url("/b"))])

@@ -4,15 +4,13 @@
 
 use crate::{mock::*, Call};
 use baton_primitives::{
-	egress::{EgressExt, EgressRequest, EgressResponse},
+	egress::{EgressRequest, EgressResponse},
 	offchain::{nonce_storage_key, LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
-	ResultStatus, GATEWAY_KEY_TYPE,
+	ResultStatus,
 };
 use codec::{Decode, Encode};
 use frame_support::traits::Hooks;
-use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt};
-use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
-use std::sync::Arc;
+use sp_core::offchain::StorageKind;
 
 /// Block at which operator `OP`, bonded at block 1, is due a heartbeat in the mock.
 const DUE: u32 = 1_001;

@@ -2,16 +2,13 @@
 //! result once, and reports failures as typed results.
 
 use crate::{mock::*, Call, HttpMethod};
-use baton_primitives::{Breaker, Health, ResultStatus, GATEWAY_KEY_TYPE};
+use baton_primitives::{
+	egress::{EgressRequest, EgressResponse},
+	Breaker, Health, ResultStatus,
+};
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
-use baton_primitives::egress::{EgressExt, EgressRequest, EgressResponse};
-use sp_core::{
-	offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt},
-	Pair,
-};
-use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
-use std::sync::Arc;
+use sp_core::Pair;
 
 /// The report in the `index`th submitted transaction.
 fn submitted_report(transactions: &[Vec<u8>], index: usize) -> (u64, crate::Report<Test>, AccountId) {
