@@ -110,15 +110,20 @@ pub fn run() -> sc_cli::Result<()> {
 			use frame_benchmarking_cli::BenchmarkCmd;
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| match cmd {
+				// The runtime imports the egress host function, which the CLI's executor lacks.
 				BenchmarkCmd::Pallet(cmd) => cmd
-					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
-						config.chain_spec,
-					)),
+					.run_with_spec::<
+						sp_runtime::traits::HashingFor<Block>,
+						baton_primitives::egress::upstream::HostFunctions,
+					>(Some(config.chain_spec)),
 				BenchmarkCmd::Machine(cmd) =>
 					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone()),
 				// The base weights of a block and of an extrinsic, from blocks of remarks.
 				BenchmarkCmd::Overhead(cmd) =>
-					cmd.run_with_default_builder_and_spec::<Block, ()>(Some(config.chain_spec)),
+					cmd.run_with_default_builder_and_spec::<
+						Block,
+						baton_primitives::egress::upstream::HostFunctions,
+					>(Some(config.chain_spec)),
 				_ => Err("baton-node supports `benchmark pallet`, `overhead` and `machine`".into()),
 			})
 		},

@@ -146,6 +146,31 @@ fn handovers_stop_at_the_end_of_a_requests_lifetime() {
 }
 
 #[test]
+fn no_successor_is_handed_a_request_whose_lifetime_leaves_it_less_than_its_timeout() {
+	build_and_execute(|| {
+		setup(4);
+		// As above: handed over at 12 with the deadline moved to 16; the lifetime ends at 17.
+		let id = crate::NextRequestId::<Test>::get();
+		assert_ok!(Gateway::submit_request(
+			RuntimeOrigin::signed(account(CLIENT)),
+			0,
+			crate::HttpMethod::Get,
+			b"/p".to_vec().try_into().unwrap(),
+			Default::default(),
+			Default::default(),
+			1,
+			10_000,
+			11,
+		));
+		run_to_block(15);
+		let holder = assigned(id);
+		// A successor at 15 would have until 17: less than the 2-block timeout and a block to
+		// report in, and it would be charged for missing it.
+		assert_noop!(hand_over(holder, id, checkpoint_of(holder, id, 0)), Error::<Test>::LifetimeExhausted);
+	});
+}
+
+#[test]
 fn a_voluntary_handover_with_a_valid_checkpoint_costs_no_stake() {
 	build_and_execute(|| {
 		setup(2);
