@@ -119,23 +119,29 @@ fn when_the_backups_run_out_the_client_is_refunded_in_full() {
 	});
 }
 
+/// Submits a one-operator request at block 1 with the latest deadline (11); its lifetime ends
+/// at 1 + 16 = 17. Returns its id.
+fn submit_with_the_latest_deadline() -> u64 {
+	let id = crate::NextRequestId::<Test>::get();
+	assert_ok!(Gateway::submit_request(
+		RuntimeOrigin::signed(account(CLIENT)),
+		0,
+		crate::HttpMethod::Get,
+		b"/p".to_vec().try_into().unwrap(),
+		Default::default(),
+		Default::default(),
+		1,
+		10_000,
+		11,
+	));
+	id
+}
+
 #[test]
 fn handovers_stop_at_the_end_of_a_requests_lifetime() {
 	build_and_execute(|| {
 		setup(4);
-		// Submitted at 1 with the latest deadline (11); the lifetime ends at 1 + 16 = 17.
-		let id = crate::NextRequestId::<Test>::get();
-		assert_ok!(Gateway::submit_request(
-			RuntimeOrigin::signed(account(CLIENT)),
-			0,
-			crate::HttpMethod::Get,
-			b"/p".to_vec().try_into().unwrap(),
-			Default::default(),
-			Default::default(),
-			1,
-			10_000,
-			11,
-		));
+		let id = submit_with_the_latest_deadline();
 		run_to_block(12);
 		assert_eq!(Requests::<Test>::get(id).unwrap().deadline, 16);
 		run_to_block(17);
@@ -150,18 +156,7 @@ fn no_successor_is_handed_a_request_whose_lifetime_leaves_it_less_than_its_timeo
 	build_and_execute(|| {
 		setup(4);
 		// As above: handed over at 12 with the deadline moved to 16; the lifetime ends at 17.
-		let id = crate::NextRequestId::<Test>::get();
-		assert_ok!(Gateway::submit_request(
-			RuntimeOrigin::signed(account(CLIENT)),
-			0,
-			crate::HttpMethod::Get,
-			b"/p".to_vec().try_into().unwrap(),
-			Default::default(),
-			Default::default(),
-			1,
-			10_000,
-			11,
-		));
+		let id = submit_with_the_latest_deadline();
 		run_to_block(15);
 		let holder = assigned(id);
 		// A successor at 15 would have until 17: less than the 2-block timeout and a block to
