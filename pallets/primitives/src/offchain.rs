@@ -40,8 +40,9 @@ pub fn nonce_lock_key<AccountId: Encode>(account: &AccountId) -> Vec<u8> {
 pub const MAX_NONCES_AHEAD: u32 = 128;
 
 /// Blocks the on-chain nonce may stand still below the local count before the local count
-/// starts over from the chain: longer than a transaction normally waits for a block.
-pub const NONCE_STALE_AFTER: u32 = 10;
+/// starts over from the chain: as long as a report may take to land before it is resent, so a
+/// gap left by a dropped transaction delays the key's later ones by no more than that.
+pub const NONCE_STALE_AFTER: u32 = 3;
 
 /// How long the nonce lock is held at most: taking a nonce and submitting takes milliseconds.
 const NONCE_LOCK_MS: u64 = 2_000;
