@@ -323,10 +323,16 @@ pub fn submit(redundancy: u32) -> RequestId {
 
 /// Account `client` submits `GET /price?coin=dot` with `redundancy`; returns the request id.
 pub fn submit_as(client: u8, redundancy: u32) -> RequestId {
+	submit_to(0, client, redundancy)
+}
+
+/// Account `client` submits `GET /price?coin=dot` to API `api` with `redundancy`, due in 5
+/// blocks; returns the request id.
+pub fn submit_to(api: u32, client: u8, redundancy: u32) -> RequestId {
 	let id = crate::NextRequestId::<Test>::get();
 	assert_ok!(Gateway::submit_request(
 		RuntimeOrigin::signed(account(client)),
-		0,
+		api,
 		HttpMethod::Get,
 		b"/price?coin=dot".to_vec().try_into().unwrap(),
 		Default::default(),

@@ -298,18 +298,7 @@ fn one_failing_api_opens_its_own_breaker_and_a_probe_closes_it_once_the_upstream
 
 		// Block 2: API 1 is served; API 0's request waits (the stand-in would panic at a call).
 		System::set_block_number(2);
-		let served = crate::NextRequestId::<Test>::get();
-		assert_ok!(Gateway::submit_request(
-			RuntimeOrigin::signed(account(CLIENT)),
-			1,
-			HttpMethod::Get,
-			b"/price?coin=dot".to_vec().try_into().unwrap(),
-			Default::default(),
-			Default::default(),
-			1,
-			10_000,
-			7,
-		));
+		let served = submit_to(1, CLIENT, 1);
 		let key = idempotency(served);
 		expect(upstream, "GET", "https://other.example/price?coin=dot", vec![("Idempotency-Key", key.as_str())], b"", b"{}");
 		Gateway::offchain_worker(2);
