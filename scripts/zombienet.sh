@@ -8,7 +8,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO_ROOT"
 
 work="$(mktemp -d -t baton-zombienet.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+# A failed run keeps the nodes' logs, for whoever reads CI's output.
+keep_logs_on_failure() {
+	local status=$?
+	if { [ "$status" -ne 0 ] || [ -n "${BATON_KEEP_LOGS:-}" ]; } && [ -d "$work/network" ]; then
+		echo "zombienet: the nodes' logs are kept in $work/network" >&2
+	else
+		rm -rf "$work"
+	fi
+	return "$status"
+}
+trap keep_logs_on_failure EXIT
 # A raw spec cannot be customized by zombienet: the network is exactly the `local` preset.
 "$BATON_NODE" build-spec --chain local --raw --disable-default-bootnode 2>/dev/null >"$work/local-raw.json"
 export BATON_CHAIN_SPEC="$work/local-raw.json"

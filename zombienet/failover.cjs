@@ -94,7 +94,9 @@ async function check(api) {
   }
   const failures = [];
   for (const { id, assigned, deadline, settled } of state.requests) {
-    if (settled.status !== 'completed') failures.push(`request ${id} ${settled.status}`);
+    if (settled.status !== 'completed') {
+      failures.push(`request ${id} ${settled.status} (reports: ${JSON.stringify(settled.reports.map((r) => r.status))})`);
+    }
     const handedFromDead = settled.handovers.filter((h) => h.from === dead);
     if (assigned === dead && settled.reports.every((r) => r.operator !== dead)) {
       if (handedFromDead.length === 0) failures.push(`request ${id} of the dead operator was not handed over`);

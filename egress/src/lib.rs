@@ -137,7 +137,10 @@ impl EgressClient {
 			.https_or_http()
 			.enable_http1()
 			.wrap_connector(http);
-		let client = Client::builder(TokioExecutor::new()).build(https);
+		// No idle connections are kept: a server may close one just as the next call goes out
+		// on it (Node closes them after 5 s idle), and that call would fail although the upstream
+		// is up. A call is one block's work; a handshake per call costs it nothing.
+		let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(https);
 		Ok(Self { client, policy, runtime })
 	}
 

@@ -214,3 +214,38 @@ fn fetch_all_answers_in_order_from_a_thread_outside_the_runtime() {
 		]
 	);
 }
+
+/// A server that keeps connections alive and drops one when the next request on it arrives,
+/// as a server closing idle connections does (Node's after 5 s) when a request crosses the
+/// close. A pooled connection would turn that race into an unreachable upstream.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_call_opens_its_own_connection() {
+	let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let port = listener.local_addr().unwrap().port();
+	let connections = Arc::new(AtomicUsize::new(0));
+	let accepted = connections.clone();
+	tokio::spawn(async move {
+		while let Ok((mut socket, _)) = listener.accept().await {
+			accepted.fetch_add(1, Ordering::SeqCst);
+			tokio::spawn(async move {
+				let mut buffer = vec![0u8; 16 * 1024];
+				let mut read = 0;
+				while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+					match socket.read(&mut buffer[read..]).await {
+						Ok(0) | Err(_) => return,
+						Ok(n) => read += n,
+					}
+				}
+				let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await;
+				// The next request on this connection is read and dropped unanswered.
+				let _ = socket.read(&mut buffer).await;
+			});
+		}
+	});
+	let client = client(&["127.0.0.1"]);
+	for _ in 0..3 {
+		let response = client.fetch(get(format!("http://127.0.0.1:{port}/"))).await;
+		assert_eq!((response.status, response.body), (ResultStatus::Response { code: 200 }, b"ok".to_vec()));
+	}
+	assert_eq!(connections.load(Ordering::SeqCst), 3);
+}
