@@ -31,6 +31,7 @@ for pallet in "${pallets[@]}"; do
 		# The runtime reaches these through frame-support, not sp-weights.
 		sed -i 's/sp_weights::/frame_support::weights::/g; s/use sp_core::parameter_types;/use frame_support::parameter_types;/' \
 			runtime/src/weights/block_weights.rs runtime/src/weights/extrinsic_weights.rs
+		rustfmt --edition 2021 runtime/src/weights/block_weights.rs runtime/src/weights/extrinsic_weights.rs
 		continue
 	fi
 	dir="pallets/$(sed -e 's/^pallet_//' -e 's/_/-/g' <<<"$pallet")"
@@ -54,4 +55,6 @@ for pallet in "${pallets[@]}"; do
 		# The CLI's template names the pallet's trait; the extensions' trait lives in frame-system.
 		sed -i 's/frame_system_extensions::WeightInfo for/frame_system::ExtensionsWeightInfo for/' "${output[-1]}"
 	fi
+	# Generated files are formatted like the rest: the test command checks formatting.
+	rustfmt --edition 2021 "${output[-1]}"
 done
