@@ -51,7 +51,10 @@ impl Policy {
 	/// Public destinations only, except `allow_hosts` (names or IP literals, matched exactly and
 	/// case-insensitively against a URL's host), which may resolve anywhere.
 	pub fn allow_hosts(allow_hosts: impl IntoIterator<Item = String>) -> Self {
-		let allow_hosts = allow_hosts.into_iter().map(|host| bare_host(&host).to_ascii_lowercase()).collect();
+		let allow_hosts = allow_hosts
+			.into_iter()
+			.map(|host| bare_host(&host).to_ascii_lowercase())
+			.collect();
 		Self { allow_hosts }
 	}
 
@@ -104,8 +107,11 @@ impl tower_service::Service<Name> for PolicyResolver {
 		Box::pin(async move {
 			let host = name.as_str();
 			let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
-			let permitted: Vec<SocketAddr> =
-				resolved.iter().copied().filter(|addr| policy.permits(host, addr.ip())).collect();
+			let permitted: Vec<SocketAddr> = resolved
+				.iter()
+				.copied()
+				.filter(|addr| policy.permits(host, addr.ip()))
+				.collect();
 			if permitted.is_empty() {
 				log::debug!(target: LOG_TARGET, "{host} refused: resolves to {resolved:?}");
 				return Err(io::Error::new(io::ErrorKind::PermissionDenied, Refused));
@@ -155,8 +161,11 @@ impl EgressClient {
 			Err(status) => Ok(Err(status)),
 		};
 		match outcome {
-			Ok(Ok((code, body))) =>
-				EgressResponse { status: ResultStatus::Response { code }, body, latency_ms: elapsed() },
+			Ok(Ok((code, body))) => EgressResponse {
+				status: ResultStatus::Response { code },
+				body,
+				latency_ms: elapsed(),
+			},
 			Ok(Err(status)) => EgressResponse::failed(status, elapsed()),
 			Err(_) => EgressResponse::failed(ResultStatus::Timeout, elapsed()),
 		}
@@ -172,16 +181,23 @@ impl EgressClient {
 				return Err(ResultStatus::Forbidden);
 			}
 		}
-		let method = http::Method::from_bytes(&request.method).map_err(|_| ResultStatus::Unreachable)?;
+		let method =
+			http::Method::from_bytes(&request.method).map_err(|_| ResultStatus::Unreachable)?;
 		let mut builder = http::Request::builder().method(method).uri(uri);
 		for (name, value) in &request.headers {
 			builder = builder.header(&name[..], &value[..]);
 		}
-		builder.body(Full::new(Bytes::from(request.body))).map_err(|_| ResultStatus::Unreachable)
+		builder
+			.body(Full::new(Bytes::from(request.body)))
+			.map_err(|_| ResultStatus::Unreachable)
 	}
 
 	/// Sends `request` and reads its body up to `cap` bytes: the status code and body.
-	async fn send(&self, request: http::Request<Full<Bytes>>, cap: usize) -> Result<(u16, Vec<u8>), ResultStatus> {
+	async fn send(
+		&self,
+		request: http::Request<Full<Bytes>>,
+		cap: usize,
+	) -> Result<(u16, Vec<u8>), ResultStatus> {
 		let response = self.client.request(request).await.map_err(|error| {
 			if refused(&error) {
 				ResultStatus::Forbidden
@@ -227,7 +243,9 @@ impl Fetch for EgressClient {
 	fn fetch_all(&self, requests: Vec<EgressRequest>) -> Vec<EgressResponse> {
 		// Offchain workers run on threads of their own, outside the async runtime: blocking on
 		// it here is what they did with the HTTP host functions too.
-		self.runtime.block_on(futures::future::join_all(requests.into_iter().map(|request| self.fetch(request))))
+		self.runtime.block_on(futures::future::join_all(
+			requests.into_iter().map(|request| self.fetch(request)),
+		))
 	}
 }
 

@@ -13,18 +13,55 @@ use tokio::{
 #[test]
 fn only_public_unicast_addresses_are_public() {
 	let refused = [
-		"0.0.0.0", "0.1.2.3", "10.0.0.1", "100.64.0.1", "100.127.255.254", "127.0.0.1", "127.8.9.10",
-		"169.254.169.254", "172.16.0.1", "172.31.255.255", "192.0.0.192", "192.0.2.1", "192.168.1.1",
-		"198.18.0.1", "198.51.100.7", "203.0.113.9", "224.0.0.1", "239.255.255.250", "240.0.0.1",
-		"255.255.255.255", "::", "::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::10.0.0.1",
-		"64:ff9b::192.168.0.1", "fc00::1", "fd00:ec2::254", "fe80::1", "ff02::1", "2001:db8::1",
+		"0.0.0.0",
+		"0.1.2.3",
+		"10.0.0.1",
+		"100.64.0.1",
+		"100.127.255.254",
+		"127.0.0.1",
+		"127.8.9.10",
+		"169.254.169.254",
+		"172.16.0.1",
+		"172.31.255.255",
+		"192.0.0.192",
+		"192.0.2.1",
+		"192.168.1.1",
+		"198.18.0.1",
+		"198.51.100.7",
+		"203.0.113.9",
+		"224.0.0.1",
+		"239.255.255.250",
+		"240.0.0.1",
+		"255.255.255.255",
+		"::",
+		"::1",
+		"::ffff:127.0.0.1",
+		"::ffff:169.254.169.254",
+		"::10.0.0.1",
+		"64:ff9b::192.168.0.1",
+		"fc00::1",
+		"fd00:ec2::254",
+		"fe80::1",
+		"ff02::1",
+		"2001:db8::1",
 	];
 	for ip in refused {
 		assert!(!is_public(ip.parse().unwrap()), "{ip} must be refused");
 	}
-	let public = ["1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.1", "172.15.0.1", "172.32.0.1",
-		"192.0.1.1", "198.17.0.1", "223.255.255.255", "2606:4700:4700::1111", "::ffff:8.8.8.8",
-		"64:ff9b::8.8.8.8"];
+	let public = [
+		"1.1.1.1",
+		"8.8.8.8",
+		"100.63.255.255",
+		"100.128.0.1",
+		"172.15.0.1",
+		"172.32.0.1",
+		"192.0.1.1",
+		"198.17.0.1",
+		"223.255.255.255",
+		"2606:4700:4700::1111",
+		"::ffff:8.8.8.8",
+		"64:ff9b::8.8.8.8",
+	];
 	for ip in public {
 		assert!(is_public(ip.parse().unwrap()), "{ip} is public");
 	}
@@ -88,7 +125,8 @@ impl Upstream {
 }
 
 fn ok(body: &str) -> Vec<u8> {
-	format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).into_bytes()
+	format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
+		.into_bytes()
 }
 
 fn client(allow: &[&str]) -> EgressClient {
@@ -147,11 +185,14 @@ async fn a_redirect_is_the_answer_and_is_not_followed() {
 	let target = Upstream::start(|_| (Duration::ZERO, ok("followed"))).await;
 	let location = format!("http://127.0.0.1:{}/", target.port);
 	let upstream = Upstream::start(move |_| {
-		let response = format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n");
+		let response =
+			format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n");
 		(Duration::ZERO, response.into_bytes())
 	})
 	.await;
-	let response = client(&["127.0.0.1"]).fetch(get(format!("http://127.0.0.1:{}/", upstream.port))).await;
+	let response = client(&["127.0.0.1"])
+		.fetch(get(format!("http://127.0.0.1:{}/", upstream.port)))
+		.await;
 	assert_eq!(response.status, ResultStatus::Response { code: 302 });
 	assert_eq!(target.connections(), 0);
 }
@@ -245,7 +286,10 @@ async fn every_call_opens_its_own_connection() {
 	let client = client(&["127.0.0.1"]);
 	for _ in 0..3 {
 		let response = client.fetch(get(format!("http://127.0.0.1:{port}/"))).await;
-		assert_eq!((response.status, response.body), (ResultStatus::Response { code: 200 }, b"ok".to_vec()));
+		assert_eq!(
+			(response.status, response.body),
+			(ResultStatus::Response { code: 200 }, b"ok".to_vec())
+		);
 	}
 	assert_eq!(connections.load(Ordering::SeqCst), 3);
 }

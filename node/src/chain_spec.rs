@@ -16,7 +16,8 @@ fn properties() -> sc_chain_spec::Properties {
 }
 
 fn wasm_binary() -> Result<&'static [u8], String> {
-	WASM_BINARY.ok_or_else(|| "the runtime wasm was not built; rebuild without SKIP_WASM_BUILD".into())
+	WASM_BINARY
+		.ok_or_else(|| "the runtime wasm was not built; rebuild without SKIP_WASM_BUILD".into())
 }
 
 /// One validator (Alice) with sudo: for development.

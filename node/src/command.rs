@@ -39,7 +39,9 @@ impl SubstrateCli for Cli {
 		Ok(match id {
 			"dev" => Box::new(chain_spec::development_chain_spec()?),
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
-			path => Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?),
+			path => {
+				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
+			},
 		})
 	}
 }
@@ -109,7 +111,8 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::Benchmark(cmd)) => {
 			use frame_benchmarking_cli::BenchmarkCmd;
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| match cmd {
+			runner.sync_run(|config| {
+				match cmd {
 				// The runtime imports the egress host function, which the CLI's executor lacks.
 				BenchmarkCmd::Pallet(cmd) => cmd
 					.run_with_spec::<
@@ -125,6 +128,7 @@ pub fn run() -> sc_cli::Result<()> {
 						baton_primitives::egress::upstream::HostFunctions,
 					>(Some(config.chain_spec)),
 				_ => Err("baton-node supports `benchmark pallet`, `overhead` and `machine`".into()),
+			}
 			})
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {
@@ -138,10 +142,12 @@ pub fn run() -> sc_cli::Result<()> {
 				use sc_network::config::NetworkBackendType;
 				type Hash = <Block as sp_runtime::traits::Block>::Hash;
 				match config.network.network_backend {
-					NetworkBackendType::Libp2p =>
-						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config, egress),
-					NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, egress),
+					NetworkBackendType::Libp2p => {
+						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config, egress)
+					},
+					NetworkBackendType::Litep2p => {
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, egress)
+					},
 				}
 				.map_err(sc_cli::Error::Service)
 			})

@@ -26,22 +26,31 @@ impl Metrics {
 		Ok(Self {
 			executed: register(
 				CounterVec::new(
-					Opts::new("baton_gateway_requests_executed_total", "Upstream calls made, by result"),
+					Opts::new(
+						"baton_gateway_requests_executed_total",
+						"Upstream calls made, by result",
+					),
 					&["result"],
 				)?,
 				registry,
 			)?,
 			failures: register(
 				CounterVec::new(
-					Opts::new("baton_gateway_failures_total", "Upstream calls that failed, by kind"),
+					Opts::new(
+						"baton_gateway_failures_total",
+						"Upstream calls that failed, by kind",
+					),
 					&["kind"],
 				)?,
 				registry,
 			)?,
 			latency: register(
 				Histogram::with_opts(
-					HistogramOpts::new("baton_gateway_upstream_latency_seconds", "Upstream call latency")
-						.buckets(exponential_buckets(0.005, 2.0, 13)?),
+					HistogramOpts::new(
+						"baton_gateway_upstream_latency_seconds",
+						"Upstream call latency",
+					)
+					.buckets(exponential_buckets(0.005, 2.0, 13)?),
 				)?,
 				registry,
 			)?,
@@ -62,8 +71,8 @@ impl Metrics {
 fn drain<S: OffchainStorage>(db: &mut S) -> Vec<ExecutionSample> {
 	let Some(stored) = db.get(STORAGE_PREFIX, EXECUTION_SAMPLES_KEY) else { return Vec::new() };
 	let empty = Vec::<ExecutionSample>::new().encode();
-	if stored == empty ||
-		!db.compare_and_set(STORAGE_PREFIX, EXECUTION_SAMPLES_KEY, Some(&stored), &empty)
+	if stored == empty
+		|| !db.compare_and_set(STORAGE_PREFIX, EXECUTION_SAMPLES_KEY, Some(&stored), &empty)
 	{
 		// Nothing new, or the worker is writing right now: next round.
 		return Vec::new();

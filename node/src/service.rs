@@ -16,7 +16,8 @@ use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPai
 /// Host functions of the runtime: Substrate's, and egress for the gateway's offchain worker;
 /// benchmarks need their own on top.
 #[cfg(not(feature = "runtime-benchmarks"))]
-type HostFunctions = (sp_io::SubstrateHostFunctions, baton_primitives::egress::upstream::HostFunctions);
+type HostFunctions =
+	(sp_io::SubstrateHostFunctions, baton_primitives::egress::upstream::HostFunctions);
 #[cfg(feature = "runtime-benchmarks")]
 type HostFunctions = (
 	sp_io::SubstrateHostFunctions,
@@ -137,7 +138,9 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 
 /// Builds and starts a full node: an authority when started with `--validator`. Its offchain
 /// workers call upstream APIs under `egress`.
-pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
+pub fn new_full<
+	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
 	config: Configuration,
 	egress: baton_egress::Policy,
 ) -> Result<TaskManager, ServiceError> {
@@ -228,7 +231,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
-	if let (Some(registry), Some(offchain)) = (prometheus_registry.as_ref(), backend.offchain_storage()) {
+	if let (Some(registry), Some(offchain)) =
+		(prometheus_registry.as_ref(), backend.offchain_storage())
+	{
 		let metrics = crate::metrics::task(registry, offchain)
 			.map_err(|e| ServiceError::Other(format!("gateway metrics: {e}")))?;
 		task_manager.spawn_handle().spawn("gateway-metrics", None, metrics);

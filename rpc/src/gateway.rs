@@ -5,8 +5,7 @@ use std::{marker::PhantomData, sync::Arc};
 
 use baton_primitives::{
 	receipt_message, response_storage_key, ApiId, GatewayApi, HandoverReason, OperatorApi,
-	OperatorView, QuoteError,
-	RequestId, RequestStatus, RequestView, ResponseView, ResultStatus,
+	OperatorView, QuoteError, RequestId, RequestStatus, RequestView, ResponseView, ResultStatus,
 };
 use baton_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use jsonrpsee::{
@@ -185,11 +184,18 @@ fn address(account: &AccountId) -> String {
 
 /// Whether `body` is the response `receipt` names and its signature by its gateway key covers
 /// it, on the chain of `genesis_hash`, for request `request_id`.
-pub fn verify_receipt(genesis_hash: &Hash, request_id: RequestId, receipt: &ResponseView<AccountId>, body: &[u8]) -> bool {
+pub fn verify_receipt(
+	genesis_hash: &Hash,
+	request_id: RequestId,
+	receipt: &ResponseView<AccountId>,
+	body: &[u8],
+) -> bool {
 	if sp_crypto_hashing::blake2_256(body) != receipt.response_hash {
 		return false;
 	}
-	let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&receipt.gateway_key) else { return false };
+	let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&receipt.gateway_key) else {
+		return false;
+	};
 	let message = receipt_message(
 		genesis_hash,
 		request_id,
@@ -198,13 +204,16 @@ pub fn verify_receipt(genesis_hash: &Hash, request_id: RequestId, receipt: &Resp
 		&receipt.status,
 		&receipt.operator,
 	);
-	key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&receipt.signature)).is_ok()
+	key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&receipt.signature))
+		.is_ok()
 }
 
 fn request_json(view: RequestView<AccountId, Balance, BlockNumber>) -> RequestJson {
 	let (status, response_hash, settled_at) = match view.status {
 		RequestStatus::Pending => ("pending", None, None),
-		RequestStatus::Completed { response_hash, at } => ("completed", Some(hex(&response_hash)), Some(at)),
+		RequestStatus::Completed { response_hash, at } => {
+			("completed", Some(hex(&response_hash)), Some(at))
+		},
 		RequestStatus::Refunded { at } => ("refunded", None, Some(at)),
 	};
 	RequestJson {
@@ -287,12 +296,12 @@ where
 		let Some(view) = self.client.runtime_api().response(at, id).map_err(runtime_error)? else {
 			return Ok(None);
 		};
-		let body = self
-			.offchain
-			.as_ref()
-			.and_then(|db| db.get(sp_core::offchain::STORAGE_PREFIX, &response_storage_key(id, &view.operator)));
+		let body = self.offchain.as_ref().and_then(|db| {
+			db.get(sp_core::offchain::STORAGE_PREFIX, &response_storage_key(id, &view.operator))
+		});
 		let genesis_hash = self.client.info().genesis_hash;
-		let verified = body.as_ref().is_some_and(|body| verify_receipt(&genesis_hash, id, &view, body));
+		let verified =
+			body.as_ref().is_some_and(|body| verify_receipt(&genesis_hash, id, &view, body));
 		Ok(Some(ResponseJson {
 			request_id: id,
 			request_hash: hex(&view.request_hash),
@@ -309,13 +318,15 @@ where
 
 	fn quote(&self, api_id: ApiId, redundancy: u32, at: Option<Hash>) -> RpcResult<QuoteJson> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let quote = self.client.runtime_api().quote(at, api_id, redundancy).map_err(runtime_error)?;
+		let quote =
+			self.client.runtime_api().quote(at, api_id, redundancy).map_err(runtime_error)?;
 		let quote = quote.map_err(|error| {
 			let message = match error {
 				QuoteError::UnknownApi => "no API has this id",
 				QuoteError::ApiPaused => "the API is paused",
-				QuoteError::InvalidRedundancy =>
-					"redundancy is above the runtime's maximum or the eligible operators",
+				QuoteError::InvalidRedundancy => {
+					"redundancy is above the runtime's maximum or the eligible operators"
+				},
 			};
 			ErrorObject::owned(2, message, None::<()>)
 		})?;
@@ -330,7 +341,11 @@ where
 	fn operators(&self, api_id: ApiId, at: Option<Hash>) -> RpcResult<Vec<OperatorJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let all = self.client.runtime_api().operators(at).map_err(runtime_error)?;
-		Ok(all.into_iter().filter(|o| o.apis.contains(&api_id)).map(operator_json).collect())
+		Ok(all
+			.into_iter()
+			.filter(|o| o.apis.contains(&api_id))
+			.map(operator_json)
+			.collect())
 	}
 }
 
@@ -347,7 +362,8 @@ mod tests {
 		let (genesis, request_hash) = (Hash::repeat_byte(3), [4; 32]);
 		let response_hash = sp_crypto_hashing::blake2_256(body);
 		let status = ResultStatus::Response { code: 200 };
-		let message = receipt_message(&genesis, 5, &request_hash, &response_hash, &status, &operator);
+		let message =
+			receipt_message(&genesis, 5, &request_hash, &response_hash, &status, &operator);
 		let receipt = ResponseView {
 			operator,
 			request_hash,
@@ -364,7 +380,9 @@ mod tests {
 			ResponseView { request_hash: [5; 32], ..receipt.clone() },
 			ResponseView { status: ResultStatus::Timeout, ..receipt.clone() },
 			ResponseView {
-				gateway_key: ed25519_dalek::SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes(),
+				gateway_key: ed25519_dalek::SigningKey::from_bytes(&[8; 32])
+					.verifying_key()
+					.to_bytes(),
 				..receipt.clone()
 			},
 		] {

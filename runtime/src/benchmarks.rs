@@ -1,11 +1,13 @@
 //! The pallets whose benchmarks `baton-node benchmark pallet` runs against this runtime.
 
 pub use frame_benchmarking::baseline::Pallet as BaselineBench;
-pub use frame_system_benchmarking::{extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench};
+pub use frame_system_benchmarking::{
+	extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench,
+};
 
 pub use crate::{
-	Balances, Council, Gateway, Handover, OperatorStaking, Reputation, Runtime, Slashing, Sudo, Timestamp,
-	TransactionPayment,
+	Balances, Council, Gateway, Handover, OperatorStaking, Reputation, Runtime, Slashing, Sudo,
+	Timestamp, TransactionPayment,
 };
 
 impl frame_benchmarking::baseline::Config for Runtime {}

@@ -17,8 +17,8 @@ use sp_runtime::Perbill;
 use crate::{
 	currency::UNIT,
 	time::{DAYS, HOURS},
-	AccountId, AuraConfig, Balance, BalancesConfig, BlockNumber, CouncilConfig, GatewayConfig, GrandpaConfig,
-	OperatorStakingConfig, RuntimeGenesisConfig, SlashingConfig, SudoConfig,
+	AccountId, AuraConfig, Balance, BalancesConfig, BlockNumber, CouncilConfig, GatewayConfig,
+	GrandpaConfig, OperatorStakingConfig, RuntimeGenesisConfig, SlashingConfig, SudoConfig,
 };
 
 /// What each well-known development account starts with.
@@ -101,7 +101,9 @@ fn baton_genesis(
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|account| (account, DEV_ENDOWMENT)).collect(),
 		},
-		aura: AuraConfig { authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect() },
+		aura: AuraConfig {
+			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect()
+		},
 		grandpa: GrandpaConfig {
 			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect(),
 		},

@@ -42,7 +42,13 @@ fn setup() {
 	};
 	let (eve, key) = (Eve.to_account_id(), gateway_pair().public().0);
 	let proof = gateway_pair().sign(&OperatorStaking::key_ownership_message(&eve)).0;
-	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(eve), 1_000 * UNIT, key, profile, proof));
+	assert_ok!(OperatorStaking::bond(
+		RuntimeOrigin::signed(eve),
+		1_000 * UNIT,
+		key,
+		profile,
+		proof
+	));
 }
 
 fn submit() -> u64 {
@@ -62,7 +68,12 @@ fn submit() -> u64 {
 }
 
 /// What `operator` signs for its result on request `id`, as submitted on this chain.
-fn receipt(id: u64, response_hash: &[u8; 32], status: &ResultStatus, operator: &AccountId) -> Vec<u8> {
+fn receipt(
+	id: u64,
+	response_hash: &[u8; 32],
+	status: &ResultStatus,
+	operator: &AccountId,
+) -> Vec<u8> {
 	let request_hash = Requests::<Runtime>::get(id).unwrap().request_hash;
 	let genesis = baton_primitives::genesis_hash::<Runtime>();
 	receipt_message(&genesis, id, &request_hash, response_hash, status, operator)
@@ -82,12 +93,23 @@ fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens()
 		let body = br#"{"price":7.25}"#.to_vec();
 		let status = ResultStatus::Response { code: 200 };
 		let response_hash = sp_io::hashing::blake2_256(&body);
-		let signature = gateway_pair().sign(&receipt(id, &response_hash, &status, &Eve.to_account_id())).0;
-		let report = Report::<Runtime> { status, response_hash, latency_ms: 40, body: body.try_into().unwrap(), signature };
+		let signature = gateway_pair()
+			.sign(&receipt(id, &response_hash, &status, &Eve.to_account_id()))
+			.0;
+		let report = Report::<Runtime> {
+			status,
+			response_hash,
+			latency_ms: 40,
+			body: body.try_into().unwrap(),
+			signature,
+		};
 		let signer = OperatorStaking::key_account(&gateway_pair().public().0);
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
 
-		assert!(matches!(Requests::<Runtime>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Runtime>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 		let protocol_fee = PRICE / 10;
 		assert_eq!(Balances::balance(&Ferdie.to_account_id()), ferdie - PRICE - protocol_fee);
 		assert_eq!(Balances::balance(&Eve.to_account_id()), eve + PRICE);
@@ -105,13 +127,18 @@ fn a_missed_deadline_refunds_the_client_and_slashes_the_operator_after_the_defer
 		let id = submit();
 		let deadline = Requests::<Runtime>::get(id).unwrap().deadline;
 		run_to_block(deadline + 1);
-		assert_eq!(Requests::<Runtime>::get(id).unwrap().status, RequestStatus::Refunded { at: deadline + 1 });
+		assert_eq!(
+			Requests::<Runtime>::get(id).unwrap().status,
+			RequestStatus::Refunded { at: deadline + 1 }
+		);
 		assert_eq!(Balances::balance(&Ferdie.to_account_id()), ferdie);
 
 		let bonded = <OperatorStaking as SlashTarget<_, _>>::slashable_stake(&Eve.to_account_id());
 		let deferral = pallet_slashing::Params::<Runtime>::get().slash_deferral;
 		run_to_block(deadline + 1 + deferral);
-		assert!(<OperatorStaking as SlashTarget<_, _>>::slashable_stake(&Eve.to_account_id()) < bonded);
+		assert!(
+			<OperatorStaking as SlashTarget<_, _>>::slashable_stake(&Eve.to_account_id()) < bonded
+		);
 		assert_eq!(Balances::total_issuance(), issuance);
 	});
 }
@@ -141,7 +168,8 @@ fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_ta
 		let id = submit();
 		let request = Requests::<Runtime>::get(id).unwrap();
 		let (silent, successor) = (request.assigned[0].clone(), request.backups[0].clone());
-		let successor_pair = if successor == Dave.to_account_id() { dave_key } else { gateway_pair() };
+		let successor_pair =
+			if successor == Dave.to_account_id() { dave_key } else { gateway_pair() };
 		run_to_block(request.deadline + 1);
 
 		let history = pallet_handover::History::<Runtime>::get(id);
@@ -151,11 +179,20 @@ fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_ta
 		let status = ResultStatus::Response { code: 200 };
 		let response_hash = sp_io::hashing::blake2_256(&body);
 		let signature = successor_pair.sign(&receipt(id, &response_hash, &status, &successor)).0;
-		let report = Report::<Runtime> { status, response_hash, latency_ms: 40, body: body.try_into().unwrap(), signature };
+		let report = Report::<Runtime> {
+			status,
+			response_hash,
+			latency_ms: 40,
+			body: body.try_into().unwrap(),
+			signature,
+		};
 		let signer = OperatorStaking::key_account(&successor_pair.public().0);
 		let before = Balances::balance(&successor);
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
-		assert!(matches!(Requests::<Runtime>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Runtime>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 		assert_eq!(Balances::balance(&successor), before + PRICE);
 
 		// The silent operator's slash lands after the deferral; 20 % of it is the successor's.

@@ -19,7 +19,8 @@ fn development_preset_has_one_validator_sudo_and_a_council() {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
-		let mut expected = vec![Alice.to_account_id(), Bob.to_account_id(), Charlie.to_account_id()];
+		let mut expected =
+			vec![Alice.to_account_id(), Bob.to_account_id(), Charlie.to_account_id()];
 		// The collective keeps its members sorted.
 		expected.sort();
 		assert_eq!(council_members(), expected);

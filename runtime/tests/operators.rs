@@ -6,8 +6,8 @@ mod common;
 
 use baton_primitives::{OffenceKind, OperatorRegistry, PendingSlash, ReportOffence};
 use baton_runtime::{
-	currency::UNIT, Balances, OperatorStaking, Runtime, RuntimeHoldReason, RuntimeOrigin,
-	Slashing, Treasury,
+	currency::UNIT, Balances, OperatorStaking, Runtime, RuntimeHoldReason, RuntimeOrigin, Slashing,
+	Treasury,
 };
 use common::{new_test_ext, run_to_block};
 use frame_support::{
@@ -50,7 +50,12 @@ fn an_offence_jails_then_slashes_into_the_beneficiary_and_the_treasury() {
 		let treasury = Balances::balance(&Treasury::account_id());
 		let bob = Balances::balance(&Bob.to_account_id());
 		assert_eq!(
-			Slashing::report_offence(OffenceKind::WrongResult, [1; 32], &operator, Some(Bob.to_account_id())),
+			Slashing::report_offence(
+				OffenceKind::WrongResult,
+				[1; 32],
+				&operator,
+				Some(Bob.to_account_id())
+			),
 			Ok(())
 		);
 		// Jailed at once: no more routing.
@@ -76,7 +81,13 @@ fn bond(who: &baton_runtime::AccountId, seed: u8) {
 	};
 	let gateway = sp_core::ed25519::Pair::from_seed(&[seed; 32]);
 	let proof = gateway.sign(&OperatorStaking::key_ownership_message(who)).0;
-	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 1_000 * UNIT, gateway.public().0, profile, proof));
+	assert_ok!(OperatorStaking::bond(
+		RuntimeOrigin::signed(who.clone()),
+		1_000 * UNIT,
+		gateway.public().0,
+		profile,
+		proof
+	));
 }
 
 #[test]
@@ -89,14 +100,20 @@ fn an_operator_that_unbonds_after_its_offence_cannot_leave_before_a_backlogged_s
 		for n in 0..420u32 {
 			let mut subject = [0u8; 32];
 			subject[..4].copy_from_slice(&n.to_le_bytes());
-			assert_eq!(Slashing::report_offence(OffenceKind::Offline, subject, &filler, None), Ok(()));
+			assert_eq!(
+				Slashing::report_offence(OffenceKind::Offline, subject, &filler, None),
+				Ok(())
+			);
 		}
-		assert_eq!(Slashing::report_offence(OffenceKind::WrongResult, [1; 32], &operator, None), Ok(()));
+		assert_eq!(
+			Slashing::report_offence(OffenceKind::WrongResult, [1; 32], &operator, None),
+			Ok(())
+		);
 		// Right after its offence Eve unbonds everything.
 		assert_ok!(OperatorStaking::unbond(RuntimeOrigin::signed(operator.clone()), 1_000 * UNIT));
 
-		let unlock = frame_system::Pallet::<Runtime>::block_number() +
-			pallet_operator_staking::Params::<Runtime>::get().unbonding_period;
+		let unlock = frame_system::Pallet::<Runtime>::block_number()
+			+ pallet_operator_staking::Params::<Runtime>::get().unbonding_period;
 		run_to_block(unlock);
 		assert!(Slashing::has_pending_slash(&operator), "the backlog has not reached Eve's slash");
 		assert_noop!(
@@ -109,7 +126,10 @@ fn an_operator_that_unbonds_after_its_offence_cannot_leave_before_a_backlogged_s
 		// left can go.
 		run_to_block(unlock + 1);
 		assert!(!Slashing::has_pending_slash(&operator));
-		assert!(pallet_slashing::NextToApply::<Runtime>::get() > 420, "every offence before it landed");
+		assert!(
+			pallet_slashing::NextToApply::<Runtime>::get() > 420,
+			"every offence before it landed"
+		);
 		assert_eq!(bond_hold(&operator), 950 * UNIT);
 		assert_ok!(OperatorStaking::withdraw_unbonded(RuntimeOrigin::signed(operator.clone())));
 		assert_eq!(bond_hold(&operator), 0);

@@ -99,10 +99,15 @@ pub mod pallet {
 }
 
 impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn lock(id: RequestId, payer: &T::AccountId, amount: BalanceOf<T>) -> Result<(), DispatchError> {
+	fn lock(
+		id: RequestId,
+		payer: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<(), DispatchError> {
 		frame_support::ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		frame_support::ensure!(!Escrows::<T>::contains_key(id), Error::<T>::AlreadyOpen);
-		let spare = T::Currency::reducible_balance(payer, Preservation::Preserve, Fortitude::Polite);
+		let spare =
+			T::Currency::reducible_balance(payer, Preservation::Preserve, Fortitude::Polite);
 		frame_support::ensure!(spare >= amount, Error::<T>::InsufficientFunds);
 		T::Currency::hold(&HoldReason::Escrow.into(), payer, amount)?;
 		Escrows::<T>::insert(id, EscrowInfo { payer: payer.clone(), amount });
@@ -173,7 +178,10 @@ impl<T: Config> Pallet<T> {
 				"funds held under Escrow differ from the payer's open escrows"
 			);
 		}
-		frame_support::ensure!(per_payer.is_empty(), "an open escrow of an account that does not exist");
+		frame_support::ensure!(
+			per_payer.is_empty(),
+			"an open escrow of an account that does not exist"
+		);
 		Ok(())
 	}
 }

@@ -1,7 +1,7 @@
 use baton_primitives::Escrow as _;
 use frame_support::{assert_noop, assert_ok, assert_storage_noop, traits::fungible::InspectHold};
 
-use crate::{mock::*, Error, Event, Escrows, HoldReason};
+use crate::{mock::*, Error, Escrows, Event, HoldReason};
 
 fn held_for_escrow(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::Escrow.into(), &who)
@@ -90,7 +90,10 @@ fn tokens_are_conserved_across_many_escrows() {
 				Escrow::refund(id);
 			}
 		}
-		assert_eq!(held_for_escrow(CLIENT), (0..10).filter(|id| id % 2 == 1).map(|id| 50 - id).sum());
+		assert_eq!(
+			held_for_escrow(CLIENT),
+			(0..10).filter(|id| id % 2 == 1).map(|id| 50 - id).sum()
+		);
 		assert_eq!(Balances::total_issuance(), issuance);
 	});
 }

@@ -4,7 +4,9 @@
 use super::*;
 use crate::types::Task;
 use alloc::vec;
-use baton_primitives::{genesis_hash, receipt_message, RequestStatus, ResultStatus, GATEWAY_KEY_TYPE};
+use baton_primitives::{
+	genesis_hash, receipt_message, RequestStatus, ResultStatus, GATEWAY_KEY_TYPE,
+};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	pallet_prelude::*,
@@ -33,9 +35,15 @@ fn spec<T: Config>() -> ApiSpec<T> {
 		.collect::<vec::Vec<_>>();
 	ApiSpec {
 		base_url: url.try_into().expect("fits"),
-		methods: vec![HttpMethod::Get, HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch, HttpMethod::Delete]
-			.try_into()
-			.expect("five methods"),
+		methods: vec![
+			HttpMethod::Get,
+			HttpMethod::Post,
+			HttpMethod::Put,
+			HttpMethod::Patch,
+			HttpMethod::Delete,
+		]
+		.try_into()
+		.expect("five methods"),
 		price_per_call: 1_000u32.into(),
 		max_response_bytes: T::MaxResponseLen::get(),
 		timeout_ms: T::MaxTimeoutMs::get(),
@@ -54,7 +62,10 @@ fn api<T: Config>() -> ApiId {
 }
 
 /// `count` operators serving `api`, each with a gateway key in the keystore.
-fn operators<T: Config>(api: ApiId, count: u32) -> vec::Vec<(T::AccountId, sp_core::ed25519::Public)> {
+fn operators<T: Config>(
+	api: ApiId,
+	count: u32,
+) -> vec::Vec<(T::AccountId, sp_core::ed25519::Public)> {
 	(0..count)
 		.map(|i| {
 			let who = funded::<T>("operator", i);
@@ -72,7 +83,9 @@ fn max_request_bytes<T: Config>() -> u32 {
 
 /// A request of exactly `size` bytes (`size >= 1`): the path fills first, then the body, then
 /// headers of up to the longest name and value.
-fn request_of<T: Config>(size: u32) -> (BoundedVec<u8, T::MaxPathLen>, HeadersOf<T>, BoundedVec<u8, T::MaxBodyLen>) {
+fn request_of<T: Config>(
+	size: u32,
+) -> (BoundedVec<u8, T::MaxPathLen>, HeadersOf<T>, BoundedVec<u8, T::MaxBodyLen>) {
 	let path_len = size.min(T::MaxPathLen::get());
 	let body_len = (size - path_len).min(T::MaxBodyLen::get());
 	let mut rest = size - path_len - body_len;
@@ -119,8 +132,12 @@ fn new_request<T: Config>(bytes: u32, redundancy: u32) -> NewRequest<T> {
 
 fn submit<T: Config>(client: &T::AccountId, api: ApiId, redundancy: u32) -> RequestId {
 	let id = NextRequestId::<T>::get();
-	Pallet::<T>::do_submit_request(client, api, new_request::<T>(max_request_bytes::<T>(), redundancy))
-		.expect("a valid request");
+	Pallet::<T>::do_submit_request(
+		client,
+		api,
+		new_request::<T>(max_request_bytes::<T>(), redundancy),
+	)
+	.expect("a valid request");
 	id
 }
 
@@ -133,10 +150,23 @@ fn signed_report<T: Config>(
 	let status = ResultStatus::Response { code: 200 };
 	let response_hash = sp_io::hashing::blake2_256(&body);
 	let request_hash = Requests::<T>::get(request_id).expect("submitted").request_hash;
-	let message =
-		receipt_message(&genesis_hash::<T>(), request_id, &request_hash, &response_hash, &status, operator);
-	let signature = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, key, &message).expect("key in keystore");
-	Report { status, response_hash, latency_ms: 100, body: body.try_into().expect("fits"), signature: signature.0 }
+	let message = receipt_message(
+		&genesis_hash::<T>(),
+		request_id,
+		&request_hash,
+		&response_hash,
+		&status,
+		operator,
+	);
+	let signature =
+		sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, key, &message).expect("key in keystore");
+	Report {
+		status,
+		response_hash,
+		latency_ms: 100,
+		body: body.try_into().expect("fits"),
+		signature: signature.0,
+	}
 }
 
 #[benchmarks]
@@ -189,7 +219,17 @@ mod benchmarks {
 		assert_eq!(requests::request_bytes::<T>(&path, &headers, &body), s);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(client), id, HttpMethod::Post, path, headers, body, r, BalanceOf::<T>::max_value(), deadline);
+		_(
+			RawOrigin::Signed(client),
+			id,
+			HttpMethod::Post,
+			path,
+			headers,
+			body,
+			r,
+			BalanceOf::<T>::max_value(),
+			deadline,
+		);
 
 		assert_eq!(Requests::<T>::get(0).unwrap().assigned.len() as u32, r);
 	}
@@ -241,7 +281,11 @@ mod benchmarks {
 		let request_hash = Requests::<T>::get(request_id).expect("submitted").request_hash;
 		let signed = |body: &[u8]| {
 			let report = signed_report::<T>(request_id, &operator, &key, body.to_vec());
-			SignedResult { status: report.status, response_hash: report.response_hash, signature: report.signature }
+			SignedResult {
+				status: report.status,
+				response_hash: report.response_hash,
+				signature: report.signature,
+			}
 		};
 		let (first, second) = (signed(br#"{"price":1}"#), signed(br#"{"price":2}"#));
 		let reporter = funded::<T>("reporter", 0);
@@ -253,14 +297,18 @@ mod benchmarks {
 	/// The last report of a request with `k` operators, which settles it; its body is `b`
 	/// bytes of JSON the API ignores fields of.
 	#[benchmark]
-	fn report_result(k: Linear<1, { T::MaxRedundancy::get() }>, b: Linear<8, { T::MaxResponseLen::get() }>) {
+	fn report_result(
+		k: Linear<1, { T::MaxRedundancy::get() }>,
+		b: Linear<8, { T::MaxResponseLen::get() }>,
+	) {
 		let api = api::<T>();
 		let ops = operators::<T>(api, k);
 		let client = funded::<T>("client", 0);
 		let request_id = submit::<T>(&client, api, k);
 		let body = json_body(b as usize);
 		let assigned = Requests::<T>::get(request_id).unwrap().assigned;
-		let key_of = |who: &T::AccountId| ops.iter().find(|(o, _)| o == who).expect("an operator").1;
+		let key_of =
+			|who: &T::AccountId| ops.iter().find(|(o, _)| o == who).expect("an operator").1;
 		for who in assigned.iter().take(k as usize - 1) {
 			let report = signed_report::<T>(request_id, who, &key_of(who), body.clone());
 			let signer = T::Operators::signer_of(&key_of(who).0);
@@ -273,7 +321,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(signer), request_id, report);
 
-		assert!(matches!(Requests::<T>::get(request_id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<T>::get(request_id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 	}
 
 	/// `n` reports of one operator, each settling a request of its own with the smallest body.
@@ -321,7 +372,10 @@ mod benchmarks {
 		}
 
 		for id in ids {
-			assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Refunded { .. }));
+			assert!(matches!(
+				Requests::<T>::get(id).unwrap().status,
+				RequestStatus::Refunded { .. }
+			));
 		}
 	}
 
@@ -334,7 +388,8 @@ mod benchmarks {
 		let backups = k.min(T::MaxBackups::get());
 		operators::<T>(api, k + backups);
 		let client = funded::<T>("client", 0);
-		let ids: vec::Vec<_> = (0..s).map(|_| submit_unrouted::<T>(&client, api, k, backups)).collect();
+		let ids: vec::Vec<_> =
+			(0..s).map(|_| submit_unrouted::<T>(&client, api, k, backups)).collect();
 		let due = expire_at::<T>();
 
 		#[block]
@@ -392,9 +447,13 @@ fn reports_of_one_operator<T: Config>(
 	let body = json_body(8);
 	let reports: vec::Vec<_> = (0..n)
 		.map(|i| {
-			let (client, api) =
-				if shared || i == 0 { (first_client.clone(), first_api) } else { (funded::<T>("client", i), api::<T>()) };
-			let request_id = pending_request::<T>(&client, api, vec![operator.clone()], vec::Vec::new());
+			let (client, api) = if shared || i == 0 {
+				(first_client.clone(), first_api)
+			} else {
+				(funded::<T>("client", i), api::<T>())
+			};
+			let request_id =
+				pending_request::<T>(&client, api, vec![operator.clone()], vec::Vec::new());
 			(request_id, signed_report::<T>(request_id, &operator, &key, body.clone()))
 		})
 		.collect();
@@ -418,9 +477,21 @@ fn expire_at<T: Config>() -> BlockNumberFor<T> {
 /// A pending request assigned to the operators in the first `k` slots of `api`'s available
 /// operators with the next `backups` as backups, without routing (so operators' capacity does
 /// not limit how many a benchmark makes).
-fn submit_unrouted<T: Config>(client: &T::AccountId, api: ApiId, k: u32, backups: u32) -> RequestId {
-	let serving: vec::Vec<_> = (0..k + backups).filter_map(|slot| T::Operators::available_at(api, slot)).collect();
-	pending_request::<T>(client, api, serving[..k as usize].to_vec(), serving[k as usize..].to_vec())
+fn submit_unrouted<T: Config>(
+	client: &T::AccountId,
+	api: ApiId,
+	k: u32,
+	backups: u32,
+) -> RequestId {
+	let serving: vec::Vec<_> = (0..k + backups)
+		.filter_map(|slot| T::Operators::available_at(api, slot))
+		.collect();
+	pending_request::<T>(
+		client,
+		api,
+		serving[..k as usize].to_vec(),
+		serving[k as usize..].to_vec(),
+	)
 }
 
 /// A pending request of the largest size to `api`, assigned to `assigned` with `backups`, and
@@ -438,7 +509,8 @@ fn pending_request<T: Config>(
 	let assigned: BoundedVec<_, _> = assigned.try_into().expect("k fit");
 	let backups: BoundedVec<_, _> = backups.try_into().expect("backups fit");
 	let registered = Apis::<T>::get(api).expect("registered");
-	let (price, protocol_fee, fee) = requests::price::<T>(&registered, assigned.len() as u32).expect("no overflow");
+	let (price, protocol_fee, fee) =
+		requests::price::<T>(&registered, assigned.len() as u32).expect("no overflow");
 	let terms = Terms::from(&registered.spec);
 	let request_hash = requests::request_hash::<T>(client, api, &call, &terms, price);
 	T::Escrow::lock(id, client, fee).expect("a funded client");

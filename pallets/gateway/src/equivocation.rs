@@ -41,13 +41,18 @@ impl<T: Config> Pallet<T> {
 			ensure!(signed_by(&key, &message, &signed.signature), Error::<T>::BadSignature);
 		}
 		// Once per request content and operator, whoever reports it first.
-		let subject = sp_io::hashing::blake2_256(&(b"baton/equivocation", request_id, request_hash).encode());
-		T::Offences::report_offence(OffenceKind::Equivocation, subject, operator, Some(reporter.clone())).map_err(
-			|error| match error {
-				OffenceError::Duplicate => Error::<T>::OffenceAlreadyReported,
-				OffenceError::UnknownOffender => Error::<T>::NotGatewayKey,
-			},
-		)?;
+		let subject =
+			sp_io::hashing::blake2_256(&(b"baton/equivocation", request_id, request_hash).encode());
+		T::Offences::report_offence(
+			OffenceKind::Equivocation,
+			subject,
+			operator,
+			Some(reporter.clone()),
+		)
+		.map_err(|error| match error {
+			OffenceError::Duplicate => Error::<T>::OffenceAlreadyReported,
+			OffenceError::UnknownOffender => Error::<T>::NotGatewayKey,
+		})?;
 		Self::deposit_event(Event::EquivocationReported {
 			request_id,
 			operator: operator.clone(),

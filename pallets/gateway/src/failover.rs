@@ -5,8 +5,8 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	Checkpoint, HandoverLog, HandoverReason, OffenceKind, OpenAssignment, OperatorRegistry, Outcome, Reassign,
-	ReputationSink, RequestId, RequestStatus,
+	Checkpoint, HandoverLog, HandoverReason, OffenceKind, OpenAssignment, OperatorRegistry,
+	Outcome, Reassign, ReputationSink, RequestId, RequestStatus,
 };
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -54,8 +54,8 @@ impl<T: Config> Pallet<T> {
 	/// it (no longer available) are dropped with it.
 	fn next_backup(request: &mut Request<T>) -> Option<T::AccountId> {
 		let position = request.backups.iter().position(|who| {
-			!request.assigned.contains(who) &&
-				T::Operators::candidate(who)
+			!request.assigned.contains(who)
+				&& T::Operators::candidate(who)
 					.is_some_and(|candidate| Load::<T>::get(who) < candidate.capacity)
 		})?;
 		let successor = request.backups[position].clone();
@@ -77,7 +77,10 @@ impl<T: Config> Pallet<T> {
 		let expired = matches!(reason, HandoverReason::Timeout | HandoverReason::Offline);
 		ensure!(expired || now <= request.deadline, Error::<T>::DeadlinePassed);
 		let end_of_life = request.submitted_at.saturating_add(T::MaxLifetime::get());
-		let deadline = now.saturating_add(Self::extension(&request)).min(end_of_life).max(request.deadline);
+		let deadline = now
+			.saturating_add(Self::extension(&request))
+			.min(end_of_life)
+			.max(request.deadline);
 		// The successor gets its whole timeout and a block to report in, or the request is not
 		// handed to it: it would be charged for a deadline it could not meet.
 		ensure!(
@@ -109,7 +112,12 @@ impl<T: Config> Pallet<T> {
 			},
 			HandoverReason::Fraud => {
 				T::Reputation::record(from, api_id, Outcome::Failed);
-				Self::report_for(OffenceKind::InvalidCheckpoint, request_id, from, Some(to.clone()));
+				Self::report_for(
+					OffenceKind::InvalidCheckpoint,
+					request_id,
+					from,
+					Some(to.clone()),
+				);
 			},
 			HandoverReason::Voluntary => {},
 		}
@@ -135,7 +143,8 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 			.take(max as usize)
 			.filter_map(|request_id| {
 				let request = Requests::<T>::get(request_id)?;
-				let (request_hash, api_id, timeout_ms) = (request.request_hash, request.api_id, request.terms.timeout_ms);
+				let (request_hash, api_id, timeout_ms) =
+					(request.request_hash, request.api_id, request.terms.timeout_ms);
 				Some(OpenAssignment { request_id, request_hash, api_id, timeout_ms })
 			})
 			.collect()

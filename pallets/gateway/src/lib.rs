@@ -9,17 +9,17 @@ pub use pallet::*;
 mod benchmarking;
 mod equivocation;
 mod failover;
+#[cfg(test)]
+mod mock;
 mod offchain;
 mod registry;
 mod requests;
 pub mod routing;
 mod settlement;
-mod views;
-#[cfg(test)]
-mod mock;
 #[cfg(test)]
 mod tests;
 pub mod types;
+mod views;
 pub mod weights;
 
 pub use requests::request_hash;
@@ -298,7 +298,11 @@ pub mod pallet {
 		ReportRejected { request_id: RequestId, operator: T::AccountId, error: DispatchError },
 		/// `reporter` proved that `operator` signed two different results for one request; the
 		/// operator commits `Equivocation`, the reporter gets the reward share of its slash.
-		EquivocationReported { request_id: RequestId, operator: T::AccountId, reporter: T::AccountId },
+		EquivocationReported {
+			request_id: RequestId,
+			operator: T::AccountId,
+			reporter: T::AccountId,
+		},
 	}
 
 	#[pallet::error]
@@ -396,7 +400,10 @@ pub mod pallet {
 				0 => Weight::zero(),
 				n => T::WeightInfo::prune(n),
 			};
-			T::DbWeight::get().reads_writes(2, 1).saturating_add(expiring).saturating_add(pruning)
+			T::DbWeight::get()
+				.reads_writes(2, 1)
+				.saturating_add(expiring)
+				.saturating_add(pruning)
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -406,14 +413,21 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxRedundancy::get() > 0, "requests need an operator");
 			assert!(T::MaxExpiriesPerBlock::get() > 0, "deadlines must be enforced");
-			assert!(T::MaxExpiriesPerBlock::get() <= T::MaxTasksPerBlock::get(), "expiries are tasks");
+			assert!(
+				T::MaxExpiriesPerBlock::get() <= T::MaxTasksPerBlock::get(),
+				"expiries are tasks"
+			);
 			assert!(T::MinDeadline::get() > 0u32.into(), "a deadline needs a block to report in");
 			assert!(T::MinDeadline::get() <= T::MaxDeadline::get(), "deadline range is empty");
-			assert!(T::MaxDeadline::get() <= T::MaxLifetime::get(), "a deadline beyond the lifetime");
+			assert!(
+				T::MaxDeadline::get() <= T::MaxLifetime::get(),
+				"a deadline beyond the lifetime"
+			);
 			assert!(T::MillisPerBlock::get() > 0, "blocks take time");
 			assert!(T::MaxCandidates::get() >= T::MaxRedundancy::get(), "too few candidates");
 			assert!(
-				Self::earliest_deadline(0u32.into(), T::MaxTimeoutMs::get()) <= T::MaxDeadline::get(),
+				Self::earliest_deadline(0u32.into(), T::MaxTimeoutMs::get())
+					<= T::MaxDeadline::get(),
 				"an API with the longest timeout could never be called"
 			);
 		}
@@ -475,7 +489,11 @@ pub mod pallet {
 			let request = NewRequest { method, path, headers, body, redundancy, max_fee, deadline };
 			let bytes = request.bytes();
 			let submitted = Self::do_submit_request(&client, api_id, request)?;
-			let actual = <T as Config>::WeightInfo::submit_request(submitted.candidates, bytes, submitted.redundancy);
+			let actual = <T as Config>::WeightInfo::submit_request(
+				submitted.candidates,
+				bytes,
+				submitted.redundancy,
+			);
 			Ok(Some(actual).into())
 		}
 
@@ -498,7 +516,10 @@ pub mod pallet {
 			let body = report.body.len() as u32;
 			let redundancy = Self::do_report_result(&signer, request_id, report)?;
 			let actual = <T as Config>::WeightInfo::report_result(redundancy, body);
-			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee: Pays::No })
+			Ok(frame_support::dispatch::PostDispatchInfo {
+				actual_weight: Some(actual),
+				pays_fee: Pays::No,
+			})
 		}
 
 		/// Many results of one operator, each as `report_result` takes it: what an operator's
@@ -522,14 +543,17 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let signer = ensure_signed(origin)?;
 			ensure!(!reports.is_empty(), Error::<T>::NoReports);
-			let (operator, key) = T::Operators::operator_of_signer(&signer).ok_or(Error::<T>::NotGatewayKey)?;
+			let (operator, key) =
+				T::Operators::operator_of_signer(&signer).ok_or(Error::<T>::NotGatewayKey)?;
 			let mut charged = alloc::vec::Vec::with_capacity(reports.len());
 			// The (client, API) of each taken report: reports sharing both share writes.
 			let mut parties = alloc::vec::Vec::with_capacity(reports.len());
 			let mut rejected = 0u32;
 			for (request_id, report) in reports {
 				let body = report.body.len() as u32;
-				match frame_support::storage::with_storage_layer(|| Self::take_report(&operator, key, request_id, report)) {
+				match frame_support::storage::with_storage_layer(|| {
+					Self::take_report(&operator, key, request_id, report)
+				}) {
 					Ok(taken) => {
 						charged.push((taken.redundancy, body));
 						parties.push(taken.party);
@@ -538,14 +562,19 @@ pub mod pallet {
 						// Refused before it settled anything.
 						charged.push((1, body));
 						rejected += 1;
-						Self::deposit_event(Event::ReportRejected { request_id, operator: operator.clone(), error });
+						Self::deposit_event(Event::ReportRejected {
+							request_id,
+							operator: operator.clone(),
+							error,
+						});
 					},
 				}
 			}
 			parties.sort();
 			parties.dedup();
 			let all_taken = rejected == 0;
-			let actual = report_results_weight::<T>(parties.len() as u32 + rejected, charged.into_iter());
+			let actual =
+				report_results_weight::<T>(parties.len() as u32 + rejected, charged.into_iter());
 			let pays_fee = if all_taken { Pays::No } else { Pays::Yes };
 			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee })
 		}
@@ -567,7 +596,8 @@ pub mod pallet {
 			requests: BoundedVec<NewRequest<T>, T::MaxRequestsPerCall>,
 		) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
-			let (candidates, charged) = Self::do_submit_requests(&client, api_id, requests.into_inner())?;
+			let (candidates, charged) =
+				Self::do_submit_requests(&client, api_id, requests.into_inner())?;
 			Ok(Some(submit_requests_weight::<T>(candidates, charged.into_iter())).into())
 		}
 
@@ -586,7 +616,14 @@ pub mod pallet {
 			second: SignedResult,
 		) -> DispatchResultWithPostInfo {
 			let reporter = ensure_signed(origin)?;
-			Self::do_report_equivocation(&reporter, request_id, request_hash, &operator, first, second)?;
+			Self::do_report_equivocation(
+				&reporter,
+				request_id,
+				request_hash,
+				&operator,
+				first,
+				second,
+			)?;
 			Ok(Pays::No.into())
 		}
 	}
@@ -626,7 +663,9 @@ pub fn report_results_weight<T: Config>(
 	parties: u32,
 	reports: impl ExactSizeIterator<Item = (u32, u32)>,
 ) -> frame_support::weights::Weight {
-	let single = |redundancy: u32, body: u32| <T as Config>::WeightInfo::report_result(redundancy.max(1), body);
+	let single = |redundancy: u32, body: u32| {
+		<T as Config>::WeightInfo::report_result(redundancy.max(1), body)
+	};
 	let count = reports.len() as u32;
 	let parties = parties.clamp(1, count.max(1));
 	let shared = <T as Config>::WeightInfo::report_results_shared(count)

@@ -217,7 +217,10 @@ impl pallet_handover::BenchmarkHelper<AccountId> for MockRequests {
 		register_api();
 		for n in [OP, OP + 1] {
 			let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[n; 32]));
-			sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, Some(seed.into_bytes()));
+			sp_io::crypto::ed25519_generate(
+				baton_primitives::GATEWAY_KEY_TYPE,
+				Some(seed.into_bytes()),
+			);
 			bond_operator(n, 5_000);
 		}
 		let id = submit(1);
@@ -238,7 +241,13 @@ impl crate::BenchmarkHelper<AccountId> for MockOperators {
 		let mut profile = profile(1_000);
 		profile.apis = vec![api].try_into().unwrap();
 		let proof = OperatorStaking::keystore_key_proof(who, &key);
-		assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who.clone()), 10_000, key, profile, proof));
+		assert_ok!(OperatorStaking::bond(
+			RuntimeOrigin::signed(who.clone()),
+			10_000,
+			key,
+			profile,
+			proof
+		));
 	}
 }
 
@@ -346,8 +355,15 @@ pub fn submit_to(api: u32, client: u8, redundancy: u32) -> RequestId {
 
 /// The receipt message of operator `n` for `request_id` (as submitted) with `status` and
 /// `response_hash`.
-pub fn receipt_of(n: u8, request_id: RequestId, status: &ResultStatus, response_hash: &[u8; 32]) -> Vec<u8> {
-	let request_hash = crate::Requests::<Test>::get(request_id).map(|r| r.request_hash).unwrap_or_default();
+pub fn receipt_of(
+	n: u8,
+	request_id: RequestId,
+	status: &ResultStatus,
+	response_hash: &[u8; 32],
+) -> Vec<u8> {
+	let request_hash = crate::Requests::<Test>::get(request_id)
+		.map(|r| r.request_hash)
+		.unwrap_or_default();
 	let genesis = baton_primitives::genesis_hash::<Test>();
 	receipt_message(&genesis, request_id, &request_hash, response_hash, status, &account(n))
 }
@@ -355,7 +371,9 @@ pub fn receipt_of(n: u8, request_id: RequestId, status: &ResultStatus, response_
 /// A checkpoint of `request_id` (as submitted) by operator `n` at `steps`, signed with its
 /// gateway key.
 pub fn checkpoint_of(n: u8, request_id: RequestId, steps: u32) -> baton_primitives::Checkpoint {
-	let request_hash = crate::Requests::<Test>::get(request_id).map(|r| r.request_hash).unwrap_or_default();
+	let request_hash = crate::Requests::<Test>::get(request_id)
+		.map(|r| r.request_hash)
+		.unwrap_or_default();
 	let mut checkpoint = baton_primitives::Checkpoint {
 		completed_steps: steps,
 		state_hash: sp_io::hashing::blake2_256(b""),
@@ -363,7 +381,8 @@ pub fn checkpoint_of(n: u8, request_id: RequestId, steps: u32) -> baton_primitiv
 		signature: [0; 64],
 	};
 	let genesis = baton_primitives::genesis_hash::<Test>();
-	let message = baton_primitives::checkpoint_message(&genesis, request_id, &checkpoint, &account(n));
+	let message =
+		baton_primitives::checkpoint_message(&genesis, request_id, &checkpoint, &account(n));
 	checkpoint.signature = pair(n).sign(&message).0;
 	checkpoint
 }
@@ -382,7 +401,11 @@ pub fn report_of(n: u8, request_id: RequestId, status: ResultStatus, body: &[u8]
 }
 
 /// Operator `n` reports `body` with status 200 for `request_id`.
-pub fn report_ok(n: u8, request_id: RequestId, body: &[u8]) -> frame_support::dispatch::DispatchResultWithPostInfo {
+pub fn report_ok(
+	n: u8,
+	request_id: RequestId,
+	body: &[u8],
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	Gateway::report_result(
 		RuntimeOrigin::signed(key_account(n)),
 		request_id,
@@ -392,7 +415,8 @@ pub fn report_ok(n: u8, request_id: RequestId, body: &[u8]) -> frame_support::di
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut balances: Vec<_> = [CLIENT, PUBLISHER, TREASURY].iter().map(|n| (account(*n), FUNDS)).collect();
+	let mut balances: Vec<_> =
+		[CLIENT, PUBLISHER, TREASURY].iter().map(|n| (account(*n), FUNDS)).collect();
 	balances.extend((OP..OP + 8).map(|n| (account(n), FUNDS)));
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut storage)
@@ -427,9 +451,15 @@ pub fn try_state() {
 	// what its open escrows hold.
 	let reason: RuntimeHoldReason = pallet_escrow::HoldReason::Escrow.into();
 	for who in frame_system::Account::<Test>::iter_keys() {
-		let open: Balance =
-			pallet_escrow::Escrows::<Test>::iter_values().filter(|e| e.payer == who).map(|e| e.amount).sum();
-		assert_eq!(Balances::balance_on_hold(&reason, &who), open, "escrow holds differ from open escrows");
+		let open: Balance = pallet_escrow::Escrows::<Test>::iter_values()
+			.filter(|e| e.payer == who)
+			.map(|e| e.amount)
+			.sum();
+		assert_eq!(
+			Balances::balance_on_hold(&reason, &who),
+			open,
+			"escrow holds differ from open escrows"
+		);
 	}
 }
 
@@ -452,8 +482,13 @@ pub fn run_to_block(n: u32) {
 }
 
 /// The handover log of `request_id` as (from, to, reason).
-pub fn handovers(request_id: RequestId) -> Vec<(AccountId, AccountId, baton_primitives::HandoverReason)> {
-	pallet_handover::History::<Test>::get(request_id).into_iter().map(|r| (r.from, r.to, r.reason)).collect()
+pub fn handovers(
+	request_id: RequestId,
+) -> Vec<(AccountId, AccountId, baton_primitives::HandoverReason)> {
+	pallet_handover::History::<Test>::get(request_id)
+		.into_iter()
+		.map(|r| (r.from, r.to, r.reason))
+		.collect()
 }
 
 /// The upstream behind the node's egress client: answers the calls a test expects, in any
@@ -472,7 +507,8 @@ impl Fetch for Upstream {
 			.into_iter()
 			.map(|request| {
 				let at = expected.iter().position(|(call, _)| *call == request);
-				let (call, response) = expected.remove(at.unwrap_or_else(|| panic!("unexpected call {request:?}")));
+				let (call, response) =
+					expected.remove(at.unwrap_or_else(|| panic!("unexpected call {request:?}")));
 				if response.body.len() > call.max_response_bytes as usize {
 					return EgressResponse::failed(ResultStatus::TooLarge, response.latency_ms);
 				}
@@ -487,7 +523,6 @@ pub fn idempotency(id: u64) -> String {
 	baton_primitives::idempotency_key(id, &crate::Requests::<Test>::get(id).unwrap().request_hash)
 }
 
-
 /// Runs `test` with a keystore holding operator `OP`'s gateway key, offchain storage, an
 /// upstream stand-in behind the egress host function whose expected calls `test` sets, and a
 /// transaction pool `test` can list.
@@ -497,11 +532,19 @@ pub fn with_offchain_worker_state(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<
 	let mut ext = new_test_ext();
 	let keystore = MemoryKeystore::new();
 	let public = keystore
-		.ed25519_generate_new(baton_primitives::GATEWAY_KEY_TYPE, Some(&format!("0x{}", hex(&[OP; 32]))))
+		.ed25519_generate_new(
+			baton_primitives::GATEWAY_KEY_TYPE,
+			Some(&format!("0x{}", hex(&[OP; 32]))),
+		)
 		.unwrap();
 	assert_eq!(public, pair(OP).public());
 	// A second key, bound only when a test bonds operator OP + 1.
-	keystore.ed25519_generate_new(baton_primitives::GATEWAY_KEY_TYPE, Some(&format!("0x{}", hex(&[OP + 1; 32])))).unwrap();
+	keystore
+		.ed25519_generate_new(
+			baton_primitives::GATEWAY_KEY_TYPE,
+			Some(&format!("0x{}", hex(&[OP + 1; 32]))),
+		)
+		.unwrap();
 	let (offchain, _) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	let upstream = Upstream::default();
@@ -522,4 +565,3 @@ pub fn with_offchain_worker_state(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<
 fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
-

@@ -10,8 +10,8 @@ use baton_primitives::{
 	egress::{EgressRequest, EgressResponse},
 	genesis_hash, idempotency_key,
 	offchain::{LocalKey, LocalSigner},
-	receipt_message, ApiId, Breaker, ExecutionSample, HandoverLog, Health, OperatorRegistry, RequestId,
-	RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
+	receipt_message, ApiId, Breaker, ExecutionSample, HandoverLog, Health, OperatorRegistry,
+	RequestId, RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
 };
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
@@ -58,7 +58,11 @@ impl Healths {
 	fn of(&mut self, api: ApiId) -> &mut Health {
 		let key = self.key;
 		self.apis.entry(api).or_insert_with(|| {
-			StorageValueRef::persistent(&Health::storage_key(&key, api)).get().ok().flatten().unwrap_or_default()
+			StorageValueRef::persistent(&Health::storage_key(&key, api))
+				.get()
+				.ok()
+				.flatten()
+				.unwrap_or_default()
 		})
 	}
 
@@ -110,13 +114,18 @@ impl<T: Config> Pallet<T> {
 		// upstream twice; each is held until the request's report is recorded. Locks and
 		// records are keyed by the request's content too: a request that got the same id on
 		// another fork is another request.
-		let lock_keys: Vec<Vec<u8>> =
-			jobs.iter().map(|job| (b"baton/lock/", job.request_id, job.request.request_hash, &raw).encode()).collect();
+		let lock_keys: Vec<Vec<u8>> = jobs
+			.iter()
+			.map(|job| (b"baton/lock/", job.request_id, job.request.request_hash, &raw).encode())
+			.collect();
 		let mut locks: Vec<StorageLock<Time>> = lock_keys
 			.iter()
 			.zip(&jobs)
 			.map(|(lock_key, job)| {
-				StorageLock::with_deadline(lock_key, Duration::from_millis(job.request.terms.timeout_ms as u64 + 5_000))
+				StorageLock::with_deadline(
+					lock_key,
+					Duration::from_millis(job.request.terms.timeout_ms as u64 + 5_000),
+				)
 			})
 			.collect();
 		let guards: Vec<_> = locks.iter_mut().map(|lock| lock.try_lock().ok()).collect();
@@ -147,7 +156,11 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let results = Self::call_upstreams(&calls);
-		Self::record_samples(results.iter().map(|r| ExecutionSample { status: r.status, latency_ms: r.latency_ms }));
+		Self::record_samples(
+			results
+				.iter()
+				.map(|r| ExecutionSample { status: r.status, latency_ms: r.latency_ms }),
+		);
 		for (job, result) in calls.iter().zip(results) {
 			// Only an unavailable upstream counts against the node's health: a refused, oversized
 			// or non-UTF-8 answer is the API's, and a successor would get the same.
@@ -190,7 +203,11 @@ impl<T: Config> Pallet<T> {
 	/// Keeps this node's offchain storage bounded: the records of executed requests and of
 	/// attempts left for a handover are kept in an index per key and dropped once the chain no
 	/// longer assigns the request to the operator (it was reported, handed over or settled).
-	fn forget_finished(raw: &[u8; 32], operator: &T::AccountId, touched: Vec<(RequestId, [u8; 32])>) {
+	fn forget_finished(
+		raw: &[u8; 32],
+		operator: &T::AccountId,
+		touched: Vec<(RequestId, [u8; 32])>,
+	) {
 		let index_key = (b"baton/executed-index/", raw).encode();
 		let index = StorageValueRef::persistent(&index_key);
 		let mut kept: Vec<(RequestId, [u8; 32])> = index.get().ok().flatten().unwrap_or_default();
@@ -228,7 +245,14 @@ impl<T: Config> Pallet<T> {
 		let Some(checkpoint) = record.checkpoint else { return };
 		let genesis = genesis_hash::<T>();
 		let verified = T::Operators::gateway_key(&record.from).is_some_and(|key| {
-			checkpoint_verifies(&genesis, request_id, &job.request.request_hash, &checkpoint, &record.from, &key)
+			checkpoint_verifies(
+				&genesis,
+				request_id,
+				&job.request.request_hash,
+				&checkpoint,
+				&record.from,
+				&key,
+			)
 		});
 		if verified {
 			log::info!(
@@ -268,8 +292,11 @@ impl<T: Config> Pallet<T> {
 			.into_iter()
 			.map(|response| {
 				let status = match response.status {
-					ResultStatus::Response { .. } if core::str::from_utf8(&response.body).is_err() =>
-						ResultStatus::NotUtf8,
+					ResultStatus::Response { .. }
+						if core::str::from_utf8(&response.body).is_err() =>
+					{
+						ResultStatus::NotUtf8
+					},
 					status => status,
 				};
 				let body = if status.is_response() { response.body } else { Vec::new() };
@@ -315,7 +342,13 @@ impl<T: Config> Pallet<T> {
 		let signature = key.sign(&message)?;
 		let signature: [u8; 64] = signature.encode().try_into().ok()?;
 		let body = result.body.try_into().ok()?;
-		Some(Report { status: result.status, response_hash, latency_ms: result.latency_ms, body, signature })
+		Some(Report {
+			status: result.status,
+			response_hash,
+			latency_ms: result.latency_ms,
+			body,
+			signature,
+		})
 	}
 
 	/// Submits `reports` in transactions signed by `key`: `report_result` for a single one,
@@ -333,7 +366,8 @@ impl<T: Config> Pallet<T> {
 		while !reports.is_empty() {
 			let rest = reports.split_off(per_call.min(reports.len()));
 			let count = reports.len();
-			let batch: BoundedVec<_, T::MaxReportsPerCall> = reports.try_into().expect("split to the bound");
+			let batch: BoundedVec<_, T::MaxReportsPerCall> =
+				reports.try_into().expect("split to the bound");
 			if !signer.send(Call::report_results { reports: batch }) {
 				log::warn!(target: LOG_TARGET, "{count} reports not submitted");
 			}

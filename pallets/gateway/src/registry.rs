@@ -11,7 +11,9 @@ use frame_support::{
 };
 use sp_runtime::traits::Zero;
 
-use crate::{Api, ApiSpec, Apis, Config, Error, Event, HoldReason, NextApiId, Pallet, PrivateBaseUrlsAllowed};
+use crate::{
+	Api, ApiSpec, Apis, Config, Error, Event, HoldReason, NextApiId, Pallet, PrivateBaseUrlsAllowed,
+};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register_api(owner: &T::AccountId, spec: ApiSpec<T>) -> DispatchResult {
@@ -20,7 +22,8 @@ impl<T: Config> Pallet<T> {
 		let next = api_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 		let deposit = T::ApiDeposit::get();
 		if !deposit.is_zero() {
-			let spare = T::Currency::reducible_balance(owner, Preservation::Preserve, Fortitude::Polite);
+			let spare =
+				T::Currency::reducible_balance(owner, Preservation::Preserve, Fortitude::Polite);
 			ensure!(spare >= deposit, sp_runtime::TokenError::FundsUnavailable);
 			T::Currency::hold(&HoldReason::ApiDeposit.into(), owner, deposit)?;
 		}
@@ -30,7 +33,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_update_api(who: &T::AccountId, api_id: ApiId, spec: ApiSpec<T>) -> DispatchResult {
+	pub(crate) fn do_update_api(
+		who: &T::AccountId,
+		api_id: ApiId,
+		spec: ApiSpec<T>,
+	) -> DispatchResult {
 		Self::ensure_valid_spec(&spec)?;
 		Apis::<T>::try_mutate(api_id, |api| {
 			let api = api.as_mut().ok_or(Error::<T>::UnknownApi)?;
@@ -64,20 +71,21 @@ impl<T: Config> Pallet<T> {
 			.or_else(|| url.strip_prefix(b"http://"))
 			.ok_or(Error::<T>::InvalidBaseUrl)?;
 		ensure!(
-			!host.is_empty() &&
-				!host.starts_with(b"/") &&
-				!url.ends_with(b"/") &&
-				url.iter().all(|c| c.is_ascii_graphic()),
+			!host.is_empty()
+				&& !host.starts_with(b"/")
+				&& !url.ends_with(b"/")
+				&& url.iter().all(|c| c.is_ascii_graphic()),
 			Error::<T>::InvalidBaseUrl
 		);
 		ensure!(
-			PrivateBaseUrlsAllowed::<T>::get() || !baton_primitives::egress::names_private_host(url),
+			PrivateBaseUrlsAllowed::<T>::get()
+				|| !baton_primitives::egress::names_private_host(url),
 			Error::<T>::PrivateBaseUrl
 		);
 		let methods = &spec.methods;
 		ensure!(
-			!methods.is_empty() &&
-				methods.iter().enumerate().all(|(i, m)| !methods[..i].contains(m)),
+			!methods.is_empty()
+				&& methods.iter().enumerate().all(|(i, m)| !methods[..i].contains(m)),
 			Error::<T>::InvalidMethods
 		);
 		ensure!(!spec.price_per_call.is_zero(), Error::<T>::ZeroPrice);

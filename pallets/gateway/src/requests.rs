@@ -1,8 +1,8 @@
 //! Client requests: validation, pricing, escrow and assignment.
 
 use alloc::vec::Vec;
-use codec::Encode;
 use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
+use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
@@ -11,8 +11,8 @@ use sp_runtime::{
 };
 
 use crate::{
-	routing::Candidates, Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event, HeadersOf,
-	Load, NewRequest, NextRequestId, Pallet, Request, Requests, Task, Terms,
+	routing::Candidates, Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event,
+	HeadersOf, Load, NewRequest, NextRequestId, Pallet, Request, Requests, Task, Terms,
 };
 
 /// What a submission's weight depends on.
@@ -50,7 +50,17 @@ pub fn request_hash<T: Config>(
 	terms: &Terms<T>,
 	price: BalanceOf<T>,
 ) -> [u8; 32] {
-	let content = (b"baton/request", client, api_id, call.method, &call.path, &call.headers, &call.body, terms, price);
+	let content = (
+		b"baton/request",
+		client,
+		api_id,
+		call.method,
+		&call.path,
+		&call.headers,
+		&call.body,
+		terms,
+		price,
+	);
 	sp_io::hashing::blake2_256(&content.encode())
 }
 
@@ -118,18 +128,22 @@ impl<T: Config> Pallet<T> {
 		ensure!(api.spec.methods.contains(&call.method), Error::<T>::MethodNotAllowed);
 		Self::ensure_valid_path(&call.path)?;
 		Self::ensure_valid_headers(&call.headers)?;
-		let redundancy = if call.redundancy == 0 { api.spec.default_redundancy } else { call.redundancy };
+		let redundancy =
+			if call.redundancy == 0 { api.spec.default_redundancy } else { call.redundancy };
 		ensure!(redundancy <= T::MaxRedundancy::get(), Error::<T>::InvalidRedundancy);
 		let (price, protocol_fee, fee) =
 			price::<T>(api, redundancy).ok_or(sp_runtime::ArithmeticError::Overflow)?;
 		ensure!(fee <= call.max_fee, Error::<T>::FeeAboveMax);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
-			call.deadline >= now.saturating_add(T::MinDeadline::get()) &&
-				call.deadline <= now.saturating_add(T::MaxDeadline::get()),
+			call.deadline >= now.saturating_add(T::MinDeadline::get())
+				&& call.deadline <= now.saturating_add(T::MaxDeadline::get()),
 			Error::<T>::DeadlineOutOfRange
 		);
-		ensure!(call.deadline >= Self::earliest_deadline(now, api.spec.timeout_ms), Error::<T>::DeadlineTooSoon);
+		ensure!(
+			call.deadline >= Self::earliest_deadline(now, api.spec.timeout_ms),
+			Error::<T>::DeadlineTooSoon
+		);
 
 		let request_id = NextRequestId::<T>::get();
 		let next_id = request_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
@@ -189,8 +203,13 @@ impl<T: Config> Pallet<T> {
 	/// `start`: the whole timeout, then a block for its report to land in. An operator whose
 	/// deadline passes is charged, so no one may set a deadline its call could still be running
 	/// at (a client could otherwise have an honest operator slashed at will).
-	pub(crate) fn earliest_deadline(start: BlockNumberFor<T>, timeout_ms: u32) -> BlockNumberFor<T> {
-		start.saturating_add(Self::timeout_blocks(timeout_ms)).saturating_add(1u32.into())
+	pub(crate) fn earliest_deadline(
+		start: BlockNumberFor<T>,
+		timeout_ms: u32,
+	) -> BlockNumberFor<T> {
+		start
+			.saturating_add(Self::timeout_blocks(timeout_ms))
+			.saturating_add(1u32.into())
 	}
 
 	/// What a request to `api_id` with `redundancy` operators (0: the default) costs now.
@@ -222,9 +241,9 @@ impl<T: Config> Pallet<T> {
 		let token = |c: &u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(c);
 		for (name, value) in headers.iter() {
 			ensure!(
-				!name.is_empty() &&
-					name.iter().all(token) &&
-					value.iter().all(|c| *c == b' ' || *c == b'\t' || c.is_ascii_graphic()),
+				!name.is_empty()
+					&& name.iter().all(token)
+					&& value.iter().all(|c| *c == b' ' || *c == b'\t' || c.is_ascii_graphic()),
 				Error::<T>::InvalidHeader
 			);
 			ensure!(!name.eq_ignore_ascii_case(b"idempotency-key"), Error::<T>::ReservedHeader);

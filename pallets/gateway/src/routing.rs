@@ -2,7 +2,9 @@
 //! reproduce a choice; the formula is in the README.
 
 use alloc::{collections::BTreeMap, vec::Vec};
-use baton_primitives::{ApiId, Candidate, OperatorRegistry, ReputationSource, ReputationView, RequestId};
+use baton_primitives::{
+	ApiId, Candidate, OperatorRegistry, ReputationSource, ReputationView, RequestId,
+};
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use sp_runtime::{traits::Saturating, SaturatedConversion};
@@ -122,7 +124,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn eligible(api_id: ApiId, api: &Api<T>) -> Candidates<T> {
 		let subject = (b"baton/candidates", api_id, NextRequestId::<T>::get()).encode();
 		let mut rng = Self::rng(&subject);
-		let slots = draw_slots(T::Operators::available_count(api_id), T::MaxCandidates::get(), &mut rng);
+		let slots =
+			draw_slots(T::Operators::available_count(api_id), T::MaxCandidates::get(), &mut rng);
 		let looked_at = slots.len() as u32;
 		let eligible = slots
 			.into_iter()
@@ -134,8 +137,12 @@ impl<T: Config> Pallet<T> {
 					return None;
 				}
 				let reputation = T::Reputation::reputation_for(&who, api_id);
-				(reputation.score >= api.spec.min_reputation)
-					.then_some(Eligible { who, candidate, reputation, load })
+				(reputation.score >= api.spec.min_reputation).then_some(Eligible {
+					who,
+					candidate,
+					reputation,
+					load,
+				})
 			})
 			.collect();
 		Candidates { eligible, looked_at }
@@ -175,16 +182,21 @@ impl<T: Config> Pallet<T> {
 
 	/// Weighted sampling of `count` operators without replacement, seeded by chain randomness
 	/// and the request id.
-	pub(crate) fn sample(eligible: &[Eligible<T>], request_id: RequestId, count: u32) -> Vec<T::AccountId> {
+	pub(crate) fn sample(
+		eligible: &[Eligible<T>],
+		request_id: RequestId,
+		count: u32,
+	) -> Vec<T::AccountId> {
 		let mut rng = Self::rng(&(b"baton/route", request_id).encode());
 		let unit: u128 = T::StakeUnit::get().saturated_into();
 		let mut pool: Vec<(&T::AccountId, u128)> = eligible
 			.iter()
 			.map(|e| {
 				let bonded: u128 = e.candidate.bonded.saturated_into();
-				let weight = thompson_sample(&e.reputation, &mut rng) *
-					latency_factor(e.reputation.latency_ms) / MICRO *
-					stake_factor(bonded, unit) / MICRO;
+				let weight = thompson_sample(&e.reputation, &mut rng)
+					* latency_factor(e.reputation.latency_ms)
+					/ MICRO * stake_factor(bonded, unit)
+					/ MICRO;
 				(&e.who, weight.max(1))
 			})
 			.collect();

@@ -4,8 +4,9 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	genesis_hash, receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, OffenceKind, OperatorRegistry, Outcome,
-	ReportOffence, ReputationSink, RequestId, RequestStatus, ResultStatus,
+	genesis_hash, receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, OffenceKind,
+	OperatorRegistry, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus,
+	ResultStatus,
 };
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
@@ -13,8 +14,8 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	Agenda, AgendaCursor, Config, Error, Event, Pallet, Report, Request, Requests,
-	StoredReport, Task, LOG_TARGET,
+	Agenda, AgendaCursor, Config, Error, Event, Pallet, Report, Request, Requests, StoredReport,
+	Task, LOG_TARGET,
 };
 use baton_primitives::HandoverLog;
 
@@ -67,7 +68,8 @@ impl<T: Config> Pallet<T> {
 		request_id: RequestId,
 		report: Report<T>,
 	) -> Result<u32, DispatchError> {
-		let (operator, key) = T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
+		let (operator, key) =
+			T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
 		Ok(Self::take_report(&operator, key, request_id, report)?.redundancy)
 	}
 
@@ -93,10 +95,7 @@ impl<T: Config> Pallet<T> {
 			report.body.len() <= request.terms.max_response_bytes as usize,
 			Error::<T>::ResponseTooLarge
 		);
-		ensure!(
-			report.status.is_response() || report.body.is_empty(),
-			Error::<T>::BodyWithFailure
-		);
+		ensure!(report.status.is_response() || report.body.is_empty(), Error::<T>::BodyWithFailure);
 		ensure!(
 			sp_io::hashing::blake2_256(&report.body) == report.response_hash,
 			Error::<T>::HashMismatch
@@ -154,7 +153,8 @@ impl<T: Config> Pallet<T> {
 			Some(index) => {
 				let key = request.reports[index].result_key;
 				for report in request.reports.iter().filter(|r| r.result_key == key) {
-					if let Err(error) = T::Escrow::pay(request_id, &report.operator, request.price) {
+					if let Err(error) = T::Escrow::pay(request_id, &report.operator, request.price)
+					{
 						log::error!(target: LOG_TARGET, "paying {:?} for {request_id}: {error:?}", report.operator);
 					}
 					T::Reputation::record(
@@ -163,7 +163,9 @@ impl<T: Config> Pallet<T> {
 						Outcome::Completed { latency_ms: report.latency_ms },
 					);
 				}
-				if let Err(error) = T::Escrow::pay(request_id, &T::Treasury::get(), request.protocol_fee) {
+				if let Err(error) =
+					T::Escrow::pay(request_id, &T::Treasury::get(), request.protocol_fee)
+				{
 					log::error!(target: LOG_TARGET, "protocol fee of {request_id}: {error:?}");
 				}
 				for report in request.reports.iter().filter(|r| r.result_key != key) {
@@ -202,7 +204,8 @@ impl<T: Config> Pallet<T> {
 	fn majority(request: &Request<T>) -> Option<usize> {
 		let needed = request.assigned.len() / 2 + 1;
 		request.reports.iter().position(|candidate| {
-			request.reports.iter().filter(|r| r.result_key == candidate.result_key).count() >= needed
+			request.reports.iter().filter(|r| r.result_key == candidate.result_key).count()
+				>= needed
 		})
 	}
 
@@ -235,8 +238,9 @@ impl<T: Config> Pallet<T> {
 			block = now;
 		}
 		'blocks: while block <= now {
-			let due: Vec<(RequestId, Task)> =
-				Agenda::<T>::iter_prefix(block).take((budget - settled - pruned) as usize).collect();
+			let due: Vec<(RequestId, Task)> = Agenda::<T>::iter_prefix(block)
+				.take((budget - settled - pruned) as usize)
+				.collect();
 			for (request_id, task) in &due {
 				if *task == Task::Settle && settled == T::MaxExpiriesPerBlock::get() {
 					// The cursor stays on this block: the next one goes on from here.
@@ -250,8 +254,13 @@ impl<T: Config> Pallet<T> {
 					},
 					Task::Prune => {
 						// Every indexing node drops the bodies of the request's reports with it.
-						for report in Requests::<T>::take(request_id).into_iter().flat_map(|r| r.reports) {
-							sp_io::offchain_index::clear(&response_storage_key(*request_id, &report.operator));
+						for report in
+							Requests::<T>::take(request_id).into_iter().flat_map(|r| r.reports)
+						{
+							sp_io::offchain_index::clear(&response_storage_key(
+								*request_id,
+								&report.operator,
+							));
 						}
 						T::Handovers::forget(*request_id);
 						pruned += 1;

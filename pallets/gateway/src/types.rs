@@ -14,7 +14,16 @@ use crate::{BalanceOf, Config};
 
 /// An HTTP method a client may use.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum HttpMethod {
 	/// `GET`
@@ -80,7 +89,9 @@ pub struct ApiSpec<T: Config> {
 }
 
 /// A registered API.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
 pub struct Api<T: Config> {
@@ -97,7 +108,9 @@ pub struct Api<T: Config> {
 /// What a request is executed and settled under: its API's spec as it was at submission, so that
 /// `update_api` changes only later requests (an open request's operators never see a URL, a
 /// timeout or comparison rules the client did not submit under).
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
 pub struct Terms<T: Config> {
@@ -123,7 +136,8 @@ impl<T: Config> From<&ApiSpec<T>> for Terms<T> {
 }
 
 /// An HTTP header a client sends upstream: (name, value).
-pub type HeaderOf<T> = (BoundedVec<u8, <T as Config>::MaxHeaderLen>, BoundedVec<u8, <T as Config>::MaxHeaderLen>);
+pub type HeaderOf<T> =
+	(BoundedVec<u8, <T as Config>::MaxHeaderLen>, BoundedVec<u8, <T as Config>::MaxHeaderLen>);
 
 /// The headers of a request.
 pub type HeadersOf<T> = BoundedVec<HeaderOf<T>, <T as Config>::MaxHeaders>;
@@ -206,7 +220,16 @@ pub struct Report<T: Config> {
 /// A result as an operator's gateway key signed it, without the body: what a receipt vouches
 /// for. Two different ones for one request prove an equivocation.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub struct SignedResult {
 	/// What the upstream answered, or how the call failed.
@@ -218,7 +241,9 @@ pub struct SignedResult {
 }
 
 /// A report as the chain keeps it: everything but the body.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
 pub struct StoredReport<T: Config> {
@@ -239,7 +264,9 @@ pub struct StoredReport<T: Config> {
 }
 
 /// A client request.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
 pub struct Request<T: Config> {

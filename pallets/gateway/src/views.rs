@@ -9,7 +9,9 @@ use crate::{BalanceOf, Config, Pallet, Requests};
 
 impl<T: Config> Pallet<T> {
 	/// A request as `gateway_request` serves it.
-	pub fn request_view(id: RequestId) -> Option<RequestView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+	pub fn request_view(
+		id: RequestId,
+	) -> Option<RequestView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
 		use sp_runtime::traits::Saturating;
 		let request = Requests::<T>::get(id)?;
 		let operators = request.price.saturating_mul((request.assigned.len() as u32).into());
@@ -66,7 +68,10 @@ impl<T: Config> Pallet<T> {
 		let mut open = 0u32;
 		for (id, request) in Requests::<T>::iter() {
 			let pending = request.status == RequestStatus::Pending;
-			ensure!(pending != T::Escrow::held(id).is_zero(), "escrow is held exactly while a request is pending");
+			ensure!(
+				pending != T::Escrow::held(id).is_zero(),
+				"escrow is held exactly while a request is pending"
+			);
 			for operator in request.assigned.iter() {
 				let reported = request.reports.iter().any(|r| &r.operator == operator);
 				ensure!(
@@ -82,17 +87,26 @@ impl<T: Config> Pallet<T> {
 			let mut implied = request.routed.to_vec();
 			for record in T::Handovers::history(id) {
 				let slot = implied.iter().position(|who| who == &record.from);
-				ensure!(slot.is_some() && !implied.contains(&record.to), "the log does not fit the assignments");
+				ensure!(
+					slot.is_some() && !implied.contains(&record.to),
+					"the log does not fit the assignments"
+				);
 				implied[slot.unwrap_or_default()] = record.to;
 			}
-			ensure!(implied == request.assigned.to_vec(), "the assigned set is not the one the log implies");
+			ensure!(
+				implied == request.assigned.to_vec(),
+				"the assigned set is not the one the log implies"
+			);
 			let task = if pending { Task::Settle } else { Task::Prune };
 			ensure!(
-				Agenda::<T>::iter().filter(|(_, agenda_id, t)| *agenda_id == id && *t == task).count() == 1,
+				Agenda::<T>::iter()
+					.filter(|(_, agenda_id, t)| *agenda_id == id && *t == task)
+					.count() == 1,
 				"a request is not on the agenda exactly once"
 			);
 			ensure!(
-				matches!(request.status, RequestStatus::Completed { .. }) == request.served.is_some(),
+				matches!(request.status, RequestStatus::Completed { .. })
+					== request.served.is_some(),
 				"only completed requests serve a response"
 			);
 			if pending {

@@ -15,11 +15,22 @@ mod benchmarks {
 		let (request_id, signer, key) = T::BenchmarkHelper::assigned_request();
 		let (operator, _) = T::Operators::operator_of_signer(&signer).expect("an operator's key");
 		let request_hash = T::Requests::request_hash(request_id).expect("an open request");
-		let mut checkpoint = Checkpoint { completed_steps: 1, state_hash: [7; 32], request_hash, signature: [0; 64] };
-		let message = checkpoint_message(&baton_primitives::genesis_hash::<T>(), request_id, &checkpoint, &operator);
+		let mut checkpoint = Checkpoint {
+			completed_steps: 1,
+			state_hash: [7; 32],
+			request_hash,
+			signature: [0; 64],
+		};
+		let message = checkpoint_message(
+			&baton_primitives::genesis_hash::<T>(),
+			request_id,
+			&checkpoint,
+			&operator,
+		);
 		let public = sp_core::ed25519::Public::from_raw(key);
-		checkpoint.signature =
-			sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, &public, &message).expect("key in keystore").0;
+		checkpoint.signature = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, &public, &message)
+			.expect("key in keystore")
+			.0;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(signer), request_id, checkpoint);

@@ -7,9 +7,9 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-mod offchain;
 #[cfg(test)]
 mod mock;
+mod offchain;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -79,8 +79,13 @@ pub mod pallet {
 
 	/// The handover log of each request, oldest first; dropped when the request is pruned.
 	#[pallet::storage]
-	pub type History<T: Config> =
-		StorageMap<_, Twox64Concat, RequestId, BoundedVec<RecordOf<T>, T::MaxHandovers>, ValueQuery>;
+	pub type History<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		RequestId,
+		BoundedVec<RecordOf<T>, T::MaxHandovers>,
+		ValueQuery,
+	>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -152,11 +157,7 @@ impl<T: Config> Pallet<T> {
 		let verifies = T::Requests::request_hash(request_id).is_some_and(|request_hash| {
 			checkpoint_verifies(&genesis, request_id, &request_hash, &checkpoint, &operator, &key)
 		});
-		let reason = if verifies {
-			HandoverReason::Voluntary
-		} else {
-			HandoverReason::Fraud
-		};
+		let reason = if verifies { HandoverReason::Voluntary } else { HandoverReason::Fraud };
 		T::Requests::reassign(request_id, &operator, reason, Some(checkpoint))?;
 		Ok(())
 	}
@@ -172,8 +173,8 @@ impl<T: Config> Pallet<T> {
 				"handover records out of order"
 			);
 			ensure!(
-				records.iter().all(|r| r.checkpoint.is_some() ==
-					matches!(r.reason, HandoverReason::Voluntary | HandoverReason::Fraud)),
+				records.iter().all(|r| r.checkpoint.is_some()
+					== matches!(r.reason, HandoverReason::Voluntary | HandoverReason::Fraud)),
 				"only voluntary handovers carry checkpoints"
 			);
 		}
@@ -209,7 +210,13 @@ impl<T: Config> HandoverLog<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	fn history(request_id: RequestId) -> Vec<HandoverView<T::AccountId, BlockNumberFor<T>>> {
 		History::<T>::get(request_id)
 			.into_iter()
-			.map(|r| HandoverView { from: r.from, to: r.to, reason: r.reason, block: r.block, checkpoint: r.checkpoint })
+			.map(|r| HandoverView {
+				from: r.from,
+				to: r.to,
+				reason: r.reason,
+				block: r.block,
+				checkpoint: r.checkpoint,
+			})
 			.collect()
 	}
 

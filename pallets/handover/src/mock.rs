@@ -3,16 +3,13 @@
 
 use crate as pallet_handover;
 use baton_primitives::{
-	Candidate, Checkpoint, GatewayKey, HandoverLog, HandoverReason, OpenAssignment, OperatorRegistry, Reassign,
-	RequestId,
+	Candidate, Checkpoint, GatewayKey, HandoverLog, HandoverReason, OpenAssignment,
+	OperatorRegistry, Reassign, RequestId,
 };
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use sp_core::Pair;
-use sp_runtime::{
-	traits::IdentifyAccount,
-	AccountId32, BuildStorage, DispatchError, MultiSigner,
-};
+use sp_runtime::{traits::IdentifyAccount, AccountId32, BuildStorage, DispatchError, MultiSigner};
 
 pub type AccountId = AccountId32;
 type Block = frame_system::mocking::MockBlockU32<Test>;
@@ -84,7 +81,9 @@ impl OperatorRegistry<AccountId> for Operators {
 		MultiSigner::from(sp_core::ed25519::Public::from_raw(*key)).into_account()
 	}
 	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)> {
-		(1..=3).find(|n| &key_account(*n) == signer).map(|n| (account(n), pair(n).public().0))
+		(1..=3)
+			.find(|n| &key_account(*n) == signer)
+			.map(|n| (account(n), pair(n).public().0))
 	}
 	fn available_count(_: baton_primitives::ApiId) -> u32 {
 		0
@@ -106,7 +105,10 @@ thread_local! {
 
 /// Opens request `id` assigned to `OPERATOR` with `backups`.
 pub fn open_request(id: RequestId, backups: Vec<u8>) {
-	REQUESTS.with(|r| r.borrow_mut().push((id, account(OPERATOR), backups.into_iter().map(account).collect())));
+	REQUESTS.with(|r| {
+		r.borrow_mut()
+			.push((id, account(OPERATOR), backups.into_iter().map(account).collect()))
+	});
 }
 
 /// Errors of the stand-in gateway, as the gateway names them.
@@ -157,11 +159,17 @@ impl Reassign<AccountId> for Requests {
 	}
 
 	fn is_assigned(operator: &AccountId, request_id: RequestId) -> bool {
-		REQUESTS.with(|r| r.borrow().iter().any(|(id, assigned, _)| *id == request_id && assigned == operator))
+		REQUESTS.with(|r| {
+			r.borrow()
+				.iter()
+				.any(|(id, assigned, _)| *id == request_id && assigned == operator)
+		})
 	}
 
 	fn request_hash(request_id: RequestId) -> Option<[u8; 32]> {
-		REQUESTS.with(|r| r.borrow().iter().any(|(id, _, _)| *id == request_id)).then(|| request_hash(request_id))
+		REQUESTS
+			.with(|r| r.borrow().iter().any(|(id, _, _)| *id == request_id))
+			.then(|| request_hash(request_id))
 	}
 }
 
@@ -182,7 +190,10 @@ pub struct MockRequests;
 impl crate::BenchmarkHelper<AccountId> for MockRequests {
 	fn assigned_request() -> (RequestId, AccountId, GatewayKey) {
 		let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[OPERATOR; 32]));
-		let key = sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, Some(seed.into_bytes()));
+		let key = sp_io::crypto::ed25519_generate(
+			baton_primitives::GATEWAY_KEY_TYPE,
+			Some(seed.into_bytes()),
+		);
 		assert_eq!(key, pair(OPERATOR).public());
 		open_request(0, vec![SUCCESSOR]);
 		(0, key_account(OPERATOR), key.0)
@@ -226,7 +237,8 @@ pub fn checkpoint(n: u8, request_id: RequestId, completed_steps: u32) -> Checkpo
 		signature: [0; 64],
 	};
 	let genesis = baton_primitives::genesis_hash::<Test>();
-	let message = baton_primitives::checkpoint_message(&genesis, request_id, &checkpoint, &account(n));
+	let message =
+		baton_primitives::checkpoint_message(&genesis, request_id, &checkpoint, &account(n));
 	checkpoint.signature = pair(n).sign(&message).0;
 	checkpoint
 }

@@ -3,12 +3,12 @@
 //! instead of letting them time out.
 
 use alloc::vec::Vec;
+use baton_primitives::offchain::{LocalKey, LocalSigner};
 use baton_primitives::{
 	attempt_storage_key, checkpoint_message, Breaker, Checkpoint, Health, OpenAssignment,
 	OperatorRegistry, Reassign, RequestId,
 };
 use codec::Encode;
-use baton_primitives::offchain::{LocalKey, LocalSigner};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic, SaturatedConversion};
 
@@ -29,18 +29,24 @@ impl<T: Config> Pallet<T> {
 			let Some(operator) = T::Operators::operator_of(&raw) else { continue };
 			let open = |api| {
 				let health: Option<Health> =
-					StorageValueRef::persistent(&Health::storage_key(&raw, api)).get().ok().flatten();
+					StorageValueRef::persistent(&Health::storage_key(&raw, api))
+						.get()
+						.ok()
+						.flatten();
 				health.is_some_and(|health| health.breaker(block) == Breaker::Open)
 			};
-			let claimed: Vec<OpenAssignment> = T::Requests::open_assignments(&operator, MAX_HANDOVERS_PER_BLOCK)
-				.into_iter()
-				.filter(|assignment| open(assignment.api_id))
-				.filter(|open| Self::claim(open, &raw))
-				.collect();
+			let claimed: Vec<OpenAssignment> =
+				T::Requests::open_assignments(&operator, MAX_HANDOVERS_PER_BLOCK)
+					.into_iter()
+					.filter(|assignment| open(assignment.api_id))
+					.filter(|open| Self::claim(open, &raw))
+					.collect();
 			Self::forget_handed(&raw, &operator, &claimed);
 			let handovers: Vec<(RequestId, Checkpoint)> = claimed
 				.iter()
-				.filter_map(|open| Some((open.request_id, Self::checkpoint(&key, &raw, &operator, open)?)))
+				.filter_map(|open| {
+					Some((open.request_id, Self::checkpoint(&key, &raw, &operator, open)?))
+				})
 				.collect();
 			if handovers.is_empty() {
 				continue;
@@ -59,10 +65,12 @@ impl<T: Config> Pallet<T> {
 	/// already did.
 	fn claim(open: &OpenAssignment, key: &[u8; 32]) -> bool {
 		let marker_key = Self::handed_key(open.request_id, &open.request_hash, key);
-		StorageValueRef::persistent(&marker_key).mutate(|done: Result<Option<bool>, _>| match done {
-			Ok(Some(true)) => Err(()),
-			_ => Ok(true),
-		}).is_ok()
+		StorageValueRef::persistent(&marker_key)
+			.mutate(|done: Result<Option<bool>, _>| match done {
+				Ok(Some(true)) => Err(()),
+				_ => Ok(true),
+			})
+			.is_ok()
 	}
 
 	fn handed_key(request_id: RequestId, request_hash: &[u8; 32], key: &[u8; 32]) -> Vec<u8> {
@@ -97,7 +105,8 @@ impl<T: Config> Pallet<T> {
 		open: &OpenAssignment,
 	) -> Option<Checkpoint> {
 		let attempt_key = attempt_storage_key(open.request_id, &open.request_hash, raw);
-		let attempt: Option<[u8; 32]> = StorageValueRef::persistent(&attempt_key).get().ok().flatten();
+		let attempt: Option<[u8; 32]> =
+			StorageValueRef::persistent(&attempt_key).get().ok().flatten();
 		let mut checkpoint = Checkpoint {
 			completed_steps: attempt.is_some() as u32,
 			state_hash: attempt.unwrap_or_else(|| sp_io::hashing::blake2_256(b"")),
@@ -105,7 +114,8 @@ impl<T: Config> Pallet<T> {
 			signature: [0; 64],
 		};
 		let genesis = baton_primitives::genesis_hash::<T>();
-		let signature = key.sign(&checkpoint_message(&genesis, open.request_id, &checkpoint, operator))?;
+		let signature =
+			key.sign(&checkpoint_message(&genesis, open.request_id, &checkpoint, operator))?;
 		checkpoint.signature = signature.encode().try_into().ok()?;
 		Some(checkpoint)
 	}

@@ -8,7 +8,10 @@ use frame_support::{assert_noop, assert_ok, dispatch::Pays};
 fn handovers_are_operational_so_a_full_block_cannot_delay_them() {
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 	build_and_execute(|| {
-		let call = crate::Call::<Test>::hand_over { request_id: 7, checkpoint: checkpoint(OPERATOR, 7, 1) };
+		let call = crate::Call::<Test>::hand_over {
+			request_id: 7,
+			checkpoint: checkpoint(OPERATOR, 7, 1),
+		};
 		assert_eq!(call.get_dispatch_info().class, DispatchClass::Operational);
 	});
 }
@@ -18,11 +21,15 @@ fn a_signed_checkpoint_hands_the_request_to_the_next_backup() {
 	build_and_execute(|| {
 		open_request(7, vec![SUCCESSOR]);
 		let cp = checkpoint(OPERATOR, 7, 1);
-		let info = Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), 7, cp).unwrap();
+		let info =
+			Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), 7, cp).unwrap();
 		assert_eq!(info.pays_fee, Pays::No);
 		let log = History::<Test>::get(7);
 		assert_eq!(log.len(), 1);
-		assert_eq!((&log[0].from, &log[0].to, log[0].reason), (&account(OPERATOR), &account(SUCCESSOR), HandoverReason::Voluntary));
+		assert_eq!(
+			(&log[0].from, &log[0].to, log[0].reason),
+			(&account(OPERATOR), &account(SUCCESSOR), HandoverReason::Voluntary)
+		);
 		assert_eq!(log[0].checkpoint, Some(cp));
 		assert_eq!(log[0].block, 1);
 		System::assert_last_event(
@@ -47,7 +54,9 @@ fn a_checkpoint_that_does_not_verify_hands_over_as_fraud() {
 		let by_stranger = checkpoint(STRANGER, 2, 1);
 		let other_request = checkpoint(OPERATOR, 99, 1);
 		let unknown_step = checkpoint(OPERATOR, 4, 2);
-		for (id, cp) in [(1, bad_signature), (2, by_stranger), (3, other_request), (4, unknown_step)] {
+		for (id, cp) in
+			[(1, bad_signature), (2, by_stranger), (3, other_request), (4, unknown_step)]
+		{
 			open_request(id, vec![SUCCESSOR]);
 			assert_ok!(Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), id, cp));
 			assert_eq!(History::<Test>::get(id)[0].reason, HandoverReason::Fraud);
@@ -69,17 +78,35 @@ fn bad_handovers_are_refused_and_change_nothing() {
 		);
 		// Not assigned, unknown, no backup left: the gateway's refusals come through.
 		assert_noop!(
-			Handover::hand_over(RuntimeOrigin::signed(key_account(STRANGER)), 7, checkpoint(STRANGER, 7, 0)),
+			Handover::hand_over(
+				RuntimeOrigin::signed(key_account(STRANGER)),
+				7,
+				checkpoint(STRANGER, 7, 0)
+			),
 			NOT_ASSIGNED
 		);
-		assert_noop!(Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), 9, checkpoint(OPERATOR, 9, 0)), NOT_ASSIGNED);
 		assert_noop!(
-			Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), 8, checkpoint(OPERATOR, 8, 0)),
+			Handover::hand_over(
+				RuntimeOrigin::signed(key_account(OPERATOR)),
+				9,
+				checkpoint(OPERATOR, 9, 0)
+			),
+			NOT_ASSIGNED
+		);
+		assert_noop!(
+			Handover::hand_over(
+				RuntimeOrigin::signed(key_account(OPERATOR)),
+				8,
+				checkpoint(OPERATOR, 8, 0)
+			),
 			NO_BACKUP_LEFT
 		);
 		// Twice: the request is no longer the operator's.
 		assert_ok!(Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), 7, cp));
-		assert_noop!(Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), 7, cp), NOT_ASSIGNED);
+		assert_noop!(
+			Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), 7, cp),
+			NOT_ASSIGNED
+		);
 	});
 }
 
@@ -87,7 +114,13 @@ fn bad_handovers_are_refused_and_change_nothing() {
 fn a_log_is_bounded_and_forgotten_with_its_request() {
 	build_and_execute(|| {
 		let log = |from: u8, to: u8| {
-			<Handover as HandoverLog<_, _>>::record(5, &account(from), &account(to), HandoverReason::Timeout, None)
+			<Handover as HandoverLog<_, _>>::record(
+				5,
+				&account(from),
+				&account(to),
+				HandoverReason::Timeout,
+				None,
+			)
 		};
 		assert_eq!(log(1, 2), Ok(0));
 		assert!(<Handover as HandoverLog<_, _>>::has_room(5));
@@ -103,7 +136,9 @@ fn a_log_is_bounded_and_forgotten_with_its_request() {
 mod offchain {
 	use super::*;
 	use crate::Call;
-	use baton_primitives::{attempt_storage_key, checkpoint_verifies, Breaker, Health, GATEWAY_KEY_TYPE};
+	use baton_primitives::{
+		attempt_storage_key, checkpoint_verifies, Breaker, Health, GATEWAY_KEY_TYPE,
+	};
 	use codec::{Decode, Encode};
 	use frame_support::traits::Hooks;
 	use sp_core::{
@@ -147,7 +182,9 @@ mod offchain {
 		transactions
 			.iter()
 			.map(|tx| match Extrinsic::decode(&mut &tx[..]).unwrap().function {
-				RuntimeCall::Handover(Call::hand_over { request_id, checkpoint }) => (request_id, checkpoint),
+				RuntimeCall::Handover(Call::hand_over { request_id, checkpoint }) => {
+					(request_id, checkpoint)
+				},
 				other => panic!("unexpected call {other:?}"),
 			})
 			.collect()
@@ -185,13 +222,24 @@ mod offchain {
 			for (id, checkpoint) in &sent {
 				let genesis = baton_primitives::genesis_hash::<Test>();
 				let (operator, key) = (account(OPERATOR), pair(OPERATOR).public().0);
-				assert!(checkpoint_verifies(&genesis, *id, &request_hash(*id), checkpoint, &operator, &key));
+				assert!(checkpoint_verifies(
+					&genesis,
+					*id,
+					&request_hash(*id),
+					checkpoint,
+					&operator,
+					&key
+				));
 			}
 			assert_eq!((sent[0].1.completed_steps, sent[1].1.completed_steps), (0, 1));
 			assert_eq!(sent[1].1.state_hash, attempted);
 			// The chain takes them as voluntary handovers.
 			for (id, checkpoint) in sent {
-				assert_ok!(Handover::hand_over(RuntimeOrigin::signed(key_account(OPERATOR)), id, checkpoint));
+				assert_ok!(Handover::hand_over(
+					RuntimeOrigin::signed(key_account(OPERATOR)),
+					id,
+					checkpoint
+				));
 				assert_eq!(History::<Test>::get(id)[0].reason, HandoverReason::Voluntary);
 			}
 			// Run again (say the transactions are still in the pool): nothing is sent twice.
@@ -200,7 +248,8 @@ mod offchain {
 			assert_eq!(submitted().len(), 2);
 			// The marker of the request that left this operator is swept; the other's is kept.
 			let marker = |id: u64| {
-				let key = (b"baton/handed/", id, request_hash(id), pair(OPERATOR).public().0).encode();
+				let key =
+					(b"baton/handed/", id, request_hash(id), pair(OPERATOR).public().0).encode();
 				sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key).is_some()
 			};
 			assert_eq!((marker(1), marker(2)), (true, false));
@@ -250,7 +299,10 @@ mod offchain {
 		assert!(!health.predicts_failure(2_000), "no prediction during the warm-up");
 		let mut steady = Health::default();
 		(0..50).for_each(|i| steady.observe(1, 10, i % 2 == 0, 2_000));
-		assert!(!steady.predicts_failure(2_000), "a node that always fails half the time is not anomalous");
+		assert!(
+			!steady.predicts_failure(2_000),
+			"a node that always fails half the time is not anomalous"
+		);
 		assert_eq!(steady.breaker(1), Breaker::Closed);
 		assert!(failing().predicts_failure(2_000));
 		let mut slowing = Health::default();
@@ -262,6 +314,9 @@ mod offchain {
 				predicted_at = Some(i);
 			}
 		}
-		assert!(predicted_at.is_some(), "latency heading for the timeout is predicted: {slowing:?}");
+		assert!(
+			predicted_at.is_some(),
+			"latency heading for the timeout is predicted: {slowing:?}"
+		);
 	}
 }

@@ -29,6 +29,14 @@ pub fn held<T: Config>(who: &T::AccountId) -> BalanceOf<T> {
 }
 
 /// Takes up to `amount` of `who`'s stake out of its account.
-pub fn slash<T: Config>(who: &T::AccountId, amount: BalanceOf<T>) -> Credit<T::AccountId, T::Currency> {
-	<T::Currency as BalancedHold<T::AccountId>>::slash(&HoldReason::OperatorBond.into(), who, amount).0
+pub fn slash<T: Config>(
+	who: &T::AccountId,
+	amount: BalanceOf<T>,
+) -> Credit<T::AccountId, T::Currency> {
+	<T::Currency as BalancedHold<T::AccountId>>::slash(
+		&HoldReason::OperatorBond.into(),
+		who,
+		amount,
+	)
+	.0
 }

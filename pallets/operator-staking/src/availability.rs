@@ -5,7 +5,9 @@
 
 use baton_primitives::ApiId;
 
-use crate::{Available, AvailableCount, AvailableSlot, Config, Operator, OperatorStatus, Operators, Pallet};
+use crate::{
+	Available, AvailableCount, AvailableSlot, Config, Operator, OperatorStatus, Operators, Pallet,
+};
 
 impl<T: Config> Pallet<T> {
 	/// Whether routing may give `operator` work: active (which a jailed operator is not) and
@@ -16,9 +18,16 @@ impl<T: Config> Pallet<T> {
 
 	/// Stores `after` as `who`'s record (removes it if `None`), where `before` is the record
 	/// stored now, and moves `who` in the availability index to match.
-	pub(crate) fn put_operator(who: &T::AccountId, before: Option<&Operator<T>>, after: Option<Operator<T>>) {
+	pub(crate) fn put_operator(
+		who: &T::AccountId,
+		before: Option<&Operator<T>>,
+		after: Option<Operator<T>>,
+	) {
 		let apis = |operator: Option<&Operator<T>>| -> alloc::vec::Vec<ApiId> {
-			operator.filter(|o| Self::available(o)).map(|o| o.profile.apis.to_vec()).unwrap_or_default()
+			operator
+				.filter(|o| Self::available(o))
+				.map(|o| o.profile.apis.to_vec())
+				.unwrap_or_default()
 		};
 		let (was, is) = (apis(before), apis(after.as_ref()));
 		for api in was.iter().filter(|api| !is.contains(api)) {
@@ -67,8 +76,12 @@ impl<T: Config> Pallet<T> {
 		for (api, count) in AvailableCount::<T>::iter() {
 			ensure!(count > 0, "an empty API keeps a count");
 			for slot in 0..count {
-				let who = Available::<T>::get(api, slot).ok_or("a slot below the count is empty")?;
-				ensure!(AvailableSlot::<T>::get(&who, api) == Some(slot), "a slot does not map back");
+				let who =
+					Available::<T>::get(api, slot).ok_or("a slot below the count is empty")?;
+				ensure!(
+					AvailableSlot::<T>::get(&who, api) == Some(slot),
+					"a slot does not map back"
+				);
 				ensure!(
 					Operators::<T>::get(&who)
 						.is_some_and(|o| Self::available(&o) && o.profile.apis.contains(&api)),

@@ -129,7 +129,8 @@ mod benchmarks {
 		let who = operator_before_another::<T>();
 		let mut profile = worst_profile::<T>();
 		profile.region = *b"FR";
-		profile.apis = BoundedVec::truncate_from((T::MaxApis::get()..2 * T::MaxApis::get()).collect());
+		profile.apis =
+			BoundedVec::truncate_from((T::MaxApis::get()..2 * T::MaxApis::get()).collect());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), profile);
@@ -207,7 +208,9 @@ mod benchmarks {
 			Pallet::<T>::on_initialize(late);
 		}
 
-		assert!(Operators::<T>::iter().all(|(_, o)| !o.online && o.status == OperatorStatus::Chilled));
+		assert!(
+			Operators::<T>::iter().all(|(_, o)| !o.online && o.status == OperatorStatus::Chilled)
+		);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

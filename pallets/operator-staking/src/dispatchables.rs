@@ -6,8 +6,8 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	asset, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet, Params, ProfileOf,
-	StakingParamsOf, UnlockChunk,
+	asset, Config, Error, Event, KeyOwners, Operator, OperatorStatus, Operators, Pallet, Params,
+	ProfileOf, StakingParamsOf, UnlockChunk,
 };
 
 impl<T: Config> Pallet<T> {
@@ -46,7 +46,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Refuses a `proof` that is not `gateway_key`'s signature over `who`'s key-ownership
 	/// message: without it anyone could bind a key another operator's node holds.
-	fn ensure_key_proof(who: &T::AccountId, gateway_key: &GatewayKey, proof: &KeyProof) -> DispatchResult {
+	fn ensure_key_proof(
+		who: &T::AccountId,
+		gateway_key: &GatewayKey,
+		proof: &KeyProof,
+	) -> DispatchResult {
 		let signature = sp_core::ed25519::Signature::from_raw(*proof);
 		let public = sp_core::ed25519::Public::from_raw(*gateway_key);
 		ensure!(
@@ -74,10 +78,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(amount <= operator.bonded, Error::<T>::UnbondTooMuch);
 		let params = Params::<T>::get();
 		let remaining = operator.bonded.saturating_sub(amount);
-		ensure!(
-			remaining.is_zero() || remaining >= params.min_bond,
-			Error::<T>::BelowMinimumBond
-		);
+		ensure!(remaining.is_zero() || remaining >= params.min_bond, Error::<T>::BelowMinimumBond);
 		let unlock_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(params.unbonding_period);
 		match operator.unbonding.last_mut() {
@@ -184,7 +185,10 @@ impl<T: Config> Pallet<T> {
 		let interval = Params::<T>::get().heartbeat_interval;
 		let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
 		let before = operator.clone();
-		ensure!(now >= operator.last_heartbeat.saturating_add(interval), Error::<T>::HeartbeatTooEarly);
+		ensure!(
+			now >= operator.last_heartbeat.saturating_add(interval),
+			Error::<T>::HeartbeatTooEarly
+		);
 		operator.last_heartbeat = now;
 		let back_online = !operator.online;
 		operator.online = true;
@@ -207,11 +211,11 @@ impl<T: Config> Pallet<T> {
 	/// divided by or counted on is zero.
 	pub(crate) fn ensure_valid_params(params: &StakingParamsOf<T>) -> DispatchResult {
 		ensure!(
-			params.unbonding_period >= T::MinUnbondingPeriod::get() &&
-				!params.heartbeat_interval.is_zero() &&
-				params.max_missed_heartbeats > 0 &&
-				!params.stake_per_slot.is_zero() &&
-				!params.min_bond.is_zero(),
+			params.unbonding_period >= T::MinUnbondingPeriod::get()
+				&& !params.heartbeat_interval.is_zero()
+				&& params.max_missed_heartbeats > 0
+				&& !params.stake_per_slot.is_zero()
+				&& !params.min_bond.is_zero(),
 			Error::<T>::InvalidParams
 		);
 		Ok(())

@@ -1,10 +1,10 @@
 //! Heartbeats: the offchain worker that sends them and the block hook that notices when they
 //! stop.
 
+use baton_primitives::offchain::{LocalKey, LocalSigner};
 use baton_primitives::{OffenceKind, ReportOffence};
 use codec::Encode;
 use frame_support::pallet_prelude::*;
-use baton_primitives::offchain::{LocalKey, LocalSigner};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageValueRef},
@@ -39,7 +39,8 @@ impl<T: Config> Pallet<T> {
 			visited += 1;
 			let last_heartbeat = operator.last_heartbeat;
 			let active = operator.status == OperatorStatus::Active;
-			let went_offline = active && operator.online && now > last_heartbeat.saturating_add(allowed);
+			let went_offline =
+				active && operator.online && now > last_heartbeat.saturating_add(allowed);
 			// A raised minimum bond takes operators below it out of routing as this check
 			// reaches them, as a slash below it does at once.
 			let under_bonded = active && operator.bonded < params.min_bond;
@@ -55,7 +56,8 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::WentOffline { operator: who.clone(), last_heartbeat });
 				// One outage is one offence: it is named by the heartbeat it followed.
 				let subject = sp_io::hashing::blake2_256(&(b"offline", last_heartbeat).encode());
-				if let Err(error) = T::Offences::report_offence(OffenceKind::Offline, subject, &who, None)
+				if let Err(error) =
+					T::Offences::report_offence(OffenceKind::Offline, subject, &who, None)
 				{
 					log::warn!(target: LOG_TARGET, "offline offence of {who:?} not taken: {error:?}");
 				}
@@ -81,9 +83,9 @@ impl<T: Config> Pallet<T> {
 			let Some(operator) = KeyOwners::<T>::get(Self::key_account(&raw)) else { continue };
 			let Some(info) = Operators::<T>::get(&operator) else { continue };
 			let is_due = now >= info.last_heartbeat.saturating_add(interval);
-			if is_due &&
-				Self::claim_heartbeat_slot(&raw, now, interval) &&
-				!LocalSigner::<T, T::AuthorityId>::new(key).send(Call::heartbeat {})
+			if is_due
+				&& Self::claim_heartbeat_slot(&raw, now, interval)
+				&& !LocalSigner::<T, T::AuthorityId>::new(key).send(Call::heartbeat {})
 			{
 				log::warn!(target: LOG_TARGET, "heartbeat of {operator:?} not submitted");
 			}
@@ -92,7 +94,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Records in offchain storage that `key` sends a heartbeat at `now`; false if it already
 	/// did less than an interval ago (or another worker is doing it right now).
-	fn claim_heartbeat_slot(key: &[u8; 32], now: BlockNumberFor<T>, interval: BlockNumberFor<T>) -> bool {
+	fn claim_heartbeat_slot(
+		key: &[u8; 32],
+		now: BlockNumberFor<T>,
+		interval: BlockNumberFor<T>,
+	) -> bool {
 		let storage_key = (b"baton/heartbeat/", key).encode();
 		let slot = StorageValueRef::persistent(&storage_key);
 		let claimed = slot.mutate(|last: Result<Option<BlockNumberFor<T>>, _>| match last {

@@ -4,17 +4,17 @@ use alloc::vec::Vec;
 use baton_primitives::{
 	ApiId, Candidate, GatewayKey, OperatorRegistry, OperatorView, ReputationView, SlashTarget,
 };
+use frame_support::traits::Imbalance;
 use frame_support::{pallet_prelude::*, traits::fungible::Credit};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	SaturatedConversion,
 };
-use frame_support::traits::Imbalance;
 
 use crate::{
-	asset, Available, AvailableCount, BalanceOf, Config, Error, Event, KeyOwners, Operator, OperatorStatus,
-	Operators, Pallet, Params,
+	asset, Available, AvailableCount, BalanceOf, Config, Error, Event, KeyOwners, Operator,
+	OperatorStatus, Operators, Pallet, Params,
 };
 
 impl<T: Config> Pallet<T> {
@@ -40,7 +40,9 @@ impl<T: Config> Pallet<T> {
 	pub fn views(
 		reputation: impl Fn(&T::AccountId) -> ReputationView,
 	) -> Vec<OperatorView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
-		Operators::<T>::iter().map(|(who, operator)| Self::view_of(who, operator, &reputation)).collect()
+		Operators::<T>::iter()
+			.map(|(who, operator)| Self::view_of(who, operator, &reputation))
+			.collect()
 	}
 
 	fn view_of(
@@ -72,9 +74,13 @@ impl<T: Config> Pallet<T> {
 		let mut count = 0u32;
 		for (who, operator) in Operators::<T>::iter() {
 			count += 1;
-			ensure!(asset::held::<T>(&who) == operator.total_stake(), "held stake differs from the ledger");
 			ensure!(
-				KeyOwners::<T>::get(Self::key_account(&operator.gateway_key)).as_ref() == Some(&who),
+				asset::held::<T>(&who) == operator.total_stake(),
+				"held stake differs from the ledger"
+			);
+			ensure!(
+				KeyOwners::<T>::get(Self::key_account(&operator.gateway_key)).as_ref()
+					== Some(&who),
 				"gateway key does not map back to its operator"
 			);
 			ensure!(
@@ -94,7 +100,9 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	type Credit = Credit<T::AccountId, T::Currency>;
 
 	fn slashable_stake(who: &T::AccountId) -> BalanceOf<T> {
-		Operators::<T>::get(who).map(|operator| operator.total_stake()).unwrap_or_default()
+		Operators::<T>::get(who)
+			.map(|operator| operator.total_stake())
+			.unwrap_or_default()
 	}
 
 	fn slash(who: &T::AccountId, amount: BalanceOf<T>) -> Self::Credit {
@@ -112,8 +120,8 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			left.saturating_reduce(take);
 		}
 		operator.unbonding.retain(|chunk| !chunk.value.is_zero());
-		let chill = operator.status == OperatorStatus::Active &&
-			operator.bonded < Params::<T>::get().min_bond;
+		let chill = operator.status == OperatorStatus::Active
+			&& operator.bonded < Params::<T>::get().min_bond;
 		if chill {
 			operator.status = OperatorStatus::Chilled;
 		}
@@ -150,7 +158,10 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			}
 			// It stays chilled: routing resumes when it calls `activate`.
 			operator.jailed_until = (until > now).then_some(until);
-			Self::deposit_event(Event::JailLifted { operator: who.clone(), until: operator.jailed_until });
+			Self::deposit_event(Event::JailLifted {
+				operator: who.clone(),
+				until: operator.jailed_until,
+			});
 		});
 	}
 }
@@ -175,7 +186,9 @@ impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {
 	}
 
 	fn capacity(who: &T::AccountId) -> u32 {
-		Operators::<T>::get(who).map(|operator| Self::effective_capacity(&operator)).unwrap_or(0)
+		Operators::<T>::get(who)
+			.map(|operator| Self::effective_capacity(&operator))
+			.unwrap_or(0)
 	}
 
 	fn serves(who: &T::AccountId, api: ApiId) -> bool {

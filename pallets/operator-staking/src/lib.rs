@@ -110,7 +110,8 @@ pub mod pallet {
 
 	/// Bonded operators.
 	#[pallet::storage]
-	pub type Operators<T: Config> = CountedStorageMap<_, Blake2_128Concat, T::AccountId, Operator<T>>;
+	pub type Operators<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, Operator<T>>;
 
 	/// The operator each gateway key's account belongs to.
 	#[pallet::storage]
@@ -119,7 +120,8 @@ pub mod pallet {
 	/// The operators that serve each API and may be given work now (active and online), in
 	/// slots `0..AvailableCount`: what routing draws its candidates from.
 	#[pallet::storage]
-	pub type Available<T: Config> = StorageDoubleMap<_, Twox64Concat, ApiId, Twox64Concat, u32, T::AccountId>;
+	pub type Available<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ApiId, Twox64Concat, u32, T::AccountId>;
 
 	/// How many operators each API's `Available` slots hold.
 	#[pallet::storage]
@@ -306,7 +308,10 @@ pub mod pallet {
 
 		/// Starts unbonding `amount`; it can be withdrawn after the unbonding period.
 		#[pallet::call_index(2)]
-		pub fn unbond(origin: OriginFor<T>, #[pallet::compact] amount: BalanceOf<T>) -> DispatchResult {
+		pub fn unbond(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_unbond(&who, amount)
 		}

@@ -7,10 +7,7 @@ use baton_primitives::{
 	GatewayKey, KeyProof, OffenceError, OffenceKind, OffenceSubject, PendingSlash, ReportOffence,
 };
 use core::cell::RefCell;
-use frame_support::{
-	derive_impl, parameter_types,
-	traits::ConstU32,
-};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 use sp_core::{ConstU128, Pair};
 use sp_runtime::{

@@ -4,7 +4,7 @@ use baton_primitives::{ApiId, GatewayKey};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::{BoundedVec, Get},
-	CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
+	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -86,7 +86,9 @@ impl<T: Config> Operator<T> {
 	/// Bonded plus unbonding stake: what a slash can take.
 	pub fn total_stake(&self) -> BalanceOf<T> {
 		use sp_runtime::traits::Saturating;
-		self.unbonding.iter().fold(self.bonded, |sum, chunk| sum.saturating_add(chunk.value))
+		self.unbonding
+			.iter()
+			.fold(self.bonded, |sum, chunk| sum.saturating_add(chunk.value))
 	}
 }
 

@@ -78,7 +78,9 @@ pub fn url_host(url: &[u8]) -> Option<&[u8]> {
 /// [`is_public`], or `localhost`. The node's check on the resolved address is the real one;
 /// this one lets the chain refuse such an API with a clear error at once.
 pub fn names_private_host(url: &[u8]) -> bool {
-	let Some(host) = url_host(url).and_then(|host| core::str::from_utf8(host).ok()) else { return false };
+	let Some(host) = url_host(url).and_then(|host| core::str::from_utf8(host).ok()) else {
+		return false;
+	};
 	let host = host.trim_end_matches('.').to_ascii_lowercase();
 	if host == "localhost" || host.ends_with(".localhost") {
 		return true;
@@ -156,7 +158,10 @@ pub trait Upstream {
 		use sp_externalities::ExternalitiesExt;
 		match self.extension::<EgressExt>() {
 			Some(client) => client.fetch_all(requests),
-			None => requests.iter().map(|_| EgressResponse::failed(ResultStatus::Forbidden, 0)).collect(),
+			None => requests
+				.iter()
+				.map(|_| EgressResponse::failed(ResultStatus::Forbidden, 0))
+				.collect(),
 		}
 	}
 }

@@ -60,7 +60,8 @@ pub fn receipt_message<AccountId: Encode, Hash: Encode>(
 	status: &ResultStatus,
 	operator: &AccountId,
 ) -> Vec<u8> {
-	(b"baton/receipt", genesis_hash, request_id, request_hash, response_hash, status, operator).encode()
+	(b"baton/receipt", genesis_hash, request_id, request_hash, response_hash, status, operator)
+		.encode()
 }
 
 /// The `Idempotency-Key` every operator sends upstream for a request: its id and the first 8
@@ -79,17 +80,31 @@ pub fn idempotency_key(request_id: RequestId, request_hash: &[u8; 32]) -> alloc:
 /// The genesis hash of the chain the runtime runs on, which receipts and checkpoints bind:
 /// frame-system records it as block 0's hash when block 1 begins.
 pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
-	frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::from(0u32))
+	frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::from(
+		0u32,
+	))
 }
 
 /// The offchain-storage key (persistent kind) under which a report's body is indexed.
-pub fn response_storage_key<AccountId: Encode>(request_id: RequestId, operator: &AccountId) -> Vec<u8> {
+pub fn response_storage_key<AccountId: Encode>(
+	request_id: RequestId,
+	operator: &AccountId,
+) -> Vec<u8> {
 	(b"baton/response/", request_id, operator).encode()
 }
 
 /// Where a request stands.
 #[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, serde::Serialize,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
 	serde::Deserialize,
 )]
 #[serde(rename_all = "camelCase")]

@@ -92,9 +92,9 @@ pub fn checkpoint_verifies<AccountId: Encode, Hash: Encode>(
 	operator: &AccountId,
 	key: &crate::GatewayKey,
 ) -> bool {
-	&checkpoint.request_hash == request_hash &&
-		checkpoint.completed_steps <= 1 &&
-		sp_io::crypto::ed25519_verify(
+	&checkpoint.request_hash == request_hash
+		&& checkpoint.completed_steps <= 1
+		&& sp_io::crypto::ed25519_verify(
 			&sp_core::ed25519::Signature::from_raw(checkpoint.signature),
 			&checkpoint_message(genesis_hash, request_id, checkpoint, operator),
 			&sp_core::ed25519::Public::from_raw(*key),
@@ -244,7 +244,8 @@ impl Health {
 			if self.observations == 0 {
 				return sample;
 			}
-			let blended = (current as u64 * (1_000_000 - weight) + sample as u64 * weight) / 1_000_000;
+			let blended =
+				(current as u64 * (1_000_000 - weight) + sample as u64 * weight) / 1_000_000;
 			blended as u32
 		};
 		let failure = if failed { 1_000_000 } else { 0 };
@@ -284,8 +285,8 @@ impl Health {
 			return false;
 		}
 		let failing = self.failures_fast >= 500_000 && self.failures_fast >= 2 * self.failures_slow;
-		let slowing = self.latency_fast_ms as u64 * 10 >= timeout_ms as u64 * 6 &&
-			self.latency_fast_ms as u64 >= 3 * self.latency_slow_ms as u64;
+		let slowing = self.latency_fast_ms as u64 * 10 >= timeout_ms as u64 * 6
+			&& self.latency_fast_ms as u64 >= 3 * self.latency_slow_ms as u64;
 		failing || slowing
 	}
 }
@@ -293,6 +294,10 @@ impl Health {
 /// The offchain-storage key (persistent) where an operator node notes that it called the
 /// upstream for a request (of content hash `request_hash`) and did not report (it predicted
 /// failure): the blake2-256 of what it got is the state hash of its checkpoint.
-pub fn attempt_storage_key(request_id: RequestId, request_hash: &[u8; 32], key: &crate::GatewayKey) -> Vec<u8> {
+pub fn attempt_storage_key(
+	request_id: RequestId,
+	request_hash: &[u8; 32],
+	key: &crate::GatewayKey,
+) -> Vec<u8> {
 	(b"baton/attempted/", request_id, request_hash, key).encode()
 }

@@ -76,8 +76,8 @@ where
 	pub fn take(local: Option<Self>, chain: Nonce, now: BlockNumber) -> (Nonce, Self) {
 		let ahead = local.filter(|local| local.next > chain);
 		let kept = ahead.filter(|local| {
-			let stalled = local.chain == chain &&
-				now > local.since.saturating_add(NONCE_STALE_AFTER.into());
+			let stalled =
+				local.chain == chain && now > local.since.saturating_add(NONCE_STALE_AFTER.into());
 			let too_far = local.next.saturating_sub(chain) > MAX_NONCES_AHEAD.into();
 			!stalled && !too_far
 		});
@@ -120,7 +120,8 @@ impl<T: SigningTypes, A: AppCrypto<T::Public, T::Signature>> LocalSigner<T, A> {
 		let lock_key = nonce_lock_key(&self.account);
 		// Workers of overlapping blocks must not take the same nonce: one at a time reads,
 		// submits and advances it.
-		let mut lock = StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(NONCE_LOCK_MS));
+		let mut lock =
+			StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(NONCE_LOCK_MS));
 		let _guard = lock.lock();
 		let store_key = nonce_storage_key(&self.account);
 		let store = StorageValueRef::persistent(&store_key);

@@ -62,7 +62,8 @@ pub mod pallet {
 
 	/// Number of per-API records of each operator.
 	#[pallet::storage]
-	pub type ApiRecordCount<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+	pub type ApiRecordCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -123,8 +124,8 @@ impl<T: Config> Pallet<T> {
 
 		for (operator, overall) in Reputations::<T>::iter() {
 			ensure!(
-				overall.successes <= FixedU128::from_u32(overall.completed) &&
-					overall.failures <= FixedU128::from_u32(overall.failed),
+				overall.successes <= FixedU128::from_u32(overall.completed)
+					&& overall.failures <= FixedU128::from_u32(overall.failed),
 				"evidence exceeds its count"
 			);
 			let mut records = 0u32;
@@ -139,10 +140,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(records == ApiRecordCount::<T>::get(&operator), "ApiRecordCount is off");
 			ensure!(records <= T::MaxApiRecords::get(), "too many per-API records");
 			ensure!(
-				sum.completed <= overall.completed &&
-					sum.failed <= overall.failed &&
-					sum.handed_over <= overall.handed_over &&
-					sum.taken_over <= overall.taken_over,
+				sum.completed <= overall.completed
+					&& sum.failed <= overall.failed
+					&& sum.handed_over <= overall.handed_over
+					&& sum.taken_over <= overall.taken_over,
 				"per-API counts exceed the overall counts"
 			);
 		}

@@ -21,7 +21,11 @@ fn subject(n: u32) -> OffenceSubject {
 
 /// Reports a wrong result (10%, ten blocks of jail) by `offender` about subject `n`; returns
 /// its id.
-fn report_by<T: Config>(offender: &T::AccountId, n: u32, beneficiary: Option<T::AccountId>) -> OffenceId {
+fn report_by<T: Config>(
+	offender: &T::AccountId,
+	n: u32,
+	beneficiary: Option<T::AccountId>,
+) -> OffenceId {
 	OffenceParamsOf::<T>::insert(
 		OffenceKind::WrongResult,
 		OffenceParams { slash: Perbill::from_percent(10), jail: 10u32.into() },

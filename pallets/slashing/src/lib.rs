@@ -236,7 +236,10 @@ pub mod pallet {
 		/// Cancels the slash of offence `offence_id` before it lands, and the jail the offence
 		/// caused unless something else keeps the operator jailed.
 		#[pallet::call_index(0)]
-		pub fn cancel_deferred_slash(origin: OriginFor<T>, offence_id: OffenceId) -> DispatchResult {
+		pub fn cancel_deferred_slash(
+			origin: OriginFor<T>,
+			offence_id: OffenceId,
+		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_cancel(offence_id)
 		}
@@ -292,7 +295,8 @@ impl<T: Config> Pallet<T> {
 		Offences::<T>::insert(offence_id, &record);
 		Self::deposit_event(Event::SlashCancelled { offence_id });
 		let now = frame_system::Pallet::<T>::block_number();
-		if let Some(until) = Self::settle(&record.offender, offence_id, SlashStatus::Cancelled, now) {
+		if let Some(until) = Self::settle(&record.offender, offence_id, SlashStatus::Cancelled, now)
+		{
 			T::Target::lift_jail(&record.offender, until);
 			Self::deposit_event(Event::JailLifted { operator: record.offender, until });
 		}
@@ -327,10 +331,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn do_jail(operator: &T::AccountId, duration: BlockNumberFor<T>) -> DispatchResult {
-		ensure!(
-			!duration.is_zero() && duration <= T::MaxJail::get(),
-			Error::<T>::InvalidJail
-		);
+		ensure!(!duration.is_zero() && duration <= T::MaxJail::get(), Error::<T>::InvalidJail);
 		let until = frame_system::Pallet::<T>::block_number().saturating_add(duration);
 		T::Target::jail(operator, until)?;
 		// No cancel lifts governance's jail.
@@ -429,8 +430,8 @@ impl<T: Config> Pallet<T> {
 			records += 1;
 			ensure!(prune <= id && id < end, "record outside the cursors");
 			ensure!(
-				OffenceIndex::<T>::get((record.kind, record.subject, record.offender.clone())) ==
-					Some(id),
+				OffenceIndex::<T>::get((record.kind, record.subject, record.offender.clone()))
+					== Some(id),
 				"record without its dedup entry"
 			);
 			if record.status == SlashStatus::Pending {
@@ -454,7 +455,8 @@ impl<T: Config> Pallet<T> {
 			"an offender without pending slashes is listed"
 		);
 		for (offender, count) in pending_of {
-			let entry = Offenders::<T>::get(&offender).ok_or("offender with a pending slash unlisted")?;
+			let entry =
+				Offenders::<T>::get(&offender).ok_or("offender with a pending slash unlisted")?;
 			ensure!(entry.pending == count, "an offender's pending count is off");
 			for (i, (id, _)) in entry.offence_jails.iter().enumerate() {
 				ensure!(
@@ -495,10 +497,7 @@ impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
 	) -> Result<(), OffenceError> {
 		let key = (kind, subject, offender.clone());
 		ensure!(!OffenceIndex::<T>::contains_key(&key), OffenceError::Duplicate);
-		ensure!(
-			!T::Target::slashable_stake(offender).is_zero(),
-			OffenceError::UnknownOffender
-		);
+		ensure!(!T::Target::slashable_stake(offender).is_zero(), OffenceError::UnknownOffender);
 
 		let now = frame_system::Pallet::<T>::block_number();
 		// Jails from before its first pending offence are none a cancel may lift.

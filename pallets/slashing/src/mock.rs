@@ -147,9 +147,15 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_slashing::GenesisConfig::<Test> {
-		params: SlashingParams { reward_share: Perbill::from_percent(20), slash_deferral: DEFERRAL },
+		params: SlashingParams {
+			reward_share: Perbill::from_percent(20),
+			slash_deferral: DEFERRAL,
+		},
 		offences: vec![
-			(OffenceKind::WrongResult, OffenceParams { slash: Perbill::from_percent(10), jail: 50 }),
+			(
+				OffenceKind::WrongResult,
+				OffenceParams { slash: Perbill::from_percent(10), jail: 50 },
+			),
 			(OffenceKind::Offline, OffenceParams { slash: Perbill::from_percent(1), jail: 0 }),
 		],
 	}

@@ -2,7 +2,9 @@
 
 use baton_primitives::{OffenceKind, OffenceSubject};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{pallet_prelude::BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::{
+	pallet_prelude::BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
@@ -119,13 +121,20 @@ impl<T: Config> PendingOffender<T> {
 
 	/// The block its jail ends at, over every cause.
 	pub fn jail_end(&self) -> BlockNumberFor<T> {
-		self.offence_jails.iter().fold(self.jailed_until, |end, (_, until)| end.max(*until))
+		self.offence_jails
+			.iter()
+			.fold(self.jailed_until, |end, (_, until)| end.max(*until))
 	}
 
 	/// Records that offence `offence_id` jails it until `until`. Jails that ended by `now` are
 	/// forgotten; when the list is full the jail joins those no cancel lifts, so that a jail
 	/// can end late but never early.
-	pub fn add_jail(&mut self, offence_id: OffenceId, until: BlockNumberFor<T>, now: BlockNumberFor<T>) {
+	pub fn add_jail(
+		&mut self,
+		offence_id: OffenceId,
+		until: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) {
 		self.offence_jails.retain(|(_, end)| *end > now);
 		if self.offence_jails.try_push((offence_id, until)).is_err() {
 			self.jailed_until = self.jailed_until.max(until);

@@ -9,8 +9,9 @@ use sp_runtime::Perbill;
 
 use super::{RootOrCouncilTwoThirds, TreasuryAccount, MAX_REQUEST_LIFETIME};
 use crate::{
-	currency::{deposit, UNIT}, Balances, BlockNumber, Escrow, Gateway, Handover, Hash, OperatorStaking, Reputation,
-	Runtime, RuntimeHoldReason, Slashing, System,
+	currency::{deposit, UNIT},
+	Balances, BlockNumber, Escrow, Gateway, Handover, Hash, OperatorStaking, Reputation, Runtime,
+	RuntimeHoldReason, Slashing, System,
 };
 
 impl pallet_escrow::Config for Runtime {
@@ -87,7 +88,11 @@ impl pallet_gateway::Config for Runtime {
 /// Operators serving an API for the gateway benchmarks, bonded through operator staking.
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_gateway::BenchmarkHelper<crate::AccountId> for super::BenchmarkOperators {
-	fn operator(who: &crate::AccountId, key: baton_primitives::GatewayKey, api: baton_primitives::ApiId) {
+	fn operator(
+		who: &crate::AccountId,
+		key: baton_primitives::GatewayKey,
+		api: baton_primitives::ApiId,
+	) {
 		use frame_support::traits::fungible::Mutate;
 		let params = pallet_operator_staking::Params::<Runtime>::get();
 		let stake = params.min_bond.saturating_mul(16);
@@ -100,8 +105,14 @@ impl pallet_gateway::BenchmarkHelper<crate::AccountId> for super::BenchmarkOpera
 			apis: alloc::vec![api].try_into().expect("one API fits"),
 		};
 		let proof = OperatorStaking::keystore_key_proof(who, &key);
-		OperatorStaking::bond(crate::RuntimeOrigin::signed(who.clone()), stake, key, profile, proof)
-			.expect("a funded account can bond");
+		OperatorStaking::bond(
+			crate::RuntimeOrigin::signed(who.clone()),
+			stake,
+			key,
+			profile,
+			proof,
+		)
+		.expect("a funded account can bond");
 	}
 }
 
@@ -119,7 +130,8 @@ impl pallet_handover::Config for Runtime {
 /// benchmark.
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_handover::BenchmarkHelper<crate::AccountId> for super::BenchmarkOperators {
-	fn assigned_request() -> (baton_primitives::RequestId, crate::AccountId, baton_primitives::GatewayKey) {
+	fn assigned_request(
+	) -> (baton_primitives::RequestId, crate::AccountId, baton_primitives::GatewayKey) {
 		use frame_support::traits::fungible::Mutate;
 		let account = |name: &[u8]| crate::AccountId::new(sp_io::hashing::blake2_256(name));
 		let (publisher, client) = (account(b"publisher"), account(b"client"));
@@ -140,8 +152,13 @@ impl pallet_handover::BenchmarkHelper<crate::AccountId> for super::BenchmarkOper
 		let keys: alloc::vec::Vec<_> = [b"first".as_slice(), b"second"]
 			.into_iter()
 			.map(|name| {
-				let key = sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, None).0;
-				<Self as pallet_gateway::BenchmarkHelper<crate::AccountId>>::operator(&account(name), key, api);
+				let key =
+					sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, None).0;
+				<Self as pallet_gateway::BenchmarkHelper<crate::AccountId>>::operator(
+					&account(name),
+					key,
+					api,
+				);
 				(account(name), key)
 			})
 			.collect();
@@ -159,7 +176,8 @@ impl pallet_handover::BenchmarkHelper<crate::AccountId> for super::BenchmarkOper
 			deadline,
 		)
 		.expect("a valid request");
-		let assigned = pallet_gateway::Requests::<Runtime>::get(id).expect("submitted").assigned[0].clone();
+		let assigned =
+			pallet_gateway::Requests::<Runtime>::get(id).expect("submitted").assigned[0].clone();
 		let key = keys.into_iter().find(|(who, _)| *who == assigned).expect("one of the two").1;
 		(id, OperatorStaking::key_account(&key), key)
 	}

@@ -9,8 +9,8 @@ use sp_runtime::{generic, traits::Verify, SaturatedConversion};
 
 use super::BlockHashCount;
 use crate::{
-	AccountId, Address, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, System,
-	TxExtension, UncheckedExtrinsic,
+	AccountId, Address, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, System, TxExtension,
+	UncheckedExtrinsic,
 };
 
 impl SigningTypes for Runtime {

@@ -7,7 +7,7 @@ use frame_support::{
 };
 use sp_runtime::{traits::Convert, AccountId32, Perbill};
 
-use super::{RootOrCouncilTwoThirds, ResolveToTreasury};
+use super::{ResolveToTreasury, RootOrCouncilTwoThirds};
 use crate::{
 	time::DAYS, AccountId, Balances, BlockNumber, OperatorStaking, Runtime, RuntimeHoldReason,
 	Slashing,

@@ -24,7 +24,10 @@ fn a_silent_operator_misses_the_deadline_and_the_client_is_refunded() {
 		run_to_block(deadline);
 		assert_eq!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Pending);
 		run_to_block(deadline + 1);
-		assert_eq!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Refunded { at: deadline + 1 });
+		assert_eq!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Refunded { at: deadline + 1 }
+		);
 		assert_eq!(Balances::free_balance(account(CLIENT)), client);
 		assert_eq!(Escrow::held(id), 0);
 		assert!(!Assignments::<Test>::contains_key(account(OP), id));
@@ -43,7 +46,10 @@ fn a_majority_in_by_the_deadline_completes_without_the_late_one() {
 		assert_ok!(report_ok(number(&assigned[1]), id, BODY));
 		let deadline = Requests::<Test>::get(id).unwrap().deadline;
 		run_to_block(deadline + 1);
-		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 		assert_eq!(offences(), vec![(OffenceKind::MissedDeadline, assigned[2].clone())]);
 	});
 }
@@ -95,7 +101,9 @@ fn a_block_enforces_at_most_max_expiries_and_leaves_the_rest_for_the_next() {
 		let deadline = Requests::<Test>::get(ids[0]).unwrap().deadline;
 		run_to_block(deadline + 1);
 		let pending = |ids: &[u64]| {
-			ids.iter().filter(|id| Requests::<Test>::get(**id).unwrap().status == RequestStatus::Pending).count()
+			ids.iter()
+				.filter(|id| Requests::<Test>::get(**id).unwrap().status == RequestStatus::Pending)
+				.count()
 		};
 		assert_eq!(pending(&ids), 3);
 		assert_eq!(AgendaCursor::<Test>::get(), deadline + 1);

@@ -23,16 +23,24 @@ const OK: ResultStatus = ResultStatus::Response { code: 200 };
 fn two_results_for_one_request_are_an_equivocation_reported_once() {
 	build_and_execute(|| {
 		let (id, hash) = setup();
-		let (first, second) = (signed(OP, id, OK, b"{\"price\":1}"), signed(OP, id, OK, b"{\"price\":2}"));
+		let (first, second) =
+			(signed(OP, id, OK, b"{\"price\":1}"), signed(OP, id, OK, b"{\"price\":2}"));
 		let reporter = RuntimeOrigin::signed(account(CLIENT));
-		let info = Gateway::report_equivocation(reporter.clone(), id, hash, account(OP), first, second).unwrap();
+		let info =
+			Gateway::report_equivocation(reporter.clone(), id, hash, account(OP), first, second)
+				.unwrap();
 		assert_eq!(info.pays_fee, Pays::No);
 		assert_eq!(
 			offences_with_beneficiaries(),
 			vec![(OffenceKind::Equivocation, account(OP), Some(account(CLIENT)))]
 		);
 		System::assert_last_event(
-			Event::EquivocationReported { request_id: id, operator: account(OP), reporter: account(CLIENT) }.into(),
+			Event::EquivocationReported {
+				request_id: id,
+				operator: account(OP),
+				reporter: account(CLIENT),
+			}
+			.into(),
 		);
 		// A response and a failure are two results as well; but the offence counts once.
 		let failure = signed(OP, id, ResultStatus::Timeout, b"");
@@ -47,11 +55,19 @@ fn two_results_for_one_request_are_an_equivocation_reported_once() {
 fn the_request_need_not_be_kept_any_more() {
 	build_and_execute(|| {
 		let (id, hash) = setup();
-		let (first, second) = (signed(OP, id, OK, b"{\"price\":1}"), signed(OP, id, OK, b"{\"price\":2}"));
+		let (first, second) =
+			(signed(OP, id, OK, b"{\"price\":1}"), signed(OP, id, OK, b"{\"price\":2}"));
 		assert_ok!(report_ok(OP, id, b"{\"price\":1}"));
 		run_to_block(7);
 		assert!(!Requests::<Test>::contains_key(id));
-		assert_ok!(Gateway::report_equivocation(RuntimeOrigin::signed(account(CLIENT)), id, hash, account(OP), first, second));
+		assert_ok!(Gateway::report_equivocation(
+			RuntimeOrigin::signed(account(CLIENT)),
+			id,
+			hash,
+			account(OP),
+			first,
+			second
+		));
 	});
 }
 
@@ -65,7 +81,14 @@ fn anything_short_of_two_signed_results_is_refused_and_changes_nothing() {
 		let mut forged = second;
 		forged.signature[0] ^= 1;
 		let report = |operator: u8, request_hash: [u8; 32], a: SignedResult, b: SignedResult| {
-			Gateway::report_equivocation(RuntimeOrigin::signed(account(CLIENT)), id, request_hash, account(operator), a, b)
+			Gateway::report_equivocation(
+				RuntimeOrigin::signed(account(CLIENT)),
+				id,
+				request_hash,
+				account(operator),
+				a,
+				b,
+			)
 		};
 		// The same result twice.
 		assert_noop!(report(OP, hash, first, first), Error::<Test>::NotEquivocation);

@@ -2,9 +2,7 @@
 //! over on purpose with a checkpoint, and every handover is logged, paid and accounted for.
 
 use crate::{mock::*, Agenda, Assignments, Error, Requests, Task};
-use baton_primitives::{
-	Checkpoint, HandoverReason, OffenceKind, RequestStatus, ReputationSource,
-};
+use baton_primitives::{Checkpoint, HandoverReason, OffenceKind, ReputationSource, RequestStatus};
 use frame_support::{assert_noop, assert_ok};
 use sp_core::Pair;
 
@@ -30,7 +28,11 @@ fn backups(request_id: u64) -> Vec<u8> {
 	Requests::<Test>::get(request_id).unwrap().backups.iter().map(number).collect()
 }
 
-fn hand_over(n: u8, request_id: u64, checkpoint: Checkpoint) -> frame_support::dispatch::DispatchResultWithPostInfo {
+fn hand_over(
+	n: u8,
+	request_id: u64,
+	checkpoint: Checkpoint,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	Handover::hand_over(RuntimeOrigin::signed(key_account(n)), request_id, checkpoint)
 }
 
@@ -70,7 +72,10 @@ fn a_missed_deadline_passes_the_request_to_the_next_backup_who_finishes_and_is_p
 
 		let before = Balances::free_balance(account(next));
 		assert_ok!(report_ok(next, id, BODY));
-		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 		assert_eq!(Balances::free_balance(account(next)), before + PRICE);
 		assert_eq!(Reputation::reputation(&account(next)).alpha_micros > 1_000_000, true);
 		let (from_record, to_record) = (
@@ -90,7 +95,9 @@ fn an_operator_marked_offline_is_handed_over_as_offline() {
 		setup(2);
 		let id = submit(1);
 		let first = assigned(id);
-		pallet_operator_staking::Operators::<Test>::mutate(account(first), |o| o.as_mut().unwrap().online = false);
+		pallet_operator_staking::Operators::<Test>::mutate(account(first), |o| {
+			o.as_mut().unwrap().online = false
+		});
 		run_to_block(Requests::<Test>::get(id).unwrap().deadline + 1);
 		assert_eq!(handovers(id)[0].2, HandoverReason::Offline);
 	});
@@ -109,12 +116,18 @@ fn when_the_backups_run_out_the_client_is_refunded_in_full() {
 		// The successor is silent too, and nobody is left.
 		let deadline = Requests::<Test>::get(id).unwrap().deadline;
 		run_to_block(deadline + 1);
-		assert_eq!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Refunded { at: deadline + 1 });
+		assert_eq!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Refunded { at: deadline + 1 }
+		);
 		assert_eq!(Balances::free_balance(account(CLIENT)), client);
 		assert_eq!(Balances::total_issuance(), issuance);
 		assert_eq!(
 			offences(),
-			vec![(OffenceKind::MissedDeadline, account(first)), (OffenceKind::MissedDeadline, account(second))]
+			vec![
+				(OffenceKind::MissedDeadline, account(first)),
+				(OffenceKind::MissedDeadline, account(second))
+			]
 		);
 	});
 }
@@ -147,7 +160,10 @@ fn handovers_stop_at_the_end_of_a_requests_lifetime() {
 		run_to_block(17);
 		// 17 + 4 is past the lifetime: capped at 17, which is no extension at all.
 		assert_eq!(handovers(id).len(), 1);
-		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Refunded { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Refunded { .. }
+		));
 	});
 }
 
@@ -161,7 +177,10 @@ fn no_successor_is_handed_a_request_whose_lifetime_leaves_it_less_than_its_timeo
 		let holder = assigned(id);
 		// A successor at 15 would have until 17: less than the 2-block timeout and a block to
 		// report in, and it would be charged for missing it.
-		assert_noop!(hand_over(holder, id, checkpoint_of(holder, id, 0)), Error::<Test>::LifetimeExhausted);
+		assert_noop!(
+			hand_over(holder, id, checkpoint_of(holder, id, 0)),
+			Error::<Test>::LifetimeExhausted
+		);
 	});
 }
 
@@ -177,7 +196,10 @@ fn a_voluntary_handover_with_a_valid_checkpoint_costs_no_stake() {
 		assert_eq!(pallet_handover::History::<Test>::get(id)[0].checkpoint, Some(cp));
 		assert!(offences().is_empty());
 		assert_ok!(report_ok(next, id, BODY));
-		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 	});
 }
 
@@ -222,15 +244,25 @@ fn bad_handovers_are_refused_and_change_nothing() {
 		let id = submit(1);
 		let (first, next) = (assigned(id), backups(id)[0]);
 		assert_noop!(hand_over(next, id, checkpoint_of(next, id, 0)), Error::<Test>::NotAssigned);
-		assert_noop!(hand_over(first, 99, checkpoint_of(first, 99, 0)), Error::<Test>::UnknownRequest);
 		assert_noop!(
-			Handover::hand_over(RuntimeOrigin::signed(account(first)), id, checkpoint_of(first, id, 0)),
+			hand_over(first, 99, checkpoint_of(first, 99, 0)),
+			Error::<Test>::UnknownRequest
+		);
+		assert_noop!(
+			Handover::hand_over(
+				RuntimeOrigin::signed(account(first)),
+				id,
+				checkpoint_of(first, id, 0)
+			),
 			pallet_handover::Error::<Test>::NotGatewayKey
 		);
 		// After the deadline, only the chain hands requests over.
 		let deadline = Requests::<Test>::get(id).unwrap().deadline;
 		System::set_block_number(deadline + 1);
-		assert_noop!(hand_over(first, id, checkpoint_of(first, id, 0)), Error::<Test>::DeadlinePassed);
+		assert_noop!(
+			hand_over(first, id, checkpoint_of(first, id, 0)),
+			Error::<Test>::DeadlinePassed
+		);
 		System::set_block_number(deadline);
 		// Once, not twice; and the successor has nobody left to give it to.
 		assert_ok!(hand_over(first, id, checkpoint_of(first, id, 0)));
@@ -238,7 +270,10 @@ fn bad_handovers_are_refused_and_change_nothing() {
 		assert_noop!(hand_over(next, id, checkpoint_of(next, id, 0)), Error::<Test>::NoBackupLeft);
 		// A reported request is no longer the operator's to give.
 		assert_ok!(report_ok(next, id, BODY));
-		assert_noop!(hand_over(next, id, checkpoint_of(next, id, 0)), Error::<Test>::RequestFinished);
+		assert_noop!(
+			hand_over(next, id, checkpoint_of(next, id, 0)),
+			Error::<Test>::RequestFinished
+		);
 	});
 }
 
@@ -253,7 +288,10 @@ fn a_request_changes_hands_at_most_max_handovers_times() {
 		}
 		let holder = assigned(id);
 		assert!(!backups(id).is_empty());
-		assert_noop!(hand_over(holder, id, checkpoint_of(holder, id, 0)), Error::<Test>::TooManyHandovers);
+		assert_noop!(
+			hand_over(holder, id, checkpoint_of(holder, id, 0)),
+			Error::<Test>::TooManyHandovers
+		);
 	});
 }
 

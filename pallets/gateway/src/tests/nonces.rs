@@ -34,7 +34,11 @@ fn expect_calls(upstream: &Upstream, ids: &[u64]) {
 			timeout_ms: 2_000,
 			max_response_bytes: 128,
 		};
-		let answer = EgressResponse { status: ResultStatus::Response { code: 200 }, body: b"{}".to_vec(), latency_ms: 3 };
+		let answer = EgressResponse {
+			status: ResultStatus::Response { code: 200 },
+			body: b"{}".to_vec(),
+			latency_ms: 3,
+		};
 		upstream.expected.lock().push((call, answer));
 	}
 }
@@ -69,7 +73,10 @@ fn a_heartbeat_and_a_report_batch_in_one_block_take_consecutive_nonces() {
 		as_node(|| Gateway::offchain_worker(DUE));
 		let sent = sent(&submitted());
 		assert_eq!(sent.len(), 2);
-		assert_eq!(sent[0], (RuntimeCall::OperatorStaking(pallet_operator_staking::Call::heartbeat {}), 0));
+		assert_eq!(
+			sent[0],
+			(RuntimeCall::OperatorStaking(pallet_operator_staking::Call::heartbeat {}), 0)
+		);
 		let RuntimeCall::Gateway(Call::report_results { reports }) = &sent[1].0 else {
 			panic!("not a report batch: {:?}", sent[1].0);
 		};
@@ -116,7 +123,10 @@ fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
 		assert_eq!(nonces(&submitted()), vec![1, 0]);
 		let stored = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &store)
 			.and_then(|bytes| LocalNonce::<u32, u32>::decode(&mut &bytes[..]).ok());
-		assert_eq!(stored, Some(LocalNonce { next: 1, chain: 0, since: DUE + NONCE_STALE_AFTER + 1 }));
+		assert_eq!(
+			stored,
+			Some(LocalNonce { next: 1, chain: 0, since: DUE + NONCE_STALE_AFTER + 1 })
+		);
 	});
 }
 
@@ -124,7 +134,10 @@ fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
 fn the_local_nonce_starts_over_when_it_ran_too_far_ahead() {
 	let ahead = LocalNonce { next: 5 + MAX_NONCES_AHEAD + 1, chain: 5, since: 10u32 };
 	// The chain has not stood still for long, but the count is too far ahead.
-	assert_eq!(LocalNonce::take(Some(ahead), 5u32, 11u32), (5, LocalNonce { next: 6, chain: 5, since: 11 }));
+	assert_eq!(
+		LocalNonce::take(Some(ahead), 5u32, 11u32),
+		(5, LocalNonce { next: 6, chain: 5, since: 11 })
+	);
 	let within = LocalNonce { next: 5 + MAX_NONCES_AHEAD, ..ahead };
 	assert_eq!(
 		LocalNonce::take(Some(within), 5, 11),
@@ -135,5 +148,8 @@ fn the_local_nonce_starts_over_when_it_ran_too_far_ahead() {
 		LocalNonce::take(Some(within), 6, 30),
 		(5 + MAX_NONCES_AHEAD, LocalNonce { next: 6 + MAX_NONCES_AHEAD, chain: 6, since: 30 })
 	);
-	assert_eq!(LocalNonce::take(Some(within), 200, 30), (200, LocalNonce { next: 201, chain: 200, since: 30 }));
+	assert_eq!(
+		LocalNonce::take(Some(within), 200, 30),
+		(200, LocalNonce { next: 201, chain: 200, since: 30 })
+	);
 }

@@ -11,7 +11,10 @@ use frame_support::{assert_ok, traits::Hooks};
 use sp_core::Pair;
 
 /// The report in the `index`th submitted transaction.
-fn submitted_report(transactions: &[Vec<u8>], index: usize) -> (u64, crate::Report<Test>, AccountId) {
+fn submitted_report(
+	transactions: &[Vec<u8>],
+	index: usize,
+) -> (u64, crate::Report<Test>, AccountId) {
 	let xt = Extrinsic::decode(&mut &transactions[index][..]).unwrap();
 	let sp_runtime::generic::Preamble::Signed(signer, _, _) = xt.preamble else {
 		panic!("a report is a signed transaction");
@@ -24,17 +27,37 @@ fn submitted_report(transactions: &[Vec<u8>], index: usize) -> (u64, crate::Repo
 
 /// Expects one call upstream under the API's terms (timeout 2 s, cap 128 bytes), answered
 /// with `response`.
-fn expect(upstream: &Upstream, method: &str, url: &str, headers: Vec<(&str, &str)>, body: &[u8], response: &[u8]) {
-	let answer = EgressResponse { status: ResultStatus::Response { code: 200 }, body: response.to_vec(), latency_ms: 3 };
+fn expect(
+	upstream: &Upstream,
+	method: &str,
+	url: &str,
+	headers: Vec<(&str, &str)>,
+	body: &[u8],
+	response: &[u8],
+) {
+	let answer = EgressResponse {
+		status: ResultStatus::Response { code: 200 },
+		body: response.to_vec(),
+		latency_ms: 3,
+	};
 	upstream.expected.lock().push((call(method, url, headers, body, 2_000), answer));
 }
 
 /// The egress request of a call with `timeout_ms` and the API's cap of 128 bytes.
-fn call(method: &str, url: &str, headers: Vec<(&str, &str)>, body: &[u8], timeout_ms: u32) -> EgressRequest {
+fn call(
+	method: &str,
+	url: &str,
+	headers: Vec<(&str, &str)>,
+	body: &[u8],
+	timeout_ms: u32,
+) -> EgressRequest {
 	EgressRequest {
 		method: method.as_bytes().to_vec(),
 		url: url.as_bytes().to_vec(),
-		headers: headers.into_iter().map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec())).collect(),
+		headers: headers
+			.into_iter()
+			.map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
+			.collect(),
 		body: body.to_vec(),
 		timeout_ms,
 		max_response_bytes: 128,
@@ -50,9 +73,12 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 			0,
 			HttpMethod::Post,
 			b"/quote?x=1".to_vec().try_into().unwrap(),
-			vec![(b"Content-Type".to_vec().try_into().unwrap(), b"application/json".to_vec().try_into().unwrap())]
-				.try_into()
-				.unwrap(),
+			vec![(
+				b"Content-Type".to_vec().try_into().unwrap(),
+				b"application/json".to_vec().try_into().unwrap()
+			)]
+			.try_into()
+			.unwrap(),
 			br#"{"coin":"dot"}"#.to_vec().try_into().unwrap(),
 			1,
 			1_000,
@@ -62,7 +88,10 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 			state,
 			"POST",
 			"https://api.example/quote?x=1",
-			vec![("Idempotency-Key", idempotency(id).as_str()), ("Content-Type", "application/json")],
+			vec![
+				("Idempotency-Key", idempotency(id).as_str()),
+				("Content-Type", "application/json"),
+			],
 			br#"{"coin":"dot"}"#,
 			br#"{"price":7.25}"#,
 		);
@@ -114,7 +143,14 @@ fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
 		let ids: Vec<u64> = (0..4).map(|_| submit(1)).collect();
 		// The worker calls them in the order of its assignments in storage.
 		for id in crate::Assignments::<Test>::iter_key_prefix(account(OP)) {
-			expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
+			expect(
+				state,
+				"GET",
+				"https://api.example/price?coin=dot",
+				vec![("Idempotency-Key", idempotency(id).as_str())],
+				b"",
+				b"{}",
+			);
 		}
 		Gateway::offchain_worker(1);
 		let transactions = submitted();
@@ -123,10 +159,17 @@ fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
 		let second = submitted_batch(&transactions, 1);
 		assert_eq!((first.len(), second.len()), (3, 1));
 		let reported: Vec<u64> = first.iter().chain(&second).map(|(id, _)| *id).collect();
-		assert_eq!(reported.iter().copied().collect::<std::collections::BTreeSet<_>>(), ids.iter().copied().collect());
+		assert_eq!(
+			reported.iter().copied().collect::<std::collections::BTreeSet<_>>(),
+			ids.iter().copied().collect()
+		);
 		// The chain takes them as they are, free.
 		for batch in [first, second] {
-			let info = Gateway::report_results(RuntimeOrigin::signed(key_account(OP)), batch.try_into().unwrap()).unwrap();
+			let info = Gateway::report_results(
+				RuntimeOrigin::signed(key_account(OP)),
+				batch.try_into().unwrap(),
+			)
+			.unwrap();
 			assert_eq!(info.pays_fee, frame_support::dispatch::Pays::No);
 		}
 		for id in ids {
@@ -140,7 +183,14 @@ fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
 fn an_unlanded_report_is_resent_without_calling_the_upstream_again() {
 	with_offchain_worker_state(|state, submitted| {
 		let id = submit(1);
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
+		expect(
+			state,
+			"GET",
+			"https://api.example/price?coin=dot",
+			vec![("Idempotency-Key", idempotency(id).as_str())],
+			b"",
+			b"{}",
+		);
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted().len(), 1);
 		// The report did not land (e.g. its block was retracted); three blocks later it is sent
@@ -162,7 +212,14 @@ fn reported_status(body: &[u8]) -> (ResultStatus, usize) {
 	let mut reported = None;
 	with_offchain_worker_state(|state, submitted| {
 		let id = submit(1);
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", body);
+		expect(
+			state,
+			"GET",
+			"https://api.example/price?coin=dot",
+			vec![("Idempotency-Key", idempotency(id).as_str())],
+			b"",
+			body,
+		);
 		Gateway::offchain_worker(1);
 		let (request_id, report, _) = submitted_report(&submitted(), 0);
 		assert_eq!(request_id, id);
@@ -199,8 +256,19 @@ fn the_successor_resumes_with_the_same_idempotency_key() {
 		let first = crate::Requests::<Test>::get(id).unwrap().assigned[0].clone();
 		// Both keys are in this node's keystore: only the successor's is assigned after this.
 		let from = if first == account(OP) { OP } else { OP + 1 };
-		assert_ok!(Handover::hand_over(RuntimeOrigin::signed(key_account(from)), id, checkpoint_of(from, id, 1)));
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
+		assert_ok!(Handover::hand_over(
+			RuntimeOrigin::signed(key_account(from)),
+			id,
+			checkpoint_of(from, id, 1)
+		));
+		expect(
+			state,
+			"GET",
+			"https://api.example/price?coin=dot",
+			vec![("Idempotency-Key", idempotency(id).as_str())],
+			b"",
+			b"{}",
+		);
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).0, id);
 	});
@@ -208,7 +276,11 @@ fn the_successor_resumes_with_the_same_idempotency_key() {
 
 fn set_health(health: Health) {
 	let key = Health::storage_key(&key(OP), 0);
-	sp_io::offchain::local_storage_set(sp_core::offchain::StorageKind::PERSISTENT, &key, &health.encode());
+	sp_io::offchain::local_storage_set(
+		sp_core::offchain::StorageKind::PERSISTENT,
+		&key,
+		&health.encode(),
+	);
 }
 
 /// The health of operator `OP`'s node for `api`.
@@ -260,7 +332,11 @@ fn a_failure_that_opens_the_breaker_is_not_reported() {
 		// The handover pallet's worker will checkpoint step 1: the upstream was called.
 		let request_hash = crate::Requests::<Test>::get(id).unwrap().request_hash;
 		let attempt = baton_primitives::attempt_storage_key(id, &request_hash, &key(OP));
-		assert!(sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &attempt).is_some());
+		assert!(sp_io::offchain::local_storage_get(
+			sp_core::offchain::StorageKind::PERSISTENT,
+			&attempt
+		)
+		.is_some());
 	});
 }
 
@@ -270,7 +346,14 @@ fn an_answer_the_api_gives_everyone_is_reported_and_does_not_open_the_breaker() 
 		set_health(shaky());
 		let id = submit(1);
 		// Oversized: a successor would get the same.
-		expect(state, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", &[b'a'; 129]);
+		expect(
+			state,
+			"GET",
+			"https://api.example/price?coin=dot",
+			vec![("Idempotency-Key", idempotency(id).as_str())],
+			b"",
+			&[b'a'; 129],
+		);
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).1.status, ResultStatus::TooLarge);
 		assert_eq!(health(0).breaker(1), Breaker::Closed);
@@ -286,7 +369,10 @@ fn one_failing_api_opens_its_own_breaker_and_a_probe_closes_it_once_the_upstream
 		assert_ok!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), other));
 		let mut serving_both = profile(8);
 		serving_both.apis = vec![0, 1].try_into().unwrap();
-		assert_ok!(OperatorStaking::update_profile(RuntimeOrigin::signed(account(OP)), serving_both));
+		assert_ok!(OperatorStaking::update_profile(
+			RuntimeOrigin::signed(account(OP)),
+			serving_both
+		));
 		set_health(shaky());
 
 		// Block 1: API 0's upstream fails and its breaker opens (for two blocks).
@@ -300,13 +386,27 @@ fn one_failing_api_opens_its_own_breaker_and_a_probe_closes_it_once_the_upstream
 		System::set_block_number(2);
 		let served = submit_to(1, CLIENT, 1);
 		let key = idempotency(served);
-		expect(upstream, "GET", "https://other.example/price?coin=dot", vec![("Idempotency-Key", key.as_str())], b"", b"{}");
+		expect(
+			upstream,
+			"GET",
+			"https://other.example/price?coin=dot",
+			vec![("Idempotency-Key", key.as_str())],
+			b"",
+			b"{}",
+		);
 		Gateway::offchain_worker(2);
 		assert_eq!(submitted_report(&submitted(), 0).0, served);
 
 		// Block 3: half-open; the probe (API 0's request again) succeeds and closes the breaker.
 		System::set_block_number(3);
-		expect(upstream, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(failed).as_str())], b"", b"{}");
+		expect(
+			upstream,
+			"GET",
+			"https://api.example/price?coin=dot",
+			vec![("Idempotency-Key", idempotency(failed).as_str())],
+			b"",
+			b"{}",
+		);
 		Gateway::offchain_worker(3);
 		assert_eq!(submitted_report(&submitted(), 1).0, failed);
 		assert_eq!(health(0).breaker(3), Breaker::Closed);
@@ -322,7 +422,14 @@ fn an_open_request_is_called_under_its_own_terms_after_the_api_changes() {
 		moved.timeout_ms = 4_000;
 		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, moved));
 		// The old URL with the old timeout; the stand-in would panic at any other call.
-		expect(upstream, "GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", idempotency(id).as_str())], b"", b"{}");
+		expect(
+			upstream,
+			"GET",
+			"https://api.example/price?coin=dot",
+			vec![("Idempotency-Key", idempotency(id).as_str())],
+			b"",
+			b"{}",
+		);
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).0, id);
 	});
@@ -334,14 +441,23 @@ fn a_call_the_egress_policy_refuses_is_reported_as_forbidden_refunded_and_not_pu
 		let id = submit(1);
 		let refused = EgressResponse::failed(ResultStatus::Forbidden, 0);
 		let url = "https://api.example/price?coin=dot";
-		upstream.expected.lock().push((call("GET", url, vec![("Idempotency-Key", idempotency(id).as_str())], b"", 2_000), refused));
+		upstream.expected.lock().push((
+			call("GET", url, vec![("Idempotency-Key", idempotency(id).as_str())], b"", 2_000),
+			refused,
+		));
 		Gateway::offchain_worker(1);
 		let (request_id, report, signer) = submitted_report(&submitted(), 0);
-		assert_eq!((request_id, report.status, report.body.len()), (id, ResultStatus::Forbidden, 0));
+		assert_eq!(
+			(request_id, report.status, report.body.len()),
+			(id, ResultStatus::Forbidden, 0)
+		);
 		let client = Balances::free_balance(account(CLIENT));
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), request_id, report));
 		assert_eq!(Balances::free_balance(account(CLIENT)), client + 110);
-		assert!(matches!(crate::Requests::<Test>::get(id).unwrap().status, baton_primitives::RequestStatus::Refunded { .. }));
+		assert!(matches!(
+			crate::Requests::<Test>::get(id).unwrap().status,
+			baton_primitives::RequestStatus::Refunded { .. }
+		));
 		assert!(offences().is_empty());
 	});
 }

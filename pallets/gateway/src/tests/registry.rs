@@ -15,7 +15,9 @@ fn registering_an_api_holds_the_deposit() {
 			API_DEPOSIT
 		);
 		assert_eq!(NextApiId::<Test>::get(), 1);
-		System::assert_last_event(Event::ApiRegistered { api_id: 0, owner: account(PUBLISHER) }.into());
+		System::assert_last_event(
+			Event::ApiRegistered { api_id: 0, owner: account(PUBLISHER) }.into(),
+		);
 	});
 }
 
@@ -23,10 +25,19 @@ fn registering_an_api_holds_the_deposit() {
 fn bad_specs_are_refused_and_change_nothing() {
 	build_and_execute(|| {
 		let cases: Vec<(fn(&mut crate::ApiSpec<Test>), Error<Test>)> = vec![
-			(|s| s.base_url = b"ftp://api.example".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
+			(
+				|s| s.base_url = b"ftp://api.example".to_vec().try_into().unwrap(),
+				Error::InvalidBaseUrl,
+			),
 			(|s| s.base_url = b"https://".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
-			(|s| s.base_url = b"https://api.example/".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
-			(|s| s.base_url = b"https://api example".to_vec().try_into().unwrap(), Error::InvalidBaseUrl),
+			(
+				|s| s.base_url = b"https://api.example/".to_vec().try_into().unwrap(),
+				Error::InvalidBaseUrl,
+			),
+			(
+				|s| s.base_url = b"https://api example".to_vec().try_into().unwrap(),
+				Error::InvalidBaseUrl,
+			),
 			(|s| s.methods = Default::default(), Error::InvalidMethods),
 			(
 				|s| s.methods = vec![HttpMethod::Get, HttpMethod::Get].try_into().unwrap(),
@@ -54,7 +65,10 @@ fn bad_specs_are_refused_and_change_nothing() {
 		for (break_spec, error) in cases {
 			let mut bad = spec();
 			break_spec(&mut bad);
-			assert_noop!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), bad), error);
+			assert_noop!(
+				Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), bad),
+				error
+			);
 		}
 	});
 }
@@ -138,7 +152,10 @@ fn apis_pointing_at_private_addresses_are_refused_and_change_nothing() {
 			let mut bad = spec();
 			bad.base_url = url.as_bytes().to_vec().try_into().unwrap();
 			let owner = RuntimeOrigin::signed(account(PUBLISHER));
-			assert_noop!(Gateway::register_api(owner.clone(), bad.clone()), Error::<Test>::PrivateBaseUrl);
+			assert_noop!(
+				Gateway::register_api(owner.clone(), bad.clone()),
+				Error::<Test>::PrivateBaseUrl
+			);
 			assert_noop!(Gateway::update_api(owner, 0, bad), Error::<Test>::PrivateBaseUrl);
 		}
 		// A name is resolved by each node, which checks the address it connects to.

@@ -82,7 +82,8 @@ fn lower_latency_and_more_stake_are_chosen_more_often() {
 		let api = Apis::<Test>::get(0).unwrap();
 		let (mut rich, mut poor) = (0, 0);
 		for id in 0..400 {
-			let routed = Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), id, 1).unwrap();
+			let routed =
+				Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), id, 1).unwrap();
 			rich += (routed.assigned[0] == account(OP + 2)) as u32;
 			poor += (routed.assigned[0] == account(OP + 3)) as u32;
 		}
@@ -126,7 +127,9 @@ fn full_operators_and_those_below_the_minimum_reputation_are_skipped() {
 		Load::<Test>::remove(account(OP));
 
 		record(OP, Outcome::Completed { latency_ms: 100 }, 5);
-		Apis::<Test>::mutate(0, |api| api.as_mut().unwrap().spec.min_reputation = Perbill::from_percent(60));
+		Apis::<Test>::mutate(0, |api| {
+			api.as_mut().unwrap().spec.min_reputation = Perbill::from_percent(60)
+		});
 		// A newcomer scores 1/2; OP scores 6/7.
 		assert_eq!(first_choices(2, 50), vec![50, 0]);
 	});
@@ -140,12 +143,14 @@ fn the_weight_factors_have_their_documented_ranges() {
 	assert_eq!(stake_factor(4_000, 1_000), 2_000_000);
 	assert_eq!(stake_factor(1_000_000, 1_000), 4_000_000);
 	let mut rng = Rng::new([7; 32]);
-	let confident = ReputationView { alpha_micros: 90_000_000, beta_micros: 10_000_000, ..Default::default() };
+	let confident =
+		ReputationView { alpha_micros: 90_000_000, beta_micros: 10_000_000, ..Default::default() };
 	let samples: Vec<u128> = (0..200).map(|_| thompson_sample(&confident, &mut rng)).collect();
 	let mean = samples.iter().sum::<u128>() / 200;
 	assert!((870_000..930_000).contains(&mean), "mean {mean}");
 	assert!(samples.iter().all(|s| (1_000..=1_000_000).contains(s)));
-	let extreme = ReputationView { alpha_micros: u64::MAX, beta_micros: u64::MAX, ..Default::default() };
+	let extreme =
+		ReputationView { alpha_micros: u64::MAX, beta_micros: u64::MAX, ..Default::default() };
 	assert!((1_000..=1_000_000).contains(&thompson_sample(&extreme, &mut rng)));
 }
 
@@ -166,14 +171,19 @@ fn sixty_four_chilled_or_jailed_operators_bonded_first_do_not_stop_routing_to_th
 		bond_operators(0, 64);
 		for n in OP..OP + 64 {
 			if n % 2 == 0 {
-				frame_support::assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(n))));
+				frame_support::assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(
+					n
+				))));
 			} else {
 				frame_support::assert_ok!(OperatorStaking::jail(&account(n), 100));
 			}
 		}
 		bond_operators(64, 65);
 		let id = submit(1);
-		assert_eq!(crate::Requests::<Test>::get(id).unwrap().assigned.to_vec(), vec![account(OP + 64)]);
+		assert_eq!(
+			crate::Requests::<Test>::get(id).unwrap().assigned.to_vec(),
+			vec![account(OP + 64)]
+		);
 	});
 }
 

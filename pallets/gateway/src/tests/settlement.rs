@@ -3,7 +3,7 @@
 
 use crate::{mock::*, Assignments, Error, Event, Load, Report, Requests};
 use baton_primitives::{
-	receipt_message, Escrow as _, OffenceKind, RequestStatus, ReputationSource, ResultStatus,
+	receipt_message, Escrow as _, OffenceKind, ReputationSource, RequestStatus, ResultStatus,
 };
 use frame_support::{assert_noop, assert_ok, dispatch::Pays};
 use sp_core::Pair;
@@ -20,7 +20,11 @@ fn setup(operators: u8) {
 /// The operators assigned to `request_id`, as operator numbers.
 fn assigned(request_id: u64) -> Vec<u8> {
 	let request = Requests::<Test>::get(request_id).unwrap();
-	request.assigned.iter().map(|who| (0..=255).find(|n| &account(*n) == who).unwrap()).collect()
+	request
+		.assigned
+		.iter()
+		.map(|who| (0..=255).find(|n| &account(*n) == who).unwrap())
+		.collect()
 }
 
 #[test]
@@ -30,7 +34,10 @@ fn a_report_is_charged_the_settlement_of_its_own_redundancy() {
 		let id = submit(2);
 		let first = assigned(id)[0];
 		let info = report_ok(first, id, BODY).unwrap();
-		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::report_result(2, BODY.len() as u32)));
+		assert_eq!(
+			info.actual_weight,
+			Some(<() as crate::WeightInfo>::report_result(2, BODY.len() as u32))
+		);
 	});
 }
 
@@ -45,7 +52,8 @@ fn reports_are_operational_so_new_submissions_cannot_crowd_them_out() {
 		signature: [0; 64],
 	};
 	let one = crate::Call::<Test>::report_result { request_id: 0, report: report() };
-	let many = crate::Call::<Test>::report_results { reports: vec![(0, report())].try_into().unwrap() };
+	let many =
+		crate::Call::<Test>::report_results { reports: vec![(0, report())].try_into().unwrap() };
 	assert_eq!(one.get_dispatch_info().class, DispatchClass::Operational);
 	assert_eq!(many.get_dispatch_info().class, DispatchClass::Operational);
 }
@@ -83,7 +91,9 @@ fn one_report_completes_a_request_and_pays_everyone_exactly() {
 			}
 			.into(),
 		);
-		System::assert_last_event(Event::RequestCompleted { request_id: id, response_hash: hash }.into());
+		System::assert_last_event(
+			Event::RequestCompleted { request_id: id, response_hash: hash }.into(),
+		);
 		assert!(offences().is_empty());
 	});
 }
@@ -98,8 +108,11 @@ fn a_receipt_for_another_chain_or_another_request_with_the_same_id_is_refused() 
 		let status = ResultStatus::Response { code: 200 };
 		let response_hash = sp_io::hashing::blake2_256(BODY);
 		// Signed by the right key, over the right id, but for another fork's request or chain.
-		for (genesis, request_hash) in [(genesis, [7; 32]), (sp_core::H256::repeat_byte(9), request_hash)] {
-			let message = receipt_message(&genesis, id, &request_hash, &response_hash, &status, &account(OP));
+		for (genesis, request_hash) in
+			[(genesis, [7; 32]), (sp_core::H256::repeat_byte(9), request_hash)]
+		{
+			let message =
+				receipt_message(&genesis, id, &request_hash, &response_hash, &status, &account(OP));
 			let report = Report::<Test> {
 				status,
 				response_hash,
@@ -162,8 +175,14 @@ fn the_majority_is_paid_and_the_minority_reported() {
 		// 330 was escrowed; the third operator's 100 came back.
 		assert_eq!(Balances::free_balance(account(CLIENT)), client + 100);
 		assert_eq!(offences(), vec![(OffenceKind::WrongResult, account(ops[2]))]);
-		assert!(Reputation::reputation(&account(ops[2])).score < Reputation::reputation(&account(ops[0])).score);
-		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(
+			Reputation::reputation(&account(ops[2])).score
+				< Reputation::reputation(&account(ops[0])).score
+		);
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 	});
 }
 
@@ -178,7 +197,10 @@ fn a_failure_in_the_minority_costs_reputation_but_is_no_wrong_result() {
 		assert_ok!(report_ok(ops[1], id, BODY));
 		let refused = report_of(ops[2], id, ResultStatus::Forbidden, b"");
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(key_account(ops[2])), id, refused));
-		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 		// Only a different answer is an offence.
 		assert!(offences().is_empty());
 		assert!(Reputation::reputation(&account(ops[2])).score < prior.score);
@@ -197,14 +219,20 @@ fn settlement_compares_by_the_ignored_fields_the_request_was_submitted_under() {
 		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, strict));
 		assert_ok!(report_ok(ops[0], id, BODY));
 		assert_ok!(report_ok(ops[1], id, br#"{"ts":99,"price":7.25}"#));
-		assert!(matches!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 		assert!(offences().is_empty());
 		// A request submitted now compares the whole body.
 		let later = submit(2);
 		let ops = assigned(later);
 		assert_ok!(report_ok(ops[0], later, BODY));
 		assert_ok!(report_ok(ops[1], later, br#"{"ts":99,"price":7.25}"#));
-		assert!(matches!(Requests::<Test>::get(later).unwrap().status, RequestStatus::Refunded { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(later).unwrap().status,
+			RequestStatus::Refunded { .. }
+		));
 	});
 }
 
@@ -252,17 +280,27 @@ fn bad_reports_are_refused_and_change_nothing() {
 
 		// The operator's own account is not its gateway key.
 		assert_noop!(
-			Gateway::report_result(RuntimeOrigin::signed(account(a)), id, report_of(a, id, ok, BODY)),
+			Gateway::report_result(
+				RuntimeOrigin::signed(account(a)),
+				id,
+				report_of(a, id, ok, BODY)
+			),
 			Error::<Test>::NotGatewayKey
 		);
-		assert_noop!(Gateway::report_result(signed(a), 99, report_of(a, 99, ok, BODY)), Error::<Test>::UnknownRequest);
+		assert_noop!(
+			Gateway::report_result(signed(a), 99, report_of(a, 99, ok, BODY)),
+			Error::<Test>::UnknownRequest
+		);
 		assert_noop!(
 			Gateway::report_result(signed(idle), id, report_of(idle, id, ok, BODY)),
 			Error::<Test>::NotAssigned
 		);
 		let mut wrong_hash = report_of(a, id, ok, BODY);
 		wrong_hash.body = b"{}".to_vec().try_into().unwrap();
-		assert_noop!(Gateway::report_result(signed(a), id, wrong_hash), Error::<Test>::HashMismatch);
+		assert_noop!(
+			Gateway::report_result(signed(a), id, wrong_hash),
+			Error::<Test>::HashMismatch
+		);
 		// Signed by another key, or over another request.
 		let mut forged = report_of(a, id, ok, BODY);
 		forged.signature = report_of(b, id, ok, BODY).signature;
@@ -300,9 +338,15 @@ fn reports_after_the_deadline_are_refused() {
 }
 
 /// Operator `n`'s `report_results` of `body` for `ids`.
-fn report_batch(n: u8, ids: &[u64], body: &[u8]) -> frame_support::dispatch::DispatchResultWithPostInfo {
-	let reports: Vec<_> =
-		ids.iter().map(|id| (*id, report_of(n, *id, ResultStatus::Response { code: 200 }, body))).collect();
+fn report_batch(
+	n: u8,
+	ids: &[u64],
+	body: &[u8],
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	let reports: Vec<_> = ids
+		.iter()
+		.map(|id| (*id, report_of(n, *id, ResultStatus::Response { code: 200 }, body)))
+		.collect();
 	Gateway::report_results(RuntimeOrigin::signed(key_account(n)), reports.try_into().unwrap())
 }
 
@@ -312,7 +356,8 @@ fn report_results_settles_each_request_as_report_result_would_and_is_free() {
 		setup(2);
 		let client = Balances::free_balance(account(CLIENT));
 		let treasury = Balances::free_balance(account(TREASURY));
-		let operators = [Balances::free_balance(account(OP)), Balances::free_balance(account(OP + 1))];
+		let operators =
+			[Balances::free_balance(account(OP)), Balances::free_balance(account(OP + 1))];
 		// Two requests of one operator and one of two, all answered by both operators.
 		let ids = [submit(1), submit(1), submit(2)];
 		let (first, second): (Vec<u64>, Vec<u64>) = (
@@ -324,14 +369,19 @@ fn report_results_settles_each_request_as_report_result_would_and_is_free() {
 		let charged: Vec<(u32, u32)> =
 			first.iter().map(|id| (assigned(*id).len() as u32, BODY.len() as u32)).collect();
 		// All of one client and one API.
-		assert_eq!(info.actual_weight, Some(crate::report_results_weight::<Test>(1, charged.into_iter())));
+		assert_eq!(
+			info.actual_weight,
+			Some(crate::report_results_weight::<Test>(1, charged.into_iter()))
+		);
 		assert_ok!(report_batch(OP + 1, &second, BODY));
 
 		let hash = sp_io::hashing::blake2_256(BODY);
 		for id in ids {
 			let request = Requests::<Test>::get(id).unwrap();
 			assert_eq!(request.status, RequestStatus::Completed { response_hash: hash, at: 1 });
-			System::assert_has_event(Event::RequestCompleted { request_id: id, response_hash: hash }.into());
+			System::assert_has_event(
+				Event::RequestCompleted { request_id: id, response_hash: hash }.into(),
+			);
 		}
 		// 4 operator shares of 100 and a protocol fee of 10 each.
 		assert_eq!(Balances::free_balance(account(CLIENT)), client - 4 * 110);
@@ -358,7 +408,8 @@ fn reports_sharing_a_client_and_an_api_are_charged_as_the_shared_benchmark_measu
 	let shared = crate::report_results_weight::<Test>(1, reports());
 	assert_eq!(distinct, <() as WeightInfo>::report_results(3));
 	// One report as the first of its pair, two more as in the benchmark of a shared pair.
-	let further = <() as WeightInfo>::report_results_shared(3) - <() as WeightInfo>::report_results_shared(1);
+	let further =
+		<() as WeightInfo>::report_results_shared(3) - <() as WeightInfo>::report_results_shared(1);
 	assert_eq!(shared, <() as WeightInfo>::report_results(1) + further);
 	assert!(shared.ref_time() < distinct.ref_time());
 }
@@ -372,7 +423,10 @@ fn report_results_counts_the_client_and_api_pairs_of_its_reports() {
 		let other = submit_as(PUBLISHER, 1);
 		let info = report_batch(OP, &[ids[0], ids[1], other], BODY).unwrap();
 		let charged = [(1, BODY.len() as u32); 3];
-		assert_eq!(info.actual_weight, Some(crate::report_results_weight::<Test>(2, charged.into_iter())));
+		assert_eq!(
+			info.actual_weight,
+			Some(crate::report_results_weight::<Test>(2, charged.into_iter()))
+		);
 	});
 }
 
@@ -385,18 +439,32 @@ fn a_refused_report_in_report_results_changes_nothing_and_the_others_are_taken()
 		let held = Escrow::held(bad);
 		let mut forged = report_of(OP, bad, ResultStatus::Response { code: 200 }, BODY);
 		forged.signature[0] ^= 1;
-		let reports = vec![(good, report_of(OP, good, ResultStatus::Response { code: 200 }, BODY)), (bad, forged)];
-		let info = Gateway::report_results(RuntimeOrigin::signed(key_account(OP)), reports.try_into().unwrap()).unwrap();
+		let reports = vec![
+			(good, report_of(OP, good, ResultStatus::Response { code: 200 }, BODY)),
+			(bad, forged),
+		];
+		let info = Gateway::report_results(
+			RuntimeOrigin::signed(key_account(OP)),
+			reports.try_into().unwrap(),
+		)
+		.unwrap();
 
 		// A call with a refused report is paid for.
 		assert_eq!(info.pays_fee, Pays::Yes);
-		assert!(matches!(Requests::<Test>::get(good).unwrap().status, RequestStatus::Completed { .. }));
+		assert!(matches!(
+			Requests::<Test>::get(good).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 		assert_eq!(Requests::<Test>::get(bad).unwrap(), request);
 		assert_eq!(Escrow::held(bad), held);
 		assert!(Assignments::<Test>::contains_key(account(OP), bad));
 		System::assert_has_event(
-			Event::ReportRejected { request_id: bad, operator: account(OP), error: Error::<Test>::BadSignature.into() }
-				.into(),
+			Event::ReportRejected {
+				request_id: bad,
+				operator: account(OP),
+				error: Error::<Test>::BadSignature.into(),
+			}
+			.into(),
 		);
 	});
 }
@@ -409,7 +477,10 @@ fn report_results_refuses_an_empty_call_and_a_signer_that_is_no_gateway_key() {
 		assert_noop!(report_batch(OP, &[], BODY), Error::<Test>::NoReports);
 		let report = report_of(OP, id, ResultStatus::Response { code: 200 }, BODY);
 		assert_noop!(
-			Gateway::report_results(RuntimeOrigin::signed(account(CLIENT)), vec![(id, report)].try_into().unwrap()),
+			Gateway::report_results(
+				RuntimeOrigin::signed(account(CLIENT)),
+				vec![(id, report)].try_into().unwrap()
+			),
 			Error::<Test>::NotGatewayKey
 		);
 	});

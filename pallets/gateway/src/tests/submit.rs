@@ -1,7 +1,9 @@
 //! Submitting requests: the fee goes into escrow, operators are assigned, and every bad
 //! argument is refused with nothing held.
 
-use crate::{mock::*, Agenda, Assignments, Error, Event, HttpMethod, Load, NewRequest, Requests, Task};
+use crate::{
+	mock::*, Agenda, Assignments, Error, Event, HttpMethod, Load, NewRequest, Requests, Task,
+};
 use baton_primitives::{Escrow as _, RequestStatus};
 use frame_support::{assert_noop, assert_ok, pallet_prelude::BoundedVec};
 
@@ -13,7 +15,9 @@ fn setup(operators: u8) {
 }
 
 /// Submits with everything valid except what `change` alters.
-fn submit_with(change: impl FnOnce(&mut Args)) -> frame_support::dispatch::DispatchResultWithPostInfo {
+fn submit_with(
+	change: impl FnOnce(&mut Args),
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	let mut args = Args {
 		api_id: 0,
 		method: HttpMethod::Get,
@@ -61,7 +65,10 @@ fn a_submission_is_charged_for_its_candidates_and_its_bytes() {
 		let info = submit_with(|args| args.body = vec![b'x'; 100]).unwrap();
 		// "/price", "Accept: application/json" and the body.
 		let bytes = 6 + 6 + 16 + 100;
-		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::submit_request(3, bytes, 1)));
+		assert_eq!(
+			info.actual_weight,
+			Some(<() as crate::WeightInfo>::submit_request(3, bytes, 1))
+		);
 	});
 }
 
@@ -118,9 +125,15 @@ fn bad_requests_are_refused_and_hold_nothing() {
 			(Box::new(|a| a.path = b"price".to_vec()), Error::InvalidPath),
 			(Box::new(|a| a.path = b"/a b".to_vec()), Error::InvalidPath),
 			(Box::new(|a| a.path = vec![]), Error::InvalidPath),
-			(Box::new(|a| a.headers = vec![(b"Bad Name".to_vec(), b"x".to_vec())]), Error::InvalidHeader),
+			(
+				Box::new(|a| a.headers = vec![(b"Bad Name".to_vec(), b"x".to_vec())]),
+				Error::InvalidHeader,
+			),
 			(Box::new(|a| a.headers = vec![(vec![], b"x".to_vec())]), Error::InvalidHeader),
-			(Box::new(|a| a.headers = vec![(b"X-A".to_vec(), b"a\r\nb".to_vec())]), Error::InvalidHeader),
+			(
+				Box::new(|a| a.headers = vec![(b"X-A".to_vec(), b"a\r\nb".to_vec())]),
+				Error::InvalidHeader,
+			),
 			(
 				Box::new(|a| a.headers = vec![(b"idempotency-KEY".to_vec(), b"1".to_vec())]),
 				Error::ReservedHeader,
@@ -185,7 +198,11 @@ fn a_request_keeps_the_terms_it_was_submitted_under() {
 		moved.base_url = b"https://moved.example".to_vec().try_into().unwrap();
 		moved.timeout_ms = 4_000;
 		moved.max_response_bytes = 64;
-		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, moved.clone()));
+		assert_ok!(Gateway::update_api(
+			RuntimeOrigin::signed(account(PUBLISHER)),
+			0,
+			moved.clone()
+		));
 		assert_eq!(Requests::<Test>::get(0).unwrap().terms, crate::Terms::from(&spec()));
 		assert_ok!(submit_with(|_| {}));
 		assert_eq!(Requests::<Test>::get(1).unwrap().terms, crate::Terms::from(&moved));
@@ -205,8 +222,14 @@ fn new_request(redundancy: u32) -> NewRequest<Test> {
 	}
 }
 
-fn submit_batch(requests: Vec<NewRequest<Test>>) -> frame_support::dispatch::DispatchResultWithPostInfo {
-	Gateway::submit_requests(RuntimeOrigin::signed(account(CLIENT)), 0, requests.try_into().unwrap())
+fn submit_batch(
+	requests: Vec<NewRequest<Test>>,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Gateway::submit_requests(
+		RuntimeOrigin::signed(account(CLIENT)),
+		0,
+		requests.try_into().unwrap(),
+	)
 }
 
 #[test]
@@ -240,7 +263,10 @@ fn a_batch_submits_each_request_as_submit_request_would() {
 		assert_eq!(loads, 4);
 		// "/price" is 6 bytes.
 		let charged = [(1, 6), (2, 6), (1, 6)];
-		assert_eq!(info.actual_weight, Some(crate::submit_requests_weight::<Test>(3, charged.into_iter())));
+		assert_eq!(
+			info.actual_weight,
+			Some(crate::submit_requests_weight::<Test>(3, charged.into_iter()))
+		);
 	});
 }
 
@@ -250,13 +276,20 @@ fn a_batch_with_a_bad_request_is_refused_whole_and_holds_nothing() {
 		setup(2);
 		let mut bad = new_request(1);
 		bad.method = HttpMethod::Delete;
-		assert_noop!(submit_batch(vec![new_request(1), bad, new_request(1)]), Error::<Test>::MethodNotAllowed);
+		assert_noop!(
+			submit_batch(vec![new_request(1), bad, new_request(1)]),
+			Error::<Test>::MethodNotAllowed
+		);
 		let mut dear = new_request(2);
 		dear.max_fee = 219;
 		assert_noop!(submit_batch(vec![new_request(1), dear]), Error::<Test>::FeeAboveMax);
 		assert_noop!(submit_batch(vec![]), Error::<Test>::NoRequests);
 		assert_noop!(
-			Gateway::submit_requests(RuntimeOrigin::signed(account(CLIENT)), 9, vec![new_request(1)].try_into().unwrap()),
+			Gateway::submit_requests(
+				RuntimeOrigin::signed(account(CLIENT)),
+				9,
+				vec![new_request(1)].try_into().unwrap()
+			),
 			Error::<Test>::UnknownApi
 		);
 		assert_ok!(Gateway::pause_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, true));

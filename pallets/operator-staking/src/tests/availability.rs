@@ -7,8 +7,9 @@ use frame_support::assert_ok;
 
 /// The operators in `api`'s slots, sorted.
 fn listed(api: ApiId) -> Vec<AccountId> {
-	let mut listed: Vec<_> =
-		(0..OperatorStaking::available_count(api)).filter_map(|slot| OperatorStaking::available_at(api, slot)).collect();
+	let mut listed: Vec<_> = (0..OperatorStaking::available_count(api))
+		.filter_map(|slot| OperatorStaking::available_at(api, slot))
+		.collect();
 	listed.sort();
 	listed
 }
@@ -16,7 +17,13 @@ fn listed(api: ApiId) -> Vec<AccountId> {
 /// Account `n` bonds 100 with key `key(n)` and the default profile (APIs 1 and 2).
 fn bond(n: u8) {
 	Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
-	assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 100, key(n), profile(), proof(n, n)));
+	assert_ok!(OperatorStaking::bond(
+		RuntimeOrigin::signed(account(n)),
+		100,
+		key(n),
+		profile(),
+		proof(n, n)
+	));
 }
 
 fn alice() -> RuntimeOrigin {
@@ -38,7 +45,10 @@ fn the_index_follows_chill_activate_jail_and_profile_changes() {
 		assert_ok!(OperatorStaking::activate(alice()));
 		let moved = Profile { apis: vec![2, 3].try_into().unwrap(), ..profile() };
 		assert_ok!(OperatorStaking::update_profile(alice(), moved));
-		assert_eq!((listed(1), listed(2), listed(3)), (vec![], vec![account(ALICE)], vec![account(ALICE)]));
+		assert_eq!(
+			(listed(1), listed(2), listed(3)),
+			(vec![], vec![account(ALICE)], vec![account(ALICE)])
+		);
 	});
 }
 
@@ -112,16 +122,14 @@ fn an_operator_leaving_a_middle_slot_is_replaced_by_the_last() {
 		for n in 10..13u8 {
 			bond(n);
 		}
-		assert_eq!((0..3).map(|slot| OperatorStaking::available_at(1, slot)).collect::<Vec<_>>(), vec![
-			Some(account(10)),
-			Some(account(11)),
-			Some(account(12))
-		]);
+		assert_eq!(
+			(0..3).map(|slot| OperatorStaking::available_at(1, slot)).collect::<Vec<_>>(),
+			vec![Some(account(10)), Some(account(11)), Some(account(12))]
+		);
 		assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(10))));
-		assert_eq!((0..3).map(|slot| OperatorStaking::available_at(1, slot)).collect::<Vec<_>>(), vec![
-			Some(account(12)),
-			Some(account(11)),
-			None
-		]);
+		assert_eq!(
+			(0..3).map(|slot| OperatorStaking::available_at(1, slot)).collect::<Vec<_>>(),
+			vec![Some(account(12)), Some(account(11)), None]
+		);
 	});
 }

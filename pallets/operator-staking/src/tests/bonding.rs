@@ -6,7 +6,10 @@ use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_core::Pair;
 
 fn held(who: u8) -> Balance {
-	Balances::balance_on_hold(&RuntimeHoldReason::OperatorStaking(crate::HoldReason::OperatorBond), &account(who))
+	Balances::balance_on_hold(
+		&RuntimeHoldReason::OperatorStaking(crate::HoldReason::OperatorBond),
+		&account(who),
+	)
 }
 
 #[test]
@@ -19,11 +22,15 @@ fn bonding_holds_stake_and_binds_the_key() {
 		assert_eq!(operator.bonded, 1_000);
 		assert_eq!(operator.status, OperatorStatus::Active);
 		assert!(operator.online);
-		assert_eq!(KeyOwners::<Test>::get(OperatorStaking::key_account(&key(ALICE))), Some(account(ALICE)));
+		assert_eq!(
+			KeyOwners::<Test>::get(OperatorStaking::key_account(&key(ALICE))),
+			Some(account(ALICE))
+		);
 		assert!(OperatorStaking::is_available(&account(ALICE)));
 		assert_eq!(OperatorStaking::operator_of(&key(ALICE)), Some(account(ALICE)));
 		System::assert_last_event(
-			Event::Bonded { operator: account(ALICE), amount: 1_000, gateway_key: key(ALICE) }.into(),
+			Event::Bonded { operator: account(ALICE), amount: 1_000, gateway_key: key(ALICE) }
+				.into(),
 		);
 	});
 }
@@ -35,7 +42,9 @@ fn bond_extra_adds_stake() {
 		assert_ok!(OperatorStaking::bond_extra(RuntimeOrigin::signed(account(ALICE)), 500));
 		assert_eq!(held(ALICE), 1_500);
 		assert_eq!(OperatorStaking::bonded(&account(ALICE)), 1_500);
-		System::assert_last_event(Event::BondedExtra { operator: account(ALICE), amount: 500 }.into());
+		System::assert_last_event(
+			Event::BondedExtra { operator: account(ALICE), amount: 500 }.into(),
+		);
 	});
 }
 
@@ -43,7 +52,13 @@ fn bond_extra_adds_stake() {
 fn a_bond_below_the_minimum_is_refused() {
 	build_and_execute(|| {
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 99, key(ALICE), profile(), proof(ALICE, ALICE)),
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(ALICE)),
+				99,
+				key(ALICE),
+				profile(),
+				proof(ALICE, ALICE)
+			),
 			Error::<Test>::BondTooLow
 		);
 	});
@@ -54,7 +69,13 @@ fn bonding_twice_is_refused() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(9), profile(), proof(ALICE, 9)),
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(ALICE)),
+				1_000,
+				key(9),
+				profile(),
+				proof(ALICE, 9)
+			),
 			Error::<Test>::AlreadyBonded
 		);
 	});
@@ -65,7 +86,13 @@ fn a_gateway_key_is_unique_across_operators() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(BOB)), 1_000, key(ALICE), profile(), proof(BOB, ALICE)),
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(BOB)),
+				1_000,
+				key(ALICE),
+				profile(),
+				proof(BOB, ALICE)
+			),
 			Error::<Test>::GatewayKeyInUse
 		);
 	});
@@ -75,7 +102,13 @@ fn a_gateway_key_is_unique_across_operators() {
 fn bonding_more_than_one_can_spare_is_refused() {
 	build_and_execute(|| {
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(POOR)), 100, key(POOR), profile(), proof(POOR, POOR)),
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(POOR)),
+				100,
+				key(POOR),
+				profile(),
+				proof(POOR, POOR)
+			),
 			Error::<Test>::InsufficientFunds
 		);
 		bond_alice(1_000);
@@ -104,14 +137,27 @@ fn bond_extra_needs_an_operator_and_an_amount() {
 #[test]
 fn the_number_of_operators_is_bounded() {
 	build_and_execute(|| {
-		let max = <<Test as crate::Config>::MaxOperators as frame_support::traits::Get<u32>>::get() as u8;
+		let max =
+			<<Test as crate::Config>::MaxOperators as frame_support::traits::Get<u32>>::get() as u8;
 		for n in 10..10 + max {
 			let who = account(n);
 			Balances::force_set_balance(RuntimeOrigin::root(), who.clone(), 1_000).unwrap();
-			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(who), 100, key(n), profile(), proof(n, n)));
+			assert_ok!(OperatorStaking::bond(
+				RuntimeOrigin::signed(who),
+				100,
+				key(n),
+				profile(),
+				proof(n, n)
+			));
 		}
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 100, key(ALICE), profile(), proof(ALICE, ALICE)),
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(ALICE)),
+				100,
+				key(ALICE),
+				profile(),
+				proof(ALICE, ALICE)
+			),
 			Error::<Test>::TooManyOperators
 		);
 	});
@@ -152,27 +198,41 @@ fn nothing_held(who: u8, key_of: u8) {
 fn a_bond_without_a_proof_by_the_gateway_key_is_refused_and_holds_nothing() {
 	build_and_execute(|| {
 		let bond = |proof| {
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(ALICE), profile(), proof)
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(ALICE)),
+				1_000,
+				key(ALICE),
+				profile(),
+				proof,
+			)
 		};
 		// No signature at all.
 		assert_noop!(bond([0; 64]), Error::<Test>::BadKeyProof);
 		// Signed by another key than the one bound.
 		assert_noop!(bond(proof(ALICE, BOB)), Error::<Test>::BadKeyProof);
 		// Signed by the key, but for another chain.
-		let elsewhere = baton_primitives::key_ownership_message(&account(ALICE), &sp_core::H256([1; 32]));
+		let elsewhere =
+			baton_primitives::key_ownership_message(&account(ALICE), &sp_core::H256([1; 32]));
 		assert_noop!(bond(pair(ALICE).sign(&elsewhere).0), Error::<Test>::BadKeyProof);
 		nothing_held(ALICE, ALICE);
 	});
 }
 
 #[test]
-fn a_front_run_with_the_key_and_proof_of_another_operators_node_fails_and_that_operator_still_bonds() {
+fn a_front_run_with_the_key_and_proof_of_another_operators_node_fails_and_that_operator_still_bonds(
+) {
 	build_and_execute(|| {
 		// Alice's proof is public once her bond is in the pool; Bob (Mallory) copies key and
 		// proof into a bond of his own, to claim the key her node holds.
 		let alices_proof = proof(ALICE, ALICE);
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(BOB)), 1_000, key(ALICE), profile(), alices_proof),
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(BOB)),
+				1_000,
+				key(ALICE),
+				profile(),
+				alices_proof
+			),
 			Error::<Test>::BadKeyProof
 		);
 		nothing_held(BOB, ALICE);

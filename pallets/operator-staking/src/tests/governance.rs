@@ -12,7 +12,13 @@ fn governance_changes_the_minimum_bond() {
 		assert_eq!(Params::<Test>::get(), params);
 		System::assert_last_event(Event::ParamsUpdated { params }.into());
 		assert_noop!(
-			OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 499, key(ALICE), profile(), proof(ALICE, ALICE)),
+			OperatorStaking::bond(
+				RuntimeOrigin::signed(account(ALICE)),
+				499,
+				key(ALICE),
+				profile(),
+				proof(ALICE, ALICE)
+			),
 			Error::<Test>::BondTooLow
 		);
 	});
@@ -22,7 +28,10 @@ fn governance_changes_the_minimum_bond() {
 fn nobody_else_may_change_parameters() {
 	build_and_execute(|| {
 		assert_noop!(
-			OperatorStaking::update_params(RuntimeOrigin::signed(account(ALICE)), GenesisParams::get()),
+			OperatorStaking::update_params(
+				RuntimeOrigin::signed(account(ALICE)),
+				GenesisParams::get()
+			),
 			DispatchError::BadOrigin
 		);
 	});

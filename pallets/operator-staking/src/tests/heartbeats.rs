@@ -2,7 +2,9 @@
 //! offchain worker sends them.
 
 use crate::{mock::*, Call, Error, Event, HeartbeatCursor, Operators};
-use baton_primitives::{crypto::Public as GatewayPublic, OffenceKind, OperatorRegistry, GATEWAY_KEY_TYPE};
+use baton_primitives::{
+	crypto::Public as GatewayPublic, OffenceKind, OperatorRegistry, GATEWAY_KEY_TYPE,
+};
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::Hooks};
 use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
@@ -24,13 +26,19 @@ fn heartbeats_are_operational_so_a_full_block_cannot_make_an_operator_look_offli
 fn the_gateway_key_sends_a_heartbeat_for_free_once_per_interval() {
 	build_and_execute(|| {
 		bond_alice(1_000);
-		assert_noop!(OperatorStaking::heartbeat(signed_by_key(ALICE)), Error::<Test>::HeartbeatTooEarly);
+		assert_noop!(
+			OperatorStaking::heartbeat(signed_by_key(ALICE)),
+			Error::<Test>::HeartbeatTooEarly
+		);
 		run_to_block(6);
 		let info = OperatorStaking::heartbeat(signed_by_key(ALICE)).unwrap();
 		assert_eq!(info.pays_fee, Pays::No);
 		assert_eq!(Operators::<Test>::get(account(ALICE)).unwrap().last_heartbeat, 6);
 		System::assert_last_event(Event::HeartbeatReceived { operator: account(ALICE) }.into());
-		assert_noop!(OperatorStaking::heartbeat(signed_by_key(ALICE)), Error::<Test>::HeartbeatTooEarly);
+		assert_noop!(
+			OperatorStaking::heartbeat(signed_by_key(ALICE)),
+			Error::<Test>::HeartbeatTooEarly
+		);
 	});
 }
 
@@ -87,7 +95,13 @@ fn each_block_checks_a_bounded_number_of_operators_in_turn() {
 	build_and_execute(|| {
 		for n in [ALICE, BOB, 10] {
 			Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
-			assert_ok!(OperatorStaking::bond(RuntimeOrigin::signed(account(n)), 100, key(n), profile(), proof(n, n)));
+			assert_ok!(OperatorStaking::bond(
+				RuntimeOrigin::signed(account(n)),
+				100,
+				key(n),
+				profile(),
+				proof(n, n)
+			));
 		}
 		// All three are overdue at block 12, but a block checks only two of them.
 		System::set_block_number(12);

@@ -5,7 +5,13 @@ use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 
 fn bond_with(profile: crate::ProfileOf<Test>) -> sp_runtime::DispatchResult {
-	OperatorStaking::bond(RuntimeOrigin::signed(account(ALICE)), 1_000, key(ALICE), profile, proof(ALICE, ALICE))
+	OperatorStaking::bond(
+		RuntimeOrigin::signed(account(ALICE)),
+		1_000,
+		key(ALICE),
+		profile,
+		proof(ALICE, ALICE),
+	)
 }
 
 #[test]
@@ -18,7 +24,10 @@ fn invalid_profiles_are_refused() {
 		for url in [&b"ftp://op.example"[..], b"op.example", b"https://", b"http://a b"] {
 			assert_noop!(bond_with(with_endpoint(url)), Error::<Test>::InvalidEndpoint);
 		}
-		assert_noop!(bond_with(Profile { region: *b"de", ..profile() }), Error::<Test>::InvalidRegion);
+		assert_noop!(
+			bond_with(Profile { region: *b"de", ..profile() }),
+			Error::<Test>::InvalidRegion
+		);
 		assert_noop!(bond_with(Profile { capacity: 0, ..profile() }), Error::<Test>::ZeroCapacity);
 		assert_noop!(
 			bond_with(Profile { apis: vec![1, 1].try_into().unwrap(), ..profile() }),
@@ -36,7 +45,9 @@ fn a_profile_over_its_bounds_does_not_even_decode() {
 		assert!(crate::ProfileOf::<Test>::decode(&mut &oversized[..]).is_err());
 		let too_many_apis = (b"https://x".to_vec(), *b"DE", 4u32, vec![1u32, 2, 3, 4]).encode();
 		assert!(crate::ProfileOf::<Test>::decode(&mut &too_many_apis[..]).is_err());
-		assert!(BoundedVec::<u8, frame_support::traits::ConstU32<32>>::try_from(vec![0; 33]).is_err());
+		assert!(
+			BoundedVec::<u8, frame_support::traits::ConstU32<32>>::try_from(vec![0; 33]).is_err()
+		);
 	});
 }
 
@@ -45,7 +56,10 @@ fn an_operator_updates_its_profile() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		let new = Profile { capacity: 9, region: *b"FR", ..profile() };
-		assert_ok!(OperatorStaking::update_profile(RuntimeOrigin::signed(account(ALICE)), new.clone()));
+		assert_ok!(OperatorStaking::update_profile(
+			RuntimeOrigin::signed(account(ALICE)),
+			new.clone()
+		));
 		assert_eq!(Operators::<Test>::get(account(ALICE)).unwrap().profile, new);
 		System::assert_last_event(Event::ProfileUpdated { operator: account(ALICE) }.into());
 		assert_noop!(

@@ -2,10 +2,7 @@
 
 use crate::{mock::*, Error, Event, OperatorStatus, Operators, UnlockChunk};
 use baton_primitives::{OperatorRegistry, SlashTarget};
-use frame_support::{
-	assert_noop, assert_ok,
-	traits::Imbalance,
-};
+use frame_support::{assert_noop, assert_ok, traits::Imbalance};
 
 fn alice() -> RuntimeOrigin {
 	RuntimeOrigin::signed(account(ALICE))
@@ -30,7 +27,9 @@ fn unbonding_stake_stays_slashable_and_is_taken_after_bonded_stake() {
 		assert_eq!(operator.status, OperatorStatus::Chilled);
 		// Dropping the credit burns it: the slash itself creates or destroys nothing else.
 		assert_eq!(Balances::total_issuance(), issuance - 800);
-		System::assert_has_event(Event::StakeSlashed { operator: account(ALICE), amount: 800 }.into());
+		System::assert_has_event(
+			Event::StakeSlashed { operator: account(ALICE), amount: 800 }.into(),
+		);
 	});
 }
 
@@ -116,7 +115,9 @@ fn a_lifted_jail_ends_earlier_and_never_later() {
 		frame_support::assert_storage_noop!(OperatorStaking::lift_jail(&account(ALICE), 60));
 		OperatorStaking::lift_jail(&account(ALICE), 20);
 		assert_eq!(OperatorStaking::jailed_until(&account(ALICE)), Some(20));
-		System::assert_last_event(Event::JailLifted { operator: account(ALICE), until: Some(20) }.into());
+		System::assert_last_event(
+			Event::JailLifted { operator: account(ALICE), until: Some(20) }.into(),
+		);
 		run_to_block(19);
 		assert_noop!(OperatorStaking::activate(alice()), Error::<Test>::StillJailed);
 		run_to_block(20);
@@ -132,7 +133,9 @@ fn a_jail_lifted_to_now_ends_at_once_and_the_operator_may_activate() {
 		run_to_block(5);
 		OperatorStaking::lift_jail(&account(ALICE), 5);
 		assert_eq!(OperatorStaking::jailed_until(&account(ALICE)), None);
-		System::assert_last_event(Event::JailLifted { operator: account(ALICE), until: None }.into());
+		System::assert_last_event(
+			Event::JailLifted { operator: account(ALICE), until: None }.into(),
+		);
 		// Still chilled until it asks for work again.
 		assert!(!OperatorStaking::is_available(&account(ALICE)));
 		assert_ok!(OperatorStaking::activate(alice()));

@@ -25,7 +25,9 @@ fn unbonded_stake_unlocks_after_the_period() {
 		run_to_block(11);
 		assert_ok!(OperatorStaking::withdraw_unbonded(alice()));
 		assert_eq!(Balances::free_balance(account(ALICE)), FUNDS - 600);
-		System::assert_last_event(Event::Withdrawn { operator: account(ALICE), amount: 400 }.into());
+		System::assert_last_event(
+			Event::Withdrawn { operator: account(ALICE), amount: 400 }.into(),
+		);
 	});
 }
 

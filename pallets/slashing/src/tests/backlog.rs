@@ -68,7 +68,8 @@ fn the_hook_charges_for_each_slash_it_looks_at() {
 		System::set_block_number(due + 1);
 		assert_eq!(
 			Slashing::on_initialize(due + 1),
-			<() as WeightInfo>::on_initialize_idle().saturating_add(<() as WeightInfo>::apply_slash())
+			<() as WeightInfo>::on_initialize_idle()
+				.saturating_add(<() as WeightInfo>::apply_slash())
 		);
 		// Nothing due: only the idle check is charged.
 		System::set_block_number(due + 2);

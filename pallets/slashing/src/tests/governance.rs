@@ -79,7 +79,11 @@ fn a_jail_must_be_positive_bounded_and_of_an_operator() {
 fn governance_sets_what_offences_cost() {
 	build_and_execute(|| {
 		let params = OffenceParams { slash: Perbill::from_percent(50), jail: 7 };
-		assert_ok!(Slashing::set_offence_params(RuntimeOrigin::root(), OffenceKind::Equivocation, params));
+		assert_ok!(Slashing::set_offence_params(
+			RuntimeOrigin::root(),
+			OffenceKind::Equivocation,
+			params
+		));
 		assert_eq!(OffenceParamsOf::<Test>::get(OffenceKind::Equivocation), params);
 		Slashing::report_offence(OffenceKind::Equivocation, subject(1), &ALICE, None).unwrap();
 		assert_eq!(Offences::<Test>::get(0).unwrap().slash, Perbill::from_percent(50));
@@ -98,7 +102,8 @@ fn governance_sets_what_offences_cost() {
 #[test]
 fn governance_sets_the_share_and_deferral_within_bounds() {
 	build_and_execute(|| {
-		let params = SlashingParams { reward_share: Perbill::from_percent(50), slash_deferral: 100 };
+		let params =
+			SlashingParams { reward_share: Perbill::from_percent(50), slash_deferral: 100 };
 		assert_ok!(Slashing::set_params(RuntimeOrigin::root(), params));
 		assert_eq!(Params::<Test>::get(), params);
 		assert_noop!(

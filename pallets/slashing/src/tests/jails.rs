@@ -23,7 +23,9 @@ fn lifted_events() -> Vec<(AccountId, u64)> {
 	System::events()
 		.into_iter()
 		.filter_map(|record| match record.event {
-			RuntimeEvent::Slashing(Event::JailLifted { operator, until }) => Some((operator, until)),
+			RuntimeEvent::Slashing(Event::JailLifted { operator, until }) => {
+				Some((operator, until))
+			},
 			_ => None,
 		})
 		.collect()
@@ -145,7 +147,10 @@ fn a_refused_cancel_lifts_no_jail_and_changes_nothing() {
 		run_to_block(1 + DEFERRAL);
 		let jails = JAILS.with(|j| j.borrow().clone());
 		let stakes = STAKES.with(|s| s.borrow().clone());
-		assert_noop!(Slashing::cancel_deferred_slash(RuntimeOrigin::root(), 0), Error::<Test>::NotPending);
+		assert_noop!(
+			Slashing::cancel_deferred_slash(RuntimeOrigin::root(), 0),
+			Error::<Test>::NotPending
+		);
 		assert_noop!(
 			Slashing::cancel_deferred_slash(RuntimeOrigin::signed(BOB), 0),
 			sp_runtime::DispatchError::BadOrigin

@@ -21,7 +21,10 @@ fn a_report_records_the_offence_jails_and_schedules_the_slash() {
 		assert_eq!(record.slash, Perbill::from_percent(10));
 		assert_eq!(record.apply_at, 1 + DEFERRAL);
 		assert_eq!(record.status, SlashStatus::Pending);
-		assert_eq!(OffenceIndex::<Test>::get((OffenceKind::WrongResult, subject(1), ALICE)), Some(0));
+		assert_eq!(
+			OffenceIndex::<Test>::get((OffenceKind::WrongResult, subject(1), ALICE)),
+			Some(0)
+		);
 		assert_eq!(PendingSlashes::<Test>::get(), 1);
 		assert_eq!(JAILS.with(|j| j.borrow().get(&ALICE).copied()), Some(51));
 		System::assert_has_event(
@@ -42,7 +45,8 @@ fn a_report_records_the_offence_jails_and_schedules_the_slash() {
 #[test]
 fn an_offence_counts_once() {
 	build_and_execute(|| {
-		let report = || Slashing::report_offence(OffenceKind::WrongResult, subject(1), &ALICE, None);
+		let report =
+			|| Slashing::report_offence(OffenceKind::WrongResult, subject(1), &ALICE, None);
 		assert_eq!(report(), Ok(()));
 		let jails = JAILS.with(|j| j.borrow().clone());
 		assert_storage_noop!(assert_eq!(report(), Err(OffenceError::Duplicate)));
@@ -50,9 +54,18 @@ fn an_offence_counts_once() {
 		assert_eq!(NextOffenceId::<Test>::get(), 1);
 		assert_eq!(PendingSlashes::<Test>::get(), 1);
 		// Another kind, subject or offender is another offence.
-		assert_eq!(Slashing::report_offence(OffenceKind::Offline, subject(1), &ALICE, None), Ok(()));
-		assert_eq!(Slashing::report_offence(OffenceKind::WrongResult, subject(2), &ALICE, None), Ok(()));
-		assert_eq!(Slashing::report_offence(OffenceKind::WrongResult, subject(1), &BOB, None), Ok(()));
+		assert_eq!(
+			Slashing::report_offence(OffenceKind::Offline, subject(1), &ALICE, None),
+			Ok(())
+		);
+		assert_eq!(
+			Slashing::report_offence(OffenceKind::WrongResult, subject(2), &ALICE, None),
+			Ok(())
+		);
+		assert_eq!(
+			Slashing::report_offence(OffenceKind::WrongResult, subject(1), &BOB, None),
+			Ok(())
+		);
 		assert_eq!(NextOffenceId::<Test>::get(), 4);
 	});
 }
@@ -60,7 +73,10 @@ fn an_offence_counts_once() {
 #[test]
 fn kinds_without_a_jail_do_not_jail() {
 	build_and_execute(|| {
-		assert_eq!(Slashing::report_offence(OffenceKind::Offline, subject(1), &ALICE, None), Ok(()));
+		assert_eq!(
+			Slashing::report_offence(OffenceKind::Offline, subject(1), &ALICE, None),
+			Ok(())
+		);
 		assert!(JAILS.with(|j| j.borrow().is_empty()));
 	});
 }
@@ -83,7 +99,10 @@ fn no_offence_is_refused_for_want_of_room() {
 	build_and_execute(|| {
 		// Far more than the two slashes a block applies, in one block.
 		for n in 0..50 {
-			assert_eq!(Slashing::report_offence(OffenceKind::Offline, subject(n), &ALICE, None), Ok(()));
+			assert_eq!(
+				Slashing::report_offence(OffenceKind::Offline, subject(n), &ALICE, None),
+				Ok(())
+			);
 		}
 		assert_eq!(NextOffenceId::<Test>::get(), 50);
 		assert_eq!(PendingSlashes::<Test>::get(), 50);
