@@ -5,10 +5,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO_ROOT"
 
-log "rust: wasm32v1-none target and rust-src"
+log "rust: wasm32v1-none target, rust-src, rustfmt and clippy"
 installed_targets="$(rustup target list --installed)"
 grep -qx wasm32v1-none <<<"$installed_targets" || rustup target add wasm32v1-none
-rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+for component in rust-src rustfmt clippy; do
+	rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+done
 
 log "system packages: protobuf-compiler (libp2p's protocol definitions)"
 missing=()

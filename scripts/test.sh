@@ -14,6 +14,15 @@ log "polkadot-sdk crates in Cargo.lock are the stable2609 ones"
 python3 scripts/check-sdk-versions.py
 passed "pinned versions"
 
+log "formatting (.rustfmt.toml) and clippy, warnings denied (an allowed lint says why next to it)"
+cargo fmt --all -- --check
+cargo clippy --release --locked --workspace --all-targets -- -D warnings
+pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover)
+features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
+# The benchmarks too: they compile with the feature only.
+cargo clippy --release --locked "${pallets[@]/#/--package=}" --all-targets --features "${features%,}" -- -D warnings
+passed "formatting and lints"
+
 "$REPO_ROOT/scripts/build.sh"
 passed "build"
 
@@ -23,8 +32,6 @@ passed "runtime tests"
 
 log "pallet tests, try_state after each, and their benchmarks run as tests; the egress crate's"
 log "tests with them (the policy's address table, real calls to servers on loopback)"
-pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover)
-features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
 # One invocation: the egress crate shares the frame crates the pallets' tests build.
 cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egress --features "${features%,}"
 passed "pallet and egress tests"

@@ -77,6 +77,10 @@ fn operators<T: Config>(
 }
 
 /// The largest request a client may send: path, headers and body, in bytes.
+type PathOf<T> = BoundedVec<u8, <T as Config>::MaxPathLen>;
+type BodyOf<T> = BoundedVec<u8, <T as Config>::MaxBodyLen>;
+type ReportsOf<T> = BoundedVec<(RequestId, Report<T>), <T as Config>::MaxReportsPerCall>;
+
 fn max_request_bytes<T: Config>() -> u32 {
 	T::MaxPathLen::get() + 2 * T::MaxHeaders::get() * T::MaxHeaderLen::get() + T::MaxBodyLen::get()
 }
@@ -85,7 +89,7 @@ fn max_request_bytes<T: Config>() -> u32 {
 /// headers of up to the longest name and value.
 fn request_of<T: Config>(
 	size: u32,
-) -> (BoundedVec<u8, T::MaxPathLen>, HeadersOf<T>, BoundedVec<u8, T::MaxBodyLen>) {
+) -> (PathOf<T>, HeadersOf<T>, BodyOf<T>) {
 	let path_len = size.min(T::MaxPathLen::get());
 	let body_len = (size - path_len).min(T::MaxBodyLen::get());
 	let mut rest = size - path_len - body_len;
@@ -440,7 +444,7 @@ mod benchmarks {
 fn reports_of_one_operator<T: Config>(
 	n: u32,
 	shared: bool,
-) -> (T::AccountId, BoundedVec<(RequestId, Report<T>), T::MaxReportsPerCall>) {
+) -> (T::AccountId, ReportsOf<T>) {
 	let first_api = api::<T>();
 	let (operator, key) = operators::<T>(first_api, 1).remove(0);
 	let first_client = funded::<T>("client", 0);

@@ -58,9 +58,9 @@ baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
 
 thread_local! {
 	/// Offences reported to the mock's slashing.
-	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = RefCell::new(vec![]);
+	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = const { RefCell::new(vec![]) };
 	/// The beneficiary of each offence in `OFFENCES`.
-	pub static BENEFICIARIES: RefCell<Vec<Option<AccountId>>> = RefCell::new(vec![]);
+	pub static BENEFICIARIES: RefCell<Vec<Option<AccountId>>> = const { RefCell::new(vec![]) };
 }
 
 /// Records offences instead of slashing; each (kind, subject, offender) once, as slashing does.

@@ -56,7 +56,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		Apis::<T>::try_mutate(api_id, |api| {
 			let api = api.as_mut().ok_or(Error::<T>::UnknownApi)?;
-			ensure!(owner.map_or(true, |who| &api.owner == who), Error::<T>::NotApiOwner);
+			ensure!(owner.is_none_or(|who| &api.owner == who), Error::<T>::NotApiOwner);
 			ensure!(api.paused != paused, Error::<T>::PauseUnchanged);
 			api.paused = paused;
 			Self::deposit_event(Event::ApiPaused { api_id, paused });

@@ -98,9 +98,9 @@ impl OperatorRegistry<AccountId> for Operators {
 
 thread_local! {
 	/// Open requests: id → (assigned operator, backups left).
-	pub static REQUESTS: RefCell<Vec<(RequestId, AccountId, Vec<AccountId>)>> = RefCell::new(vec![]);
+	pub static REQUESTS: RefCell<Vec<(RequestId, AccountId, Vec<AccountId>)>> = const { RefCell::new(vec![]) };
 	/// Reasons the stand-in gateway was told.
-	pub static REASSIGNED: RefCell<Vec<(RequestId, AccountId, HandoverReason)>> = RefCell::new(vec![]);
+	pub static REASSIGNED: RefCell<Vec<(RequestId, AccountId, HandoverReason)>> = const { RefCell::new(vec![]) };
 }
 
 /// Opens request `id` assigned to `OPERATOR` with `backups`.

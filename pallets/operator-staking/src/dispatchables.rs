@@ -167,7 +167,7 @@ impl<T: Config> Pallet<T> {
 		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
 		let before = operator.clone();
 		ensure!(operator.status == OperatorStatus::Chilled, Error::<T>::AlreadyActive);
-		ensure!(operator.jailed_until.map_or(true, |until| until <= now), Error::<T>::StillJailed);
+		ensure!(operator.jailed_until.is_none_or(|until| until <= now), Error::<T>::StillJailed);
 		ensure!(operator.bonded >= Params::<T>::get().min_bond, Error::<T>::BondTooLow);
 		operator.status = OperatorStatus::Active;
 		operator.jailed_until = None;

@@ -47,9 +47,9 @@ baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
 
 thread_local! {
 	/// Offences reported to the mock's slashing.
-	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = RefCell::new(vec![]);
+	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = const { RefCell::new(vec![]) };
 	/// Operators the mock's slashing says owe a slash.
-	pub static SLASH_PENDING: RefCell<Vec<AccountId>> = RefCell::new(vec![]);
+	pub static SLASH_PENDING: RefCell<Vec<AccountId>> = const { RefCell::new(vec![]) };
 }
 
 /// Records offences instead of slashing.

@@ -53,9 +53,9 @@ pub const STAKE: Balance = 10_000;
 
 thread_local! {
 	/// Stake per operator: what `SlashTarget` reports and reduces.
-	pub static STAKES: RefCell<BTreeMap<AccountId, Balance>> = RefCell::new(BTreeMap::new());
+	pub static STAKES: RefCell<BTreeMap<AccountId, Balance>> = const { RefCell::new(BTreeMap::new()) };
 	/// Jails recorded through `SlashTarget::jail`.
-	pub static JAILS: RefCell<BTreeMap<AccountId, u64>> = RefCell::new(BTreeMap::new());
+	pub static JAILS: RefCell<BTreeMap<AccountId, u64>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Stake kept in a table, slashed from the operator's free balance.

@@ -77,7 +77,7 @@ fn a_missed_deadline_passes_the_request_to_the_next_backup_who_finishes_and_is_p
 			RequestStatus::Completed { .. }
 		));
 		assert_eq!(Balances::free_balance(account(next)), before + PRICE);
-		assert_eq!(Reputation::reputation(&account(next)).alpha_micros > 1_000_000, true);
+		assert!(Reputation::reputation(&account(next)).alpha_micros > 1_000_000);
 		let (from_record, to_record) = (
 			pallet_reputation::Reputations::<Test>::get(account(first)).unwrap(),
 			pallet_reputation::Reputations::<Test>::get(account(next)).unwrap(),

@@ -24,7 +24,8 @@ fn registering_an_api_holds_the_deposit() {
 #[test]
 fn bad_specs_are_refused_and_change_nothing() {
 	build_and_execute(|| {
-		let cases: Vec<(fn(&mut crate::ApiSpec<Test>), Error<Test>)> = vec![
+		type Case = (fn(&mut crate::ApiSpec<Test>), Error<Test>);
+		let cases: Vec<Case> = vec![
 			(
 				|s| s.base_url = b"ftp://api.example".to_vec().try_into().unwrap(),
 				Error::InvalidBaseUrl,

@@ -119,7 +119,8 @@ fn bad_requests_are_refused_and_hold_nothing() {
 	build_and_execute(|| {
 		setup(2);
 		let now = System::block_number();
-		let cases: Vec<(Box<dyn FnOnce(&mut Args)>, Error<Test>)> = vec![
+		type Case = (Box<dyn FnOnce(&mut Args)>, Error<Test>);
+		let cases: Vec<Case> = vec![
 			(Box::new(|a| a.api_id = 9), Error::UnknownApi),
 			(Box::new(|a| a.method = HttpMethod::Delete), Error::MethodNotAllowed),
 			(Box::new(|a| a.path = b"price".to_vec()), Error::InvalidPath),
