@@ -8,7 +8,7 @@ use baton_primitives::{receipt_message, RequestStatus, ResultStatus, SlashTarget
 use baton_runtime::{
 	currency::UNIT, AccountId, Balances, Gateway, OperatorStaking, Runtime, RuntimeOrigin, Treasury,
 };
-use common::{new_test_ext, run_to_block};
+use common::{execute, run_to_block};
 use frame_support::{assert_ok, traits::fungible::Inspect};
 use pallet_gateway::{ApiSpec, HttpMethod, Report, Requests};
 use sp_core::Pair;
@@ -81,7 +81,7 @@ fn receipt(
 
 #[test]
 fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		setup();
 		let issuance = Balances::total_issuance();
 		let (ferdie, eve, treasury) = (
@@ -120,7 +120,7 @@ fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens()
 
 #[test]
 fn a_missed_deadline_refunds_the_client_and_slashes_the_operator_after_the_deferral() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		setup();
 		let issuance = Balances::total_issuance();
 		let ferdie = Balances::balance(&Ferdie.to_account_id());
@@ -146,7 +146,7 @@ fn a_missed_deadline_refunds_the_client_and_slashes_the_operator_after_the_defer
 #[test]
 fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_takeover_bonus() {
 	use sp_keyring::Sr25519Keyring::Dave;
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		setup();
 		// Dave serves the API too, with his own gateway key.
 		let dave_key = sp_core::ed25519::Pair::from_seed(&[43; 32]);

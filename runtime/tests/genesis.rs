@@ -5,7 +5,7 @@ mod common;
 use baton_runtime::{
 	genesis_config_presets::DEV_ENDOWMENT, AccountId, Aura, Balances, Grandpa, Runtime, Treasury,
 };
-use common::new_test_ext;
+use common::execute;
 use frame_support::traits::fungible::Inspect;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Ferdie};
 
@@ -15,7 +15,7 @@ fn council_members() -> Vec<AccountId> {
 
 #[test]
 fn development_preset_has_one_validator_sudo_and_a_council() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
@@ -33,7 +33,7 @@ fn development_preset_has_one_validator_sudo_and_a_council() {
 
 #[test]
 fn local_testnet_preset_has_four_validators_and_no_sudo() {
-	new_test_ext("local_testnet").execute_with(|| {
+	execute("local_testnet", || {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(grandpa.len(), 4);

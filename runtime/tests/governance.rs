@@ -8,7 +8,7 @@ use baton_runtime::{
 	RuntimeEvent, RuntimeOrigin, Sudo, Treasury,
 };
 use codec::Encode;
-use common::{events, has_event, new_test_ext, run_to_block};
+use common::{events, execute, has_event, run_to_block};
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::GetDispatchInfo,
@@ -42,7 +42,7 @@ fn propose(call: RuntimeCall, threshold: u32) -> sp_core::H256 {
 
 #[test]
 fn two_thirds_of_the_council_execute_a_privileged_call() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		let call = treasury_spend();
 		let (weight, length) = (call.get_dispatch_info().call_weight, call.encode().len() as u32);
 		let hash = propose(call, 2);
@@ -76,7 +76,7 @@ fn two_thirds_of_the_council_execute_a_privileged_call() {
 
 #[test]
 fn one_third_of_the_council_is_not_enough() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		// Threshold 1 executes at once, with the origin "1 of 3 members".
 		let hash = propose(treasury_spend(), 1);
 		assert!(has_event(RuntimeEvent::Council(pallet_collective::Event::Executed {
@@ -89,7 +89,7 @@ fn one_third_of_the_council_is_not_enough() {
 
 #[test]
 fn a_non_member_cannot_make_a_privileged_call() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		assert_noop!(
 			Treasury::spend(
 				signed(Eve),
@@ -109,7 +109,7 @@ fn a_non_member_cannot_make_a_privileged_call() {
 
 #[test]
 fn sudo_has_no_key_on_the_local_testnet() {
-	new_test_ext("local_testnet").execute_with(|| {
+	execute("local_testnet", || {
 		assert_noop!(
 			Sudo::sudo(signed(Alice), Box::new(treasury_spend())),
 			pallet_sudo::Error::<Runtime>::RequireSudo
@@ -119,7 +119,7 @@ fn sudo_has_no_key_on_the_local_testnet() {
 
 #[test]
 fn a_referendum_on_the_root_track_passes_and_is_enacted() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		let target = Ferdie.to_account_id();
 		let new_balance = 42 * UNIT;
 		let call = RuntimeCall::Balances(pallet_balances::Call::force_set_balance {

@@ -9,7 +9,7 @@ use baton_runtime::{
 	currency::UNIT, Balances, OperatorStaking, Runtime, RuntimeHoldReason, RuntimeOrigin, Slashing,
 	Treasury,
 };
-use common::{new_test_ext, run_to_block};
+use common::{execute, run_to_block};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
@@ -26,7 +26,7 @@ fn bond_hold(who: &baton_runtime::AccountId) -> baton_runtime::Balance {
 
 #[test]
 fn an_offence_jails_then_slashes_into_the_beneficiary_and_the_treasury() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		let operator = Eve.to_account_id();
 		let profile = pallet_operator_staking::Profile {
 			endpoint: b"https://eve.example".to_vec().try_into().unwrap(),
@@ -92,7 +92,7 @@ fn bond(who: &baton_runtime::AccountId, seed: u8) {
 
 #[test]
 fn an_operator_that_unbonds_after_its_offence_cannot_leave_before_a_backlogged_slash() {
-	new_test_ext("development").execute_with(|| {
+	execute("development", || {
 		let (filler, operator) = (Bob.to_account_id(), Eve.to_account_id());
 		bond(&filler, 8);
 		bond(&operator, 9);

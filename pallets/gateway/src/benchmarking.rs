@@ -87,9 +87,7 @@ fn max_request_bytes<T: Config>() -> u32 {
 
 /// A request of exactly `size` bytes (`size >= 1`): the path fills first, then the body, then
 /// headers of up to the longest name and value.
-fn request_of<T: Config>(
-	size: u32,
-) -> (PathOf<T>, HeadersOf<T>, BodyOf<T>) {
+fn request_of<T: Config>(size: u32) -> (PathOf<T>, HeadersOf<T>, BodyOf<T>) {
 	let path_len = size.min(T::MaxPathLen::get());
 	let body_len = (size - path_len).min(T::MaxBodyLen::get());
 	let mut rest = size - path_len - body_len;
@@ -441,10 +439,7 @@ mod benchmarks {
 /// The gateway key's account of one operator and its reports, each settling a pending
 /// one-operator request with the smallest body: all of one client to one API if `shared`,
 /// else each of another client to another API.
-fn reports_of_one_operator<T: Config>(
-	n: u32,
-	shared: bool,
-) -> (T::AccountId, ReportsOf<T>) {
+fn reports_of_one_operator<T: Config>(n: u32, shared: bool) -> (T::AccountId, ReportsOf<T>) {
 	let first_api = api::<T>();
 	let (operator, key) = operators::<T>(first_api, 1).remove(0);
 	let first_client = funded::<T>("client", 0);

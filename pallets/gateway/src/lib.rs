@@ -54,7 +54,12 @@ pub mod pallet {
 	// Ours, not the tasks trait of the prelude.
 	use crate::types::Task;
 
+	/// The layout of this pallet's storage; a change to it comes with a migration that
+	/// raises it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.

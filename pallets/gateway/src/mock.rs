@@ -445,22 +445,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 
 /// Checks every pallet's invariants.
 pub fn try_state() {
-	use frame_support::traits::fungible::InspectHold;
+	OperatorStaking::do_try_state().expect("operator-staking invariants hold");
+	Reputation::do_try_state().expect("reputation invariants hold");
+	Escrow::do_try_state().expect("escrow invariants hold");
 	Gateway::do_try_state().expect("gateway invariants hold");
-	// The escrow invariant, seen from the balances: what each account holds under `Escrow` is
-	// what its open escrows hold.
-	let reason: RuntimeHoldReason = pallet_escrow::HoldReason::Escrow.into();
-	for who in frame_system::Account::<Test>::iter_keys() {
-		let open: Balance = pallet_escrow::Escrows::<Test>::iter_values()
-			.filter(|e| e.payer == who)
-			.map(|e| e.amount)
-			.sum();
-		assert_eq!(
-			Balances::balance_on_hold(&reason, &who),
-			open,
-			"escrow holds differ from open escrows"
-		);
-	}
+	Handover::do_try_state().expect("handover invariants hold");
 }
 
 /// Runs `test` on the genesis above, then checks the invariants.

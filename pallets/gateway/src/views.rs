@@ -58,12 +58,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the invariants listed in the README.
-	#[cfg(any(feature = "try-runtime", test))]
+	/// Built with `std` too: the other pallets' mocks and the runtime's tests, which build in
+	/// release (no `debug_assertions`), check it after every test.
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use crate::{Agenda, Assignments, Load, Task};
+		use crate::{Agenda, Apis, Assignments, HoldReason, Load, Task};
 		use baton_primitives::{Escrow, RequestStatus};
-		use frame_support::ensure;
-		use sp_runtime::traits::Zero;
+		use frame_support::{ensure, traits::fungible::InspectHold};
+		use sp_runtime::traits::{Saturating, Zero};
 
 		let mut open = 0u32;
 		for (id, request) in Requests::<T>::iter() {
@@ -123,6 +125,18 @@ impl<T: Config> Pallet<T> {
 			assignments += load;
 		}
 		ensure!(Assignments::<T>::iter().count() as u32 == assignments, "assignments without load");
+		// Every account, so that a deposit hold with no API behind it is caught too.
+		let mut deposits = alloc::collections::BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+		for api in Apis::<T>::iter_values() {
+			deposits.entry(api.owner).or_default().saturating_accrue(api.deposit);
+		}
+		for who in frame_system::Account::<T>::iter_keys() {
+			let held = T::Currency::balance_on_hold(&HoldReason::ApiDeposit.into(), &who);
+			ensure!(
+				held == deposits.remove(&who).unwrap_or_default(),
+				"API deposit holds differ from the owner's API deposits"
+			);
+		}
 		ensure!(open as usize <= Agenda::<T>::iter().count(), "open requests outnumber the agenda");
 		Ok(())
 	}

@@ -149,7 +149,7 @@ mod offchain {
 	use std::sync::Arc;
 
 	/// Runs `test` with operator 1's gateway key in the keystore, offchain storage and a
-	/// transaction pool whose transactions it can list.
+	/// transaction pool whose transactions it can list; then checks the invariants.
 	fn with_worker(test: impl FnOnce(&dyn Fn() -> Vec<Vec<u8>>)) {
 		let mut ext = new_test_ext();
 		let keystore = MemoryKeystore::new();
@@ -162,7 +162,10 @@ mod offchain {
 		ext.register_extension(OffchainWorkerExt::new(offchain));
 		ext.register_extension(TransactionPoolExt::new(pool));
 		ext.register_extension(KeystoreExt(Arc::new(keystore)));
-		ext.execute_with(|| test(&|| pool_state.read().transactions.clone()));
+		ext.execute_with(|| {
+			test(&|| pool_state.read().transactions.clone());
+			Handover::do_try_state().expect("handover invariants hold");
+		});
 	}
 
 	fn set_health(health: Health) {

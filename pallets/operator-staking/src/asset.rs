@@ -22,7 +22,7 @@ pub fn release<T: Config>(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchR
 }
 
 /// Stake held for `who`.
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "std", feature = "try-runtime"))]
 pub fn held<T: Config>(who: &T::AccountId) -> BalanceOf<T> {
 	use frame_support::traits::fungible::InspectHold;
 	T::Currency::balance_on_hold(&HoldReason::OperatorBond.into(), who)

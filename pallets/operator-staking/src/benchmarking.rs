@@ -163,7 +163,7 @@ mod benchmarks {
 	#[benchmark]
 	fn heartbeat() {
 		let who = operator::<T>(0);
-		Operators::<T>::mutate(&who, |o| o.as_mut().unwrap().online = false);
+		Pallet::<T>::set_offline(&who);
 		let later =
 			System::<T>::block_number().saturating_add(Params::<T>::get().heartbeat_interval);
 		System::<T>::set_block_number(later);

@@ -41,7 +41,12 @@ pub mod pallet {
 	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
 	use sp_runtime::traits::{Convert, Zero};
 
+	/// The layout of this pallet's storage; a change to it comes with a migration that
+	/// raises it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.

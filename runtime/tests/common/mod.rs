@@ -42,6 +42,25 @@ pub fn new_test_ext(preset: &str) -> sp_io::TestExternalities {
 	ext
 }
 
+/// Runs `test` at genesis of a named preset, then checks the invariants of Baton's pallets.
+pub fn execute(preset: &str, test: impl FnOnce()) {
+	new_test_ext(preset).execute_with(|| {
+		test();
+		check_invariants();
+	});
+}
+
+/// Every Baton pallet's `do_try_state`, as `try-runtime` runs them on a live chain.
+pub fn check_invariants() {
+	use baton_runtime::{Escrow, Gateway, Handover, OperatorStaking, Reputation, Slashing};
+	OperatorStaking::do_try_state().expect("operator-staking invariants hold");
+	Slashing::do_try_state().expect("slashing invariants hold");
+	Reputation::do_try_state().expect("reputation invariants hold");
+	Escrow::do_try_state().expect("escrow invariants hold");
+	Gateway::do_try_state().expect("gateway invariants hold");
+	Handover::do_try_state().expect("handover invariants hold");
+}
+
 /// Runs the hooks of every block until `n` is the current block, with the timestamp inherent
 /// of each block set as an author would.
 pub fn run_to_block(n: BlockNumber) {

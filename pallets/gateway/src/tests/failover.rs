@@ -95,9 +95,7 @@ fn an_operator_marked_offline_is_handed_over_as_offline() {
 		setup(2);
 		let id = submit(1);
 		let first = assigned(id);
-		pallet_operator_staking::Operators::<Test>::mutate(account(first), |o| {
-			o.as_mut().unwrap().online = false
-		});
+		OperatorStaking::set_offline(&account(first));
 		run_to_block(Requests::<Test>::get(id).unwrap().deadline + 1);
 		assert_eq!(handovers(id)[0].2, HandoverReason::Offline);
 	});

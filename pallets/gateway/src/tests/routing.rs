@@ -101,9 +101,7 @@ fn unavailable_operators_are_never_chosen() {
 		// Jailed, offline and chilled.
 		use baton_primitives::SlashTarget;
 		assert!(OperatorStaking::jail(&account(OP), 100).is_ok());
-		pallet_operator_staking::Operators::<Test>::mutate(account(OP + 1), |o| {
-			o.as_mut().unwrap().online = false
-		});
+		OperatorStaking::set_offline(&account(OP + 1));
 		frame_support::assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(OP + 2))));
 		let counts = first_choices(4, 200);
 		assert_eq!(counts, vec![0, 0, 0, 200]);
