@@ -12,7 +12,7 @@ import path from 'node:path';
 import { u8aConcat, u8aToHex, stringToU8a, hexToU8a } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
 import { sendAndFinalize, sleep, startDevNode } from '../tests/lib/node.mjs';
-import { accounts, bondOperator, gatewayKey, registerApi, rpc, startUpstream } from '../tests/lib/gateway.mjs';
+import { accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -43,7 +43,7 @@ for (const [name, seed] of [['charlie', '//CharlieGate'], ['dave', '//DaveGate']
 const before = dbBytes();
 
 // The requests, BATCH to a `submit_requests`, from two clients.
-const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
+const quote = plain(await api.rpc.gateway.quote(apiId, 1));
 const first = (await api.query.gateway.nextRequestId()).toNumber();
 const clients = [who.eve, who.ferdie];
 for (let sent = 0; sent < REQUESTS; sent += BATCH * clients.length) {
@@ -64,7 +64,7 @@ const ids = Array.from({ length: REQUESTS }, (_, i) => first + i);
 const served = new Map();
 while (served.size < ids.length) {
   for (const id of ids.filter((id) => !served.has(id))) {
-    const request = await rpc(api, 'gateway_request', [id]);
+    const request = plain(await api.rpc.gateway.request(id));
     if (request && request.status !== 'pending') served.set(id, request);
   }
   if (served.size < ids.length) await sleep(2_000);
@@ -81,9 +81,9 @@ async function kept() {
   let records = 0;
   for (const [id, request] of served) {
     for (const { operator } of request.reports) {
-      if (await rpc(api, 'offchain_localStorageGet', ['PERSISTENT', responseKey(id, operator)])) bodies += 1;
+      if ((await api.rpc.offchain.localStorageGet('PERSISTENT', responseKey(id, operator))).isSome) bodies += 1;
       const key = operators.find((o) => o.account === operator).key;
-      if (await rpc(api, 'offchain_localStorageGet', ['PERSISTENT', executedKey(id, request.requestHash, key)])) records += 1;
+      if ((await api.rpc.offchain.localStorageGet('PERSISTENT', executedKey(id, request.requestHash, key))).isSome) records += 1;
     }
   }
   return { bodies, records };
@@ -94,7 +94,7 @@ console.log(`${REQUESTS} requests settled (${completed} completed): ${settled.bo
 // Pruned after the retention period: wait for the last request to go.
 const retention = api.consts.gateway.retention.toNumber();
 console.log(`waiting for pruning (${retention} blocks)…`);
-while (await rpc(api, 'gateway_request', [ids.at(-1)])) await sleep(10_000);
+while (plain(await api.rpc.gateway.request(ids.at(-1)))) await sleep(10_000);
 // A few more blocks: each worker sweeps its records once the chain forgets the assignment.
 const now = (await api.rpc.chain.getHeader()).number.toNumber();
 while ((await api.rpc.chain.getHeader()).number.toNumber() < now + 3) await sleep(1_000);

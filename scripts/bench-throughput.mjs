@@ -11,7 +11,7 @@
 //   node scripts/bench-throughput.mjs [--transfers N] [--requests N] [--batched-requests N]
 //                                     [--batch N] [--operators N] [--deadline BLOCKS]
 import { describeError, startDevNode, sleep } from '../tests/lib/node.mjs';
-import { accounts, bondOperator, gatewayKey, registerApi, rpc, startUpstream } from '../tests/lib/gateway.mjs';
+import { accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 import os from 'node:os';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
@@ -195,7 +195,7 @@ async function lifecycles(signed, total) {
   // Why any request was refunded: its reports (none means no report landed by the deadline).
   for (const block of blocks.filter((b) => b.number >= start)) {
     for (const { event } of block.events.filter(({ event }) => event.method === 'RequestRefunded')) {
-      const request = await rpc(api, 'gateway_request', [event.data.requestId.toNumber()]);
+      const request = plain(await api.rpc.gateway.request(event.data.requestId.toNumber()));
       progress(`refunded ${event.data.requestId}: reports ${JSON.stringify(request.reports.map((r) => r.status))}`);
     }
   }
@@ -210,7 +210,7 @@ async function lifecycles(signed, total) {
   };
 }
 
-const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
+const quote = plain(await api.rpc.gateway.quote(apiId, 1));
 const request = (deadline) =>
   ({ method: 'Get', path: '/price', headers: [], body: '', redundancy: 1, maxFee: BigInt(quote.total), deadline });
 const deadlineFromNow = async () => (await api.rpc.chain.getHeader()).number.toNumber() + DEADLINE;
@@ -248,10 +248,10 @@ for (let i = 0; i < LATENCY_SAMPLES; i++) {
         }
       }).catch(reject);
   });
-  let request = await rpc(api, 'gateway_request', [id]);
-  while (request.status === 'pending' || (request.status === 'completed' && !(await rpc(api, 'gateway_response', [id])))) {
+  let request = plain(await api.rpc.gateway.request(id));
+  while (request.status === 'pending' || (request.status === 'completed' && !plain(await api.rpc.gateway.response(id)))) {
     await sleep(20);
-    request = await rpc(api, 'gateway_request', [id]);
+    request = plain(await api.rpc.gateway.request(id));
   }
   if (request.status !== 'completed') {
     progress(`request ${id} ${request.status}: ${JSON.stringify(request.reports)}`);

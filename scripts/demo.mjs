@@ -9,7 +9,7 @@
 //               otherwise the chain keeps running for polkadot.js apps until Ctrl-C.
 import { startDevNode } from '../tests/lib/node.mjs';
 import {
-  accounts, bondOperator, gatewayKey, registerApi, rpc, startUpstream, submitRequest, verifyReceipt,
+  accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream, submitRequest, verifyReceipt,
   waitForSettlement,
 } from '../tests/lib/gateway.mjs';
 
@@ -52,7 +52,7 @@ await bondOperator(api, {
 console.log(`operator ${who.charlie.address}, gateway key ${gateway.address}`);
 
 const path = `${url.pathname}${url.search}`;
-const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
+const quote = plain(await api.rpc.gateway.quote(apiId, 1));
 step(`Dave asks for GET ${path}: quote ${formatUnits(quote.total)} (${quote.eligibleOperators} eligible operator)`);
 const submitted = await submitRequest(api, who.dave, { apiId, path, redundancy: 1 });
 console.log(`request ${submitted.id}: ${formatUnits(submitted.fee)} in escrow, assigned to ${submitted.assigned[0]}`);
@@ -60,7 +60,7 @@ console.log(`request ${submitted.id}: ${formatUnits(submitted.fee)} in escrow, a
 const request = await waitForSettlement(api, submitted.id);
 const latency = request.reports[0]?.latencyMs;
 step(`request ${request.id} ${request.status} in block #${request.settledAt} (submitted in #${request.submittedAt}, upstream ${latency} ms)`);
-const response = await rpc(api, 'gateway_response', [submitted.id]);
+const response = plain(await api.rpc.gateway.response(submitted.id));
 if (response) {
   console.log(`status:        ${JSON.stringify(response.status)}`);
   console.log(`body:          ${response.body}`);

@@ -59,7 +59,7 @@ async function stream(api, count = BATCH) {
   const { gateway } = await lib();
   const who = await gateway.accounts();
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const quote = await gateway.rpc(api, 'gateway_quote', [state.apiId, 1]);
+  const quote = gateway.plain(await api.rpc.gateway.quote(state.apiId, 1));
   const sent = [];
   let nonce = (await api.rpc.system.accountNextIndex(who.bob.address)).toNumber();
   for (let i = 0; i < count; i++) {
@@ -152,7 +152,9 @@ async function check(api) {
 }
 
 async function run(nodeName, networkInfo, args) {
-  const api = await zombie.connect(networkInfo.nodesByName[nodeName].wsUri);
+  // Our own connection rather than zombienet's: it has the gateway methods decorated.
+  const { node } = await lib();
+  const api = await node.connectTo(networkInfo.nodesByName[nodeName].wsUri);
   try {
     switch (args[0]) {
       case 'setup': await setup(api, networkInfo); break;

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import {
-  accounts, bondOperator, findEvent, gatewayKey, idempotencyKey, registerApi, requestHash, rpc, startUpstream,
+  accounts, bondOperator, findEvent, gatewayKey, idempotencyKey, plain, registerApi, requestHash, startUpstream,
   submitRequest, verifyReceipt, waitForSettlement,
 } from '../lib/gateway.mjs';
 
@@ -63,11 +63,11 @@ test('an upstream that times out is reported as such and the client is refunded'
   assert.deepEqual(request.reports.map((r) => r.status), ['timeout']);
   await waitForFinalized(api, request.settledAt);
   assert.equal(await free(who.ferdie.address), before - txFee);
-  assert.equal(await rpc(api, 'gateway_response', [submitted.id]), null);
+  assert.equal(plain(await api.rpc.gateway.response(submitted.id)), null);
 });
 
 test('a request with redundancy 1 completes with the upstream bytes and a verifiable receipt', async () => {
-  const quote = await rpc(api, 'gateway_quote', [priceApi, 1]);
+  const quote = plain(await api.rpc.gateway.quote(priceApi, 1));
   assert.equal(quote.eligibleOperators, 3);
   const clientBefore = await free(who.ferdie.address);
   const submitted = await submitRequest(api, who.ferdie, {
@@ -93,7 +93,7 @@ test('a request with redundancy 1 completes with the upstream bytes and a verifi
   assert.equal(call.url, '/price?coin=dot');
   assert.equal(call.headers.accept, 'application/json');
 
-  const response = await rpc(api, 'gateway_response', [submitted.id]);
+  const response = plain(await api.rpc.gateway.response(submitted.id));
   assert.equal(response.operator, operator);
   assert.equal(response.verified, true);
   assert.match(response.body, /^\{"price":7\.25,"coin":"dot","ts":\d+\}$/);
@@ -140,7 +140,7 @@ test('with redundancy 3 the majority is paid and the operator that differs is sl
     });
   });
   assert.ok(slashed.data.amount.toBigInt() > 0n);
-  const response = await rpc(api, 'gateway_response', [submitted.id]);
+  const response = plain(await api.rpc.gateway.response(submitted.id));
   assert.ok(majority.includes(response.operator));
   assert.equal(response.verified, true);
 });
@@ -148,9 +148,9 @@ test('with redundancy 3 the majority is paid and the operator that differs is sl
 test('a batch of requests in one submit_requests is reported in one report_results per operator, and paid exactly', async () => {
   const count = 6;
   // Every operator still eligible (one may be jailed by the test before) gets every request.
-  const redundancy = (await rpc(api, 'gateway_quote', [priceApi, 1])).eligibleOperators;
+  const redundancy = plain(await api.rpc.gateway.quote(priceApi, 1)).eligibleOperators;
   assert.ok(redundancy >= 2);
-  const quote = await rpc(api, 'gateway_quote', [priceApi, redundancy]);
+  const quote = plain(await api.rpc.gateway.quote(priceApi, redundancy));
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const before = await api.rpc.chain.getBlockHash(best);
   const balancesBefore = Object.fromEntries(await Promise.all(operators.map(async (o) => [o, await free(o, before)])));
@@ -204,7 +204,7 @@ test('a batch of requests in one submit_requests is reported in one report_resul
 
 /** An operator still available (the slashing test above jails one) serves `apiId` too. */
 async function anAvailableOperatorServes(apiId) {
-  const available = (await rpc(api, 'gateway_operators', [priceApi])).filter((o) => o.available).map((o) => o.operator);
+  const available = plain(await api.rpc.gateway.operators(priceApi)).filter((o) => o.available).map((o) => o.operator);
   const operator = ['charlie', 'dave', 'eve'].map((name) => who[name]).find((o) => available.includes(o.address));
   const { profile } = (await api.query.operatorStaking.operators(operator.address)).unwrap();
   const apis = [...profile.apis.map((id) => id.toNumber()), apiId];
@@ -228,7 +228,7 @@ test('an API pointed at the operator node\'s own RPC is refused by its egress po
   await waitForFinalized(api, request.settledAt);
   assert.equal(await free(who.ferdie.address), before - txFee);
   // Nothing of the node's RPC reached the chain, and no one was reported for it.
-  assert.equal(await rpc(api, 'gateway_response', [submitted.id]), null);
+  assert.equal(plain(await api.rpc.gateway.response(submitted.id)), null);
   const settled = await api.query.system.events.at(await api.rpc.chain.getBlockHash(request.settledAt));
   assert.deepEqual(settled.filter(({ event }) => event.section === 'slashing'), []);
 });

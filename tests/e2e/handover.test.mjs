@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevNode, sleep } from '../lib/node.mjs';
 import {
-  accounts, bondOperator, gatewayKey, idempotencyKey, registerApi, rpc, startUpstream, waitForSettlement,
+  accounts, bondOperator, gatewayKey, idempotencyKey, plain, registerApi, startUpstream, waitForSettlement,
 } from '../lib/gateway.mjs';
 
 let node;
@@ -47,7 +47,7 @@ after(async () => {
 /** Submits `count` POST requests from Ferdie at once; returns their ids. */
 async function submit(count) {
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const quote = await rpc(api, 'gateway_quote', [apiId, 1]);
+  const quote = plain(await api.rpc.gateway.quote(apiId, 1));
   let nonce = (await api.rpc.system.accountNextIndex(who.ferdie.address)).toNumber();
   const ids = [];
   await Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
@@ -89,7 +89,7 @@ test('a degrading operator hands over with a checkpoint and the successor comple
   const calls = upstream.requests.filter((r) => r.headers['idempotency-key'] === key);
   assert.ok(calls.length >= 2);
   assert.equal(executions.get(key), 1);
-  const response = await rpc(api, 'gateway_response', [handedOver.id]);
+  const response = plain(await api.rpc.gateway.response(handedOver.id));
   assert.equal(response.verified, true);
   assert.equal(JSON.parse(response.body).order, key);
 });

@@ -6,6 +6,9 @@ import { Keyring } from '@polkadot/api';
 import { u8aConcat, u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, decodeAddress, ed25519Verify } from '@polkadot/util-crypto';
 import { sendAndFinalize, sleep, UPSTREAM_HOST } from './node.mjs';
+import { plain } from './rpc.mjs';
+
+export { plain };
 
 /**
  * An upstream API on UPSTREAM_HOST: `handler(req, body)` returns { status, body, delayMs, headers }.
@@ -57,10 +60,6 @@ export function keyProof(api, operator, gateway) {
   return u8aToHex(gateway.sign(message));
 }
 
-/** Calls a `gateway_*` method (or any JSON-RPC method) on the node. */
-export function rpc(api, method, params = []) {
-  return api._rpcCore.provider.send(method, params);
-}
 
 /** The first event `section.method` among `events`, or throws. */
 export function findEvent(events, section, method) {
@@ -94,7 +93,7 @@ export async function bondOperator(api, {
   funder, operator, gateway, gatewaySeed, apiIds, capacity = 50, stakeMultiple = 1n, insertKey = true,
 }) {
   // Raw JSON-RPC: polkadot.js would turn a hex seed given as `Text` into the bytes it spells.
-  if (insertKey) await rpc(api, 'author_insertKey', ['gate', gatewaySeed, u8aToHex(gateway.publicKey)]);
+  if (insertKey) await api.rpc.author.insertKey('gate', gatewaySeed, u8aToHex(gateway.publicKey));
   const stake = (await api.query.operatorStaking.params()).minBond.toBigInt() * stakeMultiple;
   const unit = 10n ** 12n;
   await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);
@@ -110,7 +109,7 @@ export async function submitRequest(api, client, {
   apiId, method = 'Get', path = '/', headers = [], body = '', redundancy = 0, maxFee, deadlineIn = 10,
 }) {
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const quote = await rpc(api, 'gateway_quote', [apiId, redundancy]);
+  const quote = plain(await api.rpc.gateway.quote(apiId, redundancy));
   const tx = api.tx.gateway.submitRequest(
     apiId, method, path, headers, body, redundancy, maxFee ?? BigInt(quote.total), best + deadlineIn,
   );
@@ -129,7 +128,7 @@ export async function submitRequest(api, client, {
 export async function waitForSettlement(api, id, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const request = await rpc(api, 'gateway_request', [id]);
+    const request = plain(await api.rpc.gateway.request(id));
     if (request && request.status !== 'pending') return request;
     await sleep(500);
   }

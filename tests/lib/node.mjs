@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { gatewayRpc } from './rpc.mjs';
 
 /** The node binary: $BATON_NODE, else the release build in the shared target directory. */
 export function nodeBinary() {
@@ -100,7 +101,7 @@ async function connect(rpcUrl, child, timeoutMs = 60_000) {
     if (await portOpen(new URL(rpcUrl).port)) {
       const provider = new WsProvider(rpcUrl, false);
       await provider.connect();
-      return ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+      return ApiPromise.create({ provider, rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
     }
     await sleep(250);
   }
@@ -113,6 +114,11 @@ function portOpen(port) {
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** An ApiPromise on a running node's RPC at `url`, with the gateway methods decorated. */
+export function connectTo(url) {
+  return ApiPromise.create({ provider: new WsProvider(url), rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

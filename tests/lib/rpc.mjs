@@ -1,0 +1,37 @@
+// polkadot.js definitions of the node's `gateway_*` methods (rpc/src/gateway.rs): an ApiPromise
+// created with `rpc: gatewayRpc` has `api.rpc.gateway.request(id)` and the others. They answer
+// JSON views, documented in docs/gateway.md; `plain` turns an answer into plain JS values.
+
+const at = { name: 'at', type: 'BlockHash', isOptional: true };
+
+export const gatewayRpc = {
+  gateway: {
+    request: {
+      description: 'A request while it is kept: status, operators, reports, handovers',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Option<Json>',
+    },
+    response: {
+      description: 'The winning response of a completed request, with its receipt',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Option<Json>',
+    },
+    quote: {
+      description: 'What a request to an API with `redundancy` operators (0: its default) costs',
+      params: [{ name: 'apiId', type: 'u32' }, { name: 'redundancy', type: 'u32' }, at],
+      type: 'Json',
+    },
+    operators: {
+      description: 'The operators that declared they serve an API, with their reputation',
+      params: [{ name: 'apiId', type: 'u32' }, at],
+      type: 'Vec<Json>',
+    },
+  },
+};
+
+/** A `gateway_*` answer as plain values: null for a view the node does not have. */
+export function plain(answer) {
+  if (Array.isArray(answer)) return answer.map(plain);
+  if (answer.isNone) return null;
+  return (answer.isSome ? answer.unwrap() : answer).toJSON();
+}
