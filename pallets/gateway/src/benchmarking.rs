@@ -2,7 +2,7 @@
 //! weight depends on, and the block hook.
 
 use super::*;
-use crate::types::Task;
+use crate::types::AgendaTask;
 use alloc::vec;
 use baton_primitives::{
 	genesis_hash, receipt_message, RequestStatus, ResultStatus, GATEWAY_KEY_TYPE,
@@ -516,7 +516,7 @@ fn pending_request<T: Config>(
 	for who in assigned.iter() {
 		Pallet::<T>::assign(who, id);
 	}
-	Agenda::<T>::insert(deadline + 1u32.into(), id, Task::Settle);
+	Agenda::<T>::insert(deadline + 1u32.into(), id, AgendaTask::Settle);
 	Requests::<T>::insert(
 		id,
 		Request {

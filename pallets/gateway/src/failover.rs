@@ -12,39 +12,9 @@ use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::Saturating;
 
-use crate::{Agenda, Assignments, Config, Error, Load, Pallet, Request, Requests, Task};
+use crate::{Agenda, AgendaTask, Assignments, Config, Error, Load, Pallet, Request, Requests};
 
 impl<T: Config> Pallet<T> {
-	/// The first block after `request_id`'s deadline: hands each operator that did not report
-	/// to a backup if one is left, else settles.
-	pub(crate) fn expire(request_id: RequestId, now: BlockNumberFor<T>) {
-		let Some(request) = Requests::<T>::get(request_id) else { return };
-		if request.status != RequestStatus::Pending {
-			return;
-		}
-		let missing: Vec<T::AccountId> = request
-			.assigned
-			.iter()
-			.filter(|who| !request.reports.iter().any(|r| &r.operator == *who))
-			.cloned()
-			.collect();
-		let mut handed_over = false;
-		for operator in missing {
-			let reason = if T::Operators::is_online(&operator) {
-				HandoverReason::Timeout
-			} else {
-				HandoverReason::Offline
-			};
-			handed_over |= Self::do_reassign(request_id, &operator, reason, None).is_ok();
-		}
-		if !handed_over {
-			if let Some(mut request) = Requests::<T>::get(request_id) {
-				Self::settle(request_id, &mut request, now);
-				Requests::<T>::insert(request_id, request);
-			}
-		}
-	}
-
 	/// Blocks a successor gets: the request's timeout in blocks, rounded up, plus the margin.
 	fn extension(request: &Request<T>) -> BlockNumberFor<T> {
 		Self::timeout_blocks(request.terms.timeout_ms).saturating_add(T::HandoverMargin::get())
@@ -98,7 +68,11 @@ impl<T: Config> Pallet<T> {
 		Self::assign(&to, request_id);
 		if deadline != request.deadline {
 			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
-			Agenda::<T>::insert(deadline.saturating_add(1u32.into()), request_id, Task::Settle);
+			Agenda::<T>::insert(
+				deadline.saturating_add(1u32.into()),
+				request_id,
+				AgendaTask::Settle,
+			);
 			request.deadline = deadline;
 		}
 		let api_id = request.api_id;

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod deadlines;
 mod equivocation;
 mod failover;
 #[cfg(test)]
@@ -20,10 +21,12 @@ mod settlement;
 mod tests;
 pub mod types;
 mod views;
+mod weight_formulas;
 pub mod weights;
 
 pub use requests::request_hash;
 pub use types::*;
+pub use weight_formulas::{report_results_weight, submit_requests_weight};
 pub use weights::WeightInfo;
 
 use baton_primitives::{
@@ -52,7 +55,7 @@ pub mod pallet {
 	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
 	use sp_runtime::Perbill;
 	// Ours, not the tasks trait of the prelude.
-	use crate::types::Task;
+	use crate::types::AgendaTask;
 
 	/// The layout of this pallet's storage; a change to it comes with a migration that
 	/// raises it.
@@ -247,7 +250,7 @@ pub mod pallet {
 	/// Work for the block hook: by block, the requests to settle or prune from then on.
 	#[pallet::storage]
 	pub type Agenda<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, RequestId, Task>;
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, RequestId, AgendaTask>;
 
 	/// The earliest block whose agenda may still hold work.
 	#[pallet::storage]
@@ -551,41 +554,7 @@ pub mod pallet {
 			reports: BoundedVec<(RequestId, Report<T>), T::MaxReportsPerCall>,
 		) -> DispatchResultWithPostInfo {
 			let signer = ensure_signed(origin)?;
-			ensure!(!reports.is_empty(), Error::<T>::NoReports);
-			let (operator, key) =
-				T::Operators::operator_of_signer(&signer).ok_or(Error::<T>::NotGatewayKey)?;
-			let mut charged = alloc::vec::Vec::with_capacity(reports.len());
-			// The (client, API) of each taken report: reports sharing both share writes.
-			let mut parties = alloc::vec::Vec::with_capacity(reports.len());
-			let mut rejected = 0u32;
-			for (request_id, report) in reports {
-				let body = report.body.len() as u32;
-				match frame_support::storage::with_storage_layer(|| {
-					Self::take_report(&operator, key, request_id, report)
-				}) {
-					Ok(taken) => {
-						charged.push((taken.redundancy, body));
-						parties.push(taken.party);
-					},
-					Err(error) => {
-						// Refused before it settled anything.
-						charged.push((1, body));
-						rejected += 1;
-						Self::deposit_event(Event::ReportRejected {
-							request_id,
-							operator: operator.clone(),
-							error,
-						});
-					},
-				}
-			}
-			parties.sort();
-			parties.dedup();
-			let all_taken = rejected == 0;
-			let actual =
-				report_results_weight::<T>(parties.len() as u32 + rejected, charged.into_iter());
-			let pays_fee = if all_taken { Pays::No } else { Pays::Yes };
-			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee })
+			Self::do_report_results(&signer, reports)
 		}
 
 		/// Several requests of one client to one API, each as `submit_request` takes it: what a
@@ -636,53 +605,6 @@ pub mod pallet {
 			Ok(Pays::No.into())
 		}
 	}
-}
-
-/// Weight of `submit_requests` routing among `candidates` operators, with requests of
-/// `(redundancy, bytes)`: the benchmark of the smallest one-operator requests routed to one
-/// candidate; each further candidate read once, sampled for every request after the first
-/// and its load written; plus what `submit_request` is charged beyond that for more operators
-/// and bytes.
-pub fn submit_requests_weight<T: Config>(
-	candidates: u32,
-	requests: impl ExactSizeIterator<Item = (u32, u32)>,
-) -> frame_support::weights::Weight {
-	use frame_support::traits::Get;
-	let (count, candidates) = (requests.len() as u32, candidates.max(1));
-	let single = |candidates: u32, bytes: u32, redundancy: u32| {
-		<T as Config>::WeightInfo::submit_request(candidates, bytes, redundancy)
-	};
-	let sampled = <T as Config>::WeightInfo::sample_operators(candidates)
-		.saturating_sub(<T as Config>::WeightInfo::sample_operators(1));
-	let batch = <T as Config>::WeightInfo::submit_requests(count)
-		.saturating_add(single(candidates, 1, 1).saturating_sub(single(1, 1, 1)))
-		.saturating_add(sampled.saturating_mul(count.saturating_sub(1).into()))
-		.saturating_add(T::DbWeight::get().writes(candidates.min(count).saturating_sub(1).into()));
-	requests.fold(batch, |weight, (redundancy, bytes)| {
-		weight.saturating_add(single(1, bytes, redundancy.max(1)).saturating_sub(single(1, 1, 1)))
-	})
-}
-
-/// Weight of `report_results` with reports of `(redundancy, body bytes)` on requests of
-/// `parties` distinct (client, API) pairs: the benchmark of reports that each settle a
-/// one-operator request with the smallest body, one report per pair and the others as in the
-/// benchmark of reports sharing a pair, plus what `report_result` is charged beyond that for
-/// more operators and bytes.
-pub fn report_results_weight<T: Config>(
-	parties: u32,
-	reports: impl ExactSizeIterator<Item = (u32, u32)>,
-) -> frame_support::weights::Weight {
-	let single = |redundancy: u32, body: u32| {
-		<T as Config>::WeightInfo::report_result(redundancy.max(1), body)
-	};
-	let count = reports.len() as u32;
-	let parties = parties.clamp(1, count.max(1));
-	let shared = <T as Config>::WeightInfo::report_results_shared(count)
-		.saturating_sub(<T as Config>::WeightInfo::report_results_shared(parties));
-	let batch = <T as Config>::WeightInfo::report_results(parties).saturating_add(shared);
-	reports.fold(batch, |weight, (redundancy, body)| {
-		weight.saturating_add(single(redundancy, body).saturating_sub(single(1, 0)))
-	})
 }
 
 /// Makes what the benchmarks need that this pallet cannot make itself.

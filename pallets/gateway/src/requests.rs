@@ -4,15 +4,11 @@ use alloc::vec::Vec;
 use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
-use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{
-	traits::{CheckedMul, Saturating},
-	SaturatedConversion,
-};
+use sp_runtime::traits::{CheckedMul, Saturating};
 
 use crate::{
-	routing::Candidates, Agenda, Api, Apis, Assignments, BalanceOf, Config, Error, Event,
-	HeadersOf, Load, NewRequest, NextRequestId, Pallet, Request, Requests, Task, Terms,
+	routing::Candidates, Agenda, AgendaTask, Api, Apis, Assignments, BalanceOf, Config, Error,
+	Event, HeadersOf, Load, NewRequest, NextRequestId, Pallet, Request, Requests, Terms,
 };
 
 /// What a submission's weight depends on.
@@ -157,7 +153,7 @@ impl<T: Config> Pallet<T> {
 		for operator in &routed.assigned {
 			Self::assign(operator, request_id);
 		}
-		Agenda::<T>::insert(settle_at, request_id, Task::Settle);
+		Agenda::<T>::insert(settle_at, request_id, AgendaTask::Settle);
 		NextRequestId::<T>::put(next_id);
 		let assigned: Vec<_> = routed.assigned.to_vec();
 		Requests::<T>::insert(
@@ -191,25 +187,6 @@ impl<T: Config> Pallet<T> {
 			assigned,
 		});
 		Ok(Submitted { candidates: routed.candidates, redundancy })
-	}
-
-	/// Blocks an upstream call of `timeout_ms` may take: the timeout in blocks, rounded up.
-	pub(crate) fn timeout_blocks(timeout_ms: u32) -> BlockNumberFor<T> {
-		let blocks = (timeout_ms as u64).div_ceil(T::MillisPerBlock::get());
-		BlockNumberFor::<T>::saturated_from(blocks)
-	}
-
-	/// The earliest deadline fair to an operator that starts a call of `timeout_ms` in block
-	/// `start`: the whole timeout, then a block for its report to land in. An operator whose
-	/// deadline passes is charged, so no one may set a deadline its call could still be running
-	/// at (a client could otherwise have an honest operator slashed at will).
-	pub(crate) fn earliest_deadline(
-		start: BlockNumberFor<T>,
-		timeout_ms: u32,
-	) -> BlockNumberFor<T> {
-		start
-			.saturating_add(Self::timeout_blocks(timeout_ms))
-			.saturating_add(1u32.into())
 	}
 
 	/// What a request to `api_id` with `redundancy` operators (0: the default) costs now.

@@ -1,8 +1,6 @@
 //! Reports and settlement: who is paid, refunded, credited or reported once a request's
-//! reports are in or its deadline has passed; and the block hook that enforces deadlines and
-//! prunes finished requests.
+//! reports are in or its deadline has passed (deadlines.rs decides when).
 
-use alloc::vec::Vec;
 use baton_primitives::{
 	genesis_hash, receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, OffenceKind,
 	OperatorRegistry, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus,
@@ -11,13 +9,12 @@ use baton_primitives::{
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::traits::Saturating;
 
 use crate::{
-	Agenda, AgendaCursor, Config, Error, Event, Pallet, Report, Request, Requests, StoredReport,
-	Task, LOG_TARGET,
+	report_results_weight, Agenda, AgendaTask, Config, Error, Event, Pallet, Report, Request,
+	Requests, StoredReport, LOG_TARGET,
 };
-use baton_primitives::HandoverLog;
 
 /// What results are compared by: the status, and for responses the body's hash after the
 /// API's ignored top-level JSON fields are dropped (re-serialized with sorted keys).
@@ -61,6 +58,48 @@ pub(crate) struct Taken<AccountId> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Takes each of `reports` from `signer`'s operator on its own; see `report_results`.
+	pub(crate) fn do_report_results(
+		signer: &T::AccountId,
+		reports: BoundedVec<(RequestId, Report<T>), T::MaxReportsPerCall>,
+	) -> DispatchResultWithPostInfo {
+		ensure!(!reports.is_empty(), Error::<T>::NoReports);
+		let (operator, key) =
+			T::Operators::operator_of_signer(signer).ok_or(Error::<T>::NotGatewayKey)?;
+		let mut charged = alloc::vec::Vec::with_capacity(reports.len());
+		// The (client, API) of each taken report: reports sharing both share writes.
+		let mut parties = alloc::vec::Vec::with_capacity(reports.len());
+		let mut rejected = 0u32;
+		for (request_id, report) in reports {
+			let body = report.body.len() as u32;
+			match frame_support::storage::with_storage_layer(|| {
+				Self::take_report(&operator, key, request_id, report)
+			}) {
+				Ok(taken) => {
+					charged.push((taken.redundancy, body));
+					parties.push(taken.party);
+				},
+				Err(error) => {
+					// Refused before it settled anything.
+					charged.push((1, body));
+					rejected += 1;
+					Self::deposit_event(Event::ReportRejected {
+						request_id,
+						operator: operator.clone(),
+						error,
+					});
+				},
+			}
+		}
+		parties.sort();
+		parties.dedup();
+		let all_taken = rejected == 0;
+		let actual =
+			report_results_weight::<T>(parties.len() as u32 + rejected, charged.into_iter());
+		let pays_fee = if all_taken { Pays::No } else { Pays::Yes };
+		Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee })
+	}
+
 	/// Takes `signer`'s report on `request_id`, settling the request when it is the last one.
 	/// Returns the request's redundancy, which the weight depends on.
 	pub(crate) fn do_report_result(
@@ -197,7 +236,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let prune_at = now.saturating_add(T::Retention::get());
-		Agenda::<T>::insert(prune_at, request_id, Task::Prune);
+		Agenda::<T>::insert(prune_at, request_id, AgendaTask::Prune);
 	}
 
 	/// Index of a report whose result more than half of the assigned operators share.
@@ -224,55 +263,5 @@ impl<T: Config> Pallet<T> {
 		if let Err(error) = T::Offences::report_offence(kind, subject, offender, beneficiary) {
 			log::warn!(target: LOG_TARGET, "{kind:?} of {offender:?} on {request_id} not taken: {error:?}");
 		}
-	}
-
-	/// Settles requests whose deadline passed — or hands them to backups — and prunes finished
-	/// ones, from the agenda of the earliest unfinished block up to `now`: at most
-	/// `MaxTasksPerBlock` tasks, of them at most `MaxExpiriesPerBlock` deadlines. Returns how
-	/// many it settled and pruned.
-	pub(crate) fn process_agenda(now: BlockNumberFor<T>) -> (u32, u32) {
-		let budget = T::MaxTasksPerBlock::get();
-		let (mut settled, mut pruned) = (0u32, 0u32);
-		let mut block = AgendaCursor::<T>::get();
-		if block.is_zero() {
-			block = now;
-		}
-		'blocks: while block <= now {
-			let due: Vec<(RequestId, Task)> = Agenda::<T>::iter_prefix(block)
-				.take((budget - settled - pruned) as usize)
-				.collect();
-			for (request_id, task) in &due {
-				if *task == Task::Settle && settled == T::MaxExpiriesPerBlock::get() {
-					// The cursor stays on this block: the next one goes on from here.
-					break 'blocks;
-				}
-				Agenda::<T>::remove(block, request_id);
-				match task {
-					Task::Settle => {
-						Self::expire(*request_id, now);
-						settled += 1;
-					},
-					Task::Prune => {
-						// Every indexing node drops the bodies of the request's reports with it.
-						for report in
-							Requests::<T>::take(request_id).into_iter().flat_map(|r| r.reports)
-						{
-							sp_io::offchain_index::clear(&response_storage_key(
-								*request_id,
-								&report.operator,
-							));
-						}
-						T::Handovers::forget(*request_id);
-						pruned += 1;
-					},
-				}
-			}
-			if settled + pruned >= budget {
-				break;
-			}
-			block.saturating_inc();
-		}
-		AgendaCursor::<T>::put(block.min(now.saturating_add(1u32.into())));
-		(settled, pruned)
 	}
 }

@@ -311,7 +311,7 @@ pub struct Request<T: Config> {
 
 /// Work the block hook does for a request.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Task {
+pub enum AgendaTask {
 	/// Its deadline passed: settle with the reports in.
 	Settle,
 	/// Its retention period ended: forget it.

@@ -62,7 +62,7 @@ impl<T: Config> Pallet<T> {
 	/// release (no `debug_assertions`), check it after every test.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use crate::{Agenda, Apis, Assignments, HoldReason, Load, Task};
+		use crate::{Agenda, AgendaTask, Apis, Assignments, HoldReason, Load};
 		use baton_primitives::{Escrow, RequestStatus};
 		use frame_support::{ensure, traits::fungible::InspectHold};
 		use sp_runtime::traits::{Saturating, Zero};
@@ -99,7 +99,7 @@ impl<T: Config> Pallet<T> {
 				implied == request.assigned.to_vec(),
 				"the assigned set is not the one the log implies"
 			);
-			let task = if pending { Task::Settle } else { Task::Prune };
+			let task = if pending { AgendaTask::Settle } else { AgendaTask::Prune };
 			ensure!(
 				Agenda::<T>::iter()
 					.filter(|(_, agenda_id, t)| *agenda_id == id && *t == task)

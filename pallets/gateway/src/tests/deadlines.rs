@@ -1,7 +1,7 @@
 //! The block hook: requests whose deadline passed are settled with the reports in, finished
 //! requests are pruned, and each block does bounded work.
 
-use crate::{mock::*, Agenda, AgendaCursor, Assignments, Requests, Task};
+use crate::{mock::*, Agenda, AgendaCursor, AgendaTask, Assignments, Requests};
 use baton_primitives::{Escrow as _, OffenceKind, RequestStatus};
 use frame_support::assert_ok;
 
@@ -61,7 +61,7 @@ fn finished_requests_are_pruned_after_the_retention_period() {
 		let id = submit(1);
 		assert_ok!(report_ok(OP, id, BODY));
 		// Completed in block 1; retention is 5 blocks.
-		assert_eq!(Agenda::<Test>::get(6, id), Some(Task::Prune));
+		assert_eq!(Agenda::<Test>::get(6, id), Some(AgendaTask::Prune));
 		run_to_block(5);
 		assert!(Requests::<Test>::contains_key(id));
 		run_to_block(6);

@@ -1,7 +1,7 @@
 //! Failover: a missed deadline passes the request to the next backup, an operator hands one
 //! over on purpose with a checkpoint, and every handover is logged, paid and accounted for.
 
-use crate::{mock::*, Agenda, Assignments, Error, Requests, Task};
+use crate::{mock::*, Agenda, AgendaTask, Assignments, Error, Requests};
 use baton_primitives::{Checkpoint, HandoverReason, OffenceKind, ReputationSource, RequestStatus};
 use frame_support::{assert_noop, assert_ok};
 use sp_core::Pair;
@@ -50,7 +50,7 @@ fn a_missed_deadline_passes_the_request_to_the_next_backup_who_finishes_and_is_p
 		assert_eq!(request.assigned.to_vec(), vec![account(next)]);
 		// 2 s timeout at 1 s blocks, plus a 2-block margin.
 		assert_eq!(request.deadline, deadline + 1 + 4);
-		assert_eq!(Agenda::<Test>::get(request.deadline + 1, id), Some(Task::Settle));
+		assert_eq!(Agenda::<Test>::get(request.deadline + 1, id), Some(AgendaTask::Settle));
 		assert!(!Assignments::<Test>::contains_key(account(first), id));
 		assert!(Assignments::<Test>::contains_key(account(next), id));
 		assert_eq!(handovers(id), vec![(account(first), account(next), HandoverReason::Timeout)]);

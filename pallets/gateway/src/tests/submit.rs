@@ -2,7 +2,7 @@
 //! argument is refused with nothing held.
 
 use crate::{
-	mock::*, Agenda, Assignments, Error, Event, HttpMethod, Load, NewRequest, Requests, Task,
+	mock::*, Agenda, AgendaTask, Assignments, Error, Event, HttpMethod, Load, NewRequest, Requests,
 };
 use baton_primitives::{Escrow as _, RequestStatus};
 use frame_support::{assert_noop, assert_ok, pallet_prelude::BoundedVec};
@@ -90,7 +90,7 @@ fn a_request_escrows_its_fee_and_assigns_operators() {
 			assert_eq!(Load::<Test>::get(operator), 1);
 			assert!(!request.backups.contains(operator));
 		}
-		assert_eq!(Agenda::<Test>::get(7, 0), Some(Task::Settle));
+		assert_eq!(Agenda::<Test>::get(7, 0), Some(AgendaTask::Settle));
 		System::assert_last_event(
 			Event::RequestSubmitted {
 				request_id: 0,
