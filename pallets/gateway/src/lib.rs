@@ -284,8 +284,10 @@ pub mod pallet {
 		ApiRegistered { api_id: ApiId, owner: T::AccountId },
 		/// An API's spec changed.
 		ApiUpdated { api_id: ApiId },
-		/// An API stopped (`paused: true`) or resumed taking requests.
-		ApiPaused { api_id: ApiId, paused: bool },
+		/// An API stopped taking requests.
+		ApiPaused { api_id: ApiId },
+		/// A paused API takes requests again.
+		ApiResumed { api_id: ApiId },
 		/// A client submitted a request; its fee is in escrow and its operators are chosen.
 		RequestSubmitted {
 			request_id: RequestId,

@@ -59,7 +59,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(owner.is_none_or(|who| &api.owner == who), Error::<T>::NotApiOwner);
 			ensure!(api.paused != paused, Error::<T>::PauseUnchanged);
 			api.paused = paused;
-			Self::deposit_event(Event::ApiPaused { api_id, paused });
+			Self::deposit_event(if paused {
+				Event::ApiPaused { api_id }
+			} else {
+				Event::ApiResumed { api_id }
+			});
 			Ok(())
 		})
 	}

@@ -128,7 +128,7 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			operator.status = OperatorStatus::Chilled;
 		}
 		Self::put_operator(who, Some(&before), Some(operator));
-		Self::deposit_event(Event::StakeSlashed { operator: who.clone(), amount: credit.peek() });
+		// `slashing.Slashed` announces it, with the offence and where the stake went.
 		if chill {
 			Self::deposit_event(Event::Chilled { operator: who.clone() });
 		}

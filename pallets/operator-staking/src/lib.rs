@@ -200,8 +200,6 @@ pub mod pallet {
 		WentOffline { operator: T::AccountId, last_heartbeat: BlockNumberFor<T> },
 		/// An offline operator's node sent a heartbeat again.
 		BackOnline { operator: T::AccountId },
-		/// A slash took stake from an operator.
-		StakeSlashed { operator: T::AccountId, amount: BalanceOf<T> },
 		/// An operator was jailed until block `until`.
 		Jailed { operator: T::AccountId, until: BlockNumberFor<T> },
 		/// The offence behind an operator's jail was cancelled: the jail now ends at `until`, or

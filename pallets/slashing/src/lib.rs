@@ -177,8 +177,6 @@ pub mod pallet {
 			slash: Perbill,
 			apply_at: BlockNumberFor<T>,
 		},
-		/// An operator was jailed until block `until`.
-		OperatorJailed { operator: T::AccountId, until: BlockNumberFor<T> },
 		/// A slash was applied: `amount` taken, split between the beneficiary and the treasury.
 		Slashed {
 			offence_id: OffenceId,
@@ -343,7 +341,6 @@ impl<T: Config> Pallet<T> {
 		Offenders::<T>::mutate_extant(operator, |pending| {
 			pending.jailed_until = pending.jailed_until.max(until);
 		});
-		Self::deposit_event(Event::OperatorJailed { operator: operator.clone(), until });
 		Ok(())
 	}
 
@@ -546,9 +543,9 @@ impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
 		if !costs.jail.is_zero() {
 			let until = now.saturating_add(costs.jail);
 			// The offence stands even if the jail cannot be recorded.
+			// The target announces the jail (`operatorStaking.Jailed`): it owns the record.
 			if T::Target::jail(offender, until).is_ok() {
 				pending.add_jail(offence_id, until, now);
-				Self::deposit_event(Event::OperatorJailed { operator: offender.clone(), until });
 			}
 		}
 		Offenders::<T>::insert(offender, pending);

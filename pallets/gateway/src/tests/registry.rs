@@ -126,8 +126,9 @@ fn the_owner_or_governance_pauses_an_api() {
 		);
 		assert_noop!(Gateway::pause_api(RuntimeOrigin::root(), 5, true), Error::<Test>::UnknownApi);
 		assert_ok!(Gateway::pause_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, true));
-		System::assert_last_event(Event::ApiPaused { api_id: 0, paused: true }.into());
+		System::assert_last_event(Event::ApiPaused { api_id: 0 }.into());
 		assert_ok!(Gateway::pause_api(RuntimeOrigin::root(), 0, false));
+		System::assert_last_event(Event::ApiResumed { api_id: 0 }.into());
 		assert!(!Apis::<Test>::get(0).unwrap().paused);
 	});
 }

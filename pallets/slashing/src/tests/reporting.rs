@@ -38,7 +38,7 @@ fn a_report_records_the_offence_jails_and_schedules_the_slash() {
 			}
 			.into(),
 		);
-		System::assert_last_event(Event::OperatorJailed { operator: ALICE, until: 51 }.into());
+		assert_eq!(JAILS.with(|j| j.borrow().get(&ALICE).copied()), Some(51));
 	});
 }
 
