@@ -41,8 +41,9 @@ impl<T: Config> Pallet<T> {
 			ensure!(signed_by(&key, &message, &signed.signature), Error::<T>::BadSignature);
 		}
 		// Once per request content and operator, whoever reports it first.
-		let subject =
-			sp_io::hashing::blake2_256(&(b"baton/equivocation", request_id, request_hash).encode());
+		let subject = sp_io::hashing::blake2_256(
+			&(b"baton/offence/equivocation", request_id, request_hash).encode(),
+		);
 		T::Offences::report_offence(
 			OffenceKind::Equivocation,
 			subject,

@@ -8,7 +8,8 @@ use alloc::{
 use baton_primitives::{
 	attempt_storage_key, checkpoint_verifies,
 	egress::{EgressRequest, EgressResponse},
-	genesis_hash, idempotency_key,
+	executed_index_storage_key, executed_storage_key, execution_lock_key, genesis_hash,
+	health_storage_key, idempotency_key,
 	offchain::{LocalKey, LocalSigner},
 	receipt_message, ApiId, Breaker, ExecutionSample, HandoverLog, Health, OperatorRegistry,
 	RequestId, RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
@@ -58,7 +59,7 @@ impl Healths {
 	fn of(&mut self, api: ApiId) -> &mut Health {
 		let key = self.key;
 		self.apis.entry(api).or_insert_with(|| {
-			StorageValueRef::persistent(&Health::storage_key(&key, api))
+			StorageValueRef::persistent(&health_storage_key(&key, api))
 				.get()
 				.ok()
 				.flatten()
@@ -68,7 +69,7 @@ impl Healths {
 
 	fn save(self) {
 		for (api, health) in self.apis {
-			StorageValueRef::persistent(&Health::storage_key(&self.key, api)).set(&health);
+			StorageValueRef::persistent(&health_storage_key(&self.key, api)).set(&health);
 		}
 	}
 }
@@ -116,7 +117,7 @@ impl<T: Config> Pallet<T> {
 		// another fork is another request.
 		let lock_keys: Vec<Vec<u8>> = jobs
 			.iter()
-			.map(|job| (b"baton/lock/", job.request_id, job.request.request_hash, &raw).encode())
+			.map(|job| execution_lock_key(job.request_id, &job.request.request_hash, &raw))
 			.collect();
 		let mut locks: Vec<StorageLock<Time>> = lock_keys
 			.iter()
@@ -138,7 +139,7 @@ impl<T: Config> Pallet<T> {
 			if guard.is_none() {
 				continue;
 			}
-			let record_key = Self::executed_key(&job, &raw);
+			let record_key = executed_storage_key(job.request_id, &job.request.request_hash, &raw);
 			let record = StorageValueRef::persistent(&record_key);
 			match record.get::<Executed<T>>() {
 				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
@@ -177,8 +178,12 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			if let Some(report) = Self::sign_report(&key, &operator, job, result) {
-				StorageValueRef::persistent(&Self::executed_key(job, &raw))
-					.set(&Executed::<T> { sent_at: now, report: report.clone() });
+				StorageValueRef::persistent(&executed_storage_key(
+					job.request_id,
+					&job.request.request_hash,
+					&raw,
+				))
+				.set(&Executed::<T> { sent_at: now, report: report.clone() });
 				touched.push((job.request_id, job.request.request_hash));
 				reports.push((job.request_id, report));
 			}
@@ -208,7 +213,7 @@ impl<T: Config> Pallet<T> {
 		operator: &T::AccountId,
 		touched: Vec<(RequestId, [u8; 32])>,
 	) {
-		let index_key = (b"baton/executed-index/", raw).encode();
+		let index_key = executed_index_storage_key(raw);
 		let index = StorageValueRef::persistent(&index_key);
 		let mut kept: Vec<(RequestId, [u8; 32])> = index.get().ok().flatten().unwrap_or_default();
 		for entry in touched {
@@ -219,20 +224,12 @@ impl<T: Config> Pallet<T> {
 		kept.retain(|(id, request_hash)| {
 			let open = Assignments::<T>::contains_key(operator, id);
 			if !open {
-				StorageValueRef::persistent(&Self::executed_key_of(*id, request_hash, raw)).clear();
+				StorageValueRef::persistent(&executed_storage_key(*id, request_hash, raw)).clear();
 				StorageValueRef::persistent(&attempt_storage_key(*id, request_hash, raw)).clear();
 			}
 			open
 		});
 		index.set(&kept);
-	}
-
-	fn executed_key(job: &Job<T>, raw: &[u8]) -> Vec<u8> {
-		Self::executed_key_of(job.request_id, &job.request.request_hash, raw)
-	}
-
-	fn executed_key_of(request_id: RequestId, request_hash: &[u8; 32], raw: &[u8]) -> Vec<u8> {
-		(b"baton/executed/", request_id, request_hash, raw).encode()
 	}
 
 	/// Before resuming a request handed over to `operator`, checks the predecessor's checkpoint

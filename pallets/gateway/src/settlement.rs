@@ -259,7 +259,7 @@ impl<T: Config> Pallet<T> {
 		offender: &T::AccountId,
 		beneficiary: Option<T::AccountId>,
 	) {
-		let subject = sp_io::hashing::blake2_256(&(b"baton/request", request_id).encode());
+		let subject = sp_io::hashing::blake2_256(&(b"baton/offence/request", request_id).encode());
 		if let Err(error) = T::Offences::report_offence(kind, subject, offender, beneficiary) {
 			log::warn!(target: LOG_TARGET, "{kind:?} of {offender:?} on {request_id} not taken: {error:?}");
 		}

@@ -5,8 +5,9 @@
 use alloc::vec::Vec;
 use baton_primitives::offchain::{LocalKey, LocalSigner};
 use baton_primitives::{
-	attempt_storage_key, checkpoint_message, Breaker, Checkpoint, Health, OpenAssignment,
-	OperatorRegistry, Reassign, RequestId,
+	attempt_storage_key, checkpoint_message, handed_index_storage_key, handed_storage_key,
+	health_storage_key, Breaker, Checkpoint, Health, OpenAssignment, OperatorRegistry, Reassign,
+	RequestId,
 };
 use codec::Encode;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -29,7 +30,7 @@ impl<T: Config> Pallet<T> {
 			let Some(operator) = T::Operators::operator_of(&raw) else { continue };
 			let open = |api| {
 				let health: Option<Health> =
-					StorageValueRef::persistent(&Health::storage_key(&raw, api))
+					StorageValueRef::persistent(&health_storage_key(&raw, api))
 						.get()
 						.ok()
 						.flatten();
@@ -64,7 +65,7 @@ impl<T: Config> Pallet<T> {
 	/// Records in offchain storage that this node hands `open` over for `key`; false if it
 	/// already did.
 	fn claim(open: &OpenAssignment, key: &[u8; 32]) -> bool {
-		let marker_key = Self::handed_key(open.request_id, &open.request_hash, key);
+		let marker_key = handed_storage_key(open.request_id, &open.request_hash, key);
 		StorageValueRef::persistent(&marker_key)
 			.mutate(|done: Result<Option<bool>, _>| match done {
 				Ok(Some(true)) => Err(()),
@@ -73,22 +74,18 @@ impl<T: Config> Pallet<T> {
 			.is_ok()
 	}
 
-	fn handed_key(request_id: RequestId, request_hash: &[u8; 32], key: &[u8; 32]) -> Vec<u8> {
-		(b"baton/handed/", request_id, request_hash, key).encode()
-	}
-
 	/// Keeps this node's offchain storage bounded: the markers of requests `key` handed over
 	/// are kept in an index and dropped once the chain no longer assigns the request to
 	/// `operator` (the handover landed, or the request settled).
 	fn forget_handed(key: &[u8; 32], operator: &T::AccountId, claimed: &[OpenAssignment]) {
-		let index_key = (b"baton/handed-index/", key).encode();
+		let index_key = handed_index_storage_key(key);
 		let index = StorageValueRef::persistent(&index_key);
 		let mut kept: Vec<(RequestId, [u8; 32])> = index.get().ok().flatten().unwrap_or_default();
 		kept.extend(claimed.iter().map(|open| (open.request_id, open.request_hash)));
 		kept.retain(|(id, request_hash)| {
 			let assigned = T::Requests::is_assigned(operator, *id);
 			if !assigned {
-				StorageValueRef::persistent(&Self::handed_key(*id, request_hash, key)).clear();
+				StorageValueRef::persistent(&handed_storage_key(*id, request_hash, key)).clear();
 			}
 			assigned
 		});

@@ -169,7 +169,7 @@ mod offchain {
 	}
 
 	fn set_health(health: Health) {
-		let key = Health::storage_key(&pair(OPERATOR).public().0, API);
+		let key = baton_primitives::health_storage_key(&pair(OPERATOR).public().0, API);
 		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &health.encode());
 	}
 
@@ -264,7 +264,7 @@ mod offchain {
 		with_worker(|submitted| {
 			open_request(1, vec![SUCCESSOR]);
 			// Another API of this node fails; the requests' API is healthy.
-			let key = Health::storage_key(&pair(OPERATOR).public().0, API + 1);
+			let key = baton_primitives::health_storage_key(&pair(OPERATOR).public().0, API + 1);
 			sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &failing().encode());
 			Handover::offchain_worker(1);
 			assert!(submitted().is_empty());

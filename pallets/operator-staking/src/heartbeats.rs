@@ -55,7 +55,9 @@ impl<T: Config> Pallet<T> {
 			if went_offline {
 				Self::deposit_event(Event::WentOffline { operator: who.clone(), last_heartbeat });
 				// One outage is one offence: it is named by the heartbeat it followed.
-				let subject = sp_io::hashing::blake2_256(&(b"offline", last_heartbeat).encode());
+				let subject = sp_io::hashing::blake2_256(
+					&(b"baton/offence/offline", last_heartbeat).encode(),
+				);
 				if let Err(error) =
 					T::Offences::report_offence(OffenceKind::Offline, subject, &who, None)
 				{
@@ -99,7 +101,7 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		interval: BlockNumberFor<T>,
 	) -> bool {
-		let storage_key = (b"baton/heartbeat/", key).encode();
+		let storage_key = baton_primitives::heartbeat_storage_key(key);
 		let slot = StorageValueRef::persistent(&storage_key);
 		let claimed = slot.mutate(|last: Result<Option<BlockNumberFor<T>>, _>| match last {
 			Ok(Some(last)) if now < last.saturating_add(interval) => Err(()),

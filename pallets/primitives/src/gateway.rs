@@ -85,14 +85,6 @@ pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
 	))
 }
 
-/// The offchain-storage key (persistent kind) under which a report's body is indexed.
-pub fn response_storage_key<AccountId: Encode>(
-	request_id: RequestId,
-	operator: &AccountId,
-) -> Vec<u8> {
-	(b"baton/response/", request_id, operator).encode()
-}
-
 /// Where a request stands.
 #[derive(
 	Encode,
@@ -224,10 +216,6 @@ sp_api::decl_runtime_apis! {
 		fn quote(api_id: ApiId, redundancy: u32) -> Result<Quote<Balance>, QuoteError>;
 	}
 }
-
-/// The persistent offchain-storage key under which an operator node's offchain worker leaves
-/// [`ExecutionSample`]s for the node's Prometheus metrics, which drain them.
-pub const EXECUTION_SAMPLES_KEY: &[u8] = b"baton/metrics/samples";
 
 /// Samples kept at most until the node drains them; older ones are dropped first.
 pub const MAX_EXECUTION_SAMPLES: usize = 4_096;

@@ -221,11 +221,6 @@ impl Health {
 	/// Blocks the breaker stays open at most, however often probes fail.
 	pub const MAX_BACKOFF: u32 = 64;
 
-	/// The offchain-storage key (persistent) of the health of gateway key `key` for `api`.
-	pub fn storage_key(key: &crate::GatewayKey, api: crate::ApiId) -> Vec<u8> {
-		(b"baton/health/", key, api).encode()
-	}
-
 	/// The breaker at block `now`.
 	pub fn breaker(&self, now: u32) -> Breaker {
 		match self.open_until {
@@ -289,15 +284,4 @@ impl Health {
 			&& self.latency_fast_ms as u64 >= 3 * self.latency_slow_ms as u64;
 		failing || slowing
 	}
-}
-
-/// The offchain-storage key (persistent) where an operator node notes that it called the
-/// upstream for a request (of content hash `request_hash`) and did not report (it predicted
-/// failure): the blake2-256 of what it got is the state hash of its checkpoint.
-pub fn attempt_storage_key(
-	request_id: RequestId,
-	request_hash: &[u8; 32],
-	key: &crate::GatewayKey,
-) -> Vec<u8> {
-	(b"baton/attempted/", request_id, request_hash, key).encode()
 }

@@ -325,8 +325,10 @@ pub mod egress;
 pub mod gateway;
 pub mod handover;
 pub mod offchain;
+pub mod offchain_keys;
 pub use gateway::*;
 pub use handover::*;
+pub use offchain_keys::*;
 
 /// Offchain signing for a test runtime `$runtime` whose accounts are `AccountId32` and whose
 /// signatures are `MultiSignature`, as in Baton's runtime, so that an offchain worker under test

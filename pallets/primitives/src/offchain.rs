@@ -6,7 +6,6 @@
 //! keeps the next nonce per signer in the node's persistent offchain storage instead, so each
 //! transaction takes the next one.
 
-use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_system::{
 	offchain::{AppCrypto, CreateSignedTransaction, SigningTypes, SubmitTransaction},
@@ -24,16 +23,6 @@ use sp_runtime::{
 /// A gateway key in this node's keystore, as the application key of `A` in runtime `T`.
 pub type LocalKey<T, A> =
 	<A as AppCrypto<<T as SigningTypes>::Public, <T as SigningTypes>::Signature>>::RuntimeAppPublic;
-
-/// The persistent offchain-storage key of the next nonce this node signs with as `account`.
-pub fn nonce_storage_key<AccountId: Encode>(account: &AccountId) -> Vec<u8> {
-	(b"baton/nonce/", account).encode()
-}
-
-/// The persistent offchain-storage key of the lock held while a nonce of `account` is taken.
-pub fn nonce_lock_key<AccountId: Encode>(account: &AccountId) -> Vec<u8> {
-	(b"baton/nonce-lock/", account).encode()
-}
 
 /// Nonces the local count may run ahead of the on-chain one before it starts over from the
 /// chain: more than one key sends in a block (a heartbeat, report batches, 64 handovers).
@@ -117,13 +106,13 @@ impl<T: SigningTypes, A: AppCrypto<T::Public, T::Signature>> LocalSigner<T, A> {
 	where
 		T: CreateSignedTransaction<C>,
 	{
-		let lock_key = nonce_lock_key(&self.account);
+		let lock_key = crate::nonce_lock_key(&self.account);
 		// Workers of overlapping blocks must not take the same nonce: one at a time reads,
 		// submits and advances it.
 		let mut lock =
 			StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(NONCE_LOCK_MS));
 		let _guard = lock.lock();
-		let store_key = nonce_storage_key(&self.account);
+		let store_key = crate::nonce_storage_key(&self.account);
 		let store = StorageValueRef::persistent(&store_key);
 		let local = store.get::<LocalNonce<T::Nonce, BlockNumberFor<T>>>().ok().flatten();
 		let chain = frame_system::Pallet::<T>::account_nonce(&self.account);

@@ -5,7 +5,8 @@
 use crate::{mock::*, Call};
 use baton_primitives::{
 	egress::{EgressRequest, EgressResponse},
-	offchain::{nonce_storage_key, LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
+	nonce_storage_key,
+	offchain::{LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
 	ResultStatus,
 };
 use codec::{Decode, Encode};

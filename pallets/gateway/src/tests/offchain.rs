@@ -114,7 +114,7 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), request_id, report));
 
 		let request_hash = crate::Requests::<Test>::get(id).unwrap().request_hash;
-		let record = (b"baton/executed/", id, request_hash, &key(OP)[..]).encode();
+		let record = baton_primitives::executed_storage_key(id, &request_hash, &key(OP));
 		let persistent = sp_core::offchain::StorageKind::PERSISTENT;
 		assert!(sp_io::offchain::local_storage_get(persistent, &record).is_some());
 
@@ -275,7 +275,7 @@ fn the_successor_resumes_with_the_same_idempotency_key() {
 }
 
 fn set_health(health: Health) {
-	let key = Health::storage_key(&key(OP), 0);
+	let key = baton_primitives::health_storage_key(&key(OP), 0);
 	sp_io::offchain::local_storage_set(
 		sp_core::offchain::StorageKind::PERSISTENT,
 		&key,
@@ -285,7 +285,7 @@ fn set_health(health: Health) {
 
 /// The health of operator `OP`'s node for `api`.
 fn health(api: u32) -> Health {
-	let key = Health::storage_key(&key(OP), api);
+	let key = baton_primitives::health_storage_key(&key(OP), api);
 	sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key)
 		.map(|bytes| Health::decode(&mut &bytes[..]).unwrap())
 		.unwrap_or_default()
