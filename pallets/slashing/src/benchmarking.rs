@@ -5,6 +5,7 @@ use baton_primitives::{OffenceKind, OffenceSubject, ReportOffence};
 use frame_benchmarking::v2::*;
 use frame_support::traits::EnsureOrigin;
 use frame_system::Pallet as System;
+use sp_runtime::traits::Saturating;
 
 fn operator<T: Config>(index: u32) -> T::AccountId {
 	let who: T::AccountId = account("operator", index, 0);

@@ -1,0 +1,36 @@
+//! What governance's calls do: cancel a deferred slash, jail in an emergency.
+
+use frame_support::pallet_prelude::*;
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{Saturating, Zero};
+
+use crate::{Config, Error, Event, OffenceId, Offences, Offenders, Pallet, SlashStatus};
+use baton_primitives::SlashTarget;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_cancel(offence_id: OffenceId) -> DispatchResult {
+		let mut record = Offences::<T>::get(offence_id).ok_or(Error::<T>::UnknownOffence)?;
+		ensure!(record.status == SlashStatus::Pending, Error::<T>::NotPending);
+		record.status = SlashStatus::Cancelled;
+		Offences::<T>::insert(offence_id, &record);
+		Self::deposit_event(Event::SlashCancelled { offence_id });
+		let now = frame_system::Pallet::<T>::block_number();
+		if let Some(until) = Self::settle(&record.offender, offence_id, SlashStatus::Cancelled, now)
+		{
+			T::Target::lift_jail(&record.offender, until);
+			Self::deposit_event(Event::JailLifted { operator: record.offender, until });
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_jail(operator: &T::AccountId, duration: BlockNumberFor<T>) -> DispatchResult {
+		ensure!(!duration.is_zero() && duration <= T::MaxJail::get(), Error::<T>::InvalidJail);
+		let until = frame_system::Pallet::<T>::block_number().saturating_add(duration);
+		T::Target::jail(operator, until)?;
+		// No cancel lifts governance's jail.
+		Offenders::<T>::mutate_extant(operator, |pending| {
+			pending.jailed_until = pending.jailed_until.max(until);
+		});
+		Ok(())
+	}
+}
