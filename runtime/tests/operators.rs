@@ -4,7 +4,7 @@
 
 mod common;
 
-use baton_primitives::{OffenceKind, OperatorRegistry, PendingSlash, ReportOffence};
+use baton_primitives::{OffenceKind, PendingSlash, ReportOffence};
 use baton_runtime::{
 	currency::UNIT, Balances, OperatorStaking, Runtime, RuntimeHoldReason, RuntimeOrigin, Slashing,
 	Treasury,

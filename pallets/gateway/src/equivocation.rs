@@ -3,8 +3,7 @@
 //! share of its slash.
 
 use baton_primitives::{
-	genesis_hash, receipt_message, OffenceError, OffenceKind, OperatorRegistry, ReportOffence,
-	RequestId,
+	genesis_hash, receipt_message, GatewayKeys, OffenceError, OffenceKind, ReportOffence, RequestId,
 };
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};

@@ -5,8 +5,8 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	Checkpoint, HandoverLog, HandoverReason, OffenceKind, OpenAssignment, OperatorRegistry,
-	Outcome, Reassign, ReputationSink, RequestId, RequestStatus,
+	Checkpoint, HandoverLog, HandoverReason, OffenceKind, OpenAssignment, OperatorRouting, Outcome,
+	Reassign, ReputationSink, RequestId, RequestStatus,
 };
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;

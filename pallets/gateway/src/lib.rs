@@ -30,8 +30,8 @@ pub use weight_formulas::{report_results_weight, submit_requests_weight};
 pub use weights::WeightInfo;
 
 use baton_primitives::{
-	ApiId, Escrow, HandoverLog, OperatorRegistry, ReportOffence, ReputationSink, ReputationSource,
-	RequestId,
+	ApiId, Escrow, GatewayKeys, HandoverLog, OperatorRouting, ReportOffence, ReputationSink,
+	ReputationSource, RequestId,
 };
 use frame_support::traits::fungible;
 
@@ -87,7 +87,8 @@ pub mod pallet {
 		type Escrow: Escrow<Self::AccountId, BalanceOf<Self>>;
 
 		/// The operators requests are routed to.
-		type Operators: OperatorRegistry<Self::AccountId, Balance = BalanceOf<Self>>;
+		type Operators: OperatorRouting<Self::AccountId, Balance = BalanceOf<Self>>
+			+ GatewayKeys<Self::AccountId>;
 
 		/// Operators' reputation: read by routing, fed by settlement.
 		type Reputation: ReputationSource<Self::AccountId> + ReputationSink<Self::AccountId>;

@@ -11,8 +11,8 @@ use baton_primitives::{
 	executed_index_storage_key, executed_storage_key, execution_lock_key, genesis_hash,
 	health_storage_key, idempotency_key,
 	offchain::{LocalKey, LocalSigner},
-	receipt_message, ApiId, Breaker, ExecutionSample, HandoverLog, Health, OperatorRegistry,
-	RequestId, RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
+	receipt_message, ApiId, Breaker, ExecutionSample, GatewayKeys, HandoverLog, Health, RequestId,
+	RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
 };
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;

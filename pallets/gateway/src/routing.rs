@@ -3,7 +3,7 @@
 
 use alloc::{collections::BTreeMap, vec::Vec};
 use baton_primitives::{
-	ApiId, Candidate, OperatorRegistry, ReputationSource, ReputationView, RequestId,
+	ApiId, Candidate, OperatorRouting, ReputationSource, ReputationView, RequestId,
 };
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::Randomness};

@@ -2,9 +2,8 @@
 //! reports are in or its deadline has passed (deadlines.rs decides when).
 
 use baton_primitives::{
-	genesis_hash, receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, OffenceKind,
-	OperatorRegistry, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus,
-	ResultStatus,
+	genesis_hash, receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, GatewayKeys,
+	OffenceKind, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus, ResultStatus,
 };
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};

@@ -1,7 +1,7 @@
 //! What the runtime API serves, and the pallet's invariants.
 
 use baton_primitives::{
-	HandoverLog, OperatorRegistry, ReportView, RequestId, RequestView, ResponseView,
+	GatewayKeys, HandoverLog, ReportView, RequestId, RequestView, ResponseView,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 

@@ -18,7 +18,7 @@ pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	checkpoint_verifies, Checkpoint, HandoverLog, HandoverReason, HandoverView, OperatorRegistry,
+	checkpoint_verifies, Checkpoint, GatewayKeys, HandoverLog, HandoverReason, HandoverView,
 	Reassign, RequestId,
 };
 use frame_support::pallet_prelude::*;
@@ -62,7 +62,7 @@ pub mod pallet {
 		frame_system::Config<RuntimeEvent: From<Event<Self>>> + CreateSignedTransaction<Call<Self>>
 	{
 		/// Operators and their gateway keys.
-		type Operators: OperatorRegistry<Self::AccountId>;
+		type Operators: GatewayKeys<Self::AccountId>;
 
 		/// The requests that are handed over; implemented by the gateway.
 		type Requests: Reassign<Self::AccountId>;

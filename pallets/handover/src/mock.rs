@@ -3,8 +3,8 @@
 
 use crate as pallet_handover;
 use baton_primitives::{
-	Candidate, Checkpoint, GatewayKey, HandoverLog, HandoverReason, OpenAssignment,
-	OperatorRegistry, Reassign, RequestId,
+	Checkpoint, GatewayKey, GatewayKeys, HandoverLog, HandoverReason, OpenAssignment, Reassign,
+	RequestId,
 };
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
@@ -51,26 +51,7 @@ pub const STRANGER: u8 = 3;
 
 /// Operators 1 to 3, whose keys are `pair(n)`.
 pub struct Operators;
-impl OperatorRegistry<AccountId> for Operators {
-	type Balance = u128;
-	fn is_available(_: &AccountId) -> bool {
-		true
-	}
-	fn is_online(_: &AccountId) -> bool {
-		true
-	}
-	fn is_operator(who: &AccountId) -> bool {
-		(1..=3).any(|n| &account(n) == who)
-	}
-	fn bonded(_: &AccountId) -> u128 {
-		0
-	}
-	fn capacity(_: &AccountId) -> u32 {
-		1
-	}
-	fn serves(_: &AccountId, _: baton_primitives::ApiId) -> bool {
-		true
-	}
+impl GatewayKeys<AccountId> for Operators {
 	fn gateway_key(who: &AccountId) -> Option<GatewayKey> {
 		(1..=3).find(|n| &account(*n) == who).map(|n| pair(n).public().0)
 	}
@@ -84,15 +65,6 @@ impl OperatorRegistry<AccountId> for Operators {
 		(1..=3)
 			.find(|n| &key_account(*n) == signer)
 			.map(|n| (account(n), pair(n).public().0))
-	}
-	fn available_count(_: baton_primitives::ApiId) -> u32 {
-		0
-	}
-	fn available_at(_: baton_primitives::ApiId, _: u32) -> Option<AccountId> {
-		None
-	}
-	fn candidate(_: &AccountId) -> Option<Candidate<u128>> {
-		None
 	}
 }
 

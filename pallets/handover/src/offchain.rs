@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use baton_primitives::offchain::{LocalKey, LocalSigner};
 use baton_primitives::{
 	attempt_storage_key, checkpoint_message, handed_index_storage_key, handed_storage_key,
-	health_storage_key, Breaker, Checkpoint, Health, OpenAssignment, OperatorRegistry, Reassign,
+	health_storage_key, Breaker, Checkpoint, GatewayKeys, Health, OpenAssignment, Reassign,
 	RequestId,
 };
 use codec::Encode;

@@ -2,7 +2,8 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	ApiId, Candidate, GatewayKey, OperatorRegistry, OperatorView, ReputationView, SlashTarget,
+	ApiId, Candidate, GatewayKey, GatewayKeys, OperatorRouting, OperatorView, ReputationView,
+	SlashTarget,
 };
 use frame_support::traits::Imbalance;
 use frame_support::{pallet_prelude::*, traits::fungible::Credit};
@@ -168,51 +169,41 @@ impl<T: Config> SlashTarget<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	}
 }
 
-impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {
-	type Balance = BalanceOf<T>;
-
-	fn is_available(who: &T::AccountId) -> bool {
+/// What an operator's record says; read by tests and tools, no other pallet needs these.
+impl<T: Config> Pallet<T> {
+	/// Whether `who` may be given work now: bonded, activated, online and not jailed.
+	pub fn is_available(who: &T::AccountId) -> bool {
 		Operators::<T>::get(who).is_some_and(|operator| Self::available(&operator))
 	}
 
-	fn is_online(who: &T::AccountId) -> bool {
-		Operators::<T>::get(who).is_some_and(|operator| operator.online)
-	}
-
-	fn is_operator(who: &T::AccountId) -> bool {
+	/// Whether `who` is an operator at all (bonded, in any state).
+	pub fn is_operator(who: &T::AccountId) -> bool {
 		Operators::<T>::contains_key(who)
 	}
 
-	fn bonded(who: &T::AccountId) -> BalanceOf<T> {
+	/// Stake `who` has bonded (not counting unbonding chunks).
+	pub fn bonded(who: &T::AccountId) -> BalanceOf<T> {
 		Operators::<T>::get(who).map(|operator| operator.bonded).unwrap_or_default()
 	}
 
-	fn capacity(who: &T::AccountId) -> u32 {
+	/// Concurrent requests `who` may be given: its declared capacity, limited by its stake.
+	pub fn capacity(who: &T::AccountId) -> u32 {
 		Operators::<T>::get(who)
 			.map(|operator| Self::effective_capacity(&operator))
 			.unwrap_or(0)
 	}
 
-	fn serves(who: &T::AccountId, api: ApiId) -> bool {
+	/// Whether `who` declared that it serves `api`.
+	pub fn serves(who: &T::AccountId, api: ApiId) -> bool {
 		Operators::<T>::get(who).is_some_and(|operator| operator.profile.apis.contains(&api))
 	}
+}
 
-	fn gateway_key(who: &T::AccountId) -> Option<GatewayKey> {
-		Operators::<T>::get(who).map(|operator| operator.gateway_key)
-	}
+impl<T: Config> OperatorRouting<T::AccountId> for Pallet<T> {
+	type Balance = BalanceOf<T>;
 
-	fn operator_of(key: &GatewayKey) -> Option<T::AccountId> {
-		KeyOwners::<T>::get(Self::key_account(key))
-	}
-
-	fn signer_of(key: &GatewayKey) -> T::AccountId {
-		Self::key_account(key)
-	}
-
-	fn operator_of_signer(signer: &T::AccountId) -> Option<(T::AccountId, GatewayKey)> {
-		let who = KeyOwners::<T>::get(signer)?;
-		let key = Operators::<T>::get(&who)?.gateway_key;
-		Some((who, key))
+	fn is_online(who: &T::AccountId) -> bool {
+		Operators::<T>::get(who).is_some_and(|operator| operator.online)
 	}
 
 	fn available_count(api: ApiId) -> u32 {
@@ -230,5 +221,25 @@ impl<T: Config> OperatorRegistry<T::AccountId> for Pallet<T> {
 			capacity: Self::effective_capacity(&operator),
 			gateway_key: operator.gateway_key,
 		})
+	}
+}
+
+impl<T: Config> GatewayKeys<T::AccountId> for Pallet<T> {
+	fn gateway_key(who: &T::AccountId) -> Option<GatewayKey> {
+		Operators::<T>::get(who).map(|operator| operator.gateway_key)
+	}
+
+	fn operator_of(key: &GatewayKey) -> Option<T::AccountId> {
+		KeyOwners::<T>::get(Self::key_account(key))
+	}
+
+	fn signer_of(key: &GatewayKey) -> T::AccountId {
+		Self::key_account(key)
+	}
+
+	fn operator_of_signer(signer: &T::AccountId) -> Option<(T::AccountId, GatewayKey)> {
+		let who = KeyOwners::<T>::get(signer)?;
+		let key = Operators::<T>::get(&who)?.gateway_key;
+		Some((who, key))
 	}
 }

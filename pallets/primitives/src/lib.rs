@@ -156,30 +156,28 @@ pub trait PendingSlash<AccountId> {
 	fn has_pending_slash(who: &AccountId) -> bool;
 }
 
-/// Operators as the gateway, handover and slashing pallets see them; implemented by operator
-/// staking.
-pub trait OperatorRegistry<AccountId> {
+/// Operators as routing and deadlines see them; implemented by operator staking.
+pub trait OperatorRouting<AccountId> {
 	/// Balance type of the stake.
 	type Balance;
-
-	/// Whether `who` may be given work now: bonded, activated, online and not jailed.
-	fn is_available(who: &AccountId) -> bool;
 
 	/// Whether `who`'s heartbeats are on time (false for non-operators).
 	fn is_online(who: &AccountId) -> bool;
 
-	/// Whether `who` is an operator at all (bonded, in any state).
-	fn is_operator(who: &AccountId) -> bool;
+	/// How many operators serving `api` are available now: the slots `available_at` fills.
+	fn available_count(api: ApiId) -> u32;
 
-	/// Stake `who` has bonded (not counting unbonding chunks).
-	fn bonded(who: &AccountId) -> Self::Balance;
+	/// The available operator serving `api` in `slot` (below `available_count`). Slots follow
+	/// no order worth anything: routing draws them at random.
+	fn available_at(api: ApiId, slot: u32) -> Option<AccountId>;
 
-	/// Concurrent requests `who` may be given: its declared capacity, limited by its stake.
-	fn capacity(who: &AccountId) -> u32;
+	/// What routing needs of `who`, if it may be given work now.
+	fn candidate(who: &AccountId) -> Option<Candidate<Self::Balance>>;
+}
 
-	/// Whether `who` declared that it serves `api`.
-	fn serves(who: &AccountId, api: ApiId) -> bool;
-
+/// Gateway keys and the operators that bound them, for whoever checks what a key signed;
+/// implemented by operator staking.
+pub trait GatewayKeys<AccountId> {
 	/// The gateway key `who` signs results with.
 	fn gateway_key(who: &AccountId) -> Option<GatewayKey>;
 
@@ -191,16 +189,6 @@ pub trait OperatorRegistry<AccountId> {
 
 	/// The operator whose gateway key signs transactions as `signer`, and that key.
 	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)>;
-
-	/// How many operators serving `api` are available now: the slots `available_at` fills.
-	fn available_count(api: ApiId) -> u32;
-
-	/// The available operator serving `api` in `slot` (below `available_count`). Slots follow
-	/// no order worth anything: routing draws them at random.
-	fn available_at(api: ApiId, slot: u32) -> Option<AccountId>;
-
-	/// What routing needs of `who`, if it may be given work now.
-	fn candidate(who: &AccountId) -> Option<Candidate<Self::Balance>>;
 }
 
 /// An operator that may be given work, as routing sees it.

@@ -2,7 +2,7 @@
 //! work, after every change, so unavailable operators cannot crowd out available ones.
 
 use crate::{mock::*, AvailableCount, OperatorStatus, Operators, Params, Profile, StakingParams};
-use baton_primitives::{ApiId, OperatorRegistry, SlashTarget};
+use baton_primitives::{ApiId, OperatorRouting, SlashTarget};
 use frame_support::assert_ok;
 
 /// The operators in `api`'s slots, sorted.

@@ -1,7 +1,7 @@
 //! Bonding: stake held, key bound, bad input refused with nothing changed.
 
 use crate::{mock::*, Error, Event, KeyOwners, OperatorStatus, Operators};
-use baton_primitives::OperatorRegistry;
+use baton_primitives::GatewayKeys;
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_core::Pair;
 

@@ -2,9 +2,7 @@
 //! offchain worker sends them.
 
 use crate::{mock::*, Call, Error, Event, HeartbeatCursor, Operators};
-use baton_primitives::{
-	crypto::Public as GatewayPublic, OffenceKind, OperatorRegistry, GATEWAY_KEY_TYPE,
-};
+use baton_primitives::{crypto::Public as GatewayPublic, OffenceKind, GATEWAY_KEY_TYPE};
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::Hooks};
 use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};

@@ -78,7 +78,7 @@ fn an_operator_updates_its_profile() {
 
 #[test]
 fn the_apis_an_operator_serves_are_indexed_for_routing() {
-	use baton_primitives::OperatorRegistry;
+	use baton_primitives::OperatorRouting;
 	let listed = |api| OperatorStaking::available_at(api, 0).into_iter().collect::<Vec<_>>();
 	build_and_execute(|| {
 		assert_ok!(bond_with(profile()));

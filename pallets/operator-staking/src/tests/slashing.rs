@@ -1,7 +1,7 @@
 //! Stake as slashing sees it: slashable amounts, the order stake is taken in, jail and activate.
 
 use crate::{mock::*, Error, Event, OperatorStatus, Operators, UnlockChunk};
-use baton_primitives::{OperatorRegistry, SlashTarget};
+use baton_primitives::SlashTarget;
 use frame_support::{assert_noop, assert_ok, traits::Imbalance};
 
 fn alice() -> RuntimeOrigin {

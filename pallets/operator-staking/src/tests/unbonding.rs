@@ -1,7 +1,6 @@
 //! Unbonding and withdrawing.
 
 use crate::{mock::*, Error, Event, KeyOwners, OperatorStatus, Operators, UnlockChunk};
-use baton_primitives::OperatorRegistry;
 use frame_support::{assert_noop, assert_ok};
 
 fn alice() -> RuntimeOrigin {
