@@ -340,12 +340,8 @@ where
 
 	fn operators(&self, api_id: ApiId, at: Option<Hash>) -> RpcResult<Vec<OperatorJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let all = self.client.runtime_api().operators(at).map_err(runtime_error)?;
-		Ok(all
-			.into_iter()
-			.filter(|o| o.apis.contains(&api_id))
-			.map(operator_json)
-			.collect())
+		let operators = self.client.runtime_api().operators(at, api_id).map_err(runtime_error)?;
+		Ok(operators.into_iter().map(operator_json).collect())
 	}
 }
 

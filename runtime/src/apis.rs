@@ -156,9 +156,11 @@ impl_runtime_apis! {
 			OperatorStaking::view(&who, Reputation::reputation)
 		}
 
-		fn operators() -> Vec<baton_primitives::OperatorView<AccountId, Balance, BlockNumber>> {
+		fn operators(
+			api: baton_primitives::ApiId,
+		) -> Vec<baton_primitives::OperatorView<AccountId, Balance, BlockNumber>> {
 			use baton_primitives::ReputationSource;
-			OperatorStaking::views(Reputation::reputation)
+			OperatorStaking::views(api, Reputation::reputation)
 		}
 	}
 

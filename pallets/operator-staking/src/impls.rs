@@ -37,11 +37,14 @@ impl<T: Config> Pallet<T> {
 		Operators::<T>::get(who).map(|operator| Self::view_of(who.clone(), operator, &reputation))
 	}
 
-	/// The views of every bonded operator, read in one pass over the operators.
+	/// The views of the bonded operators that declared they serve `api`, read in one pass over
+	/// the operators.
 	pub fn views(
+		api: ApiId,
 		reputation: impl Fn(&T::AccountId) -> ReputationView,
 	) -> Vec<OperatorView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
 		Operators::<T>::iter()
+			.filter(|(_, operator)| operator.profile.apis.contains(&api))
 			.map(|(who, operator)| Self::view_of(who, operator, &reputation))
 			.collect()
 	}

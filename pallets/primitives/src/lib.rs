@@ -285,8 +285,9 @@ sp_api::decl_runtime_apis! {
 	{
 		/// One operator, if bonded.
 		fn operator(who: AccountId) -> Option<OperatorView<AccountId, Balance, BlockNumber>>;
-		/// Every bonded operator (their number is bounded by the runtime).
-		fn operators() -> alloc::vec::Vec<OperatorView<AccountId, Balance, BlockNumber>>;
+		/// The bonded operators that declared they serve `api` (their number is bounded by the
+		/// runtime).
+		fn operators(api: ApiId) -> alloc::vec::Vec<OperatorView<AccountId, Balance, BlockNumber>>;
 	}
 }
 

@@ -94,3 +94,29 @@ fn the_apis_an_operator_serves_are_indexed_for_routing() {
 		assert!(listed(2).is_empty() && listed(3).is_empty());
 	});
 }
+
+#[test]
+fn the_views_of_an_api_are_the_operators_that_declared_it() {
+	build_and_execute(|| {
+		// Alice serves APIs 1 and 2; Bob only 3, and is chilled: declared, not available.
+		assert_ok!(bond_with(profile()));
+		let only_three = Profile { apis: vec![3].try_into().unwrap(), ..profile() };
+		assert_ok!(OperatorStaking::bond(
+			RuntimeOrigin::signed(account(BOB)),
+			1_000,
+			key(BOB),
+			only_three,
+			proof(BOB, BOB),
+		));
+		assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(BOB))));
+		let views = |api| {
+			OperatorStaking::views(api, |_| Default::default())
+				.into_iter()
+				.map(|view| view.operator)
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(views(1), vec![account(ALICE)]);
+		assert_eq!(views(3), vec![account(BOB)]);
+		assert!(views(4).is_empty());
+	});
+}
