@@ -99,16 +99,8 @@ impl Upstream {
 				count.fetch_add(1, Ordering::SeqCst);
 				let (respond, seen) = (respond.clone(), seen.clone());
 				tokio::spawn(async move {
-					let mut buffer = vec![0u8; 16 * 1024];
-					let mut read = 0;
 					// One request a connection is all these tests send.
-					while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-						match socket.read(&mut buffer[read..]).await {
-							Ok(0) | Err(_) => return,
-							Ok(n) => read += n,
-						}
-					}
-					let head = String::from_utf8_lossy(&buffer[..read]).to_string();
+					let Some(head) = read_head(&mut socket).await else { return };
 					seen.lock().unwrap().push(head.clone());
 					let (delay, response) = respond(&head);
 					tokio::time::sleep(delay).await;
@@ -122,6 +114,19 @@ impl Upstream {
 	fn connections(&self) -> usize {
 		self.connections.load(Ordering::SeqCst)
 	}
+}
+
+/// Reads a request's head (up to the blank line) from `socket`; None if it closes first.
+async fn read_head(socket: &mut tokio::net::TcpStream) -> Option<String> {
+	let mut buffer = vec![0u8; 16 * 1024];
+	let mut read = 0;
+	while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+		match socket.read(&mut buffer[read..]).await {
+			Ok(0) | Err(_) => return None,
+			Ok(n) => read += n,
+		}
+	}
+	Some(String::from_utf8_lossy(&buffer[..read]).to_string())
 }
 
 fn ok(body: &str) -> Vec<u8> {
@@ -269,17 +274,12 @@ async fn every_call_opens_its_own_connection() {
 		while let Ok((mut socket, _)) = listener.accept().await {
 			accepted.fetch_add(1, Ordering::SeqCst);
 			tokio::spawn(async move {
-				let mut buffer = vec![0u8; 16 * 1024];
-				let mut read = 0;
-				while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-					match socket.read(&mut buffer[read..]).await {
-						Ok(0) | Err(_) => return,
-						Ok(n) => read += n,
-					}
+				if read_head(&mut socket).await.is_none() {
+					return;
 				}
 				let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await;
 				// The next request on this connection is read and dropped unanswered.
-				let _ = socket.read(&mut buffer).await;
+				let _ = read_head(&mut socket).await;
 			});
 		}
 	});
