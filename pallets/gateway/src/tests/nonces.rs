@@ -4,10 +4,8 @@
 
 use crate::{mock::*, Call};
 use baton_primitives::{
-	egress::{EgressRequest, EgressResponse},
 	nonce_storage_key,
 	offchain::{LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
-	ResultStatus,
 };
 use codec::{Decode, Encode};
 use frame_support::traits::Hooks;
@@ -27,20 +25,7 @@ fn as_node(worker: impl FnOnce()) {
 /// Expects one upstream call for each of `ids`.
 fn expect_calls(upstream: &Upstream, ids: &[u64]) {
 	for id in ids {
-		let call = EgressRequest {
-			method: b"GET".to_vec(),
-			url: b"https://api.example/price?coin=dot".to_vec(),
-			headers: vec![(b"Idempotency-Key".to_vec(), idempotency(*id).into_bytes())],
-			body: Vec::new(),
-			timeout_ms: 2_000,
-			max_response_bytes: 128,
-		};
-		let answer = EgressResponse {
-			status: ResultStatus::Response { code: 200 },
-			body: b"{}".to_vec(),
-			latency_ms: 3,
-		};
-		upstream.expected.lock().push((call, answer));
+		super::offchain::expect_price(upstream, *id, b"{}");
 	}
 }
 

@@ -43,6 +43,20 @@ fn expect(
 	upstream.expected.lock().push((call(method, url, headers, body, 2_000), answer));
 }
 
+/// Expects the call of request `id` of `submit` (`GET /price?coin=dot` with its idempotency
+/// key), answered with `response`.
+pub(super) fn expect_price(upstream: &Upstream, id: u64, response: &[u8]) {
+	let key = idempotency(id);
+	expect(
+		upstream,
+		"GET",
+		"https://api.example/price?coin=dot",
+		vec![("Idempotency-Key", key.as_str())],
+		b"",
+		response,
+	);
+}
+
 /// The egress request of a call with `timeout_ms` and the API's cap of 128 bytes.
 fn call(
 	method: &str,
@@ -143,14 +157,7 @@ fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
 		let ids: Vec<u64> = (0..4).map(|_| submit(1)).collect();
 		// The worker calls them in the order of its assignments in storage.
 		for id in crate::Assignments::<Test>::iter_key_prefix(account(OP)) {
-			expect(
-				state,
-				"GET",
-				"https://api.example/price?coin=dot",
-				vec![("Idempotency-Key", idempotency(id).as_str())],
-				b"",
-				b"{}",
-			);
+			expect_price(state, id, b"{}");
 		}
 		Gateway::offchain_worker(1);
 		let transactions = submitted();
@@ -183,14 +190,7 @@ fn several_reports_go_in_transactions_of_up_to_max_reports_per_call() {
 fn an_unlanded_report_is_resent_without_calling_the_upstream_again() {
 	with_offchain_worker_state(|state, submitted| {
 		let id = submit(1);
-		expect(
-			state,
-			"GET",
-			"https://api.example/price?coin=dot",
-			vec![("Idempotency-Key", idempotency(id).as_str())],
-			b"",
-			b"{}",
-		);
+		expect_price(state, id, b"{}");
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted().len(), 1);
 		// The report did not land (e.g. its block was retracted); three blocks later it is sent
@@ -212,14 +212,7 @@ fn reported_status(body: &[u8]) -> (ResultStatus, usize) {
 	let mut reported = None;
 	with_offchain_worker_state(|state, submitted| {
 		let id = submit(1);
-		expect(
-			state,
-			"GET",
-			"https://api.example/price?coin=dot",
-			vec![("Idempotency-Key", idempotency(id).as_str())],
-			b"",
-			body,
-		);
+		expect_price(state, id, body);
 		Gateway::offchain_worker(1);
 		let (request_id, report, _) = submitted_report(&submitted(), 0);
 		assert_eq!(request_id, id);
@@ -261,14 +254,7 @@ fn the_successor_resumes_with_the_same_idempotency_key() {
 			id,
 			checkpoint_of(from, id, 1)
 		));
-		expect(
-			state,
-			"GET",
-			"https://api.example/price?coin=dot",
-			vec![("Idempotency-Key", idempotency(id).as_str())],
-			b"",
-			b"{}",
-		);
+		expect_price(state, id, b"{}");
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).0, id);
 	});
@@ -346,14 +332,7 @@ fn an_answer_the_api_gives_everyone_is_reported_and_does_not_open_the_breaker() 
 		set_health(shaky());
 		let id = submit(1);
 		// Oversized: a successor would get the same.
-		expect(
-			state,
-			"GET",
-			"https://api.example/price?coin=dot",
-			vec![("Idempotency-Key", idempotency(id).as_str())],
-			b"",
-			&[b'a'; 129],
-		);
+		expect_price(state, id, &[b'a'; 129]);
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).1.status, ResultStatus::TooLarge);
 		assert_eq!(health(0).breaker(1), Breaker::Closed);
@@ -399,14 +378,7 @@ fn one_failing_api_opens_its_own_breaker_and_a_probe_closes_it_once_the_upstream
 
 		// Block 3: half-open; the probe (API 0's request again) succeeds and closes the breaker.
 		System::set_block_number(3);
-		expect(
-			upstream,
-			"GET",
-			"https://api.example/price?coin=dot",
-			vec![("Idempotency-Key", idempotency(failed).as_str())],
-			b"",
-			b"{}",
-		);
+		expect_price(upstream, failed, b"{}");
 		Gateway::offchain_worker(3);
 		assert_eq!(submitted_report(&submitted(), 1).0, failed);
 		assert_eq!(health(0).breaker(3), Breaker::Closed);
@@ -422,14 +394,7 @@ fn an_open_request_is_called_under_its_own_terms_after_the_api_changes() {
 		moved.timeout_ms = 4_000;
 		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, moved));
 		// The old URL with the old timeout; the stand-in would panic at any other call.
-		expect(
-			upstream,
-			"GET",
-			"https://api.example/price?coin=dot",
-			vec![("Idempotency-Key", idempotency(id).as_str())],
-			b"",
-			b"{}",
-		);
+		expect_price(upstream, id, b"{}");
 		Gateway::offchain_worker(1);
 		assert_eq!(submitted_report(&submitted(), 0).0, id);
 	});
