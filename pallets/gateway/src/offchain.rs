@@ -10,7 +10,7 @@ use baton_primitives::{
 	egress::{EgressRequest, EgressResponse},
 	executed_index_storage_key, executed_storage_key, execution_lock_key, genesis_hash,
 	health_storage_key, idempotency_key,
-	offchain::{LocalKey, LocalSigner},
+	offchain::{sweep_index, LocalKey, LocalSigner},
 	receipt_message, ApiId, Breaker, ExecutionSample, GatewayKeys, HandoverLog, Health, RequestId,
 	RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
 };
@@ -82,6 +82,13 @@ struct Job<T: Config> {
 	request: Request<T>,
 }
 
+impl<T: Config> Job<T> {
+	/// Where the node keeps the report it sent for this job as gateway key `key`.
+	fn executed_key(&self, key: &[u8; 32]) -> Vec<u8> {
+		executed_storage_key(self.request_id, &self.request.request_hash, key)
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	/// For each gateway key in the keystore whose operator has open assignments, executes up to
 	/// `MaxExecutionsPerBlock` of them, all upstream calls at once, and reports the results.
@@ -139,7 +146,7 @@ impl<T: Config> Pallet<T> {
 			if guard.is_none() {
 				continue;
 			}
-			let record_key = executed_storage_key(job.request_id, &job.request.request_hash, &raw);
+			let record_key = job.executed_key(&raw);
 			let record = StorageValueRef::persistent(&record_key);
 			match record.get::<Executed<T>>() {
 				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
@@ -178,12 +185,8 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			if let Some(report) = Self::sign_report(&key, &operator, job, result) {
-				StorageValueRef::persistent(&executed_storage_key(
-					job.request_id,
-					&job.request.request_hash,
-					&raw,
-				))
-				.set(&Executed::<T> { sent_at: now, report: report.clone() });
+				StorageValueRef::persistent(&job.executed_key(&raw))
+					.set(&Executed::<T> { sent_at: now, report: report.clone() });
 				touched.push((job.request_id, job.request.request_hash));
 				reports.push((job.request_id, report));
 			}
@@ -213,23 +216,14 @@ impl<T: Config> Pallet<T> {
 		operator: &T::AccountId,
 		touched: Vec<(RequestId, [u8; 32])>,
 	) {
-		let index_key = executed_index_storage_key(raw);
-		let index = StorageValueRef::persistent(&index_key);
-		let mut kept: Vec<(RequestId, [u8; 32])> = index.get().ok().flatten().unwrap_or_default();
-		for entry in touched {
-			if !kept.contains(&entry) {
-				kept.push(entry);
+		sweep_index(&executed_index_storage_key(raw), touched, |id, request_hash| {
+			let finished = !Assignments::<T>::contains_key(operator, id);
+			if finished {
+				StorageValueRef::persistent(&executed_storage_key(id, request_hash, raw)).clear();
+				StorageValueRef::persistent(&attempt_storage_key(id, request_hash, raw)).clear();
 			}
-		}
-		kept.retain(|(id, request_hash)| {
-			let open = Assignments::<T>::contains_key(operator, id);
-			if !open {
-				StorageValueRef::persistent(&executed_storage_key(*id, request_hash, raw)).clear();
-				StorageValueRef::persistent(&attempt_storage_key(*id, request_hash, raw)).clear();
-			}
-			open
+			finished
 		});
-		index.set(&kept);
 	}
 
 	/// Before resuming a request handed over to `operator`, checks the predecessor's checkpoint

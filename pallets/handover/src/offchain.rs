@@ -3,7 +3,7 @@
 //! instead of letting them time out.
 
 use alloc::vec::Vec;
-use baton_primitives::offchain::{LocalKey, LocalSigner};
+use baton_primitives::offchain::{sweep_index, LocalKey, LocalSigner};
 use baton_primitives::{
 	attempt_storage_key, checkpoint_message, handed_index_storage_key, handed_storage_key,
 	health_storage_key, Breaker, Checkpoint, GatewayKeys, Health, OpenAssignment, Reassign,
@@ -78,18 +78,14 @@ impl<T: Config> Pallet<T> {
 	/// are kept in an index and dropped once the chain no longer assigns the request to
 	/// `operator` (the handover landed, or the request settled).
 	fn forget_handed(key: &[u8; 32], operator: &T::AccountId, claimed: &[OpenAssignment]) {
-		let index_key = handed_index_storage_key(key);
-		let index = StorageValueRef::persistent(&index_key);
-		let mut kept: Vec<(RequestId, [u8; 32])> = index.get().ok().flatten().unwrap_or_default();
-		kept.extend(claimed.iter().map(|open| (open.request_id, open.request_hash)));
-		kept.retain(|(id, request_hash)| {
-			let assigned = T::Requests::is_assigned(operator, *id);
-			if !assigned {
-				StorageValueRef::persistent(&handed_storage_key(*id, request_hash, key)).clear();
+		let new = claimed.iter().map(|open| (open.request_id, open.request_hash));
+		sweep_index(&handed_index_storage_key(key), new, |id, request_hash| {
+			let finished = !T::Requests::is_assigned(operator, id);
+			if finished {
+				StorageValueRef::persistent(&handed_storage_key(id, request_hash, key)).clear();
 			}
-			assigned
+			finished
 		});
-		index.set(&kept);
 	}
 
 	/// The checkpoint of `open`: step 1 with the hash of what the upstream answered if the

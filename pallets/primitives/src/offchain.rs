@@ -1,5 +1,6 @@
 //! What the offchain workers of Baton's pallets share: sending transactions signed by one of
-//! this node's gateway keys, with nonces that do not collide.
+//! this node's gateway keys, with nonces that do not collide; and the sweep that keeps their
+//! per-request records bounded.
 //!
 //! Heartbeats, reports and handovers are signed by the same gateway key, often in one block and
 //! by workers of overlapping blocks, which all read the same on-chain nonce. [`LocalSigner`]
@@ -132,4 +133,25 @@ impl<T: SigningTypes, A: AppCrypto<T::Public, T::Signature>> LocalSigner<T, A> {
 		}
 		accepted
 	}
+}
+
+/// Keeps a worker's per-request records bounded. The persistent index under `index_key` lists
+/// the (request, content hash) pairs the worker left records for: `new` ones are added, each
+/// once, and an entry is dropped once `finished` (which clears that request's records when it
+/// says so) returns true, i.e. once the chain no longer assigns the request to the node.
+pub fn sweep_index(
+	index_key: &[u8],
+	new: impl IntoIterator<Item = (crate::RequestId, [u8; 32])>,
+	mut finished: impl FnMut(crate::RequestId, &[u8; 32]) -> bool,
+) {
+	let index = StorageValueRef::persistent(index_key);
+	let mut kept: alloc::vec::Vec<(crate::RequestId, [u8; 32])> =
+		index.get().ok().flatten().unwrap_or_default();
+	for entry in new {
+		if !kept.contains(&entry) {
+			kept.push(entry);
+		}
+	}
+	kept.retain(|(id, request_hash)| !finished(*id, request_hash));
+	index.set(&kept);
 }

@@ -23,7 +23,8 @@
 //! Run in the other order, step 3 would see step 1's health one block later: a slower
 //! handover, never a wrong one. Both workers keep an index of their records per key
 //! ([`executed_index_storage_key`], [`handed_index_storage_key`]) and drop a request's records
-//! once the chain no longer assigns it to the operator, so the storage stays bounded.
+//! once the chain no longer assigns it to the operator, so the storage stays bounded: one
+//! sweep, [`crate::offchain::sweep_index`], serves both.
 
 use alloc::vec::Vec;
 use codec::Encode;
