@@ -98,11 +98,7 @@ async function connect(rpcUrl, child, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`baton-node exited with code ${child.exitCode}`);
-    if (await portOpen(new URL(rpcUrl).port)) {
-      const provider = new WsProvider(rpcUrl, false);
-      await provider.connect();
-      return ApiPromise.create({ provider, rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
-    }
+    if (await portOpen(new URL(rpcUrl).port)) return connectTo(rpcUrl);
     await sleep(250);
   }
   throw new Error(`baton-node RPC did not open at ${rpcUrl} within ${timeoutMs} ms`);
@@ -117,8 +113,10 @@ function portOpen(port) {
 }
 
 /** An ApiPromise on a running node's RPC at `url`, with the gateway methods decorated. */
-export function connectTo(url) {
-  return ApiPromise.create({ provider: new WsProvider(url), rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
+export async function connectTo(url) {
+  const provider = new WsProvider(url, false);
+  await provider.connect();
+  return ApiPromise.create({ provider, rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
