@@ -5,6 +5,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod benchmarking;
 mod deadlines;
 mod equivocation;
 mod failover;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod offchain;

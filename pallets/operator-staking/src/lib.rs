@@ -12,6 +12,7 @@ mod benchmarking;
 mod dispatchables;
 mod heartbeats;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub use pallet::*;
 mod benchmarking;
 mod dispatchables;
 mod invariants;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod reporting;
