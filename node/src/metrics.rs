@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use baton_primitives::{ExecutionSample, EXECUTION_SAMPLES_KEY};
+use baton_primitives::offchain::{keys::EXECUTION_SAMPLES_KEY, metrics::ExecutionSample};
 use codec::{Decode, Encode};
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use substrate_prometheus_endpoint::{

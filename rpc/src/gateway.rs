@@ -4,8 +4,9 @@
 use std::{marker::PhantomData, sync::Arc};
 
 use baton_primitives::{
-	receipt_message, response_storage_key, ApiId, GatewayApi, HandoverReason, OperatorApi,
-	OperatorView, QuoteError, RequestId, RequestStatus, RequestView, ResponseView, ResultStatus,
+	offchain::keys::response_storage_key, receipt_message, ApiId, GatewayApi, HandoverReason,
+	OperatorApi, OperatorView, QuoteError, RequestId, RequestStatus, RequestView, ResponseView,
+	ResultStatus,
 };
 use baton_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use jsonrpsee::{

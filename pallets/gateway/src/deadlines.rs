@@ -5,7 +5,8 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	response_storage_key, HandoverLog, HandoverReason, OperatorRouting, RequestId, RequestStatus,
+	offchain::keys::response_storage_key, HandoverLog, HandoverReason, OperatorRouting, RequestId,
+	RequestStatus,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;

@@ -509,7 +509,10 @@ impl Fetch for Upstream {
 
 /// The `Idempotency-Key` of request `id` as submitted.
 pub fn idempotency(id: u64) -> String {
-	baton_primitives::idempotency_key(id, &crate::Requests::<Test>::get(id).unwrap().request_hash)
+	baton_primitives::egress::idempotency_key(
+		id,
+		&crate::Requests::<Test>::get(id).unwrap().request_hash,
+	)
 }
 
 /// Runs `test` with a keystore holding operator `OP`'s gateway key, offchain storage, an

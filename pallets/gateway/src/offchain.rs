@@ -6,13 +6,20 @@ use alloc::{
 	vec::Vec,
 };
 use baton_primitives::{
-	attempt_storage_key, checkpoint_verifies,
-	egress::{EgressRequest, EgressResponse},
-	executed_index_storage_key, executed_storage_key, execution_lock_key, genesis_hash,
-	health_storage_key, idempotency_key,
-	offchain::{sweep_index, LocalKey, LocalSigner},
-	receipt_message, ApiId, Breaker, ExecutionSample, GatewayKeys, HandoverLog, Health, RequestId,
-	RequestStatus, ResultStatus, EXECUTION_SAMPLES_KEY, MAX_EXECUTION_SAMPLES,
+	checkpoint_verifies,
+	egress::{idempotency_key, EgressRequest, EgressResponse},
+	genesis_hash,
+	offchain::{
+		health::{Breaker, Health},
+		keys::{
+			attempt_storage_key, executed_index_storage_key, executed_storage_key,
+			execution_lock_key, health_storage_key, EXECUTION_SAMPLES_KEY,
+		},
+		metrics::{ExecutionSample, MAX_EXECUTION_SAMPLES},
+		signer::{LocalKey, LocalSigner},
+		sweep_index,
+	},
+	receipt_message, ApiId, GatewayKeys, HandoverLog, RequestId, RequestStatus, ResultStatus,
 };
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;

@@ -2,11 +2,12 @@
 //! reports are in or its deadline has passed (deadlines.rs decides when).
 
 use baton_primitives::{
-	genesis_hash, receipt_message, response_storage_key, ApiId, Escrow, GatewayKey, GatewayKeys,
-	OffenceKind, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus, ResultStatus,
+	genesis_hash, offchain::keys::response_storage_key, receipt_message, ApiId, Escrow, GatewayKey,
+	GatewayKeys, OffenceKind, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus,
+	ResultStatus,
 };
 use codec::Encode;
-use frame_support::{ensure, pallet_prelude::*};
+use frame_support::{defensive, ensure, pallet_prelude::*, traits::DefensiveResult};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::Saturating;
 

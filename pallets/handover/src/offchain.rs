@@ -3,11 +3,17 @@
 //! instead of letting them time out.
 
 use alloc::vec::Vec;
-use baton_primitives::offchain::{sweep_index, LocalKey, LocalSigner};
 use baton_primitives::{
-	attempt_storage_key, checkpoint_message, handed_index_storage_key, handed_storage_key,
-	health_storage_key, Breaker, Checkpoint, GatewayKeys, Health, OpenAssignment, Reassign,
-	RequestId,
+	checkpoint_message,
+	offchain::{
+		health::{Breaker, Health},
+		keys::{
+			attempt_storage_key, handed_index_storage_key, handed_storage_key, health_storage_key,
+		},
+		signer::{LocalKey, LocalSigner},
+		sweep_index,
+	},
+	Checkpoint, GatewayKeys, OpenAssignment, Reassign, RequestId,
 };
 use codec::Encode;
 use frame_system::pallet_prelude::BlockNumberFor;

@@ -137,7 +137,12 @@ mod offchain {
 	use super::*;
 	use crate::Call;
 	use baton_primitives::{
-		attempt_storage_key, checkpoint_verifies, Breaker, Health, GATEWAY_KEY_TYPE,
+		checkpoint_verifies,
+		offchain::{
+			health::{Breaker, Health},
+			keys::{attempt_storage_key, health_storage_key},
+		},
+		testing::{gateway_suri, offchain_worker_ext},
 	};
 	use codec::{Decode, Encode};
 	use frame_support::traits::Hooks;
@@ -169,7 +174,7 @@ mod offchain {
 	}
 
 	fn set_health(health: Health) {
-		let key = baton_primitives::health_storage_key(&pair(OPERATOR).public().0, API);
+		let key = health_storage_key(&pair(OPERATOR).public().0, API);
 		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &health.encode());
 	}
 
@@ -264,7 +269,7 @@ mod offchain {
 		with_worker(|submitted| {
 			open_request(1, vec![SUCCESSOR]);
 			// Another API of this node fails; the requests' API is healthy.
-			let key = baton_primitives::health_storage_key(&pair(OPERATOR).public().0, API + 1);
+			let key = health_storage_key(&pair(OPERATOR).public().0, API + 1);
 			sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &failing().encode());
 			Handover::offchain_worker(1);
 			assert!(submitted().is_empty());

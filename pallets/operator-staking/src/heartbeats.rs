@@ -1,8 +1,13 @@
 //! Heartbeats: the offchain worker that sends them and the block hook that notices when they
 //! stop.
 
-use baton_primitives::offchain::{LocalKey, LocalSigner};
-use baton_primitives::{OffenceKind, ReportOffence};
+use baton_primitives::{
+	offchain::{
+		keys::heartbeat_storage_key,
+		signer::{LocalKey, LocalSigner},
+	},
+	OffenceKind, ReportOffence,
+};
 use codec::Encode;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -101,7 +106,7 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		interval: BlockNumberFor<T>,
 	) -> bool {
-		let storage_key = baton_primitives::heartbeat_storage_key(key);
+		let storage_key = heartbeat_storage_key(key);
 		let slot = StorageValueRef::persistent(&storage_key);
 		let claimed = slot.mutate(|last: Result<Option<BlockNumberFor<T>>, _>| match last {
 			Ok(Some(last)) if now < last.saturating_add(interval) => Err(()),

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::ResultStatus;
+use crate::{RequestId, ResultStatus};
 
 /// Whether `ip` is a public unicast address: not loopback, private, shared (CGNAT),
 /// link-local, unique-local, multicast, broadcast, unspecified, documentation, benchmarking or
@@ -125,6 +125,19 @@ impl EgressResponse {
 }
 
 /// What the node plugs in to make upstream calls for its offchain workers.
+/// The `Idempotency-Key` every operator sends upstream for a request: its id and the first 8
+/// bytes of its content hash in hex, e.g. `42-0123456789abcdef`. The same on every operator and
+/// every retry, so an upstream that honours it executes a call once; different for two requests
+/// that got the same id on two forks.
+pub fn idempotency_key(request_id: RequestId, request_hash: &[u8; 32]) -> alloc::string::String {
+	use core::fmt::Write;
+	let mut key = alloc::format!("{request_id}-");
+	for byte in &request_hash[..8] {
+		let _ = write!(key, "{byte:02x}");
+	}
+	key
+}
+
 #[cfg(not(substrate_runtime))]
 pub trait Fetch: Send {
 	/// Makes every call at once and returns their outcomes in the same order; never fails as a

@@ -80,7 +80,7 @@ fn pruning_a_request_drops_its_indexed_bodies_from_offchain_storage() {
 		id
 	});
 	ext.persist_offchain_overlay();
-	let key = baton_primitives::response_storage_key(id, &account(OP));
+	let key = baton_primitives::offchain::keys::response_storage_key(id, &account(OP));
 	assert_eq!(ext.offchain_db().get(&key), Some(BODY.to_vec()));
 	ext.execute_with(|| {
 		run_to_block(6);

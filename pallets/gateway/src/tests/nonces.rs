@@ -3,9 +3,9 @@
 //! the key for ever.
 
 use crate::{mock::*, Call};
-use baton_primitives::{
-	nonce_storage_key,
-	offchain::{LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
+use baton_primitives::offchain::{
+	keys::nonce_storage_key,
+	signer::{LocalNonce, MAX_NONCES_AHEAD, NONCE_STALE_AFTER},
 };
 use codec::{Decode, Encode};
 use frame_support::traits::Hooks;

@@ -4,7 +4,11 @@
 use crate::{mock::*, Call, HttpMethod};
 use baton_primitives::{
 	egress::{EgressRequest, EgressResponse},
-	Breaker, Health, ResultStatus,
+	offchain::{
+		health::{Breaker, Health},
+		keys::{attempt_storage_key, executed_storage_key, health_storage_key},
+	},
+	ResultStatus,
 };
 use codec::{Decode, Encode};
 use frame_support::{assert_ok, traits::Hooks};
@@ -128,7 +132,7 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), request_id, report));
 
 		let request_hash = crate::Requests::<Test>::get(id).unwrap().request_hash;
-		let record = baton_primitives::executed_storage_key(id, &request_hash, &key(OP));
+		let record = executed_storage_key(id, &request_hash, &key(OP));
 		let persistent = sp_core::offchain::StorageKind::PERSISTENT;
 		assert!(sp_io::offchain::local_storage_get(persistent, &record).is_some());
 
@@ -261,7 +265,7 @@ fn the_successor_resumes_with_the_same_idempotency_key() {
 }
 
 fn set_health(health: Health) {
-	let key = baton_primitives::health_storage_key(&key(OP), 0);
+	let key = health_storage_key(&key(OP), 0);
 	sp_io::offchain::local_storage_set(
 		sp_core::offchain::StorageKind::PERSISTENT,
 		&key,
@@ -271,7 +275,7 @@ fn set_health(health: Health) {
 
 /// The health of operator `OP`'s node for `api`.
 fn health(api: u32) -> Health {
-	let key = baton_primitives::health_storage_key(&key(OP), api);
+	let key = health_storage_key(&key(OP), api);
 	sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key)
 		.map(|bytes| Health::decode(&mut &bytes[..]).unwrap())
 		.unwrap_or_default()
@@ -317,7 +321,7 @@ fn a_failure_that_opens_the_breaker_is_not_reported() {
 		assert_eq!(health(0).breaker(1), Breaker::Open);
 		// The handover pallet's worker will checkpoint step 1: the upstream was called.
 		let request_hash = crate::Requests::<Test>::get(id).unwrap().request_hash;
-		let attempt = baton_primitives::attempt_storage_key(id, &request_hash, &key(OP));
+		let attempt = attempt_storage_key(id, &request_hash, &key(OP));
 		assert!(sp_io::offchain::local_storage_get(
 			sp_core::offchain::StorageKind::PERSISTENT,
 			&attempt

@@ -1,0 +1,183 @@
+//! The runtime APIs behind the `gateway_*` RPC methods, and the views they serve: operators,
+//! requests with their reports and handovers, winning results and prices.
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use scale_info::TypeInfo;
+
+use crate::{
+	ApiId, Checkpoint, GatewayKey, HandoverReason, ReputationView, RequestId, RequestStatus,
+	ResultStatus,
+};
+
+/// An operator as clients and routing see it, served by [`OperatorApi`].
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct OperatorView<AccountId, Balance, BlockNumber> {
+	/// The operator's account.
+	pub operator: AccountId,
+	/// The ed25519 key its node signs with.
+	pub gateway_key: GatewayKey,
+	/// Stake bonded.
+	pub bonded: Balance,
+	/// Stake unbonding: (amount, block it unlocks at).
+	pub unbonding: alloc::vec::Vec<(Balance, BlockNumber)>,
+	/// Whether routing may give it work now.
+	pub available: bool,
+	/// Whether it chose to be active (not chilled).
+	pub active: bool,
+	/// Whether its heartbeats are on time.
+	pub online: bool,
+	/// Block of its last heartbeat.
+	pub last_heartbeat: BlockNumber,
+	/// Jailed until this block, if jailed.
+	pub jailed_until: Option<BlockNumber>,
+	/// Concurrent requests it may take: declared capacity limited by stake.
+	pub capacity: u32,
+	/// Declared endpoint URL.
+	pub endpoint: alloc::vec::Vec<u8>,
+	/// Declared region code.
+	pub region: [u8; 2],
+	/// APIs it serves.
+	pub apis: alloc::vec::Vec<ApiId>,
+	/// Its reputation over all APIs.
+	pub reputation: ReputationView,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Operators and their reputation, for wallets, dashboards and the `gateway_operators` RPC.
+	pub trait OperatorApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// One operator, if bonded.
+		fn operator(who: AccountId) -> Option<OperatorView<AccountId, Balance, BlockNumber>>;
+		/// The bonded operators that declared they serve `api` (their number is bounded by the
+		/// runtime).
+		fn operators(api: ApiId) -> alloc::vec::Vec<OperatorView<AccountId, Balance, BlockNumber>>;
+	}
+}
+
+/// One operator's report, as clients see it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ReportView<AccountId, BlockNumber> {
+	/// The operator that reported.
+	pub operator: AccountId,
+	/// What it got upstream.
+	pub status: ResultStatus,
+	/// blake2-256 of the body it got.
+	pub response_hash: [u8; 32],
+	/// Milliseconds its upstream call took.
+	pub latency_ms: u32,
+	/// Block the report landed in.
+	pub at: BlockNumber,
+}
+
+/// A request, as the `gateway_request` RPC serves it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RequestView<AccountId, Balance, BlockNumber> {
+	/// The request's id.
+	pub id: RequestId,
+	/// The API called.
+	pub api_id: ApiId,
+	/// Who submitted and pays.
+	pub client: AccountId,
+	/// HTTP method, e.g. `GET`.
+	pub method: Vec<u8>,
+	/// Path and query appended to the API's base URL.
+	pub path: Vec<u8>,
+	/// The hash of its content, which receipts bind (the gateway pallet's README gives the
+	/// bytes hashed).
+	pub request_hash: [u8; 32],
+	/// Operators that execute it.
+	pub assigned: Vec<AccountId>,
+	/// Operators next in line, in order.
+	pub backups: Vec<AccountId>,
+	/// Reports received so far.
+	pub reports: Vec<ReportView<AccountId, BlockNumber>>,
+	/// Fee held in escrow at submission.
+	pub fee: Balance,
+	/// Block it was submitted in.
+	pub submitted_at: BlockNumber,
+	/// Last block a report is taken in.
+	pub deadline: BlockNumber,
+	/// Where it stands.
+	pub status: RequestStatus<BlockNumber>,
+	/// Its handovers, oldest first.
+	pub handovers: Vec<crate::HandoverView<AccountId, BlockNumber>>,
+}
+
+/// The winning result of a completed request, as `gateway_response` serves it (the body
+/// comes from the node's offchain index).
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ResponseView<AccountId> {
+	/// The operator whose report is served.
+	pub operator: AccountId,
+	/// The content hash of the request, which the receipt binds.
+	pub request_hash: [u8; 32],
+	/// The key that signed the receipt.
+	pub gateway_key: GatewayKey,
+	/// What it got upstream.
+	pub status: ResultStatus,
+	/// blake2-256 of the body.
+	pub response_hash: [u8; 32],
+	/// ed25519 signature by `gateway_key` over [`receipt_message`].
+	pub signature: [u8; 64],
+}
+
+/// What a request costs.
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Quote<Balance> {
+	/// Paid to each operator in the majority.
+	pub price_per_operator: Balance,
+	/// Paid to the treasury.
+	pub protocol_fee: Balance,
+	/// Held in escrow at submission: price × redundancy + protocol fee.
+	pub total: Balance,
+	/// Operators that may be assigned now.
+	pub eligible_operators: u32,
+}
+
+/// Why a quote cannot be given.
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum QuoteError {
+	/// No API has this id.
+	UnknownApi,
+	/// The API is paused.
+	ApiPaused,
+	/// Redundancy is zero or above what the runtime or the eligible operators allow.
+	InvalidRedundancy,
+}
+
+/// One handover, as clients see it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct HandoverView<AccountId, BlockNumber> {
+	/// The operator that gave the request up.
+	pub from: AccountId,
+	/// The operator that took it over.
+	pub to: AccountId,
+	/// Why.
+	pub reason: HandoverReason,
+	/// Block of the handover.
+	pub block: BlockNumber,
+	/// The checkpoint of a voluntary (or fraudulent) handover.
+	pub checkpoint: Option<Checkpoint>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Requests, results and prices, for the `gateway_*` RPC methods.
+	pub trait GatewayApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// A request, while it is kept (finished requests are pruned after a retention period).
+		fn request(id: RequestId) -> Option<RequestView<AccountId, Balance, BlockNumber>>;
+		/// The winning result of a completed request.
+		fn response(id: RequestId) -> Option<ResponseView<AccountId>>;
+		/// What a request to `api_id` with `redundancy` operators costs now.
+		fn quote(api_id: ApiId, redundancy: u32) -> Result<Quote<Balance>, QuoteError>;
+	}
+}

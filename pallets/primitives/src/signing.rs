@@ -1,0 +1,111 @@
+//! What a gateway key signs, byte for byte. Every message starts with its own `baton/` tag and
+//! binds the chain's genesis hash and the operator, so no signature passes for another kind,
+//! for another operator, or on another chain.
+
+use alloc::vec::Vec;
+use codec::Encode;
+
+use crate::{Checkpoint, RequestId, ResultStatus};
+
+/// The key type of gateway keys in a node's keystore.
+pub const GATEWAY_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"gate");
+
+/// Starts every key-ownership message, so that no other signature by a gateway key (a receipt,
+/// a transaction) can pass for a proof.
+pub const KEY_OWNERSHIP_TAG: [u8; 19] = *b"baton/key-ownership";
+
+/// The bytes a gateway key signs to prove that `operator` holds it on the chain whose genesis
+/// hash is `genesis_hash`: the SCALE encoding of `(KEY_OWNERSHIP_TAG, operator, genesis_hash)`.
+/// Fixed-size values encode without length prefixes, so in Baton's runtime these are 83 bytes:
+/// the 19 ASCII bytes `baton/key-ownership`, the 32-byte account id, the 32-byte genesis hash.
+/// Binding the operator makes a proof useless to anyone who copies it from the pool; binding
+/// the genesis hash makes it useless on another chain.
+pub fn key_ownership_message<AccountId: Encode, Hash: Encode>(
+	operator: &AccountId,
+	genesis_hash: &Hash,
+) -> alloc::vec::Vec<u8> {
+	(KEY_OWNERSHIP_TAG, operator, genesis_hash).encode()
+}
+
+/// The gateway key as an application key: ed25519 under key type `gate`.
+pub mod crypto {
+	use sp_runtime::{
+		app_crypto::{app_crypto, ed25519},
+		MultiSignature, MultiSigner,
+	};
+	app_crypto!(ed25519, super::GATEWAY_KEY_TYPE);
+
+	/// Signs offchain transactions with the node's gateway key.
+	pub struct GatewayAuthId;
+
+	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for GatewayAuthId {
+		type RuntimeAppPublic = Public;
+		type GenericPublic = sp_core::ed25519::Public;
+		type GenericSignature = sp_core::ed25519::Signature;
+	}
+}
+
+/// The bytes an operator's gateway key signs for a result: the SCALE encoding of
+/// `("baton/receipt", genesis_hash, request_id, request_hash, response_hash, status, operator)`
+/// (the tag is 13 raw bytes, the hashes 32 each). Bound to the chain (its genesis hash) and to
+/// what was asked (the request's content hash), a receipt cannot be replayed on another chain,
+/// nor for another request that got the same id on another fork. A client holding the
+/// operator's gateway key can check a receipt with these bytes alone.
+pub fn receipt_message<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
+	request_id: RequestId,
+	request_hash: &[u8; 32],
+	response_hash: &[u8; 32],
+	status: &ResultStatus,
+	operator: &AccountId,
+) -> Vec<u8> {
+	(b"baton/receipt", genesis_hash, request_id, request_hash, response_hash, status, operator)
+		.encode()
+}
+
+/// The bytes a checkpoint's signature covers: the SCALE encoding of `("baton/checkpoint",
+/// genesis_hash, request_id, request_hash, completed_steps, state_hash, operator)`.
+pub fn checkpoint_message<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
+	request_id: RequestId,
+	checkpoint: &Checkpoint,
+	operator: &AccountId,
+) -> Vec<u8> {
+	(
+		b"baton/checkpoint",
+		genesis_hash,
+		request_id,
+		checkpoint.request_hash,
+		checkpoint.completed_steps,
+		checkpoint.state_hash,
+		operator,
+	)
+		.encode()
+}
+
+/// Whether `checkpoint` is bound to this chain and to request `request_id` whose content hash
+/// is `request_hash`, and signed by `key` for `operator`.
+pub fn checkpoint_verifies<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
+	request_id: RequestId,
+	request_hash: &[u8; 32],
+	checkpoint: &Checkpoint,
+	operator: &AccountId,
+	key: &crate::GatewayKey,
+) -> bool {
+	&checkpoint.request_hash == request_hash
+		&& checkpoint.completed_steps <= 1
+		&& sp_io::crypto::ed25519_verify(
+			&sp_core::ed25519::Signature::from_raw(checkpoint.signature),
+			&checkpoint_message(genesis_hash, request_id, checkpoint, operator),
+			&sp_core::ed25519::Public::from_raw(*key),
+		)
+}
+
+/// The genesis hash of the chain the runtime runs on, which receipts and checkpoints bind:
+/// frame-system records it as block 0's hash when block 1 begins.
+pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
+	frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::from(
+		0u32,
+	))
+}

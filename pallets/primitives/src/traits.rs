@@ -1,0 +1,162 @@
+//! The traits that couple Baton's pallets. Pallets never call each other directly: operator
+//! staking, slashing, reputation, escrow, gateway and handover meet only through these, and the
+//! runtime wires them. Each says who implements it.
+
+use alloc::vec::Vec;
+use frame_support::pallet_prelude::DispatchError;
+
+use crate::{
+	ApiId, Candidate, Checkpoint, GatewayKey, HandoverReason, HandoverView, OffenceError,
+	OffenceKind, OffenceSubject, OpenAssignment, Outcome, ReputationView, RequestId,
+};
+
+/// Reports offences; implemented by the slashing pallet.
+pub trait ReportOffence<AccountId> {
+	/// Records an offence. `beneficiary` is who gets the reporter's share of the slash: the
+	/// operator that took the work over, or the reporter.
+	fn report_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &AccountId,
+		beneficiary: Option<AccountId>,
+	) -> Result<(), OffenceError>;
+}
+
+/// The stake behind operators, as slashing sees it; implemented by operator staking.
+pub trait SlashTarget<AccountId, BlockNumber> {
+	/// Balance type of the stake.
+	type Balance;
+	/// Funds taken by a slash, to be paid onwards.
+	type Credit;
+
+	/// Stake that a slash can take now: bonded plus still-unbonding.
+	fn slashable_stake(who: &AccountId) -> Self::Balance;
+
+	/// Takes up to `amount` of `who`'s stake, bonded first, then unbonding chunks.
+	fn slash(who: &AccountId, amount: Self::Balance) -> Self::Credit;
+
+	/// Stops routing to `who` until block `until`, after which it must `activate` again.
+	fn jail(who: &AccountId, until: BlockNumber) -> Result<(), DispatchError>;
+
+	/// The block `who`'s jail ends at, if it is jailed.
+	fn jailed_until(who: &AccountId) -> Option<BlockNumber>;
+
+	/// Shortens `who`'s jail to end at `until` (at once if `until` has passed) because the
+	/// offence behind it was cancelled; never lengthens it.
+	fn lift_jail(who: &AccountId, until: BlockNumber);
+}
+
+/// Whether an operator's stake is still owed to a slash; implemented by the slashing pallet.
+pub trait PendingSlash<AccountId> {
+	/// Whether an offence of `who` was reported whose slash has neither landed nor been
+	/// cancelled: until then none of its stake may leave.
+	fn has_pending_slash(who: &AccountId) -> bool;
+}
+
+/// Operators as routing and deadlines see them; implemented by operator staking.
+pub trait OperatorRouting<AccountId> {
+	/// Balance type of the stake.
+	type Balance;
+
+	/// Whether `who`'s heartbeats are on time (false for non-operators).
+	fn is_online(who: &AccountId) -> bool;
+
+	/// How many operators serving `api` are available now: the slots `available_at` fills.
+	fn available_count(api: ApiId) -> u32;
+
+	/// The available operator serving `api` in `slot` (below `available_count`). Slots follow
+	/// no order worth anything: routing draws them at random.
+	fn available_at(api: ApiId, slot: u32) -> Option<AccountId>;
+
+	/// What routing needs of `who`, if it may be given work now.
+	fn candidate(who: &AccountId) -> Option<Candidate<Self::Balance>>;
+}
+
+/// Gateway keys and the operators that bound them, for whoever checks what a key signed;
+/// implemented by operator staking.
+pub trait GatewayKeys<AccountId> {
+	/// The gateway key `who` signs results with.
+	fn gateway_key(who: &AccountId) -> Option<GatewayKey>;
+
+	/// The operator that bound `key`.
+	fn operator_of(key: &GatewayKey) -> Option<AccountId>;
+
+	/// The account a gateway key signs transactions as.
+	fn signer_of(key: &GatewayKey) -> AccountId;
+
+	/// The operator whose gateway key signs transactions as `signer`, and that key.
+	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)>;
+}
+
+/// Takes outcomes into reputation; implemented by the reputation pallet.
+pub trait ReputationSink<AccountId> {
+	/// Records `outcome` for `who`, overall and for `api`.
+	fn record(who: &AccountId, api: ApiId, outcome: Outcome);
+}
+
+/// Reads reputation; implemented by the reputation pallet.
+pub trait ReputationSource<AccountId> {
+	/// Reputation of `who` overall.
+	fn reputation(who: &AccountId) -> ReputationView;
+	/// Reputation of `who` for `api`, or its overall reputation if it has none for `api` yet.
+	fn reputation_for(who: &AccountId, api: ApiId) -> ReputationView;
+}
+
+/// Holds a payer's funds per escrow id until they are paid out or refunded; implemented by the
+/// escrow pallet. Every call keeps the sum of open escrows equal to the funds held for them.
+pub trait Escrow<AccountId, Balance> {
+	/// Holds `amount` of `payer`'s free balance under escrow `id`, which must not be open.
+	fn hold(id: RequestId, payer: &AccountId, amount: Balance) -> Result<(), DispatchError>;
+
+	/// Pays `amount` of escrow `id` to `payee`.
+	fn pay(id: RequestId, payee: &AccountId, amount: Balance) -> Result<(), DispatchError>;
+
+	/// Returns what is left of escrow `id` to its payer and closes it; returns the amount.
+	fn refund(id: RequestId) -> Balance;
+
+	/// What escrow `id` still holds (zero if it is not open).
+	fn held(id: RequestId) -> Balance;
+}
+
+/// The on-chain handover log; implemented by the handover pallet.
+pub trait HandoverLog<AccountId, BlockNumber> {
+	/// Appends a record to `request_id`'s log; returns its sequence number (0 for the first).
+	fn record(
+		request_id: RequestId,
+		from: &AccountId,
+		to: &AccountId,
+		reason: HandoverReason,
+		checkpoint: Option<Checkpoint>,
+	) -> Result<u32, DispatchError>;
+
+	/// `request_id`'s log, oldest first.
+	fn history(request_id: RequestId) -> Vec<HandoverView<AccountId, BlockNumber>>;
+
+	/// Whether `request_id` may be handed over once more.
+	fn has_room(request_id: RequestId) -> bool;
+
+	/// Drops `request_id`'s log (when the request is pruned).
+	fn forget(request_id: RequestId);
+}
+
+/// Requests as the handover pallet sees them; implemented by the gateway.
+pub trait Reassign<AccountId> {
+	/// Passes `from`'s open assignment on `request_id` to the next available backup, extends
+	/// the deadline, settles what the reason implies (offence, reputation) and logs the
+	/// handover. Returns the successor.
+	fn reassign(
+		request_id: RequestId,
+		from: &AccountId,
+		reason: HandoverReason,
+		checkpoint: Option<Checkpoint>,
+	) -> Result<AccountId, DispatchError>;
+
+	/// Up to `max` requests `operator` is assigned and has not reported.
+	fn open_assignments(operator: &AccountId, max: u32) -> Vec<OpenAssignment>;
+
+	/// The content hash of `request_id`, while it is kept.
+	fn request_hash(request_id: RequestId) -> Option<[u8; 32]>;
+
+	/// Whether `operator` holds `request_id` (is assigned and has not reported).
+	fn is_assigned(operator: &AccountId, request_id: RequestId) -> bool;
+}
