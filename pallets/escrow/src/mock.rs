@@ -1,12 +1,10 @@
 //! A runtime with system, balances and escrow.
 
 use crate as pallet_escrow;
-use frame_support::{derive_impl, traits::ConstU128};
 use sp_runtime::BuildStorage;
 
 pub type AccountId = u64;
 pub type Balance = u128;
-type Block = frame_system::mocking::MockBlock<Test>;
 
 pub const CLIENT: AccountId = 1;
 pub const OPERATOR: AccountId = 2;
@@ -22,19 +20,13 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type ExistentialDeposit = ConstU128<ED>;
-	type AccountStore = System;
-	type RuntimeHoldReason = RuntimeHoldReason;
-}
+baton_primitives::impl_test_system!(
+	Test,
+	block: frame_system::mocking::MockBlock<Test>,
+	account: AccountId,
+	balance: Balance,
+	existential_deposit: ED
+);
 
 impl pallet_escrow::Config for Test {
 	type Currency = Balances;

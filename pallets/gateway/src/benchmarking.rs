@@ -143,6 +143,17 @@ fn submit<T: Config>(client: &T::AccountId, api: ApiId, redundancy: u32) -> Requ
 	id
 }
 
+/// A request through one of two fresh operators, and that operator's key account and gateway
+/// key: what the handover pallet's benchmarks need, made through this pallet.
+pub fn assigned_request<T: Config>() -> (RequestId, T::AccountId, baton_primitives::GatewayKey) {
+	let api = api::<T>();
+	let operators = operators::<T>(api, 2);
+	let id = submit::<T>(&funded::<T>("client", 0), api, 1);
+	let assigned = Requests::<T>::get(id).expect("submitted").assigned[0].clone();
+	let (_, key) = operators.into_iter().find(|(who, _)| *who == assigned).expect("one of two");
+	(id, T::Operators::signer_of(&key.0), key.0)
+}
+
 fn signed_report<T: Config>(
 	request_id: RequestId,
 	operator: &T::AccountId,

@@ -6,7 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmarking;
+pub mod benchmarking;
 mod deadlines;
 mod equivocation;
 mod failover;

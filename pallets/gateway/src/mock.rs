@@ -4,27 +4,24 @@
 
 use crate as pallet_gateway;
 use crate::{ApiSpec, HttpMethod, Report};
+pub use baton_primitives::testing::{account, gateway_pair as pair, KeyIsAccount, RecordOffences};
 use baton_primitives::{
 	egress::{EgressRequest, EgressResponse, Fetch},
-	receipt_message, GatewayKey, OffenceError, OffenceKind, OffenceSubject, PendingSlash,
-	ReportOffence, RequestId, ResultStatus,
+	receipt_message,
+	testing::gateway_suri,
+	GatewayKey, OffenceKind, RequestId, ResultStatus,
 };
-use core::cell::RefCell;
 use frame_support::{
-	assert_ok, derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64, Hooks, Randomness},
+	assert_ok, parameter_types,
+	traits::{ConstU32, ConstU64, Randomness},
 };
 use frame_system::EnsureRoot;
 use pallet_operator_staking::{Profile, StakingParams};
 use sp_core::{ConstU128, Pair};
-use sp_runtime::{
-	traits::{Convert, IdentifyAccount},
-	AccountId32, BuildStorage, MultiSigner, Perbill,
-};
+use sp_runtime::{traits::Convert, AccountId32, BuildStorage, Perbill};
 
 pub type AccountId = AccountId32;
 pub type Balance = u128;
-type Block = frame_system::mocking::MockBlockU32<Test>;
 
 frame_support::construct_runtime!(
 	pub enum Test {
@@ -38,77 +35,26 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountId = AccountId;
-	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type ExistentialDeposit = ConstU128<1>;
-	type AccountStore = System;
-	type RuntimeHoldReason = RuntimeHoldReason;
-}
-
+baton_primitives::impl_test_system!(
+	Test,
+	block: frame_system::mocking::MockBlockU32<Test>,
+	account: AccountId,
+	balance: Balance,
+	existential_deposit: 1
+);
 baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
-
-thread_local! {
-	/// Offences reported to the mock's slashing.
-	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = const { RefCell::new(vec![]) };
-	/// The beneficiary of each offence in `OFFENCES`.
-	pub static BENEFICIARIES: RefCell<Vec<Option<AccountId>>> = const { RefCell::new(vec![]) };
-}
-
-/// Records offences instead of slashing; each (kind, subject, offender) once, as slashing does.
-pub struct RecordOffences;
-impl ReportOffence<AccountId> for RecordOffences {
-	fn report_offence(
-		kind: OffenceKind,
-		subject: OffenceSubject,
-		offender: &AccountId,
-		beneficiary: Option<AccountId>,
-	) -> Result<(), OffenceError> {
-		let offence = (kind, subject, offender.clone());
-		if OFFENCES.with(|o| o.borrow().contains(&offence)) {
-			return Err(OffenceError::Duplicate);
-		}
-		OFFENCES.with(|o| o.borrow_mut().push(offence));
-		BENEFICIARIES.with(|b| b.borrow_mut().push(beneficiary));
-		Ok(())
-	}
-}
-
-/// Offences are only recorded here, so no slash is ever pending.
-impl PendingSlash<AccountId> for RecordOffences {
-	fn has_pending_slash(_who: &AccountId) -> bool {
-		false
-	}
-}
 
 /// The offences recorded so far, as (kind, offender).
 pub fn offences() -> Vec<(OffenceKind, AccountId)> {
-	OFFENCES.with(|o| o.borrow().iter().map(|(kind, _, who)| (*kind, who.clone())).collect())
+	RecordOffences::all().into_iter().map(|(kind, _, who, _)| (kind, who)).collect()
 }
 
 /// The offences recorded so far, as (kind, offender, beneficiary).
 pub fn offences_with_beneficiaries() -> Vec<(OffenceKind, AccountId, Option<AccountId>)> {
-	offences()
+	RecordOffences::all()
 		.into_iter()
-		.zip(BENEFICIARIES.with(|b| b.borrow().clone()))
-		.map(|((kind, who), beneficiary)| (kind, who, beneficiary))
+		.map(|(kind, _, who, to)| (kind, who, to))
 		.collect()
-}
-
-/// A gateway key's account is the key itself, as with `MultiSigner::Ed25519`.
-pub struct KeyIsAccount;
-impl Convert<GatewayKey, AccountId> for KeyIsAccount {
-	fn convert(key: GatewayKey) -> AccountId {
-		MultiSigner::from(sp_core::ed25519::Public::from_raw(key)).into_account()
-	}
 }
 
 impl pallet_operator_staking::Config for Test {
@@ -214,19 +160,7 @@ pub struct MockRequests;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_handover::BenchmarkHelper<AccountId> for MockRequests {
 	fn assigned_request() -> (RequestId, AccountId, GatewayKey) {
-		register_api();
-		for n in [OP, OP + 1] {
-			let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[n; 32]));
-			sp_io::crypto::ed25519_generate(
-				baton_primitives::GATEWAY_KEY_TYPE,
-				Some(seed.into_bytes()),
-			);
-			bond_operator(n, 5_000);
-		}
-		let id = submit(1);
-		let assigned = crate::Requests::<Test>::get(id).unwrap().assigned[0].clone();
-		let n = [OP, OP + 1].into_iter().find(|n| account(*n) == assigned).unwrap();
-		(id, key_account(n), key(n))
+		crate::benchmarking::assigned_request::<Test>()
 	}
 }
 
@@ -236,18 +170,7 @@ pub struct MockOperators;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for MockOperators {
 	fn operator(who: &AccountId, key: GatewayKey, api: baton_primitives::ApiId) {
-		use frame_support::traits::fungible::Mutate;
-		let _ = Balances::mint_into(who, 100_000);
-		let mut profile = profile(1_000);
-		profile.apis = vec![api].try_into().unwrap();
-		let proof = OperatorStaking::keystore_key_proof(who, &key);
-		assert_ok!(OperatorStaking::bond(
-			RuntimeOrigin::signed(who.clone()),
-			10_000,
-			key,
-			profile,
-			proof
-		));
+		OperatorStaking::bond_for_benchmarks(who, key, &[api]);
 	}
 }
 
@@ -259,16 +182,6 @@ pub const TREASURY: u8 = 9;
 /// Operators are accounts 10, 11, 12, ...
 pub const OP: u8 = 10;
 pub const FUNDS: Balance = 1_000_000;
-
-/// An account from a byte.
-pub fn account(n: u8) -> AccountId {
-	AccountId32::new([n; 32])
-}
-
-/// Operator `n`'s gateway key pair.
-pub fn pair(n: u8) -> sp_core::ed25519::Pair {
-	sp_core::ed25519::Pair::from_seed(&[n; 32])
-}
 
 /// Operator `n`'s gateway key.
 pub fn key(n: u8) -> GatewayKey {
@@ -432,13 +345,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	OFFENCES.with(|o| o.borrow_mut().clear());
-	BENEFICIARIES.with(|b| b.borrow_mut().clear());
+	RecordOffences::clear();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Benchmarks sign receipts with keys they make in a keystore.
-	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(
-		sp_keystore::testing::MemoryKeystore::new(),
-	)));
+	ext.register_extension(baton_primitives::testing::keystore_ext());
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
@@ -462,12 +372,7 @@ pub fn build_and_execute(test: impl FnOnce()) {
 
 /// Runs the hooks of every block until `n` is the current block.
 pub fn run_to_block(n: u32) {
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		OperatorStaking::on_initialize(next);
-		Gateway::on_initialize(next);
-	}
+	System::run_to_block::<AllPalletsWithSystem>(n);
 }
 
 /// The handover log of `request_id` as (from, to, reason).
@@ -519,41 +424,20 @@ pub fn idempotency(id: u64) -> String {
 /// upstream stand-in behind the egress host function whose expected calls `test` sets, and a
 /// transaction pool `test` can list.
 pub fn with_offchain_worker_state(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<Vec<u8>>)) {
-	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
-	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 	let mut ext = new_test_ext();
-	let keystore = MemoryKeystore::new();
-	let public = keystore
-		.ed25519_generate_new(
-			baton_primitives::GATEWAY_KEY_TYPE,
-			Some(&format!("0x{}", hex(&[OP; 32]))),
-		)
-		.unwrap();
-	assert_eq!(public, pair(OP).public());
-	// A second key, bound only when a test bonds operator OP + 1.
-	keystore
-		.ed25519_generate_new(
-			baton_primitives::GATEWAY_KEY_TYPE,
-			Some(&format!("0x{}", hex(&[OP + 1; 32]))),
-		)
-		.unwrap();
-	let (offchain, _) = testing::TestOffchainExt::new();
-	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	// The second key is bound only when a test bonds operator OP + 1.
+	let (keys, submitted) = baton_primitives::testing::offchain_worker_ext(
+		&mut ext,
+		&[&gateway_suri(OP), &gateway_suri(OP + 1)],
+	);
+	assert_eq!(keys[0], pair(OP).public());
 	let upstream = Upstream::default();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt(std::sync::Arc::new(keystore)));
 	ext.register_extension(baton_primitives::egress::EgressExt::new(upstream.clone()));
 	ext.execute_with(|| {
 		register_api();
 		bond_operator(OP, 5_000);
-		test(&upstream, &|| pool_state.read().transactions.clone());
+		test(&upstream, &submitted);
 		try_state();
 	});
 	assert!(upstream.expected.lock().is_empty(), "expected upstream calls not made");
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

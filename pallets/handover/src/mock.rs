@@ -2,17 +2,17 @@
 //! behave like operator staking and the gateway.
 
 use crate as pallet_handover;
+pub use baton_primitives::testing::{account, gateway_pair as pair};
 use baton_primitives::{
 	Checkpoint, GatewayKey, GatewayKeys, HandoverLog, HandoverReason, OpenAssignment, Reassign,
 	RequestId,
 };
 use core::cell::RefCell;
-use frame_support::{derive_impl, traits::ConstU32};
+use frame_support::traits::ConstU32;
 use sp_core::Pair;
-use sp_runtime::{traits::IdentifyAccount, AccountId32, BuildStorage, DispatchError, MultiSigner};
+use sp_runtime::{AccountId32, BuildStorage, DispatchError};
 
 pub type AccountId = AccountId32;
-type Block = frame_system::mocking::MockBlockU32<Test>;
 
 frame_support::construct_runtime!(
 	pub enum Test {
@@ -21,28 +21,16 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountId = AccountId;
-	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
-}
-
+baton_primitives::impl_test_system!(
+	Test,
+	block: frame_system::mocking::MockBlockU32<Test>,
+	account: AccountId
+);
 baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
-
-/// An account from a byte.
-pub fn account(n: u8) -> AccountId {
-	AccountId32::new([n; 32])
-}
-
-/// Operator `n`'s gateway key pair.
-pub fn pair(n: u8) -> sp_core::ed25519::Pair {
-	sp_core::ed25519::Pair::from_seed(&[n; 32])
-}
 
 /// The account operator `n`'s gateway key signs as.
 pub fn key_account(n: u8) -> AccountId {
-	MultiSigner::from(pair(n).public()).into_account()
+	baton_primitives::testing::key_account(&pair(n).public().0)
 }
 
 pub const OPERATOR: u8 = 1;
@@ -59,7 +47,7 @@ impl GatewayKeys<AccountId> for Operators {
 		(1..=3).find(|n| &pair(*n).public().0 == key).map(account)
 	}
 	fn signer_of(key: &GatewayKey) -> AccountId {
-		MultiSigner::from(sp_core::ed25519::Public::from_raw(*key)).into_account()
+		baton_primitives::testing::key_account(key)
 	}
 	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)> {
 		(1..=3)
@@ -161,10 +149,9 @@ pub struct MockRequests;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for MockRequests {
 	fn assigned_request() -> (RequestId, AccountId, GatewayKey) {
-		let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[OPERATOR; 32]));
 		let key = sp_io::crypto::ed25519_generate(
 			baton_primitives::GATEWAY_KEY_TYPE,
-			Some(seed.into_bytes()),
+			Some(baton_primitives::testing::gateway_suri(OPERATOR).into_bytes()),
 		);
 		assert_eq!(key, pair(OPERATOR).public());
 		open_request(0, vec![SUCCESSOR]);
@@ -177,9 +164,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	REASSIGNED.with(|r| r.borrow_mut().clear());
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(
-		sp_keystore::testing::MemoryKeystore::new(),
-	)));
+	ext.register_extension(baton_primitives::testing::keystore_ext());
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

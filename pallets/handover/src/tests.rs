@@ -146,29 +146,17 @@ mod offchain {
 	};
 	use codec::{Decode, Encode};
 	use frame_support::traits::Hooks;
-	use sp_core::{
-		offchain::{testing, OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt},
-		Pair,
-	};
-	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
-	use std::sync::Arc;
+	use sp_core::{offchain::StorageKind, Pair};
 
 	/// Runs `test` with operator 1's gateway key in the keystore, offchain storage and a
 	/// transaction pool whose transactions it can list; then checks the invariants.
 	fn with_worker(test: impl FnOnce(&dyn Fn() -> Vec<Vec<u8>>)) {
 		let mut ext = new_test_ext();
-		let keystore = MemoryKeystore::new();
-		let seed = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&[OPERATOR; 32]));
-		let public = keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&seed)).unwrap();
-		assert_eq!(public, pair(OPERATOR).public());
-		let (offchain, _state) = testing::TestOffchainExt::new();
-		let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		ext.register_extension(OffchainWorkerExt::new(offchain));
-		ext.register_extension(TransactionPoolExt::new(pool));
-		ext.register_extension(KeystoreExt(Arc::new(keystore)));
+		let suri = gateway_suri(OPERATOR);
+		let (keys, submitted) = offchain_worker_ext(&mut ext, &[&suri]);
+		assert_eq!(keys[0], pair(OPERATOR).public());
 		ext.execute_with(|| {
-			test(&|| pool_state.read().transactions.clone());
+			test(&submitted);
 			Handover::do_try_state().expect("handover invariants hold");
 		});
 	}

@@ -40,7 +40,7 @@ pub mod pallet {
 		traits::fungible::{hold::Balanced as BalancedHold, MutateHold},
 	};
 	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
-	use sp_runtime::traits::{Convert, Zero};
+	use sp_runtime::traits::Convert;
 
 	/// The layout of this pallet's storage; a change to it comes with a migration that
 	/// raises it.
@@ -381,9 +381,10 @@ pub mod pallet {
 
 		/// What `operator`'s gateway key signs, on this chain, to be bound by `bond`.
 		pub fn key_ownership_message(operator: &T::AccountId) -> alloc::vec::Vec<u8> {
-			// Block 0's hash is the genesis hash once block 1 has begun: no extrinsic comes sooner.
-			let genesis_hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			baton_primitives::key_ownership_message(operator, &genesis_hash)
+			baton_primitives::key_ownership_message(
+				operator,
+				&baton_primitives::genesis_hash::<T>(),
+			)
 		}
 
 		/// `key`'s proof that `operator` holds it, signed in the keystore, which must hold `key`:
@@ -395,6 +396,27 @@ pub mod pallet {
 			sp_io::crypto::ed25519_sign(baton_primitives::GATEWAY_KEY_TYPE, &public, &message)
 				.expect("benchmarks make gateway keys in the keystore")
 				.0
+		}
+
+		/// Bonds `who` as an operator serving `apis` with gateway key `key`, which must be in the
+		/// keystore, and 16 times the minimum bond, minting what it needs and some funds for the
+		/// key's account: the operators other pallets' benchmarks (and their tests) need.
+		#[cfg(feature = "runtime-benchmarks")]
+		pub fn bond_for_benchmarks(who: &T::AccountId, key: GatewayKey, apis: &[ApiId]) {
+			use frame_support::traits::fungible::Mutate;
+			use sp_runtime::traits::Saturating;
+			let min_bond = Params::<T>::get().min_bond;
+			let stake = min_bond.saturating_mul(16u32.into());
+			let _ = T::Currency::mint_into(who, stake.saturating_mul(2u32.into()));
+			let _ = T::Currency::mint_into(&Self::key_account(&key), min_bond);
+			let profile = Profile {
+				endpoint: b"https://operator.example".to_vec().try_into().expect("fits"),
+				region: *b"DE",
+				capacity: 1_000,
+				apis: apis.to_vec().try_into().expect("the benchmarks serve few APIs"),
+			};
+			let proof = Self::keystore_key_proof(who, &key);
+			Self::do_bond(who, stake, key, profile, proof).expect("a funded account can bond");
 		}
 	}
 }

@@ -3,21 +3,18 @@
 
 use crate as pallet_operator_staking;
 use crate::{Profile, ProfileOf, StakingParams};
-use baton_primitives::{
-	GatewayKey, KeyProof, OffenceError, OffenceKind, OffenceSubject, PendingSlash, ReportOffence,
-};
-use core::cell::RefCell;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+pub use baton_primitives::testing::{account, KeyIsAccount, RecordOffences};
+use baton_primitives::{GatewayKey, KeyProof};
+use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
-use sp_core::{ConstU128, Pair};
+use sp_core::Pair;
 use sp_runtime::{
-	traits::{Convert, IdentifyAccount, Verify},
+	traits::{IdentifyAccount, Verify},
 	AccountId32, BuildStorage, MultiSignature, MultiSigner,
 };
 
 pub type AccountId = AccountId32;
 pub type Balance = u128;
-type Block = frame_system::mocking::MockBlockU32<Test>;
 
 frame_support::construct_runtime!(
 	pub enum Test {
@@ -27,69 +24,14 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountId = AccountId;
-	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type ExistentialDeposit = ConstU128<1>;
-	type AccountStore = System;
-	type RuntimeHoldReason = RuntimeHoldReason;
-}
-
+baton_primitives::impl_test_system!(
+	Test,
+	block: frame_system::mocking::MockBlockU32<Test>,
+	account: AccountId,
+	balance: Balance,
+	existential_deposit: 1
+);
 baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
-
-thread_local! {
-	/// Offences reported to the mock's slashing.
-	pub static OFFENCES: RefCell<Vec<(OffenceKind, OffenceSubject, AccountId)>> = const { RefCell::new(vec![]) };
-	/// Operators the mock's slashing says owe a slash.
-	pub static SLASH_PENDING: RefCell<Vec<AccountId>> = const { RefCell::new(vec![]) };
-}
-
-/// Records offences instead of slashing.
-pub struct RecordOffences;
-impl ReportOffence<AccountId> for RecordOffences {
-	fn report_offence(
-		kind: OffenceKind,
-		subject: OffenceSubject,
-		offender: &AccountId,
-		_beneficiary: Option<AccountId>,
-	) -> Result<(), OffenceError> {
-		OFFENCES.with(|o| o.borrow_mut().push((kind, subject, offender.clone())));
-		Ok(())
-	}
-}
-
-impl PendingSlash<AccountId> for RecordOffences {
-	fn has_pending_slash(who: &AccountId) -> bool {
-		SLASH_PENDING.with(|p| p.borrow().contains(who))
-	}
-}
-
-/// Marks `who` as owing a slash (`true`) or not.
-pub fn set_slash_pending(who: AccountId, pending: bool) {
-	SLASH_PENDING.with(|p| {
-		let mut p = p.borrow_mut();
-		p.retain(|other| *other != who);
-		if pending {
-			p.push(who);
-		}
-	});
-}
-
-/// A gateway key's account is the key itself, as with `MultiSigner::Ed25519`.
-pub struct KeyIsAccount;
-impl Convert<GatewayKey, AccountId> for KeyIsAccount {
-	fn convert(key: GatewayKey) -> AccountId {
-		MultiSigner::from(sp_core::ed25519::Public::from_raw(key)).into_account()
-	}
-}
 
 impl pallet_operator_staking::Config for Test {
 	type Currency = Balances;
@@ -117,11 +59,6 @@ parameter_types! {
 		max_missed_heartbeats: 2,
 		stake_per_slot: 50,
 	};
-}
-
-/// An account from a byte.
-pub fn account(n: u8) -> AccountId {
-	AccountId32::new([n; 32])
 }
 
 /// Gateway key pair `n`. Its public key differs from `account(n)`, as an operator's key and
@@ -167,13 +104,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	pallet_operator_staking::GenesisConfig::<Test> { params: GenesisParams::get() }
 		.assimilate_storage(&mut storage)
 		.unwrap();
-	OFFENCES.with(|o| o.borrow_mut().clear());
-	SLASH_PENDING.with(|p| p.borrow_mut().clear());
+	RecordOffences::clear();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Benchmarks make gateway keys in a keystore and sign their proofs with them.
-	ext.register_extension(sp_keystore::KeystoreExt(std::sync::Arc::new(
-		sp_keystore::testing::MemoryKeystore::new(),
-	)));
+	ext.register_extension(baton_primitives::testing::keystore_ext());
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
@@ -188,12 +122,7 @@ pub fn build_and_execute(test: impl FnOnce()) {
 
 /// Runs the hooks of every block until `n` is the current block.
 pub fn run_to_block(n: u32) {
-	use frame_support::traits::Hooks;
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		OperatorStaking::on_initialize(next);
-	}
+	System::run_to_block::<AllPalletsWithSystem>(n);
 }
 
 /// Alice bonds `amount` with key `key(ALICE)` and the default profile.

@@ -1,11 +1,9 @@
 //! A runtime with only system and reputation.
 
 use crate as pallet_reputation;
-use frame_support::{derive_impl, parameter_types};
+use frame_support::parameter_types;
 use frame_system::EnsureRoot;
 use sp_runtime::{BuildStorage, Perbill};
-
-type Block = frame_system::mocking::MockBlock<Test>;
 
 frame_support::construct_runtime!(
 	pub enum Test {
@@ -14,10 +12,11 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-}
+baton_primitives::impl_test_system!(
+	Test,
+	block: frame_system::mocking::MockBlock<Test>,
+	account: u64
+);
 
 parameter_types! {
 	pub const Decay: Perbill = Perbill::from_percent(90);

@@ -6,7 +6,7 @@ use crate::{OffenceParams, SlashingParams};
 use baton_primitives::{OffenceKind, SlashTarget};
 use core::cell::RefCell;
 use frame_support::{
-	derive_impl, parameter_types,
+	parameter_types,
 	traits::{
 		fungible::{Balanced, Credit},
 		tokens::{Fortitude, Precision, Preservation},
@@ -17,7 +17,6 @@ use frame_system::EnsureRoot;
 use sp_runtime::{BuildStorage, DispatchError, Perbill};
 use std::collections::BTreeMap;
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u64;
 
@@ -29,17 +28,13 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU64<{ ED }>;
-}
+baton_primitives::impl_test_system!(
+	Test,
+	block: frame_system::mocking::MockBlock<Test>,
+	account: AccountId,
+	balance: Balance,
+	existential_deposit: ED
+);
 
 /// Existential deposit: large enough that a small reward cannot open an account.
 pub const ED: Balance = 5;

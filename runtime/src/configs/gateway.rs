@@ -93,26 +93,7 @@ impl pallet_gateway::BenchmarkHelper<crate::AccountId> for super::BenchmarkOpera
 		key: baton_primitives::GatewayKey,
 		api: baton_primitives::ApiId,
 	) {
-		use frame_support::traits::fungible::Mutate;
-		let params = pallet_operator_staking::Params::<Runtime>::get();
-		let stake = params.min_bond.saturating_mul(16);
-		let _ = Balances::mint_into(who, stake.saturating_mul(2));
-		let _ = Balances::mint_into(&OperatorStaking::key_account(&key), UNIT);
-		let profile = pallet_operator_staking::Profile {
-			endpoint: b"https://operator.example".to_vec().try_into().expect("fits"),
-			region: *b"DE",
-			capacity: 1_000,
-			apis: alloc::vec![api].try_into().expect("one API fits"),
-		};
-		let proof = OperatorStaking::keystore_key_proof(who, &key);
-		OperatorStaking::bond(
-			crate::RuntimeOrigin::signed(who.clone()),
-			stake,
-			key,
-			profile,
-			proof,
-		)
-		.expect("a funded account can bond");
+		OperatorStaking::bond_for_benchmarks(who, key, &[api]);
 	}
 }
 
@@ -132,53 +113,6 @@ impl pallet_handover::Config for Runtime {
 impl pallet_handover::BenchmarkHelper<crate::AccountId> for super::BenchmarkOperators {
 	fn assigned_request(
 	) -> (baton_primitives::RequestId, crate::AccountId, baton_primitives::GatewayKey) {
-		use frame_support::traits::fungible::Mutate;
-		let account = |name: &[u8]| crate::AccountId::new(sp_io::hashing::blake2_256(name));
-		let (publisher, client) = (account(b"publisher"), account(b"client"));
-		let _ = Balances::mint_into(&publisher, 1_000 * UNIT);
-		let _ = Balances::mint_into(&client, 1_000 * UNIT);
-		let api = pallet_gateway::NextApiId::<Runtime>::get();
-		let spec = pallet_gateway::ApiSpec::<Runtime> {
-			base_url: b"https://api.example".to_vec().try_into().expect("fits"),
-			methods: alloc::vec![pallet_gateway::HttpMethod::Get].try_into().expect("fits"),
-			price_per_call: UNIT,
-			max_response_bytes: 1_024,
-			timeout_ms: 2_000,
-			default_redundancy: 1,
-			min_reputation: sp_runtime::Perbill::zero(),
-			ignored_fields: Default::default(),
-		};
-		Gateway::register_api(crate::RuntimeOrigin::signed(publisher), spec).expect("a valid API");
-		let keys: alloc::vec::Vec<_> = [b"first".as_slice(), b"second"]
-			.into_iter()
-			.map(|name| {
-				let key =
-					sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, None).0;
-				<Self as pallet_gateway::BenchmarkHelper<crate::AccountId>>::operator(
-					&account(name),
-					key,
-					api,
-				);
-				(account(name), key)
-			})
-			.collect();
-		let id = pallet_gateway::NextRequestId::<Runtime>::get();
-		let deadline = frame_system::Pallet::<Runtime>::block_number() + 5;
-		Gateway::submit_request(
-			crate::RuntimeOrigin::signed(client),
-			api,
-			pallet_gateway::HttpMethod::Get,
-			b"/".to_vec().try_into().expect("fits"),
-			Default::default(),
-			Default::default(),
-			1,
-			100 * UNIT,
-			deadline,
-		)
-		.expect("a valid request");
-		let assigned =
-			pallet_gateway::Requests::<Runtime>::get(id).expect("submitted").assigned[0].clone();
-		let key = keys.into_iter().find(|(who, _)| *who == assigned).expect("one of the two").1;
-		(id, OperatorStaking::key_account(&key), key)
+		pallet_gateway::benchmarking::assigned_request::<Runtime>()
 	}
 }

@@ -96,23 +96,7 @@ pub struct BenchmarkOperators;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_slashing::BenchmarkHelper<AccountId> for BenchmarkOperators {
 	fn bonded_operator(who: &AccountId) {
-		use frame_support::traits::fungible::Mutate;
-		let params = pallet_operator_staking::Params::<Runtime>::get();
-		let _ = Balances::mint_into(who, params.min_bond.saturating_mul(10));
 		let key = sp_io::crypto::ed25519_generate(baton_primitives::GATEWAY_KEY_TYPE, None).0;
-		let profile = pallet_operator_staking::Profile {
-			endpoint: b"https://operator.example".to_vec().try_into().expect("fits"),
-			region: *b"DE",
-			capacity: 10,
-			apis: Default::default(),
-		};
-		OperatorStaking::bond(
-			crate::RuntimeOrigin::signed(who.clone()),
-			params.min_bond.saturating_mul(2),
-			key,
-			profile,
-			OperatorStaking::keystore_key_proof(who, &key),
-		)
-		.expect("a funded account can bond");
+		OperatorStaking::bond_for_benchmarks(who, key, &[]);
 	}
 }

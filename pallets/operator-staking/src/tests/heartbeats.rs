@@ -5,10 +5,7 @@ use crate::{mock::*, Call, Error, Event, HeartbeatCursor, Operators};
 use baton_primitives::{crypto::Public as GatewayPublic, OffenceKind, GATEWAY_KEY_TYPE};
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::Hooks};
-use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
-use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use sp_runtime::RuntimeAppPublic;
-use std::sync::Arc;
 
 fn signed_by_key(n: u8) -> RuntimeOrigin {
 	RuntimeOrigin::signed(OperatorStaking::key_account(&key(n)))
@@ -67,7 +64,7 @@ fn missing_heartbeats_makes_an_operator_offline_and_reports_it_once() {
 			Event::WentOffline { operator: account(ALICE), last_heartbeat: 1 }.into(),
 		);
 		run_to_block(30);
-		let offences = OFFENCES.with(|o| o.borrow().clone());
+		let offences = RecordOffences::all();
 		assert_eq!(offences.len(), 1);
 		assert_eq!((offences[0].0, &offences[0].2), (OffenceKind::Offline, &account(ALICE)));
 
@@ -84,7 +81,7 @@ fn chilled_operators_are_not_reported_offline() {
 		bond_alice(1_000);
 		assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(ALICE))));
 		run_to_block(30);
-		assert!(OFFENCES.with(|o| o.borrow().is_empty()));
+		assert!(RecordOffences::all().is_empty());
 	});
 }
 
@@ -104,10 +101,10 @@ fn each_block_checks_a_bounded_number_of_operators_in_turn() {
 		// All three are overdue at block 12, but a block checks only two of them.
 		System::set_block_number(12);
 		assert_eq!(OperatorStaking::check_heartbeats(12), 2);
-		assert_eq!(OFFENCES.with(|o| o.borrow().len()), 2);
+		assert_eq!(RecordOffences::all().len(), 2);
 		assert!(HeartbeatCursor::<Test>::get().is_some());
 		assert_eq!(OperatorStaking::check_heartbeats(12), 1);
-		assert_eq!(OFFENCES.with(|o| o.borrow().len()), 3);
+		assert_eq!(RecordOffences::all().len(), 3);
 		assert!(HeartbeatCursor::<Test>::get().is_none());
 	});
 }
@@ -120,15 +117,8 @@ fn with_offchain_worker(
 	test: impl FnOnce(sp_core::ed25519::Public, &dyn Fn() -> Vec<Vec<u8>>),
 ) {
 	let mut ext = new_test_ext();
-	let keystore = MemoryKeystore::new();
-	let public = keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(seed)).unwrap();
-	let (offchain, _offchain_state) = testing::TestOffchainExt::new();
-	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt(Arc::new(keystore)));
-	ext.execute_with(|| test(public, &|| pool_state.read().transactions.clone()));
+	let (keys, submitted) = baton_primitives::testing::offchain_worker_ext(&mut ext, &[seed]);
+	ext.execute_with(|| test(keys[0], &submitted));
 }
 
 #[test]

@@ -100,13 +100,13 @@ fn a_pending_slash_holds_back_every_withdrawal() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		assert_ok!(OperatorStaking::unbond(alice(), 400));
-		set_slash_pending(account(ALICE), true);
+		RecordOffences::set_pending(&account(ALICE), true);
 		run_to_block(11);
 		assert_noop!(OperatorStaking::withdraw_unbonded(alice()), Error::<Test>::SlashPending);
 		assert_eq!(held(ALICE), 1_000);
 		assert_eq!(Balances::free_balance(account(ALICE)), FUNDS - 1_000);
 
-		set_slash_pending(account(ALICE), false);
+		RecordOffences::set_pending(&account(ALICE), false);
 		assert_ok!(OperatorStaking::withdraw_unbonded(alice()));
 		assert_eq!(held(ALICE), 600);
 	});
@@ -117,7 +117,7 @@ fn with_nothing_unlocked_a_pending_slash_is_not_the_reason() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		assert_ok!(OperatorStaking::unbond(alice(), 400));
-		set_slash_pending(account(ALICE), true);
+		RecordOffences::set_pending(&account(ALICE), true);
 		assert_noop!(OperatorStaking::withdraw_unbonded(alice()), Error::<Test>::NothingToWithdraw);
 	});
 }
@@ -127,7 +127,7 @@ fn an_operator_that_unbonds_right_after_its_offence_pays_before_it_leaves() {
 	build_and_execute(|| {
 		bond_alice(1_000);
 		// The offence is reported; its slash waits in a long queue.
-		set_slash_pending(account(ALICE), true);
+		RecordOffences::set_pending(&account(ALICE), true);
 		assert_ok!(OperatorStaking::unbond(alice(), 1_000));
 		run_to_block(30);
 		assert_noop!(OperatorStaking::withdraw_unbonded(alice()), Error::<Test>::SlashPending);
@@ -136,7 +136,7 @@ fn an_operator_that_unbonds_right_after_its_offence_pays_before_it_leaves() {
 		// The slash lands at last, from the unbonding chunk.
 		use baton_primitives::SlashTarget;
 		drop(OperatorStaking::slash(&account(ALICE), 100));
-		set_slash_pending(account(ALICE), false);
+		RecordOffences::set_pending(&account(ALICE), false);
 		assert_ok!(OperatorStaking::withdraw_unbonded(alice()));
 		System::assert_has_event(Event::Withdrawn { operator: account(ALICE), amount: 900 }.into());
 		assert!(Operators::<Test>::get(account(ALICE)).is_none());
