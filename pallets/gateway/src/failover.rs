@@ -29,8 +29,9 @@ impl<T: Config> Pallet<T> {
 					.is_some_and(|candidate| Load::<T>::get(who) < candidate.capacity)
 		})?;
 		let successor = request.backups[position].clone();
-		let rest: Vec<_> = request.backups.iter().skip(position + 1).cloned().collect();
-		request.backups = rest.try_into().ok()?;
+		let rest = request.backups.iter().skip(position + 1).cloned().collect();
+		// Fewer than before: nothing is cut.
+		request.backups = BoundedVec::truncate_from(rest);
 		Some(successor)
 	}
 
@@ -60,7 +61,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(T::Handovers::has_room(request_id), Error::<T>::TooManyHandovers);
 		let to = Self::next_backup(&mut request).ok_or(Error::<T>::NoBackupLeft)?;
 
-		// Every check passed: move the assignment.
+		// Every check passed. The log's record comes first: it is the one write that can still
+		// fail (`has_room` said it would not), and a failure then leaves nothing half-done.
+		T::Handovers::record(request_id, from, &to, reason, checkpoint)?;
 		if let Some(slot) = request.assigned.iter_mut().find(|who| *who == from) {
 			*slot = to.clone();
 		}
@@ -97,7 +100,6 @@ impl<T: Config> Pallet<T> {
 		}
 		T::Reputation::record(from, api_id, Outcome::HandedOver);
 		T::Reputation::record(&to, api_id, Outcome::TookOver);
-		T::Handovers::record(request_id, from, &to, reason, checkpoint)?;
 		Ok(to)
 	}
 }

@@ -400,6 +400,8 @@ pub mod pallet {
 		NotEquivocation,
 		/// This equivocation was reported already.
 		OffenceAlreadyReported,
+		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
+		Defensive,
 	}
 
 	#[pallet::hooks]

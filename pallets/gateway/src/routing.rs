@@ -6,7 +6,10 @@ use baton_primitives::{
 	ApiId, Candidate, OperatorRouting, ReputationSource, ReputationView, RequestId,
 };
 use codec::Encode;
-use frame_support::{pallet_prelude::*, traits::Randomness};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{DefensiveResult, Randomness},
+};
 use sp_runtime::{traits::Saturating, SaturatedConversion};
 
 use crate::{Api, BalanceOf, Config, Error, Load, NextRequestId, Pallet};
@@ -173,9 +176,11 @@ impl<T: Config> Pallet<T> {
 			operator.load.saturating_inc();
 		}
 		eligible.retain(|e| e.load < e.candidate.capacity);
+		// `redundancy` is at most `MaxRedundancy` (checked at submission) and the backups at
+		// most `MaxBackups` (`wanted`), so both fit.
 		Ok(Routed {
-			assigned: assigned.try_into().map_err(|_| Error::<T>::InvalidRedundancy)?,
-			backups: backups.try_into().map_err(|_| Error::<T>::InvalidRedundancy)?,
+			assigned: assigned.try_into().defensive_map_err(|_| Error::<T>::Defensive)?,
+			backups: backups.try_into().defensive_map_err(|_| Error::<T>::Defensive)?,
 			candidates: candidates.looked_at,
 		})
 	}

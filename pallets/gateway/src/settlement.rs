@@ -163,7 +163,9 @@ impl<T: Config> Pallet<T> {
 				signature: report.signature,
 				at: now,
 			})
-			.map_err(|_| Error::<T>::AlreadyReported)?;
+			// An assigned operator that has not reported leaves room: there are no more reports
+			// than assigned operators.
+			.defensive_map_err(|_| Error::<T>::Defensive)?;
 		Self::unassign(&operator, request_id);
 		Self::deposit_event(Event::ResultReported {
 			request_id,
@@ -194,7 +196,10 @@ impl<T: Config> Pallet<T> {
 				for report in request.reports.iter().filter(|r| r.result_key == key) {
 					if let Err(error) = T::Escrow::pay(request_id, &report.operator, request.price)
 					{
-						log::error!(target: LOG_TARGET, "paying {:?} for {request_id}: {error:?}", report.operator);
+						defensive!(
+							(request_id, error),
+							"the escrow holds the price of every assigned operator"
+						);
 					}
 					T::Reputation::record(
 						&report.operator,
@@ -205,7 +210,7 @@ impl<T: Config> Pallet<T> {
 				if let Err(error) =
 					T::Escrow::pay(request_id, &T::Treasury::get(), request.protocol_fee)
 				{
-					log::error!(target: LOG_TARGET, "protocol fee of {request_id}: {error:?}");
+					defensive!((request_id, error), "the escrow holds the protocol fee");
 				}
 				for report in request.reports.iter().filter(|r| r.result_key != key) {
 					T::Reputation::record(&report.operator, request.api_id, Outcome::Failed);
