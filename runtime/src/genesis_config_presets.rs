@@ -11,7 +11,7 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use baton_primitives::OffenceKind;
 use pallet_operator_staking::StakingParams;
-use pallet_slashing::{OffenceParams, SlashingParams};
+use pallet_slashing::{Penalty, SlashingParams};
 use sp_runtime::Perbill;
 
 use crate::{
@@ -72,8 +72,8 @@ fn testnet_periods() -> Periods {
 }
 
 /// What each offence costs: a share of stake and a jail.
-fn offence_costs(periods: &Periods) -> Vec<(OffenceKind, OffenceParams<BlockNumber>)> {
-	let cost = |percent: u32, jail: BlockNumber| OffenceParams {
+fn penalties(periods: &Periods) -> Vec<(OffenceKind, Penalty<BlockNumber>)> {
+	let cost = |percent: u32, jail: BlockNumber| Penalty {
 		slash: Perbill::from_rational(percent, 1_000),
 		jail,
 	};
@@ -95,7 +95,7 @@ fn baton_genesis(
 	periods: Periods,
 	private_base_urls_allowed: bool,
 ) -> Value {
-	let offences = offence_costs(&periods);
+	let penalties = penalties(&periods);
 	let (staking_params, slashing_params) = (periods.staking, periods.slashing);
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -110,7 +110,7 @@ fn baton_genesis(
 		council: CouncilConfig { members: council },
 		sudo: SudoConfig { key: sudo },
 		operator_staking: OperatorStakingConfig { params: staking_params },
-		slashing: SlashingConfig { params: slashing_params, offences },
+		slashing: SlashingConfig { params: slashing_params, penalties },
 		gateway: GatewayConfig { private_base_urls_allowed },
 	})
 }

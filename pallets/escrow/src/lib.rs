@@ -72,7 +72,7 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A payer's funds were put in escrow.
-		Locked { id: RequestId, payer: T::AccountId, amount: BalanceOf<T> },
+		Held { id: RequestId, payer: T::AccountId, amount: BalanceOf<T> },
 		/// Part of an escrow was paid out.
 		Paid { id: RequestId, payee: T::AccountId, amount: BalanceOf<T> },
 		/// What was left of an escrow went back to its payer; the escrow is closed.
@@ -105,7 +105,7 @@ pub mod pallet {
 }
 
 impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn lock(
+	fn hold(
 		id: RequestId,
 		payer: &T::AccountId,
 		amount: BalanceOf<T>,
@@ -117,7 +117,7 @@ impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		frame_support::ensure!(spare >= amount, Error::<T>::InsufficientFunds);
 		T::Currency::hold(&HoldReason::Escrow.into(), payer, amount)?;
 		Escrows::<T>::insert(id, EscrowInfo { payer: payer.clone(), amount });
-		Self::deposit_event(Event::Locked { id, payer: payer.clone(), amount });
+		Self::deposit_event(Event::Held { id, payer: payer.clone(), amount });
 		Ok(())
 	}
 

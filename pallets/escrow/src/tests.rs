@@ -8,32 +8,32 @@ fn held_for_escrow(who: AccountId) -> Balance {
 }
 
 #[test]
-fn lock_holds_the_amount_and_records_it() {
+fn hold_puts_the_amount_on_hold_and_records_it() {
 	build_and_execute(|| {
-		assert_ok!(Escrow::lock(7, &CLIENT, 300));
+		assert_ok!(Escrow::hold(7, &CLIENT, 300));
 		assert_eq!(held_for_escrow(CLIENT), 300);
 		assert_eq!(Balances::free_balance(CLIENT), 700);
 		assert_eq!(Escrow::held(7), 300);
-		System::assert_last_event(Event::Locked { id: 7, payer: CLIENT, amount: 300 }.into());
+		System::assert_last_event(Event::Held { id: 7, payer: CLIENT, amount: 300 }.into());
 	});
 }
 
 #[test]
-fn lock_refuses_bad_input_and_changes_nothing() {
+fn hold_refuses_bad_input_and_changes_nothing() {
 	build_and_execute(|| {
-		assert_ok!(Escrow::lock(7, &CLIENT, 300));
-		assert_noop!(Escrow::lock(7, &CLIENT, 1), Error::<Test>::AlreadyOpen);
-		assert_noop!(Escrow::lock(8, &CLIENT, 0), Error::<Test>::ZeroAmount);
+		assert_ok!(Escrow::hold(7, &CLIENT, 300));
+		assert_noop!(Escrow::hold(7, &CLIENT, 1), Error::<Test>::AlreadyOpen);
+		assert_noop!(Escrow::hold(8, &CLIENT, 0), Error::<Test>::ZeroAmount);
 		// The payer keeps its existential deposit: 15 - 10 = 5 spare.
-		assert_noop!(Escrow::lock(8, &POOR, 6), Error::<Test>::InsufficientFunds);
-		assert_ok!(Escrow::lock(8, &POOR, 5));
+		assert_noop!(Escrow::hold(8, &POOR, 6), Error::<Test>::InsufficientFunds);
+		assert_ok!(Escrow::hold(8, &POOR, 5));
 	});
 }
 
 #[test]
 fn pay_moves_held_funds_to_the_payee() {
 	build_and_execute(|| {
-		assert_ok!(Escrow::lock(7, &CLIENT, 300));
+		assert_ok!(Escrow::hold(7, &CLIENT, 300));
 		assert_ok!(Escrow::pay(7, &OPERATOR, 200));
 		assert_eq!(Balances::free_balance(OPERATOR), 300);
 		assert_eq!(held_for_escrow(CLIENT), 100);
@@ -45,7 +45,7 @@ fn pay_moves_held_funds_to_the_payee() {
 #[test]
 fn pay_refuses_overdraws_and_unknown_escrows() {
 	build_and_execute(|| {
-		assert_ok!(Escrow::lock(7, &CLIENT, 300));
+		assert_ok!(Escrow::hold(7, &CLIENT, 300));
 		assert_noop!(Escrow::pay(7, &OPERATOR, 301), Error::<Test>::Overdraw);
 		assert_noop!(Escrow::pay(8, &OPERATOR, 1), Error::<Test>::NotOpen);
 	});
@@ -54,7 +54,7 @@ fn pay_refuses_overdraws_and_unknown_escrows() {
 #[test]
 fn paying_everything_closes_the_escrow() {
 	build_and_execute(|| {
-		assert_ok!(Escrow::lock(7, &CLIENT, 300));
+		assert_ok!(Escrow::hold(7, &CLIENT, 300));
 		assert_ok!(Escrow::pay(7, &OPERATOR, 250));
 		assert_ok!(Escrow::pay(7, &TREASURY, 50));
 		assert!(!Escrows::<Test>::contains_key(7));
@@ -67,7 +67,7 @@ fn paying_everything_closes_the_escrow() {
 #[test]
 fn refund_returns_the_rest_and_closes() {
 	build_and_execute(|| {
-		assert_ok!(Escrow::lock(7, &CLIENT, 300));
+		assert_ok!(Escrow::hold(7, &CLIENT, 300));
 		assert_ok!(Escrow::pay(7, &OPERATOR, 100));
 		assert_eq!(Escrow::refund(7), 200);
 		assert_eq!(Balances::free_balance(CLIENT), 900);
@@ -82,7 +82,7 @@ fn tokens_are_conserved_across_many_escrows() {
 	build_and_execute(|| {
 		let issuance = Balances::total_issuance();
 		for id in 0..10 {
-			assert_ok!(Escrow::lock(id, &CLIENT, 50));
+			assert_ok!(Escrow::hold(id, &CLIENT, 50));
 		}
 		for id in 0..10 {
 			assert_ok!(Escrow::pay(id, &OPERATOR, id as Balance));

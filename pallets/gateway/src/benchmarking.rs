@@ -523,7 +523,7 @@ fn pending_request<T: Config>(
 		requests::price::<T>(&registered, assigned.len() as u32).expect("no overflow");
 	let terms = Terms::from(&registered.spec);
 	let request_hash = requests::request_hash::<T>(client, api, &call, &terms, price);
-	T::Escrow::lock(id, client, fee).expect("a funded client");
+	T::Escrow::hold(id, client, fee).expect("a funded client");
 	for who in assigned.iter() {
 		Pallet::<T>::assign(who, id);
 	}

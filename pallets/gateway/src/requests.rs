@@ -148,7 +148,7 @@ impl<T: Config> Pallet<T> {
 		let request_hash = request_hash::<T>(client, api_id, &call, &terms, price);
 		// The settlement runs in the first block after the deadline.
 		let settle_at = call.deadline.saturating_add(1u32.into());
-		T::Escrow::lock(request_id, client, fee)?;
+		T::Escrow::hold(request_id, client, fee)?;
 
 		for operator in &routed.assigned {
 			Self::assign(operator, request_id);

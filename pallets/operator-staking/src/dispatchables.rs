@@ -95,7 +95,7 @@ impl<T: Config> Pallet<T> {
 			operator.status = OperatorStatus::Chilled;
 		}
 		Self::put_operator(who, Some(&before), Some(operator));
-		Self::deposit_event(Event::Unbonding { operator: who.clone(), amount, unlock_at });
+		Self::deposit_event(Event::Unbonded { operator: who.clone(), amount, unlock_at });
 		if chilled {
 			Self::deposit_event(Event::Chilled { operator: who.clone() });
 		}

@@ -184,7 +184,7 @@ pub mod pallet {
 		/// An operator added stake.
 		BondedExtra { operator: T::AccountId, amount: BalanceOf<T> },
 		/// Stake started unbonding; it can be withdrawn from block `unlock_at`.
-		Unbonding { operator: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
+		Unbonded { operator: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
 		/// Unbonded stake was released to the operator.
 		Withdrawn { operator: T::AccountId, amount: BalanceOf<T> },
 		/// An operator withdrew everything and is gone, with its key binding and profile.

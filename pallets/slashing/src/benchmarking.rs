@@ -27,9 +27,9 @@ fn report_by<T: Config>(
 	n: u32,
 	beneficiary: Option<T::AccountId>,
 ) -> OffenceId {
-	OffenceParamsOf::<T>::insert(
+	Penalties::<T>::insert(
 		OffenceKind::WrongResult,
-		OffenceParams { slash: Perbill::from_percent(10), jail: 10u32.into() },
+		Penalty { slash: Perbill::from_percent(10), jail: 10u32.into() },
 	);
 	let id = NextOffenceId::<T>::get();
 	Pallet::<T>::report_offence(OffenceKind::WrongResult, subject(n), offender, beneficiary)
@@ -88,14 +88,14 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_offence_params() -> Result<(), BenchmarkError> {
+	fn set_penalty() -> Result<(), BenchmarkError> {
 		let origin = governance::<T>()?;
-		let params = OffenceParams { slash: Perbill::from_percent(5), jail: 1u32.into() };
+		let params = Penalty { slash: Perbill::from_percent(5), jail: 1u32.into() };
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, OffenceKind::Equivocation, params);
 
-		assert_eq!(OffenceParamsOf::<T>::get(OffenceKind::Equivocation), params);
+		assert_eq!(Penalties::<T>::get(OffenceKind::Equivocation), params);
 		Ok(())
 	}
 

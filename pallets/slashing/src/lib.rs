@@ -111,8 +111,8 @@ pub mod pallet {
 
 	/// Slash fraction and jail duration of each kind of offence.
 	#[pallet::storage]
-	pub type OffenceParamsOf<T: Config> =
-		StorageMap<_, Twox64Concat, OffenceKind, OffenceParams<BlockNumberFor<T>>, ValueQuery>;
+	pub type Penalties<T: Config> =
+		StorageMap<_, Twox64Concat, OffenceKind, Penalty<BlockNumberFor<T>>, ValueQuery>;
 
 	/// Reported offences that are not yet pruned.
 	#[pallet::storage]
@@ -150,7 +150,7 @@ pub mod pallet {
 		/// Reward share and deferral.
 		pub params: SlashingParams<BlockNumberFor<T>>,
 		/// Slash fraction and jail duration per kind; kinds not listed cost nothing.
-		pub offences: alloc::vec::Vec<(OffenceKind, OffenceParams<BlockNumberFor<T>>)>,
+		pub penalties: alloc::vec::Vec<(OffenceKind, Penalty<BlockNumberFor<T>>)>,
 	}
 
 	#[pallet::genesis_build]
@@ -158,9 +158,9 @@ pub mod pallet {
 		fn build(&self) {
 			assert!(self.params.slash_deferral <= T::MaxSlashDeferral::get(), "deferral too long");
 			Params::<T>::put(self.params);
-			for (kind, params) in &self.offences {
-				assert!(params.jail <= T::MaxJail::get(), "jail too long");
-				OffenceParamsOf::<T>::insert(kind, params);
+			for (kind, penalty) in &self.penalties {
+				assert!(penalty.jail <= T::MaxJail::get(), "jail too long");
+				Penalties::<T>::insert(kind, penalty);
 			}
 		}
 	}
@@ -191,7 +191,7 @@ pub mod pallet {
 		/// A cancelled offence took its jail with it: the operator's jail now ends at `until`.
 		JailLifted { operator: T::AccountId, until: BlockNumberFor<T> },
 		/// Governance set what a kind of offence costs.
-		OffenceParamsSet { kind: OffenceKind, params: OffenceParams<BlockNumberFor<T>> },
+		PenaltySet { kind: OffenceKind, penalty: Penalty<BlockNumberFor<T>> },
 		/// Governance set the reward share and deferral.
 		ParamsSet { params: SlashingParams<BlockNumberFor<T>> },
 	}
@@ -260,15 +260,15 @@ pub mod pallet {
 
 		/// Sets the slash fraction and jail duration of one kind of offence.
 		#[pallet::call_index(2)]
-		pub fn set_offence_params(
+		pub fn set_penalty(
 			origin: OriginFor<T>,
 			kind: OffenceKind,
-			params: OffenceParams<BlockNumberFor<T>>,
+			penalty: Penalty<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ensure!(params.jail <= T::MaxJail::get(), Error::<T>::InvalidJail);
-			OffenceParamsOf::<T>::insert(kind, params);
-			Self::deposit_event(Event::OffenceParamsSet { kind, params });
+			ensure!(penalty.jail <= T::MaxJail::get(), Error::<T>::InvalidJail);
+			Penalties::<T>::insert(kind, penalty);
+			Self::deposit_event(Event::PenaltySet { kind, penalty });
 			Ok(())
 		}
 

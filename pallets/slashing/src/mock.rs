@@ -2,7 +2,7 @@
 //! taken out of their free balance when slashed.
 
 use crate as pallet_slashing;
-use crate::{OffenceParams, SlashingParams};
+use crate::{Penalty, SlashingParams};
 use baton_primitives::{OffenceKind, SlashTarget};
 use core::cell::RefCell;
 use frame_support::{
@@ -146,12 +146,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			reward_share: Perbill::from_percent(20),
 			slash_deferral: DEFERRAL,
 		},
-		offences: vec![
-			(
-				OffenceKind::WrongResult,
-				OffenceParams { slash: Perbill::from_percent(10), jail: 50 },
-			),
-			(OffenceKind::Offline, OffenceParams { slash: Perbill::from_percent(1), jail: 0 }),
+		penalties: vec![
+			(OffenceKind::WrongResult, Penalty { slash: Perbill::from_percent(10), jail: 50 }),
+			(OffenceKind::Offline, Penalty { slash: Perbill::from_percent(1), jail: 0 }),
 		],
 	}
 	.assimilate_storage(&mut storage)

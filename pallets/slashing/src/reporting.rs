@@ -7,8 +7,8 @@ use frame_support::pallet_prelude::*;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	Config, Event, NextOffenceId, OffenceIndex, OffenceParamsOf, OffenceRecord, Offences,
-	Offenders, Pallet, Params, PendingOffender, PendingSlashes, SlashStatus,
+	Config, Event, NextOffenceId, OffenceIndex, OffenceRecord, Offences, Offenders, Pallet, Params,
+	Penalties, PendingOffender, PendingSlashes, SlashStatus,
 };
 
 impl<T: Config> PendingSlash<T::AccountId> for Pallet<T> {
@@ -34,7 +34,7 @@ impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
 			PendingOffender::new(T::Target::jailed_until(offender).unwrap_or_default())
 		});
 		pending.pending.saturating_inc();
-		let costs = OffenceParamsOf::<T>::get(kind);
+		let costs = Penalties::<T>::get(kind);
 		let apply_at = now.saturating_add(Params::<T>::get().slash_deferral);
 		let offence_id = NextOffenceId::<T>::mutate(|id| {
 			let this = *id;

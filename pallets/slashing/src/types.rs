@@ -31,7 +31,7 @@ pub type OffenceId = u64;
 	serde::Deserialize,
 )]
 #[serde(rename_all = "camelCase")]
-pub struct OffenceParams<BlockNumber> {
+pub struct Penalty<BlockNumber> {
 	/// Share of the offender's stake taken.
 	pub slash: Perbill,
 	/// Blocks the offender stays jailed.

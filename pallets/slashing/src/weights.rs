@@ -38,7 +38,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn cancel_deferred_slash() -> Weight;
 	fn jail() -> Weight;
-	fn set_offence_params() -> Weight;
+	fn set_penalty() -> Weight;
 	fn set_params() -> Weight;
 	fn on_initialize_idle() -> Weight;
 	fn apply_slash() -> Weight;
@@ -74,9 +74,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Slashing::OffenceParamsOf` (r:0 w:1)
-	/// Proof: `Slashing::OffenceParamsOf` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
-	fn set_offence_params() -> Weight {
+	/// Storage: `Slashing::Penalties` (r:0 w:1)
+	/// Proof: `Slashing::Penalties` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	fn set_penalty() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
 		// Minimum execution time: 5_438_000 picoseconds.
 		Weight::from_parts(9_735_000, 0)
@@ -162,7 +162,7 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
-	fn set_offence_params() -> Weight {
+	fn set_penalty() -> Weight {
 		Weight::from_parts(9_735_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

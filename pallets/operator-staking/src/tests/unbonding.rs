@@ -13,7 +13,7 @@ fn unbonded_stake_unlocks_after_the_period() {
 		bond_alice(1_000);
 		assert_ok!(OperatorStaking::unbond(alice(), 400));
 		System::assert_last_event(
-			Event::Unbonding { operator: account(ALICE), amount: 400, unlock_at: 11 }.into(),
+			Event::Unbonded { operator: account(ALICE), amount: 400, unlock_at: 11 }.into(),
 		);
 		let operator = Operators::<Test>::get(account(ALICE)).unwrap();
 		assert_eq!(operator.bonded, 600);

@@ -2,8 +2,8 @@
 
 use super::subject;
 use crate::{
-	mock::*, Error, Event, OffenceParams, OffenceParamsOf, Offences, Params, PendingSlashes,
-	SlashStatus, SlashingParams,
+	mock::*, Error, Event, Offences, Params, Penalties, Penalty, PendingSlashes, SlashStatus,
+	SlashingParams,
 };
 use baton_primitives::{OffenceKind, ReportOffence};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
@@ -47,7 +47,7 @@ fn only_governance_may_cancel_jail_or_set_parameters() {
 		assert_noop!(Slashing::cancel_deferred_slash(anyone.clone(), 0), DispatchError::BadOrigin);
 		assert_noop!(Slashing::jail(anyone.clone(), ALICE, 10), DispatchError::BadOrigin);
 		assert_noop!(
-			Slashing::set_offence_params(anyone.clone(), OffenceKind::Offline, Default::default()),
+			Slashing::set_penalty(anyone.clone(), OffenceKind::Offline, Default::default()),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(Slashing::set_params(anyone, Default::default()), DispatchError::BadOrigin);
@@ -77,21 +77,17 @@ fn a_jail_must_be_positive_bounded_and_of_an_operator() {
 #[test]
 fn governance_sets_what_offences_cost() {
 	build_and_execute(|| {
-		let params = OffenceParams { slash: Perbill::from_percent(50), jail: 7 };
-		assert_ok!(Slashing::set_offence_params(
-			RuntimeOrigin::root(),
-			OffenceKind::Equivocation,
-			params
-		));
-		assert_eq!(OffenceParamsOf::<Test>::get(OffenceKind::Equivocation), params);
+		let params = Penalty { slash: Perbill::from_percent(50), jail: 7 };
+		assert_ok!(Slashing::set_penalty(RuntimeOrigin::root(), OffenceKind::Equivocation, params));
+		assert_eq!(Penalties::<Test>::get(OffenceKind::Equivocation), params);
 		Slashing::report_offence(OffenceKind::Equivocation, subject(1), &ALICE, None).unwrap();
 		assert_eq!(Offences::<Test>::get(0).unwrap().slash, Perbill::from_percent(50));
 
 		assert_noop!(
-			Slashing::set_offence_params(
+			Slashing::set_penalty(
 				RuntimeOrigin::root(),
 				OffenceKind::Equivocation,
-				OffenceParams { slash: Perbill::one(), jail: 1_001 }
+				Penalty { slash: Perbill::one(), jail: 1_001 }
 			),
 			Error::<Test>::InvalidJail
 		);
