@@ -167,8 +167,13 @@ export function verifyReceipt(api, response, genesisHash = api.genesisHash) {
   const [kind, value] = Object.entries(typeof response.status === 'string'
     ? { [response.status]: null } : response.status)[0];
   const status = { [kind[0].toUpperCase() + kind.slice(1)]: value };
+  // The status type as the metadata has it (the event that carries it names it), so that no
+  // Rust module path is spelled here.
+  const statusField = api.events.gateway.ResultReported.meta.fields
+    .find((field) => field.name.toString() === 'status');
+  const statusType = api.registry.createLookupType(statusField.type);
   const message = u8aConcat(stringToU8a('baton/receipt'), api.createType(
-    '(H256, u64, [u8; 32], [u8; 32], BatonPrimitivesGatewayResultStatus, AccountId32)',
+    `(H256, u64, [u8; 32], [u8; 32], ${statusType}, AccountId32)`,
     [genesisHash, response.requestId, response.requestHash, hash, status, response.operator],
   ).toU8a());
   return ed25519Verify(message, hexToU8a(response.signature), hexToU8a(response.gatewayKey));
