@@ -91,6 +91,8 @@ pub mod pallet {
 		Overdraw,
 		/// An escrow of nothing.
 		ZeroAmount,
+		/// The escrow is someone else's.
+		NotPayer,
 	}
 
 	#[pallet::hooks]
@@ -110,15 +112,8 @@ impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		payer: &T::AccountId,
 		amount: BalanceOf<T>,
 	) -> Result<(), DispatchError> {
-		frame_support::ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		frame_support::ensure!(!Escrows::<T>::contains_key(id), Error::<T>::AlreadyOpen);
-		let spare =
-			T::Currency::reducible_balance(payer, Preservation::Preserve, Fortitude::Polite);
-		frame_support::ensure!(spare >= amount, Error::<T>::InsufficientFunds);
-		T::Currency::hold(&HoldReason::Escrow.into(), payer, amount)?;
-		Escrows::<T>::insert(id, EscrowInfo { payer: payer.clone(), amount });
-		Self::deposit_event(Event::Held { id, payer: payer.clone(), amount });
-		Ok(())
+		Self::add_to(id, payer, Zero::zero(), amount)
 	}
 
 	fn pay(id: RequestId, payee: &T::AccountId, amount: BalanceOf<T>) -> Result<(), DispatchError> {
@@ -163,9 +158,41 @@ impl<T: Config> Escrow<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn held(id: RequestId) -> BalanceOf<T> {
 		Escrows::<T>::get(id).map(|escrow| escrow.amount).unwrap_or_default()
 	}
+
+	fn hold_more(
+		id: RequestId,
+		payer: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<(), DispatchError> {
+		let held = match Escrows::<T>::get(id) {
+			Some(escrow) => {
+				frame_support::ensure!(&escrow.payer == payer, Error::<T>::NotPayer);
+				escrow.amount
+			},
+			None => Zero::zero(),
+		};
+		Self::add_to(id, payer, held, amount)
+	}
 }
 
 impl<T: Config> Pallet<T> {
+	/// Holds `amount` more of `payer`'s free balance under escrow `id`, which holds `held`.
+	fn add_to(
+		id: RequestId,
+		payer: &T::AccountId,
+		held: BalanceOf<T>,
+		amount: BalanceOf<T>,
+	) -> Result<(), DispatchError> {
+		frame_support::ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let spare =
+			T::Currency::reducible_balance(payer, Preservation::Preserve, Fortitude::Polite);
+		frame_support::ensure!(spare >= amount, Error::<T>::InsufficientFunds);
+		T::Currency::hold(&HoldReason::Escrow.into(), payer, amount)?;
+		Escrows::<T>::insert(id, EscrowInfo { payer: payer.clone(), amount: held + amount });
+		Self::deposit_event(Event::Held { id, payer: payer.clone(), amount });
+		Ok(())
+	}
+
 	/// Checks the invariants listed in the README.
 	/// Built with `std` too: the other pallets' mocks and the runtime's tests, which build in
 	/// release (no `debug_assertions`), check it after every test.

@@ -31,6 +31,30 @@ fn hold_refuses_bad_input_and_changes_nothing() {
 }
 
 #[test]
+fn hold_more_adds_to_an_open_escrow_or_opens_one() {
+	build_and_execute(|| {
+		assert_ok!(Escrow::hold_more(7, &CLIENT, 300));
+		assert_ok!(Escrow::hold_more(7, &CLIENT, 200));
+		assert_eq!((Escrow::held(7), held_for_escrow(CLIENT)), (500, 500));
+		System::assert_last_event(Event::Held { id: 7, payer: CLIENT, amount: 200 }.into());
+		// Emptied, it closes; more opens it again.
+		assert_ok!(Escrow::pay(7, &OPERATOR, 500));
+		assert_ok!(Escrow::hold_more(7, &CLIENT, 100));
+		assert_eq!(Escrow::held(7), 100);
+	});
+}
+
+#[test]
+fn hold_more_refuses_bad_input_and_changes_nothing() {
+	build_and_execute(|| {
+		assert_ok!(Escrow::hold(7, &CLIENT, 300));
+		assert_noop!(Escrow::hold_more(7, &POOR, 1), Error::<Test>::NotPayer);
+		assert_noop!(Escrow::hold_more(7, &CLIENT, 0), Error::<Test>::ZeroAmount);
+		assert_noop!(Escrow::hold_more(7, &CLIENT, 701), Error::<Test>::InsufficientFunds);
+	});
+}
+
+#[test]
 fn pay_moves_held_funds_to_the_payee() {
 	build_and_execute(|| {
 		assert_ok!(Escrow::hold(7, &CLIENT, 300));

@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 use codec::Encode;
 
-use crate::{Checkpoint, RequestId, ResultStatus};
+use crate::{Checkpoint, RequestId, ResultStatus, SessionId};
 
 /// The key type of gateway keys in a node's keystore.
 pub const GATEWAY_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"gate");
@@ -108,4 +108,46 @@ pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
 	frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::from(
 		0u32,
 	))
+}
+
+/// The bytes a client's account key signs for one relayed call, its ticket: the SCALE encoding
+/// of `("baton/ticket", genesis_hash, session_id, sequence, operator, request_hash, calls,
+/// amount)`. `calls` and `amount` are the cumulative voucher: how many calls the client has
+/// made to `operator` in the session, this one included, and what it owes it for them. The
+/// operator's node claims the best voucher it holds with these bytes' signature.
+#[allow(clippy::too_many_arguments, reason = "the fields of one signed message")]
+pub fn ticket_message<AccountId: Encode, Hash: Encode, Balance: Encode>(
+	genesis_hash: &Hash,
+	session_id: SessionId,
+	sequence: u64,
+	operator: &AccountId,
+	request_hash: &[u8; 32],
+	calls: u64,
+	amount: &Balance,
+) -> Vec<u8> {
+	(b"baton/ticket", genesis_hash, session_id, sequence, operator, request_hash, calls, amount)
+		.encode()
+}
+
+/// The bytes an operator's gateway key signs for its answer to a relayed call, its relay
+/// receipt: the SCALE encoding of `("baton/relay-receipt", genesis_hash, session_id, sequence,
+/// request_hash, response_hash, status)`.
+pub fn relay_receipt_message<Hash: Encode>(
+	genesis_hash: &Hash,
+	session_id: SessionId,
+	sequence: u64,
+	request_hash: &[u8; 32],
+	response_hash: &[u8; 32],
+	status: &ResultStatus,
+) -> Vec<u8> {
+	(
+		b"baton/relay-receipt",
+		genesis_hash,
+		session_id,
+		sequence,
+		request_hash,
+		response_hash,
+		status,
+	)
+		.encode()
 }

@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 use frame_support::pallet_prelude::DispatchError;
 
 use crate::{
-	ApiId, Candidate, Checkpoint, GatewayKey, HandoverReason, HandoverView, OffenceError,
-	OffenceKind, OffenceSubject, OpenAssignment, Outcome, ReputationView, RequestId,
+	ApiId, CallPrice, Candidate, Checkpoint, GatewayKey, HandoverReason, HandoverView,
+	OffenceError, OffenceKind, OffenceSubject, OpenAssignment, Outcome, ReputationView, RequestId,
 };
 
 /// Reports offences; implemented by the slashing pallet.
@@ -116,6 +116,29 @@ pub trait Escrow<AccountId, Balance> {
 
 	/// What escrow `id` still holds (zero if it is not open).
 	fn held(id: RequestId) -> Balance;
+
+	/// Holds `amount` more of `payer`'s free balance under escrow `id`, opening it if it is not
+	/// open; an open one must be `payer`'s.
+	fn hold_more(id: RequestId, payer: &AccountId, amount: Balance) -> Result<(), DispatchError>;
+}
+
+/// Prices and routing for relay sessions; implemented by the gateway, so that a session's
+/// operators are chosen by the formula that chooses a request's.
+pub trait SessionRouting<AccountId, Balance> {
+	/// What one call to `api_id` costs now, or why no session may be opened on it (an unknown
+	/// or paused API).
+	fn call_price(api_id: ApiId) -> Result<CallPrice<Balance>, DispatchError>;
+
+	/// `count` distinct operators for a session on `api_id`, in the order routing ranks them,
+	/// seeded by `subject`; each of them then counts the session against its capacity.
+	fn route_session(
+		api_id: ApiId,
+		subject: &[u8],
+		count: u32,
+	) -> Result<Vec<AccountId>, DispatchError>;
+
+	/// Stops counting a session against `operator`'s capacity.
+	fn release_session(operator: &AccountId);
 }
 
 /// The on-chain handover log; implemented by the handover pallet.

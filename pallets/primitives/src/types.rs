@@ -252,3 +252,33 @@ pub struct OpenAssignment {
 	/// Its upstream timeout in ms.
 	pub timeout_ms: u32,
 }
+
+/// Identifies a relay session.
+pub type SessionId = u64;
+
+/// The escrow that holds relay session `id`'s allowances: the id with its top bit set, so that
+/// it never meets a request's escrow (request ids count up from 0).
+pub const fn session_escrow(id: SessionId) -> RequestId {
+	id | 1 << 63
+}
+
+/// What one relayed call costs a session's client, fixed when the session opens: the API's
+/// price for the operator and the protocol fee on top for the treasury.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct CallPrice<Balance> {
+	/// Paid to the operator that served the call.
+	pub operator: Balance,
+	/// Paid to the treasury.
+	pub protocol_fee: Balance,
+}
