@@ -277,7 +277,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			chosen = Pallet::<T>::sample(&eligible.eligible, 0, count);
+			chosen = Pallet::<T>::sample(&eligible.eligible, b"baton/route", count);
 		}
 
 		assert_eq!(chosen.len() as u32, count);

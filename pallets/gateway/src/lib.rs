@@ -17,6 +17,7 @@ mod offchain;
 mod registry;
 mod requests;
 pub mod routing;
+mod sessions;
 mod settlement;
 #[cfg(test)]
 mod tests;
@@ -245,9 +246,15 @@ pub mod pallet {
 	pub type Assignments<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RequestId, ()>;
 
-	/// How many requests each operator is assigned and has not reported yet.
+	/// What counts against each operator's capacity: the requests it is assigned and has not
+	/// reported yet, and the open relay sessions it serves (`SessionLoad`).
 	#[pallet::storage]
 	pub type Load<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// How many open relay sessions each operator serves; each counts as one request in `Load`.
+	#[pallet::storage]
+	pub type SessionLoad<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// Work for the block hook: by block, the requests to settle or prune from then on.
 	#[pallet::storage]

@@ -106,7 +106,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The API `api_id`, if it takes requests.
-	fn open_api(api_id: ApiId) -> Result<Api<T>, DispatchError> {
+	pub(crate) fn open_api(api_id: ApiId) -> Result<Api<T>, DispatchError> {
 		let api = Apis::<T>::get(api_id).ok_or(Error::<T>::UnknownApi)?;
 		ensure!(!api.paused, Error::<T>::ApiPaused);
 		Ok(api)

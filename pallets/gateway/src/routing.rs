@@ -126,7 +126,12 @@ impl<T: Config> Pallet<T> {
 	/// request id), of which those under capacity and at or above its minimum reputation.
 	pub(crate) fn eligible(api_id: ApiId, api: &Api<T>) -> Candidates<T> {
 		let subject = (b"baton/candidates", api_id, NextRequestId::<T>::get()).encode();
-		let mut rng = Self::rng(&subject);
+		Self::eligible_for(api_id, api, &subject)
+	}
+
+	/// As [`Self::eligible`], drawn with the randomness of `subject`.
+	pub(crate) fn eligible_for(api_id: ApiId, api: &Api<T>, subject: &[u8]) -> Candidates<T> {
+		let mut rng = Self::rng(subject);
 		let slots =
 			draw_slots(T::Operators::available_count(api_id), T::MaxCandidates::get(), &mut rng);
 		let looked_at = slots.len() as u32;
@@ -169,7 +174,8 @@ impl<T: Config> Pallet<T> {
 		let count = eligible.len() as u32;
 		ensure!(redundancy > 0 && count >= redundancy, Error::<T>::NotEnoughOperators);
 		let wanted = count.min(redundancy.saturating_add(T::MaxBackups::get()));
-		let mut chosen = Self::sample(eligible, request_id, wanted).into_iter();
+		let subject = (b"baton/route", request_id).encode();
+		let mut chosen = Self::sample(eligible, &subject, wanted).into_iter();
 		let assigned: Vec<_> = chosen.by_ref().take(redundancy as usize).collect();
 		let backups: Vec<_> = chosen.collect();
 		for operator in eligible.iter_mut().filter(|e| assigned.contains(&e.who)) {
@@ -186,13 +192,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Weighted sampling of `count` operators without replacement, seeded by chain randomness
-	/// and the request id.
+	/// and `subject` (a request's id, or a session's).
 	pub(crate) fn sample(
 		eligible: &[Eligible<T>],
-		request_id: RequestId,
+		subject: &[u8],
 		count: u32,
 	) -> Vec<T::AccountId> {
-		let mut rng = Self::rng(&(b"baton/route", request_id).encode());
+		let mut rng = Self::rng(subject);
 		let unit: u128 = T::StakeUnit::get().saturated_into();
 		let mut pool: Vec<(&T::AccountId, u128)> = eligible
 			.iter()

@@ -62,7 +62,7 @@ impl<T: Config> Pallet<T> {
 	/// release (no `debug_assertions`), check it after every test.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use crate::{Agenda, AgendaTask, Apis, Assignments, HoldReason, Load};
+		use crate::{Agenda, AgendaTask, Apis, Assignments, HoldReason, Load, SessionLoad};
 		use baton_primitives::{Escrow, RequestStatus};
 		use frame_support::{ensure, traits::fungible::InspectHold};
 		use sp_runtime::traits::{Saturating, Zero};
@@ -118,11 +118,16 @@ impl<T: Config> Pallet<T> {
 		let mut assignments = 0u32;
 		for (operator, load) in Load::<T>::iter() {
 			ensure!(load > 0, "a zero load is stored");
+			let open = Assignments::<T>::iter_prefix(&operator).count() as u32;
 			ensure!(
-				Assignments::<T>::iter_prefix(&operator).count() as u32 == load,
-				"load differs from the open assignments"
+				open + SessionLoad::<T>::get(&operator) == load,
+				"load differs from the open assignments and sessions"
 			);
-			assignments += load;
+			assignments += open;
+		}
+		for (operator, sessions) in SessionLoad::<T>::iter() {
+			ensure!(sessions > 0, "a zero session load is stored");
+			ensure!(Load::<T>::get(&operator) >= sessions, "sessions missing from the load");
 		}
 		ensure!(Assignments::<T>::iter().count() as u32 == assignments, "assignments without load");
 		// Every account, so that a deposit hold with no API behind it is caught too.

@@ -5,5 +5,6 @@ mod nonces;
 mod offchain;
 mod registry;
 mod routing;
+mod sessions;
 mod settlement;
 mod submit;
