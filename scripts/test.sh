@@ -17,7 +17,7 @@ passed "pinned versions"
 log "formatting (.rustfmt.toml) and clippy, warnings denied (an allowed lint says why next to it)"
 cargo fmt --all -- --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
-pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover)
+pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover pallet-relay)
 features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
 # The benchmarks too: they compile with the feature only.
 cargo clippy --release --locked "${pallets[@]/#/--package=}" --all-targets --features "${features%,}" -- -D warnings

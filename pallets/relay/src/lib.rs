@@ -1,0 +1,259 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod agenda;
+mod invariants;
+pub mod migrations;
+#[cfg(test)]
+mod mock;
+mod sessions;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use baton_primitives::{ApiId, Escrow, GatewayKeys, SessionId, SessionRouting};
+use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
+use frame_system::pallet_prelude::*;
+use sp_runtime::traits::{IdentifyAccount, Verify, Zero};
+
+/// Balance of the currency sessions are paid in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A session of a runtime.
+pub type SessionOf<T> = Session<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+	<T as Config>::MaxOperators,
+>;
+
+/// A voucher of a runtime.
+pub type VoucherOf<T> = Voucher<BalanceOf<T>, <T as Config>::Signature>;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// The layout of this pallet's storage; a change to it comes with a migration that
+	/// raises it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency sessions are paid in.
+		type Currency: Inspect<Self::AccountId>;
+
+		/// Holds each session's allowances until they are claimed or refunded.
+		type Escrow: Escrow<Self::AccountId, BalanceOf<Self>>;
+
+		/// Prices calls and chooses a session's operators; the gateway, in Baton's runtime.
+		type Router: SessionRouting<Self::AccountId, BalanceOf<Self>>;
+
+		/// Operators' gateway keys, which sign their claims.
+		type Operators: GatewayKeys<Self::AccountId>;
+
+		/// A client's signature over a ticket, by its account key.
+		type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter
+			+ MaxEncodedLen;
+
+		/// Where protocol fees go.
+		#[pallet::constant]
+		type Treasury: Get<Self::AccountId>;
+
+		/// Operators a session may have.
+		#[pallet::constant]
+		type MaxOperators: Get<u32>;
+
+		/// The shortest session, in blocks.
+		#[pallet::constant]
+		type MinSessionBlocks: Get<BlockNumberFor<Self>>;
+
+		/// The longest session, in blocks.
+		#[pallet::constant]
+		type MaxSessionBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after a session closes in which its operators may still claim.
+		#[pallet::constant]
+		type ClaimWindow: Get<BlockNumberFor<Self>>;
+
+		/// Agenda tasks (expiries and settlements) a block's hook does at most; the rest wait
+		/// for the next block.
+		#[pallet::constant]
+		type MaxTasksPerBlock: Get<u32>;
+
+		/// Weights of this pallet's calls and hook.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Sessions, open and closed until they settle.
+	#[pallet::storage]
+	pub type Sessions<T: Config> = StorageMap<_, Twox64Concat, SessionId, SessionOf<T>>;
+
+	/// The id the next session gets.
+	#[pallet::storage]
+	pub type NextSessionId<T: Config> = StorageValue<_, SessionId, ValueQuery>;
+
+	/// Each client's sessions, for `relay_sessions(client)`.
+	#[pallet::storage]
+	pub type ClientSessions<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, SessionId, ()>;
+
+	/// What the hook does for each session, by the block it is due in.
+	#[pallet::storage]
+	pub type Agenda<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, SessionId, AgendaTask>;
+
+	/// The earliest block whose agenda may still hold tasks.
+	#[pallet::storage]
+	pub type AgendaCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A client opened a session; calls are served until `expires_at`.
+		SessionOpened {
+			session_id: SessionId,
+			client: T::AccountId,
+			api_id: ApiId,
+			operators: alloc::vec::Vec<T::AccountId>,
+			expires_at: BlockNumberFor<T>,
+		},
+		/// The client raised each operator's allowance by `allowance`.
+		ToppedUp { session_id: SessionId, allowance: BalanceOf<T> },
+		/// An operator was paid for `calls` more calls: `paid` to it, `protocol_fee` to the
+		/// treasury.
+		Claimed {
+			session_id: SessionId,
+			operator: T::AccountId,
+			calls: u64,
+			paid: BalanceOf<T>,
+			protocol_fee: BalanceOf<T>,
+		},
+		/// The session closed: no more calls; claims until `claims_until`.
+		SessionClosed { session_id: SessionId, claims_until: BlockNumberFor<T> },
+		/// The claim window passed: the client got back what was not claimed.
+		SessionSettled { session_id: SessionId, refunded: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A session needs from 1 to `MaxOperators` operators.
+		InvalidOperatorCount,
+		/// A session lasts from `MinSessionBlocks` to `MaxSessionBlocks` blocks.
+		InvalidDuration,
+		/// The allowance does not cover one call at the API's price and protocol fee.
+		AllowanceTooSmall,
+		/// No session has this id.
+		UnknownSession,
+		/// Only the session's client may do this.
+		NotClient,
+		/// The session is closed.
+		SessionClosed,
+		/// A top-up of nothing.
+		ZeroTopUp,
+		/// The signer is no operator's gateway key.
+		NotGatewayKey,
+		/// The operator is not one of the session's.
+		NotSessionOperator,
+		/// The claim window of the session has passed.
+		ClaimWindowOver,
+		/// The voucher is not the client's signature for this session, operator and chain.
+		BadSignature,
+		/// The voucher pays for no call beyond those claimed already.
+		NothingToClaim,
+		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
+		Defensive,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let (expired, settled) = Self::process_agenda(now);
+			T::WeightInfo::on_initialize(expired, settled)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxOperators::get() > 0, "a session needs an operator");
+			assert!(T::MinSessionBlocks::get() > Zero::zero(), "a session lasts a block at least");
+			assert!(T::MinSessionBlocks::get() <= T::MaxSessionBlocks::get(), "no duration fits");
+			assert!(T::MaxTasksPerBlock::get() > 0, "the agenda must move");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Opens a session of `blocks` blocks on `api_id` with `operators` operators, chosen by
+		/// routing, each of which may be paid up to `allowance`; holds `operators × allowance`
+		/// in escrow.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::open_session(*operators))]
+		pub fn open_session(
+			origin: OriginFor<T>,
+			api_id: ApiId,
+			operators: u32,
+			allowance: BalanceOf<T>,
+			blocks: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let client = ensure_signed(origin)?;
+			Self::do_open_session(&client, api_id, operators, allowance, blocks).map(|_| ())
+		}
+
+		/// Raises each operator's allowance in an open session by `allowance`; the client only.
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::top_up(T::MaxOperators::get()))]
+		pub fn top_up(
+			origin: OriginFor<T>,
+			session_id: SessionId,
+			allowance: BalanceOf<T>,
+		) -> DispatchResult {
+			let client = ensure_signed(origin)?;
+			Self::do_top_up(&client, session_id, allowance)
+		}
+
+		/// Closes an open session: its client at any time, anyone once it has expired. Its
+		/// operators may claim for `ClaimWindow` blocks more; then the rest goes back.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::close_session(T::MaxOperators::get()))]
+		pub fn close_session(origin: OriginFor<T>, session_id: SessionId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_close_session(Some(&who), session_id)
+		}
+
+		/// Pays a session's operator for the calls its best voucher counts beyond those paid
+		/// already (at most its allowance). Signed by the operator's gateway key; free when
+		/// accepted. Operational, as reports are: it pays for work the client already got.
+		#[pallet::call_index(3)]
+		#[pallet::weight((
+			<T as Config>::WeightInfo::claim(T::MaxOperators::get()),
+			DispatchClass::Operational,
+		))]
+		pub fn claim(
+			origin: OriginFor<T>,
+			session_id: SessionId,
+			voucher: VoucherOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let signer = ensure_signed(origin)?;
+			Self::do_claim(&signer, session_id, voucher)?;
+			Ok(Pays::No.into())
+		}
+	}
+}

@@ -1,0 +1,237 @@
+//! A runtime with system, balances, the real escrow and the relay pallet; routing and
+//! operators' keys are stand-ins that behave like the gateway and operator staking. Clients
+//! sign tickets with real sr25519 account keys, operators with real ed25519 gateway keys.
+
+use crate as pallet_relay;
+pub use baton_primitives::testing::{account, gateway_pair};
+use baton_primitives::{
+	testing::key_account, ApiId, CallPrice, GatewayKey, GatewayKeys, SessionId, SessionRouting,
+};
+use core::cell::RefCell;
+use frame_support::{parameter_types, traits::ConstU32};
+use sp_core::Pair;
+use sp_runtime::{
+	traits::IdentifyAccount, AccountId32, BuildStorage, DispatchError, MultiSignature, MultiSigner,
+};
+use std::collections::BTreeMap;
+
+pub type AccountId = AccountId32;
+pub type Balance = u128;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Escrow: pallet_escrow,
+		Relay: pallet_relay,
+	}
+);
+
+baton_primitives::impl_test_system!(
+	Test,
+	block: frame_system::mocking::MockBlockU32<Test>,
+	account: AccountId,
+	balance: Balance,
+	existential_deposit: 1
+);
+
+impl pallet_escrow::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// The API the stand-in router knows, its price and protocol fee per call.
+pub const API: ApiId = 0;
+pub const PRICE: Balance = 10;
+pub const FEE: Balance = 1;
+/// Operators are 10, 11, 12 and 13; the router ranks them in that order.
+pub const OPERATORS: [u8; 4] = [10, 11, 12, 13];
+pub const TREASURY: u8 = 9;
+pub const FUNDS: Balance = 1_000_000;
+
+thread_local! {
+	/// Sessions each operator is counted for, as the gateway counts them against capacity.
+	pub static SESSION_LOAD: RefCell<BTreeMap<AccountId, u32>> = const { RefCell::new(BTreeMap::new()) };
+	/// Whether the stand-in gateway has API 0 paused.
+	pub static PAUSED: RefCell<bool> = const { RefCell::new(false) };
+}
+
+/// Errors of the stand-in router, as the gateway names them.
+pub const UNKNOWN_API: DispatchError = DispatchError::Other("UnknownApi");
+pub const API_PAUSED: DispatchError = DispatchError::Other("ApiPaused");
+pub const NOT_ENOUGH_OPERATORS: DispatchError = DispatchError::Other("NotEnoughOperators");
+
+/// Routes every session of API 0 to the first operators of `OPERATORS`.
+pub struct Router;
+impl SessionRouting<AccountId, Balance> for Router {
+	fn call_price(api_id: ApiId) -> Result<CallPrice<Balance>, DispatchError> {
+		match api_id {
+			API if PAUSED.with(|p| *p.borrow()) => Err(API_PAUSED),
+			API => Ok(CallPrice { operator: PRICE, protocol_fee: FEE }),
+			_ => Err(UNKNOWN_API),
+		}
+	}
+
+	fn route_session(
+		_api_id: ApiId,
+		_subject: &[u8],
+		count: u32,
+	) -> Result<Vec<AccountId>, DispatchError> {
+		if count as usize > OPERATORS.len() {
+			return Err(NOT_ENOUGH_OPERATORS);
+		}
+		let chosen: Vec<_> = OPERATORS.iter().take(count as usize).map(|n| account(*n)).collect();
+		SESSION_LOAD.with(|load| {
+			for who in &chosen {
+				*load.borrow_mut().entry(who.clone()).or_default() += 1;
+			}
+		});
+		Ok(chosen)
+	}
+
+	fn release_session(operator: &AccountId) {
+		SESSION_LOAD.with(|load| {
+			let mut load = load.borrow_mut();
+			let count = load.get_mut(operator).expect("released only what it counted");
+			*count -= 1;
+			if *count == 0 {
+				load.remove(operator);
+			}
+		});
+	}
+}
+
+/// The gateway keys of `OPERATORS`: operator `n`'s is `gateway_pair(n)`.
+pub struct Operators;
+impl GatewayKeys<AccountId> for Operators {
+	fn gateway_key(who: &AccountId) -> Option<GatewayKey> {
+		OPERATORS.into_iter().find(|n| &account(*n) == who).map(key)
+	}
+	fn operator_of(gateway_key: &GatewayKey) -> Option<AccountId> {
+		OPERATORS.into_iter().find(|n| &key(*n) == gateway_key).map(account)
+	}
+	fn signer_of(gateway_key: &GatewayKey) -> AccountId {
+		key_account(gateway_key)
+	}
+	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)> {
+		OPERATORS
+			.into_iter()
+			.find(|n| &key_account(&key(*n)) == signer)
+			.map(|n| (account(n), key(n)))
+	}
+}
+
+parameter_types! {
+	pub TreasuryAccount: AccountId = account(TREASURY);
+}
+
+impl pallet_relay::Config for Test {
+	type Currency = Balances;
+	type Escrow = Escrow;
+	type Router = Router;
+	type Operators = Operators;
+	type Signature = MultiSignature;
+	type Treasury = TreasuryAccount;
+	type MaxOperators = ConstU32<3>;
+	type MinSessionBlocks = ConstU32<2>;
+	type MaxSessionBlocks = ConstU32<100>;
+	type ClaimWindow = ConstU32<5>;
+	type MaxTasksPerBlock = ConstU32<2>;
+	type WeightInfo = ();
+}
+
+/// Operator `n`'s gateway key.
+pub fn key(n: u8) -> GatewayKey {
+	gateway_pair(n).public().0
+}
+
+/// The origin of a transaction signed by operator `n`'s gateway key.
+pub fn signed_by_key(n: u8) -> RuntimeOrigin {
+	RuntimeOrigin::signed(key_account(&key(n)))
+}
+
+/// Client `n`'s account key pair (sr25519).
+pub fn client_pair(n: u8) -> sp_core::sr25519::Pair {
+	sp_core::sr25519::Pair::from_seed(&[n; 32])
+}
+
+/// Client `n`'s account.
+pub fn client(n: u8) -> AccountId {
+	MultiSigner::from(client_pair(n).public()).into_account()
+}
+
+/// The client of most tests, and a poor one.
+pub const CLIENT: u8 = 1;
+pub const POOR: u8 = 2;
+
+/// Client `by`'s voucher for `calls` calls costing `amount` by operator `operator` in session
+/// `session_id`, as the ticket of call `sequence`.
+pub fn voucher(
+	by: u8,
+	session_id: SessionId,
+	operator: u8,
+	sequence: u64,
+	calls: u64,
+	amount: Balance,
+) -> crate::VoucherOf<Test> {
+	let request_hash = sp_io::hashing::blake2_256(&sequence.to_le_bytes());
+	let message = baton_primitives::ticket_message(
+		&baton_primitives::genesis_hash::<Test>(),
+		session_id,
+		sequence,
+		&account(operator),
+		&request_hash,
+		calls,
+		&amount,
+	);
+	crate::Voucher {
+		sequence,
+		request_hash,
+		calls,
+		amount,
+		signature: MultiSignature::Sr25519(client_pair(by).sign(&message)),
+	}
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut balances = vec![(client(CLIENT), FUNDS), (client(POOR), 100), (account(TREASURY), 1)];
+	balances.extend(OPERATORS.iter().map(|n| (account(*n), 1)));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	SESSION_LOAD.with(|load| load.borrow_mut().clear());
+	PAUSED.with(|p| *p.borrow_mut() = false);
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Checks the invariants of relay and escrow, and that the stand-in router counts each
+/// operator for exactly its open sessions.
+pub fn try_state() {
+	Relay::do_try_state().expect("relay invariants hold");
+	Escrow::do_try_state().expect("escrow invariants hold");
+	let mut open = BTreeMap::<AccountId, u32>::new();
+	for (_, session) in crate::Sessions::<Test>::iter() {
+		if session.status == crate::SessionStatus::Open {
+			for operator in session.operators {
+				*open.entry(operator.operator).or_default() += 1;
+			}
+		}
+	}
+	assert_eq!(SESSION_LOAD.with(|load| load.borrow().clone()), open, "session load");
+}
+
+/// Runs `test` on the genesis above, then checks the invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		try_state();
+	});
+}
+
+/// Runs the hooks of every block until `n` is the current block.
+pub fn run_to_block(n: u32) {
+	System::run_to_block::<AllPalletsWithSystem>(n);
+}

@@ -1,0 +1,281 @@
+//! Sessions opened, topped up, claimed from, closed, expired and settled; every refusal with
+//! its error and nothing changed.
+
+use crate::{mock::*, Agenda, AgendaTask, Error, Event, SessionStatus, Sessions};
+use baton_primitives::{session_escrow, Escrow as _};
+use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::fungible::Inspect};
+
+/// Client 1 opens a session of `operators` operators on API 0 for 10 blocks (to block 11),
+/// with `allowance` each; returns its id.
+fn open(operators: u32, allowance: Balance) -> u64 {
+	let id = crate::NextSessionId::<Test>::get();
+	assert_ok!(Relay::open_session(
+		RuntimeOrigin::signed(client(CLIENT)),
+		API,
+		operators,
+		allowance,
+		10
+	));
+	id
+}
+
+fn free(who: &AccountId) -> Balance {
+	Balances::balance(who)
+}
+
+#[test]
+fn opening_holds_each_operators_allowance_and_routes_the_session() {
+	build_and_execute(|| {
+		let id = open(2, 110);
+		assert_eq!(Escrow::held(session_escrow(id)), 220);
+		assert_eq!(free(&client(CLIENT)), FUNDS - 220);
+		let session = Sessions::<Test>::get(id).unwrap();
+		assert_eq!(
+			session.price,
+			baton_primitives::CallPrice { operator: PRICE, protocol_fee: FEE }
+		);
+		assert_eq!(
+			session.operators.iter().map(|o| o.operator.clone()).collect::<Vec<_>>(),
+			vec![account(10), account(11)]
+		);
+		assert_eq!((session.expires_at, session.status), (11, SessionStatus::Open));
+		assert_eq!(Agenda::<Test>::get(12, id), Some(AgendaTask::Expire));
+		System::assert_last_event(
+			Event::SessionOpened {
+				session_id: id,
+				client: client(CLIENT),
+				api_id: API,
+				operators: vec![account(10), account(11)],
+				expires_at: 11,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn opening_refuses_bad_input_and_changes_nothing() {
+	build_and_execute(|| {
+		let origin = || RuntimeOrigin::signed(client(CLIENT));
+		assert_noop!(
+			Relay::open_session(origin(), API, 0, 110, 10),
+			Error::<Test>::InvalidOperatorCount
+		);
+		assert_noop!(
+			Relay::open_session(origin(), API, 4, 110, 10),
+			Error::<Test>::InvalidOperatorCount
+		);
+		assert_noop!(Relay::open_session(origin(), API, 1, 110, 1), Error::<Test>::InvalidDuration);
+		assert_noop!(
+			Relay::open_session(origin(), API, 1, 110, 101),
+			Error::<Test>::InvalidDuration
+		);
+		// One call costs the price and the fee: 11.
+		assert_noop!(
+			Relay::open_session(origin(), API, 1, 10, 10),
+			Error::<Test>::AllowanceTooSmall
+		);
+		assert_noop!(Relay::open_session(origin(), 7, 1, 110, 10), UNKNOWN_API);
+		PAUSED.with(|p| *p.borrow_mut() = true);
+		assert_noop!(Relay::open_session(origin(), API, 1, 110, 10), API_PAUSED);
+		PAUSED.with(|p| *p.borrow_mut() = false);
+		assert_noop!(
+			Relay::open_session(RuntimeOrigin::signed(client(POOR)), API, 2, 50, 10),
+			pallet_escrow::Error::<Test>::InsufficientFunds
+		);
+	});
+}
+
+#[test]
+fn a_claim_pays_the_calls_its_voucher_counts_beyond_those_paid() {
+	build_and_execute(|| {
+		let id = open(2, 110);
+		let result = Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 3, 3, 33));
+		assert_eq!(result.unwrap().pays_fee, Pays::No);
+		assert_eq!((free(&account(10)), free(&account(TREASURY))), (1 + 30, 1 + 3));
+		System::assert_last_event(
+			Event::Claimed {
+				session_id: id,
+				operator: account(10),
+				calls: 3,
+				paid: 30,
+				protocol_fee: 3,
+			}
+			.into(),
+		);
+		// A later voucher pays only its new calls.
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 9, 5, 55)));
+		assert_eq!((free(&account(10)), free(&account(TREASURY))), (1 + 50, 1 + 5));
+		assert_eq!(Escrow::held(session_escrow(id)), 220 - 55);
+		// The other operator claims from its own allowance.
+		assert_ok!(Relay::claim(signed_by_key(11), id, voucher(CLIENT, id, 11, 4, 1, 11)));
+		assert_eq!(free(&account(11)), 1 + 10);
+	});
+}
+
+#[test]
+fn a_claim_is_capped_by_the_amount_signed_and_by_the_allowance() {
+	build_and_execute(|| {
+		let id = open(1, 110);
+		// 20 calls at 11 would be 220; the voucher signs only 55: 5 calls.
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 20, 20, 55)));
+		assert_eq!(free(&account(10)), 1 + 50);
+		// The allowance (110) covers 10 calls: the rest of a voucher for 30 is not paid.
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 30, 30, 330)));
+		assert_eq!((free(&account(10)), free(&account(TREASURY))), (1 + 100, 1 + 10));
+		assert_eq!(Escrow::held(session_escrow(id)), 0);
+		assert_noop!(
+			Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 31, 31, 341)),
+			Error::<Test>::NothingToClaim
+		);
+		// A top-up opens the emptied escrow again and lets the operator claim more.
+		assert_ok!(Relay::top_up(RuntimeOrigin::signed(client(CLIENT)), id, 22));
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 31, 31, 341)));
+		assert_eq!(free(&account(10)), 1 + 120);
+	});
+}
+
+#[test]
+fn claims_refuse_what_the_client_did_not_sign_for_this_session_operator_and_chain() {
+	build_and_execute(|| {
+		let id = open(2, 110);
+		let other = open(2, 110);
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 3, 3, 33)));
+		let claim = |n: u8, voucher| Relay::claim(signed_by_key(n), id, voucher);
+		// The same calls again, and fewer.
+		assert_noop!(claim(10, voucher(CLIENT, id, 10, 3, 3, 33)), Error::<Test>::NothingToClaim);
+		assert_noop!(claim(10, voucher(CLIENT, id, 10, 2, 2, 22)), Error::<Test>::NothingToClaim);
+		// Signed by someone else, for another session, for another operator.
+		assert_noop!(claim(10, voucher(POOR, id, 10, 4, 4, 44)), Error::<Test>::BadSignature);
+		assert_noop!(claim(10, voucher(CLIENT, other, 10, 4, 4, 44)), Error::<Test>::BadSignature);
+		assert_noop!(claim(10, voucher(CLIENT, id, 11, 4, 4, 44)), Error::<Test>::BadSignature);
+		// Tampered after signing.
+		let mut raised = voucher(CLIENT, id, 10, 4, 4, 44);
+		raised.calls = 9;
+		assert_noop!(claim(10, raised), Error::<Test>::BadSignature);
+		// Not a gateway key, not one of the session's operators, no such session.
+		assert_noop!(
+			Relay::claim(RuntimeOrigin::signed(account(10)), id, voucher(CLIENT, id, 10, 4, 4, 44)),
+			Error::<Test>::NotGatewayKey
+		);
+		assert_noop!(
+			claim(12, voucher(CLIENT, id, 12, 4, 4, 44)),
+			Error::<Test>::NotSessionOperator
+		);
+		assert_noop!(
+			Relay::claim(signed_by_key(10), 99, voucher(CLIENT, 99, 10, 4, 4, 44)),
+			Error::<Test>::UnknownSession
+		);
+	});
+}
+
+#[test]
+fn top_ups_raise_every_allowance_of_an_open_session() {
+	build_and_execute(|| {
+		let id = open(2, 110);
+		assert_ok!(Relay::top_up(RuntimeOrigin::signed(client(CLIENT)), id, 55));
+		assert_eq!(Sessions::<Test>::get(id).unwrap().allowance, 165);
+		assert_eq!(Escrow::held(session_escrow(id)), 330);
+		System::assert_last_event(Event::ToppedUp { session_id: id, allowance: 55 }.into());
+
+		let top_up =
+			|n: u8, id, amount| Relay::top_up(RuntimeOrigin::signed(client(n)), id, amount);
+		assert_noop!(top_up(POOR, id, 1), Error::<Test>::NotClient);
+		assert_noop!(top_up(CLIENT, id, 0), Error::<Test>::ZeroTopUp);
+		assert_noop!(top_up(CLIENT, 99, 1), Error::<Test>::UnknownSession);
+		assert_noop!(top_up(CLIENT, id, FUNDS), pallet_escrow::Error::<Test>::InsufficientFunds);
+		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		assert_noop!(top_up(CLIENT, id, 1), Error::<Test>::SessionClosed);
+	});
+}
+
+#[test]
+fn a_closed_session_takes_claims_for_the_window_then_refunds_the_rest() {
+	build_and_execute(|| {
+		let id = open(2, 110);
+		run_to_block(3);
+		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		System::assert_last_event(Event::SessionClosed { session_id: id, claims_until: 8 }.into());
+		assert_eq!(Sessions::<Test>::get(id).unwrap().status, SessionStatus::Closed { at: 3 });
+		assert_noop!(
+			Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id),
+			Error::<Test>::SessionClosed
+		);
+		run_to_block(8);
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 3, 3, 33)));
+		run_to_block(9);
+		System::assert_last_event(
+			Event::SessionSettled { session_id: id, refunded: 220 - 33 }.into(),
+		);
+		assert!(Sessions::<Test>::get(id).is_none());
+		assert_eq!(free(&client(CLIENT)), FUNDS - 33);
+		assert_noop!(
+			Relay::claim(signed_by_key(11), id, voucher(CLIENT, id, 11, 4, 1, 11)),
+			Error::<Test>::UnknownSession
+		);
+	});
+}
+
+#[test]
+fn claims_after_the_window_are_refused() {
+	build_and_execute(|| {
+		let id = open(1, 110);
+		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		// Closed in block 1: claims until block 6, settled in block 7's hook.
+		System::set_block_number(7);
+		assert_noop!(
+			Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 3, 3, 33)),
+			Error::<Test>::ClaimWindowOver
+		);
+	});
+}
+
+#[test]
+fn only_the_client_closes_a_session_before_it_expires_and_anyone_after() {
+	build_and_execute(|| {
+		let id = open(1, 110);
+		let stranger = RuntimeOrigin::signed(client(POOR));
+		assert_noop!(Relay::close_session(stranger.clone(), id), Error::<Test>::NotClient);
+		assert_noop!(Relay::close_session(stranger.clone(), 99), Error::<Test>::UnknownSession);
+		// Block 12 would close it in its hook; a call in the block after expiry comes first
+		// when the hook is behind.
+		System::set_block_number(12);
+		assert_ok!(Relay::close_session(stranger, id));
+		assert_eq!(Agenda::<Test>::get(12, id), None);
+		assert_eq!(Agenda::<Test>::get(18, id), Some(AgendaTask::Settle));
+	});
+}
+
+#[test]
+fn sessions_expire_after_their_last_block_and_settle_after_the_window() {
+	build_and_execute(|| {
+		let id = open(3, 110);
+		run_to_block(11);
+		assert_eq!(Sessions::<Test>::get(id).unwrap().status, SessionStatus::Open);
+		run_to_block(12);
+		assert_eq!(Sessions::<Test>::get(id).unwrap().status, SessionStatus::Closed { at: 12 });
+		assert!(SESSION_LOAD.with(|load| load.borrow().is_empty()));
+		assert_ok!(Relay::claim(signed_by_key(12), id, voucher(CLIENT, id, 12, 1, 1, 11)));
+		run_to_block(18);
+		assert!(Sessions::<Test>::get(id).is_none());
+		assert_eq!(free(&client(CLIENT)), FUNDS - 11);
+		assert!(crate::ClientSessions::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn the_hook_does_at_most_max_tasks_per_block_and_the_rest_next_block() {
+	build_and_execute(|| {
+		let ids = [open(1, 110), open(1, 110), open(1, 110)];
+		run_to_block(12);
+		let open_ids: Vec<_> = ids
+			.iter()
+			.filter(|id| Sessions::<Test>::get(**id).unwrap().status == SessionStatus::Open)
+			.collect();
+		assert_eq!(open_ids.len(), 1, "two of three expire in block 12");
+		run_to_block(13);
+		assert!(ids
+			.iter()
+			.all(|id| Sessions::<Test>::get(id).unwrap().status != SessionStatus::Open));
+	});
+}
