@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Keyring } from '@polkadot/api';
 import { u8aConcat, u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, decodeAddress, ed25519Verify } from '@polkadot/util-crypto';
-import { sendAndFinalize, sleep, UPSTREAM_HOST } from './node.mjs';
+import { rawRpc, sendAndFinalize, sleep, UPSTREAM_HOST } from './node.mjs';
 import { plain } from './rpc.mjs';
 
 export { plain };
@@ -93,7 +93,7 @@ export async function bondOperator(api, {
   funder, operator, gateway, gatewaySeed, apiIds, capacity = 50, stakeMultiple = 1n, insertKey = true,
 }) {
   // Raw JSON-RPC: polkadot.js would turn a hex seed given as `Text` into the bytes it spells.
-  if (insertKey) await api.rpc.author.insertKey('gate', gatewaySeed, u8aToHex(gateway.publicKey));
+  if (insertKey) await rawRpc(api, 'author_insertKey', ['gate', gatewaySeed, u8aToHex(gateway.publicKey)]);
   const stake = (await api.query.operatorStaking.params()).minBond.toBigInt() * stakeMultiple;
   const unit = 10n ** 12n;
   await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);

@@ -116,7 +116,21 @@ function portOpen(port) {
 export async function connectTo(url) {
   const provider = new WsProvider(url, false);
   await provider.connect();
-  return ApiPromise.create({ provider, rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
+  const api = await ApiPromise.create({ provider, rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
+  providers.set(api, provider);
+  return api;
+}
+
+/** The provider of each connection connectTo made. */
+const providers = new WeakMap();
+
+/**
+ * A JSON-RPC call with its params sent as they are. For `author_insertKey` with a hex secret
+ * seed: polkadot.js's typed `api.rpc.author.insertKey` takes the suri as `Text`, which turns a
+ * hex string into the bytes it spells, and the keystore then holds a suri that derives no key.
+ */
+export function rawRpc(api, method, params) {
+  return providers.get(api).send(method, params);
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
