@@ -237,9 +237,12 @@ impl<T: Config> Pallet<T> {
 	/// Removes `operator`'s open assignment to `request_id`, if any.
 	pub(crate) fn unassign(operator: &T::AccountId, request_id: RequestId) {
 		if Assignments::<T>::take(operator, request_id).is_some() {
-			Load::<T>::mutate_exists(operator, |load| {
-				*load = load.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
-			});
+			Load::<T>::mutate_exists(operator, decrement);
 		}
 	}
+}
+
+/// Takes one from a stored count, removing it at zero (no zero count is stored).
+pub(crate) fn decrement(count: &mut Option<u32>) {
+	*count = count.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
 }

@@ -10,7 +10,7 @@ use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::traits::Saturating;
 
-use crate::{BalanceOf, Config, Error, Load, Pallet, SessionLoad};
+use crate::{requests::decrement, BalanceOf, Config, Error, Load, Pallet, SessionLoad};
 
 impl<T: Config> SessionRouting<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn call_price(api_id: ApiId) -> Result<CallPrice<BalanceOf<T>>, DispatchError> {
@@ -39,9 +39,6 @@ impl<T: Config> SessionRouting<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn release_session(operator: &T::AccountId) {
-		let decrement = |count: &mut Option<u32>| {
-			*count = count.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
-		};
 		if SessionLoad::<T>::contains_key(operator) {
 			SessionLoad::<T>::mutate_exists(operator, decrement);
 			Load::<T>::mutate_exists(operator, decrement);

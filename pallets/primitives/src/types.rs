@@ -282,3 +282,10 @@ pub struct CallPrice<Balance> {
 	/// Paid to the treasury.
 	pub protocol_fee: Balance,
 }
+
+impl<Balance: sp_runtime::Saturating + Copy> CallPrice<Balance> {
+	/// What one call costs the client: the operator's price and the protocol fee.
+	pub fn per_call(&self) -> Balance {
+		self.operator.saturating_add(self.protocol_fee)
+	}
+}

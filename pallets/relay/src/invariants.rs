@@ -4,9 +4,7 @@ use baton_primitives::{session_escrow, Escrow};
 use frame_support::ensure;
 use sp_runtime::traits::{Saturating, Zero};
 
-use crate::{
-	Agenda, AgendaTask, BalanceOf, ClientSessions, Config, Pallet, SessionStatus, Sessions,
-};
+use crate::{Agenda, BalanceOf, ClientSessions, Config, Pallet, Sessions};
 
 impl<T: Config> Pallet<T> {
 	/// Built with `std` too: the pallet's mock and the runtime's tests, which build in release
@@ -14,7 +12,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (session_id, session) in Sessions::<T>::iter() {
-			let cost = session.price.operator.saturating_add(session.price.protocol_fee);
+			let cost = session.price.per_call();
 			let mut unclaimed = BalanceOf::<T>::zero();
 			for (i, operator) in session.operators.iter().enumerate() {
 				let claimed = cost.saturating_mul(Self::balance_of(operator.claimed_calls));
@@ -35,22 +33,15 @@ impl<T: Config> Pallet<T> {
 			);
 			// Open: due to expire, and not yet to settle; closed: due to settle once, so a
 			// refunded session is never claimable (settling removes it).
-			let (due, task) = match session.status {
-				SessionStatus::Open => (session.expires_at, AgendaTask::Expire),
-				SessionStatus::Closed { .. } => (Self::claims_until(&session), AgendaTask::Settle),
-			};
+			let (due, task) = Self::agenda_entry(&session);
 			ensure!(
-				Agenda::<T>::get(due.saturating_add(1u32.into()), session_id) == Some(task),
+				Agenda::<T>::get(due, session_id) == Some(task),
 				"a session missing from the agenda"
 			);
 		}
 		for (block, session_id, _) in Agenda::<T>::iter() {
 			let session = Sessions::<T>::get(session_id).ok_or("the agenda names no session")?;
-			let due = match session.status {
-				SessionStatus::Open => session.expires_at,
-				SessionStatus::Closed { .. } => Self::claims_until(&session),
-			};
-			ensure!(block == due.saturating_add(1u32.into()), "a stale agenda entry");
+			ensure!(block == Self::agenda_entry(&session).0, "a stale agenda entry");
 		}
 		for (_, session_id, ()) in ClientSessions::<T>::iter() {
 			ensure!(Sessions::<T>::contains_key(session_id), "the client index names no session");

@@ -32,10 +32,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidDuration
 		);
 		let price = T::Router::call_price(api_id)?;
-		ensure!(
-			allowance >= price.operator.saturating_add(price.protocol_fee),
-			Error::<T>::AllowanceTooSmall
-		);
+		ensure!(allowance >= price.per_call(), Error::<T>::AllowanceTooSmall);
 		let session_id = NextSessionId::<T>::get();
 		// Held first: routing then counts the session against its operators' capacity, and a
 		// failed call undoes both (a dispatch is transactional).
@@ -56,29 +53,28 @@ impl<T: Config> Pallet<T> {
 
 		let now = frame_system::Pallet::<T>::block_number();
 		let expires_at = now.saturating_add(blocks);
-		Agenda::<T>::insert(expires_at.saturating_add(1u32.into()), session_id, AgendaTask::Expire);
+		let session = Session {
+			client: client.clone(),
+			api_id,
+			price,
+			allowance,
+			operators,
+			opened_at: now,
+			expires_at,
+			status: SessionStatus::Open,
+		};
+		let (due, task) = Self::agenda_entry(&session);
+		Agenda::<T>::insert(due, session_id, task);
 		ClientSessions::<T>::insert(client, session_id, ());
 		NextSessionId::<T>::put(session_id.saturating_add(1));
 		Self::deposit_event(Event::SessionOpened {
 			session_id,
 			client: client.clone(),
 			api_id,
-			operators: operators.iter().map(|o| o.operator.clone()).collect(),
+			operators: session.operators.iter().map(|o| o.operator.clone()).collect(),
 			expires_at,
 		});
-		Sessions::<T>::insert(
-			session_id,
-			Session {
-				client: client.clone(),
-				api_id,
-				price,
-				allowance,
-				operators,
-				opened_at: now,
-				expires_at,
-				status: SessionStatus::Open,
-			},
-		);
+		Sessions::<T>::insert(session_id, session);
 		Ok(session_id)
 	}
 
@@ -114,17 +110,24 @@ impl<T: Config> Pallet<T> {
 		for operator in &session.operators {
 			T::Router::release_session(&operator.operator);
 		}
-		Agenda::<T>::remove(session.expires_at.saturating_add(1u32.into()), session_id);
-		let claims_until = now.saturating_add(T::ClaimWindow::get());
-		Agenda::<T>::insert(
-			claims_until.saturating_add(1u32.into()),
-			session_id,
-			AgendaTask::Settle,
-		);
+		Agenda::<T>::remove(Self::agenda_entry(&session).0, session_id);
 		session.status = SessionStatus::Closed { at: now };
+		let (due, task) = Self::agenda_entry(&session);
+		Agenda::<T>::insert(due, session_id, task);
+		let claims_until = Self::claims_until(&session);
 		Sessions::<T>::insert(session_id, session);
 		Self::deposit_event(Event::SessionClosed { session_id, claims_until });
 		Ok(())
+	}
+
+	/// Where `session` stands on the agenda: open, to expire in the block after its last;
+	/// closed, to settle in the block after its claim window.
+	pub(crate) fn agenda_entry(session: &SessionOf<T>) -> (BlockNumberFor<T>, AgendaTask) {
+		let (last, task) = match session.status {
+			SessionStatus::Open => (session.expires_at, AgendaTask::Expire),
+			SessionStatus::Closed { .. } => (Self::claims_until(session), AgendaTask::Settle),
+		};
+		(last.saturating_add(1u32.into()), task)
 	}
 
 	/// The last block `session` takes claims in.
@@ -186,7 +189,7 @@ impl<T: Config> Pallet<T> {
 	/// The calls a voucher for `calls` calls and `amount` pays for in `session`: no more than
 	/// the amount covers at the session's price, nor than the allowance does.
 	pub(crate) fn payable_calls(session: &SessionOf<T>, calls: u64, amount: BalanceOf<T>) -> u64 {
-		let cost = session.price.operator.saturating_add(session.price.protocol_fee);
+		let cost = session.price.per_call();
 		let covered = |funds: BalanceOf<T>| -> u64 {
 			if cost.is_zero() {
 				return u64::MAX;
