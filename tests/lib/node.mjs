@@ -25,15 +25,28 @@ export function nodeBinary() {
  */
 export const UPSTREAM_HOST = '127.0.0.2';
 
-/** A TCP port that is free on 127.0.0.1 right now. */
-export async function freePort() {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
+/**
+ * `count` distinct TCP ports that are free on 127.0.0.1 right now. All are held open until the
+ * last is found: a port closed before the next is asked for can be handed out again, and a node
+ * given the same port for RPC and Prometheus moves its RPC to a random port (CI once connected
+ * to Prometheus instead and got a 404).
+ */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i += 1) {
+      const server = net.createServer();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      servers.push(server);
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => {
+      server.close();
+      return once(server, 'close');
+    }));
+  }
 }
 
 /**
@@ -42,8 +55,10 @@ export async function freePort() {
  * printed if the node fails to come up; `echo` also streams it to stderr.
  */
 export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false, basePath } = {}) {
-  rpcPort = rpcPort ?? await freePort();
-  const [p2pPort, prometheusPort] = [await freePort(), await freePort()];
+  // One more than needed, in case a given rpcPort is among them.
+  const ports = (await freePorts(4)).filter((port) => port !== Number(rpcPort));
+  const [p2pPort, prometheusPort] = ports;
+  rpcPort = rpcPort ?? ports[2];
   const args = [
     '--dev', ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
@@ -76,7 +91,7 @@ export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false
 
   let api;
   try {
-    api = await connect(rpcUrl, child);
+    api = await connect(rpcUrl, child, () => logs.join(''));
   } catch (error) {
     await stop();
     throw new Error(`${error.message}\n--- node output ---\n${logs.join('')}`);
@@ -93,23 +108,26 @@ export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false
   };
 }
 
-/** Connects to the node's RPC, retrying while it starts; fails if the node exits first. */
-async function connect(rpcUrl, child, timeoutMs = 60_000) {
+/**
+ * Connects to the node's RPC once the node says where it listens; fails if the node exits first
+ * or listens elsewhere (it moves to a random port when the one asked for is taken, and a test
+ * would then talk to whatever holds that port).
+ */
+async function connect(rpcUrl, child, output, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`baton-node exited with code ${child.exitCode}`);
-    if (await portOpen(new URL(rpcUrl).port)) return connectTo(rpcUrl);
+    const listening = output().match(/Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/);
+    if (listening) {
+      const wanted = new URL(rpcUrl).port;
+      if (listening[1] !== wanted) {
+        throw new Error(`baton-node's RPC listens on port ${listening[1]}, not ${wanted}: the port was taken`);
+      }
+      return connectTo(rpcUrl);
+    }
     await sleep(250);
   }
   throw new Error(`baton-node RPC did not open at ${rpcUrl} within ${timeoutMs} ms`);
-}
-
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** An ApiPromise on a running node's RPC at `url`, with the gateway methods decorated. */
