@@ -62,7 +62,19 @@ pub struct Cli {
 	/// tests. Every other destination must resolve to a public address.
 	#[arg(long, value_delimiter = ',', value_name = "HOSTS")]
 	pub gateway_allow_hosts: Vec<String>,
+
+	/// Port of the relay endpoint, where clients of relay sessions send their calls
+	/// (docs/relay.md). Off unless given; 9955 with `--dev`.
+	#[arg(long, value_name = "PORT")]
+	pub relay_port: Option<u16>,
+
+	/// Serve the relay endpoint on all interfaces, not only on 127.0.0.1.
+	#[arg(long)]
+	pub relay_external: bool,
 }
+
+/// The relay endpoint's port with `--dev` when none is given.
+const DEV_RELAY_PORT: u16 = 9955;
 
 impl Cli {
 	/// Parses the command line, with Baton's defaults where the user said nothing: offchain
@@ -74,6 +86,19 @@ impl Cli {
 		if matches.value_source("indexing_enabled") != Some(ValueSource::CommandLine) {
 			cli.run.offchain_worker_params.indexing_enabled = true;
 		}
+		if cli.relay_port.is_none() && cli.run.shared_params.dev {
+			cli.relay_port = Some(DEV_RELAY_PORT);
+		}
 		cli
+	}
+
+	/// Where the relay endpoint listens, if it is on.
+	pub fn relay_address(&self) -> Option<std::net::SocketAddr> {
+		let ip = if self.relay_external {
+			std::net::Ipv4Addr::UNSPECIFIED
+		} else {
+			std::net::Ipv4Addr::LOCALHOST
+		};
+		self.relay_port.map(|port| (ip, port).into())
 	}
 }

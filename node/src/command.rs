@@ -137,16 +137,19 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			let egress = baton_egress::Policy::allow_hosts(cli.gateway_allow_hosts.clone());
+			let gateway = service::GatewayOptions {
+				egress: baton_egress::Policy::allow_hosts(cli.gateway_allow_hosts.clone()),
+				relay: cli.relay_address(),
+			};
 			runner.run_node_until_exit(|config| async move {
 				use sc_network::config::NetworkBackendType;
 				type Hash = <Block as sp_runtime::traits::Block>::Hash;
 				match config.network.network_backend {
 					NetworkBackendType::Libp2p => {
-						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config, egress)
+						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config, gateway)
 					},
 					NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, egress)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, gateway)
 					},
 				}
 				.map_err(sc_cli::Error::Service)

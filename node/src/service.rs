@@ -136,13 +136,21 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	})
 }
 
+/// What an operator's node does for the gateway beyond the runtime's offchain workers.
+pub struct GatewayOptions {
+	/// The policy every upstream call goes through.
+	pub egress: baton_egress::Policy,
+	/// Where the relay endpoint listens, if it is on.
+	pub relay: Option<std::net::SocketAddr>,
+}
+
 /// Builds and starts a full node: an authority when started with `--validator`. Its offchain
-/// workers call upstream APIs under `egress`.
+/// workers and its relay endpoint call upstream APIs under `gateway.egress`.
 pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
-	egress: baton_egress::Policy,
+	gateway: GatewayOptions,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -197,9 +205,20 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
+	let egress = baton_egress::EgressClient::new(gateway.egress, config.tokio_handle.clone())
+		.map_err(|e| ServiceError::Other(format!("egress client: {e}")))?;
+	if let Some(address) = gateway.relay {
+		crate::relay::start(
+			address,
+			client.clone(),
+			backend.offchain_storage(),
+			keystore_container.keystore(),
+			egress.clone(),
+			config.prometheus_registry(),
+			&task_manager,
+		)?;
+	}
 	if config.offchain_worker.enabled {
-		let egress = baton_egress::EgressClient::new(egress, config.tokio_handle.clone())
-			.map_err(|e| ServiceError::Other(format!("egress client: {e}")))?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

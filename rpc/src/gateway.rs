@@ -171,15 +171,15 @@ impl<C, S> Gateway<C, S> {
 	}
 }
 
-fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
+pub(crate) fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
 	ErrorObject::owned(1, format!("runtime API failed: {error}"), None::<()>)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
 	format!("0x{}", ::hex::encode(bytes))
 }
 
-fn address(account: &AccountId) -> String {
+pub(crate) fn address(account: &AccountId) -> String {
 	account.to_ss58check()
 }
 

@@ -1,8 +1,9 @@
-//! Baton's JSON-RPC: the standard account-nonce and fee methods, and the `gateway_*` methods
-//! backed by runtime APIs and the offchain index.
+//! Baton's JSON-RPC: the standard account-nonce and fee methods, the `gateway_*` methods
+//! backed by runtime APIs and the offchain index, and the `relay_*` methods.
 #![warn(missing_docs)]
 
 pub mod gateway;
+pub mod relay;
 
 use std::sync::Arc;
 
@@ -38,11 +39,13 @@ where
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
 		+ BlockBuilder<Block>
 		+ baton_primitives::GatewayApi<Block, AccountId, Balance, baton_runtime::BlockNumber>
-		+ baton_primitives::OperatorApi<Block, AccountId, Balance, baton_runtime::BlockNumber>,
+		+ baton_primitives::OperatorApi<Block, AccountId, Balance, baton_runtime::BlockNumber>
+		+ baton_primitives::RelayApi<Block, AccountId, Balance, baton_runtime::BlockNumber>,
 	P: TransactionPool + 'static,
 	S: sp_core::offchain::OffchainStorage + 'static,
 {
 	use gateway::{Gateway, GatewayRpcServer};
+	use relay::{Relay, RelayRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -51,7 +54,8 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Gateway::new(client, offchain).into_rpc())?;
+	module.merge(Gateway::new(client.clone(), offchain).into_rpc())?;
+	module.merge(Relay::new(client).into_rpc())?;
 
 	Ok(module)
 }

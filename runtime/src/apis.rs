@@ -18,7 +18,7 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Gateway, Grandpa,
-	InherentDataExt, Nonce, OperatorStaking, Reputation, Runtime, RuntimeCall,
+	InherentDataExt, Nonce, OperatorStaking, Relay, Reputation, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
@@ -180,6 +180,26 @@ impl_runtime_apis! {
 			redundancy: u32,
 		) -> Result<baton_primitives::Quote<Balance>, baton_primitives::QuoteError> {
 			Gateway::quote(api_id, redundancy)
+		}
+
+		fn api(
+			api_id: baton_primitives::ApiId,
+		) -> Option<baton_primitives::ApiView<AccountId, Balance>> {
+			Gateway::api_view(api_id)
+		}
+	}
+
+	impl baton_primitives::RelayApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn session(
+			id: baton_primitives::SessionId,
+		) -> Option<baton_primitives::RelaySessionView<AccountId, Balance, BlockNumber>> {
+			Relay::session_view(id)
+		}
+
+		fn sessions(
+			client: AccountId,
+		) -> Vec<baton_primitives::RelaySessionView<AccountId, Balance, BlockNumber>> {
+			Relay::session_views(&client)
 		}
 	}
 

@@ -214,4 +214,6 @@ mod runtime {
 	pub type Gateway = pallet_gateway;
 	#[runtime::pallet_index(25)]
 	pub type Handover = pallet_handover;
+	#[runtime::pallet_index(26)]
+	pub type Relay = pallet_relay;
 }

@@ -50,20 +50,25 @@ export async function freePorts(count) {
 }
 
 /**
- * Starts `baton-node --dev --tmp` (or on `basePath`), on free ports unless `rpcPort` is given.
- * Returns { api, rpcUrl, prometheusUrl, stop, logs }. The node's output is kept in memory and
- * printed if the node fails to come up; `echo` also streams it to stderr.
+ * Starts `baton-node --dev --tmp` (or on `basePath`), on free ports unless `rpcPort` or
+ * `relayPort` is given. Returns { api, rpcUrl, relayUrl, prometheusUrl, stop, kill, logs }. The
+ * relay endpoint always gets a port of its own: `--dev` would put every node on 9955. The
+ * node's output is kept in memory and printed if the node fails to come up; `echo` also streams
+ * it to stderr.
  */
-export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false, basePath } = {}) {
-  // One more than needed, in case a given rpcPort is among them.
-  const ports = (await freePorts(4)).filter((port) => port !== Number(rpcPort));
+export async function startDevNode({ args: extraArgs = [], rpcPort, relayPort, echo = false, basePath } = {}) {
+  // Two more than needed, in case given ports are among them.
+  const given = [Number(rpcPort), Number(relayPort)];
+  const ports = (await freePorts(6)).filter((port) => !given.includes(port));
   const [p2pPort, prometheusPort] = ports;
   rpcPort = rpcPort ?? ports[2];
+  relayPort = relayPort ?? ports[3];
   const args = [
     '--dev', ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--port', String(p2pPort),
     '--prometheus-port', String(prometheusPort),
+    '--relay-port', String(relayPort),
     '--no-mdns',
     '--gateway-allow-hosts', UPSTREAM_HOST,
     ...extraArgs,
@@ -78,10 +83,11 @@ export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = once(child, 'exit');
+  const running = () => child.exitCode === null && child.signalCode === null;
 
   const rpcUrl = `ws://127.0.0.1:${rpcPort}`;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running()) {
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
@@ -96,14 +102,34 @@ export async function startDevNode({ args: extraArgs = [], rpcPort, echo = false
     await stop();
     throw new Error(`${error.message}\n--- node output ---\n${logs.join('')}`);
   }
+  let connected = true;
+  const disconnect = async () => {
+    if (connected) {
+      connected = false;
+      await api.disconnect().catch(() => {});
+    }
+  };
   return {
     api,
     rpcUrl,
+    relayUrl: `http://127.0.0.1:${relayPort}`,
     prometheusUrl: `http://127.0.0.1:${prometheusPort}/metrics`,
     logs,
     async stop() {
-      await api.disconnect();
+      await disconnect();
       await stop();
+    },
+    /**
+     * Kills the node with SIGKILL, as a crash or an OOM kill would: no shutdown, nothing
+     * flushed that was not already. Resolves once it has exited; its base path can then be
+     * started again.
+     */
+    async kill() {
+      if (running()) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await disconnect();
     },
   };
 }

@@ -1,6 +1,7 @@
-// polkadot.js definitions of the node's `gateway_*` methods (rpc/src/gateway.rs): an ApiPromise
-// created with `rpc: gatewayRpc` has `api.rpc.gateway.request(id)` and the others. They answer
-// JSON views, documented in docs/gateway.md; `plain` turns an answer into plain JS values.
+// polkadot.js definitions of the node's `gateway_*` and `relay_*` methods (rpc/src): an
+// ApiPromise created with `rpc: gatewayRpc` has `api.rpc.gateway.request(id)`,
+// `api.rpc.relay.session(id)` and the others. They answer JSON views, documented in
+// docs/gateway.md and docs/relay.md; `plain` turns an answer into plain JS values.
 
 const at = { name: 'at', type: 'BlockHash', isOptional: true };
 
@@ -24,6 +25,18 @@ export const gatewayRpc = {
     operators: {
       description: 'The operators that declared they serve an API, with their reputation',
       params: [{ name: 'apiId', type: 'u32' }, at],
+      type: 'Vec<Json>',
+    },
+  },
+  relay: {
+    session: {
+      description: 'A relay session until it settles: price, allowance, operators and their gateway keys, status',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Option<Json>',
+    },
+    sessions: {
+      description: 'A client\'s relay sessions until they settle',
+      params: [{ name: 'client', type: 'AccountId32' }, at],
       type: 'Vec<Json>',
     },
   },

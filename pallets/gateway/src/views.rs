@@ -1,11 +1,11 @@
 //! What the runtime API serves, and the pallet's invariants.
 
 use baton_primitives::{
-	GatewayKeys, HandoverLog, ReportView, RequestId, RequestView, ResponseView,
+	ApiId, ApiView, GatewayKeys, HandoverLog, ReportView, RequestId, RequestView, ResponseView,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
-use crate::{BalanceOf, Config, Pallet, Requests};
+use crate::{Apis, BalanceOf, Config, Pallet, Requests};
 
 impl<T: Config> Pallet<T> {
 	/// A request as `gateway_request` serves it.
@@ -54,6 +54,21 @@ impl<T: Config> Pallet<T> {
 			status: report.status,
 			response_hash: report.response_hash,
 			signature: report.signature,
+		})
+	}
+
+	/// A registered API as `GatewayApi::api` serves it.
+	pub fn api_view(api_id: ApiId) -> Option<ApiView<T::AccountId, BalanceOf<T>>> {
+		let api = Apis::<T>::get(api_id)?;
+		Some(ApiView {
+			owner: api.owner,
+			paused: api.paused,
+			base_url: api.spec.base_url.to_vec(),
+			methods: api.spec.methods.iter().map(|m| m.as_str().as_bytes().to_vec()).collect(),
+			price_per_call: api.spec.price_per_call,
+			max_response_bytes: api.spec.max_response_bytes,
+			timeout_ms: api.spec.timeout_ms,
+			max_body_bytes: <T::MaxBodyLen as frame_support::traits::Get<u32>>::get(),
 		})
 	}
 

@@ -179,5 +179,82 @@ sp_api::decl_runtime_apis! {
 		fn response(id: RequestId) -> Option<ResponseView<AccountId>>;
 		/// What a request to `api_id` with `redundancy` operators costs now.
 		fn quote(api_id: ApiId, redundancy: u32) -> Result<Quote<Balance>, QuoteError>;
+		/// A registered API, as the relay endpoint calls it.
+		fn api(api_id: ApiId) -> Option<ApiView<AccountId, Balance>>;
+	}
+}
+
+/// A registered API, as the relay endpoint reads it to call the upstream.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ApiView<AccountId, Balance> {
+	/// Who registered it.
+	pub owner: AccountId,
+	/// Whether new requests and sessions are refused.
+	pub paused: bool,
+	/// Where calls go; a call's path is appended to it.
+	pub base_url: Vec<u8>,
+	/// The methods clients may use, upper-case (`GET`).
+	pub methods: Vec<Vec<u8>>,
+	/// Paid to an operator per call.
+	pub price_per_call: Balance,
+	/// Longest response body an operator fetches, in bytes.
+	pub max_response_bytes: u32,
+	/// How long an operator waits for the upstream, in milliseconds.
+	pub timeout_ms: u32,
+	/// Longest request body the chain takes, in bytes.
+	pub max_body_bytes: u32,
+}
+
+/// One of a relay session's operators, as clients and the relay endpoint see it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct SessionOperatorView<AccountId> {
+	/// The operator.
+	pub operator: AccountId,
+	/// The key its receipts are signed with, while it is bonded.
+	pub gateway_key: Option<GatewayKey>,
+	/// Calls it has been paid for.
+	pub claimed_calls: u64,
+}
+
+/// A relay session, as `relay_session` serves it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RelaySessionView<AccountId, Balance, BlockNumber> {
+	/// The session's id.
+	pub id: crate::SessionId,
+	/// Who opened it and pays.
+	pub client: AccountId,
+	/// The API called.
+	pub api_id: ApiId,
+	/// Paid to the operator per call.
+	pub price_per_call: Balance,
+	/// Paid to the treasury per call.
+	pub protocol_fee: Balance,
+	/// What each operator may be paid at most, protocol fees included.
+	pub allowance: Balance,
+	/// Its operators, in the order routing ranked them.
+	pub operators: Vec<SessionOperatorView<AccountId>>,
+	/// Block it opened in.
+	pub opened_at: BlockNumber,
+	/// Last block its calls are served in.
+	pub expires_at: BlockNumber,
+	/// Block it closed in, once closed.
+	pub closed_at: Option<BlockNumber>,
+	/// Last block claims are taken in, once closed.
+	pub claims_until: Option<BlockNumber>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Relay sessions, for the `relay_*` RPC methods and the node's relay endpoint.
+	pub trait RelayApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// A session, until it settles.
+		fn session(id: crate::SessionId) -> Option<RelaySessionView<AccountId, Balance, BlockNumber>>;
+		/// A client's sessions, until they settle (a client's open sessions are bounded by
+		/// what it can hold in escrow).
+		fn sessions(client: AccountId) -> Vec<RelaySessionView<AccountId, Balance, BlockNumber>>;
 	}
 }

@@ -3,7 +3,8 @@
 //! for another operator, or on another chain.
 
 use alloc::vec::Vec;
-use codec::Encode;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
 
 use crate::{Checkpoint, RequestId, ResultStatus, SessionId};
 
@@ -150,4 +151,114 @@ pub fn relay_receipt_message<Hash: Encode>(
 		status,
 	)
 		.encode()
+}
+
+/// What a client sends with a relayed call, in its `Baton-Ticket` header (the hex of its SCALE
+/// encoding): everything its signature covers but the request's hash, which the operator's
+/// node computes from the request it received ([`relay_request_hash`]).
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RelayTicket<AccountId, Balance> {
+	/// The chain's genesis hash.
+	pub genesis_hash: [u8; 32],
+	/// The session the call is made in.
+	pub session_id: SessionId,
+	/// The call's number in the session, unique across its operators.
+	pub sequence: u64,
+	/// The operator the call goes to.
+	pub operator: AccountId,
+	/// Calls the client has made to the operator in the session, this one included.
+	pub calls: u64,
+	/// What the client owes the operator for them, protocol fees included.
+	pub amount: Balance,
+}
+
+impl<AccountId: Encode, Balance: Encode> RelayTicket<AccountId, Balance> {
+	/// The bytes the client signed for this ticket and a request of hash `request_hash`.
+	pub fn message(&self, request_hash: &[u8; 32]) -> Vec<u8> {
+		ticket_message(
+			&self.genesis_hash,
+			self.session_id,
+			self.sequence,
+			&self.operator,
+			request_hash,
+			self.calls,
+			&self.amount,
+		)
+	}
+}
+
+/// Starts the bytes a relayed call's hash is taken over.
+pub const RELAY_REQUEST_TAG: [u8; 19] = *b"baton/relay-request";
+
+/// The hash of a relayed call, which its ticket and its receipt bind: blake2-256 of the SCALE
+/// encoding of `("baton/relay-request", method, path, headers, body)`, the method upper-case
+/// ASCII, the path with its query as sent, the headers the client signed as (lower-case name,
+/// value) in the order it named them.
+pub fn relay_request_hash(
+	method: &[u8],
+	path: &[u8],
+	headers: &[(Vec<u8>, Vec<u8>)],
+	body: &[u8],
+) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(RELAY_REQUEST_TAG, method, path, headers, body).encode())
+}
+
+/// What an operator's node answers a relayed call with, in its `Baton-Receipt` header; its
+/// gateway key signs [`RelayReceipt::message`].
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RelayReceipt {
+	/// The session.
+	pub session_id: SessionId,
+	/// The call's number in the session.
+	pub sequence: u64,
+	/// The hash of the call ([`relay_request_hash`]).
+	pub request_hash: [u8; 32],
+	/// blake2-256 of the body answered.
+	pub response_hash: [u8; 32],
+	/// What the upstream gave.
+	pub status: ResultStatus,
+}
+
+impl RelayReceipt {
+	/// The bytes the gateway key signs: [`relay_receipt_message`] on the chain of
+	/// `genesis_hash`.
+	pub fn message<Hash: Encode>(&self, genesis_hash: &Hash) -> Vec<u8> {
+		relay_receipt_message(
+			genesis_hash,
+			self.session_id,
+			self.sequence,
+			&self.request_hash,
+			&self.response_hash,
+			&self.status,
+		)
+	}
+}
+
+/// The best voucher an operator holds: the ticket of a call the client made to it, which counts
+/// every call so far. The client's signature covers [`ticket_message`] for the session and
+/// the operator claiming.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct Voucher<Balance, Signature> {
+	/// The call's sequence number in the session.
+	pub sequence: u64,
+	/// The hash of the call's request.
+	pub request_hash: [u8; 32],
+	/// Calls the client made to the operator in the session, this one included.
+	pub calls: u64,
+	/// What the client owes the operator for them, protocol fees included.
+	pub amount: Balance,
+	/// The client's signature.
+	pub signature: Signature,
+}
+
+/// What an operator's node keeps for a session it serves, under
+/// [`crate::offchain::keys::relay_voucher_key`]: its best voucher and the calls it answered.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct ServedVoucher<Balance, Signature> {
+	/// The voucher with the highest amount the node received.
+	pub voucher: Voucher<Balance, Signature>,
+	/// Calls the node answered in the session.
+	pub served: u64,
 }

@@ -10,14 +10,19 @@ mod invariants;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod offchain;
 mod sessions;
 #[cfg(test)]
 mod tests;
 pub mod types;
+mod views;
 pub mod weights;
 
 pub use types::*;
+pub use views::SessionViewOf;
 pub use weights::WeightInfo;
+
+const LOG_TARGET: &str = "baton::relay";
 
 use baton_primitives::{ApiId, Escrow, GatewayKeys, SessionId, SessionRouting};
 use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
@@ -37,11 +42,12 @@ pub type SessionOf<T> = Session<
 >;
 
 /// A voucher of a runtime.
-pub type VoucherOf<T> = Voucher<BalanceOf<T>, <T as Config>::Signature>;
+pub type VoucherOf<T> = Voucher<BalanceOf<T>, <T as Config>::TicketSignature>;
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use frame_system::offchain::{AppCrypto, CreateSignedTransaction};
 
 	/// The layout of this pallet's storage; a change to it comes with a migration that
 	/// raises it.
@@ -52,7 +58,9 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>> + CreateSignedTransaction<Call<Self>>
+	{
 		/// The currency sessions are paid in.
 		type Currency: Inspect<Self::AccountId>;
 
@@ -66,9 +74,12 @@ pub mod pallet {
 		type Operators: GatewayKeys<Self::AccountId>;
 
 		/// A client's signature over a ticket, by its account key.
-		type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+		type TicketSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
 			+ Parameter
 			+ MaxEncodedLen;
+
+		/// The gateway key the node's worker signs claims with.
+		type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
 
 		/// Where protocol fees go.
 		#[pallet::constant]
@@ -184,6 +195,10 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let (expired, settled) = Self::process_agenda(now);
 			T::WeightInfo::on_initialize(expired, settled)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::claim_served(now);
 		}
 
 		fn integrity_test() {

@@ -35,6 +35,8 @@ baton_primitives::impl_test_system!(
 	existential_deposit: 1
 );
 
+baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
+
 impl pallet_escrow::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -130,7 +132,8 @@ impl pallet_relay::Config for Test {
 	type Escrow = Escrow;
 	type Router = Router;
 	type Operators = Operators;
-	type Signature = MultiSignature;
+	type TicketSignature = MultiSignature;
+	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type Treasury = TreasuryAccount;
 	type MaxOperators = ConstU32<3>;
 	type MinSessionBlocks = ConstU32<2>;

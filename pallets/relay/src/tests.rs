@@ -279,3 +279,78 @@ fn the_hook_does_at_most_max_tasks_per_block_and_the_rest_next_block() {
 			.all(|id| Sessions::<Test>::get(id).unwrap().status != SessionStatus::Open));
 	});
 }
+
+#[test]
+fn the_view_shows_a_session_its_operators_keys_and_where_it_stands() {
+	build_and_execute(|| {
+		assert_eq!(Relay::session_view(0), None);
+		let id = open(2, 110);
+		let view = Relay::session_view(id).unwrap();
+		assert_eq!((view.id, view.client.clone(), view.api_id), (id, client(CLIENT), API));
+		assert_eq!((view.price_per_call, view.protocol_fee, view.allowance), (PRICE, FEE, 110));
+		assert_eq!(
+			view.operators.iter().map(|o| (o.operator.clone(), o.gateway_key)).collect::<Vec<_>>(),
+			vec![(account(10), Some(key(10))), (account(11), Some(key(11)))]
+		);
+		assert_eq!((view.opened_at, view.expires_at, view.closed_at, view.claims_until), (1, 11, None, None));
+		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		let view = Relay::session_view(id).unwrap();
+		assert_eq!((view.closed_at, view.claims_until), (Some(1), Some(6)));
+		assert_eq!(Relay::session_views(&client(CLIENT)), vec![view]);
+		assert_eq!(Relay::session_views(&client(POOR)), vec![]);
+	});
+}
+
+/// Keeps `voucher` as the relay endpoint does, for `served` calls of `operator` in `id`.
+fn keep_served(id: u64, operator: u8, voucher: crate::VoucherOf<Test>, served: u64) {
+	use baton_primitives::offchain::keys::{relay_voucher_key, RELAY_VOUCHER_INDEX_KEY};
+	use sp_runtime::offchain::storage::StorageValueRef;
+	StorageValueRef::persistent(&relay_voucher_key(id, &account(operator)))
+		.set(&baton_primitives::ServedVoucher { voucher, served });
+	StorageValueRef::persistent(RELAY_VOUCHER_INDEX_KEY).set(&vec![(id, account(operator))]);
+}
+
+#[test]
+fn the_worker_claims_what_the_endpoint_served_once_the_session_closed() {
+	let mut ext = new_test_ext();
+	let (_, pool) =
+		baton_primitives::testing::offchain_worker_ext(&mut ext, &[&baton_primitives::testing::gateway_suri(10)]);
+	ext.execute_with(|| {
+		let id = open(1, 110);
+		keep_served(id, 10, voucher(CLIENT, id, 10, 6, 7, 77), 7);
+		Relay::claim_served(1);
+		assert!(pool().is_empty(), "no claim while the session is open");
+
+		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		Relay::claim_served(1);
+		let sent = pool();
+		assert_eq!(sent.len(), 1);
+		Relay::claim_served(2);
+		assert_eq!(pool().len(), 1, "not sent again before it could land");
+		// Closed in block 1, the session takes claims until block 6.
+		Relay::claim_served(1 + crate::offchain::RESEND_AFTER);
+		assert_eq!(pool().len(), 2, "sent again once it did not land");
+
+		// The claim the worker signed pays the operator for its 7 calls.
+		let xt: Extrinsic = codec::Decode::decode(&mut &sent[0][..]).unwrap();
+		let signer = key_account_of_extrinsic(&xt);
+		assert_eq!(signer, baton_primitives::testing::key_account(&key(10)));
+		let RuntimeCall::Relay(call) = xt.function else { panic!("a relay call") };
+		assert_ok!(frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+			call,
+			RuntimeOrigin::signed(signer)
+		));
+		assert_eq!(Sessions::<Test>::get(id).unwrap().operators[0].claimed_calls, 7);
+		Relay::claim_served(6);
+		assert_eq!(pool().len(), 2, "nothing left to claim");
+		try_state();
+	});
+}
+
+/// The account that signed `xt`.
+fn key_account_of_extrinsic(xt: &Extrinsic) -> AccountId {
+	match &xt.preamble {
+		sp_runtime::generic::Preamble::Signed(address, ..) => address.clone(),
+		_ => panic!("a signed extrinsic"),
+	}
+}

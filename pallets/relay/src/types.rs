@@ -1,7 +1,9 @@
-//! A relay session as the chain keeps it, and the voucher an operator claims with.
+//! A relay session as the chain keeps it.
+
+pub use baton_primitives::Voucher;
 
 use baton_primitives::{ApiId, CallPrice};
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::BoundedVec;
 use scale_info::TypeInfo;
 
@@ -44,25 +46,6 @@ pub struct Session<AccountId, Balance, BlockNumber, MaxOperators: frame_support:
 	pub expires_at: BlockNumber,
 	/// Where it stands.
 	pub status: SessionStatus<BlockNumber>,
-}
-
-/// The best voucher an operator holds: the ticket of the latest call the client made to it,
-/// which counts every call so far. The client's signature covers
-/// [`baton_primitives::ticket_message`] for the session and the operator claiming.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub struct Voucher<Balance, Signature> {
-	/// The call's sequence number in the session.
-	pub sequence: u64,
-	/// The hash of the call's request.
-	pub request_hash: [u8; 32],
-	/// Calls the client made to the operator in the session, this one included.
-	pub calls: u64,
-	/// What the client owes the operator for them, protocol fees included.
-	pub amount: Balance,
-	/// The client's signature.
-	pub signature: Signature,
 }
 
 /// What the pallet does in a block's hook for a session.

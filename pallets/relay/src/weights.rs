@@ -1,8 +1,8 @@
 //! Weights of `pallet_relay`.
 //!
-//! Not generated yet: the pallet is not in the runtime, so `scripts/benchmark-weights.sh`
-//! cannot measure it. Until it is, the one implementation is `()`, counting storage access at
-//! RocksDB's costs and nothing for computation; the test runtime uses it.
+//! Not generated yet: the pallet has no benchmarks, so `scripts/benchmark-weights.sh` cannot
+//! measure it. Until it has, the one implementation is `()`, counting storage access at
+//! RocksDB's costs and nothing for computation; the runtime and the test runtime use it.
 
 use frame_support::weights::{constants::RocksDbWeight, Weight};
 

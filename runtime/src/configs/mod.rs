@@ -4,6 +4,7 @@ mod gateway;
 mod governance;
 mod offchain;
 mod operators;
+mod relay;
 
 pub use governance::*;
 pub use operators::*;

@@ -176,3 +176,23 @@ fn a_development_chain_may_allow_private_addresses() {
 		assert_ok!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), local));
 	});
 }
+
+#[test]
+fn the_api_view_is_what_the_relay_endpoint_calls() {
+	build_and_execute(|| {
+		assert_eq!(Gateway::api_view(0), None);
+		register_api();
+		let view = Gateway::api_view(0).unwrap();
+		assert_eq!(
+			(view.owner, view.paused, view.base_url, view.methods),
+			(account(PUBLISHER), false, b"https://api.example".to_vec(), vec![
+				b"GET".to_vec(),
+				b"POST".to_vec()
+			])
+		);
+		assert_eq!(
+			(view.price_per_call, view.max_response_bytes, view.timeout_ms, view.max_body_bytes),
+			(PRICE, 128, 2_000, 128)
+		);
+	});
+}

@@ -29,7 +29,7 @@
 use alloc::vec::Vec;
 use codec::Encode;
 
-use crate::{ApiId, GatewayKey, RequestId};
+use crate::{ApiId, GatewayKey, RequestId, SessionId};
 
 /// A report's body, written through offchain indexing by the runtime when the report lands
 /// and cleared when the request is pruned; read by `gateway_response`.
@@ -113,3 +113,23 @@ pub fn nonce_lock_key<AccountId: Encode>(account: &AccountId) -> Vec<u8> {
 /// [`crate::ExecutionSample`]s the gateway worker leaves for the node's Prometheus metrics,
 /// which drain them.
 pub const EXECUTION_SAMPLES_KEY: &[u8] = b"baton/metrics/samples";
+
+/// The [`crate::ServedVoucher`] of `operator` in relay session `session_id`: written by the
+/// node's relay endpoint before it answers each call, read by the relay pallet's worker, which
+/// claims it. The endpoint removes it once the session is gone from the chain.
+pub fn relay_voucher_key<AccountId: Encode>(session_id: SessionId, operator: &AccountId) -> Vec<u8> {
+	(b"baton/relay-voucher/", session_id, operator).encode()
+}
+
+/// The (session, operator) pairs that have a [`relay_voucher_key`] record, as a SCALE
+/// `Vec<(SessionId, AccountId)>`: written by the relay endpoint only, read by the relay worker.
+pub const RELAY_VOUCHER_INDEX_KEY: &[u8] = b"baton/relay-voucher-index/";
+
+/// The calls the relay worker last claimed for `operator` in `session_id` and the block it
+/// sent the claim in, so that it sends a claim again only when the last one has not landed.
+pub fn relay_claim_storage_key<AccountId: Encode>(
+	session_id: SessionId,
+	operator: &AccountId,
+) -> Vec<u8> {
+	(b"baton/relay-claim/", session_id, operator).encode()
+}

@@ -1,0 +1,102 @@
+//! The relay endpoint as a node service: it reads the chain through the runtime API at the
+//! best block, keeps vouchers in the node's offchain storage (where the relay pallet's worker
+//! claims them), signs receipts with the keystore's gateway keys, and reads the chain again on
+//! each new best block.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use baton_primitives::{ApiId, ApiView, GatewayApi, GatewayKey, RelayApi, SessionId, GATEWAY_KEY_TYPE};
+use baton_relay_endpoint::{
+	chain::{AccountId, Balance, BlockNumber, SessionView},
+	ChainSource, Endpoint, Metrics,
+};
+use baton_runtime::opaque::Block;
+use futures::StreamExt;
+use sc_client_api::BlockchainEvents;
+use sc_service::{error::Error as ServiceError, TaskManager};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_keystore::KeystorePtr;
+
+/// The chain at the best block, through the runtime API.
+struct RuntimeChain<C> {
+	client: Arc<C>,
+	keystore: KeystorePtr,
+}
+
+impl<C> ChainSource for RuntimeChain<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync,
+	C::Api: RelayApi<Block, AccountId, Balance, BlockNumber>
+		+ GatewayApi<Block, AccountId, Balance, BlockNumber>,
+{
+	fn best_number(&self) -> BlockNumber {
+		self.client.info().best_number
+	}
+
+	fn session(&self, id: SessionId) -> Option<SessionView> {
+		let best = self.client.info().best_hash;
+		self.client.runtime_api().session(best, id).ok().flatten()
+	}
+
+	fn api(&self, id: ApiId) -> Option<ApiView<AccountId, Balance>> {
+		let best = self.client.info().best_hash;
+		GatewayApi::api(&*self.client.runtime_api(), best, id).ok().flatten()
+	}
+
+	fn local_keys(&self) -> Vec<GatewayKey> {
+		self.keystore.ed25519_public_keys(GATEWAY_KEY_TYPE).into_iter().map(|key| key.0).collect()
+	}
+}
+
+/// Starts the relay endpoint on `address`.
+pub fn start<C, S>(
+	address: SocketAddr,
+	client: Arc<C>,
+	offchain: Option<S>,
+	keystore: KeystorePtr,
+	egress: baton_egress::EgressClient,
+	registry: Option<&substrate_prometheus_endpoint::Registry>,
+	task_manager: &TaskManager,
+) -> Result<(), ServiceError>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: RelayApi<Block, AccountId, Balance, BlockNumber>
+		+ GatewayApi<Block, AccountId, Balance, BlockNumber>,
+	S: sp_core::offchain::OffchainStorage + 'static,
+{
+	let offchain = offchain.ok_or_else(|| {
+		ServiceError::Other("the relay endpoint keeps vouchers in the offchain database".into())
+	})?;
+	let metrics = registry
+		.map(Metrics::register)
+		.transpose()
+		.map_err(|e| ServiceError::Other(format!("relay metrics: {e}")))?;
+	let genesis_hash = client.info().genesis_hash.into();
+	let source = Arc::new(RuntimeChain { client: client.clone(), keystore: keystore.clone() });
+	let endpoint = Arc::new(Endpoint::new(genesis_hash, source, offchain, keystore, egress, metrics));
+	let listener = baton_relay_endpoint::listen(address)
+		.map_err(|e| ServiceError::Other(format!("relay endpoint on {address}: {e}")))?;
+	log::info!("Relay endpoint listening on http://{address}");
+	task_manager.spawn_handle().spawn(
+		"relay-endpoint",
+		None,
+		baton_relay_endpoint::serve(listener, endpoint.clone()),
+	);
+	// Runtime calls block: their own thread, not the endpoint's.
+	let mut best_blocks = client.import_notification_stream().filter(|n| {
+		let best = n.is_new_best;
+		async move { best }
+	});
+	task_manager.spawn_handle().spawn_blocking("relay-chain-cache", None, async move {
+		while best_blocks.next().await.is_some() {
+			endpoint.on_best_block();
+		}
+	});
+	Ok(())
+}

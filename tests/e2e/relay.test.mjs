@@ -1,0 +1,346 @@
+// Relay sessions on a real node (docs/relay.md): a client opens a session through polkadot.js,
+// sends its calls straight to the operator node's relay endpoint over HTTP with tickets it
+// signs, checks every receipt with the gateway key the session view gives, and the node's
+// offchain worker claims once for all the calls it served — also after a SIGKILL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { u8aToHex } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
+import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
+import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../lib/gateway.mjs';
+import { RelayClient, httpRequest, openSession, verifyRelayReceipt, waitForClaimed } from '../lib/relay.mjs';
+
+let node;
+let api;
+let basePath;
+let upstream;
+let who;
+let apiId;
+let gate;
+let quote;
+/** What one call of a session on `apiId` costs its client: the operator's price and the fee. */
+let cost;
+let minBlocks;
+/** The body the upstream answered, by the idempotency key it was called with. */
+const answers = new Map();
+
+before(async () => {
+  who = await accounts();
+  upstream = await startUpstream((req, body) => {
+    const n = Number(new URL(req.url, 'http://upstream').searchParams.get('n'));
+    // Each body differs (n), and has a character of more than one byte, so that a body that
+    // went through a string conversion on the way would not match byte for byte.
+    const answer = JSON.stringify({ n, price: 7.25, unit: '€', method: req.method, bodyBytes: body.length });
+    answers.set(req.headers['idempotency-key'], answer);
+    // Jitter, so that calls in flight together come back out of order.
+    return { body: answer, delayMs: Math.floor(Math.random() * 20) };
+  });
+  // On a base path of its own, so that the last test can kill it and start it again on it.
+  basePath = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-relay-'));
+  node = await startDevNode({ basePath });
+  api = node.api;
+  apiId = await registerApi(api, who.alice, { baseUrl: upstream.url, methods: ['Get', 'Post'] });
+  gate = await gatewayKey('//CharlieGate');
+  await bondOperator(api, {
+    funder: who.alice, operator: who.charlie, gateway: gate, gatewaySeed: '//CharlieGate', apiIds: [apiId],
+  });
+  quote = plain(await api.rpc.gateway.quote(apiId, 1));
+  cost = BigInt(quote.pricePerOperator) + BigInt(quote.protocolFee);
+  minBlocks = api.consts.relay.minSessionBlocks.toNumber();
+});
+
+after(async () => {
+  if (node) await node.stop();
+  if (upstream) await upstream.close();
+  if (basePath) fs.rmSync(basePath, { recursive: true, force: true });
+});
+
+const balance = async (address, at) => {
+  const { data } = await api.query.system.account.at(at, address);
+  return { free: data.free.toBigInt(), reserved: data.reserved.toBigInt() };
+};
+const treasury = () => (api.consts.relay?.treasury ?? api.consts.gateway.treasury).toString();
+const escrowOf = (sessionId) => BigInt(sessionId) | (1n << 63n);
+
+/** The events of the blocks after `fromHash` up to `toHash`, for the money that moved between. */
+async function eventsBetween(fromHash, toHash) {
+  const from = (await api.rpc.chain.getHeader(fromHash)).number.toNumber();
+  const to = (await api.rpc.chain.getHeader(toHash)).number.toNumber();
+  const events = [];
+  for (let n = from + 1; n <= to; n++) {
+    const records = await api.query.system.events.at(await api.rpc.chain.getBlockHash(n));
+    events.push(...records.map(({ event }) => event));
+  }
+  return events;
+}
+
+/** Runs `task(i)` for every i below `count`, `limit` at a time; the results in order of i. */
+async function inFlight(count, limit, task) {
+  const results = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  }));
+  return results;
+}
+
+/** Checks that what `send` sends is refused with `status` and `error`, and reaches no upstream. */
+async function refused(status, error, send) {
+  const calls = upstream.requests.length;
+  const response = await send();
+  assert.equal(response.status, status, `${error}: got ${response.status} ${response.body}`);
+  const json = JSON.parse(response.body);
+  assert.equal(json.error, error);
+  assert.equal(typeof json.message, 'string');
+  // A refusal is no served call: nothing for the client to hold the operator to.
+  assert.equal(response.headers['baton-receipt'], undefined);
+  assert.equal(upstream.requests.length, calls);
+}
+
+/** A call that must be served: 200, and a receipt the session's gateway key verifies. */
+async function served(relay, options) {
+  const result = await relay.call(who.charlie.address, options);
+  assert.equal(result.status, 200, result.body);
+  assert.equal(verifyRelayReceipt(api, result, relay.session.operators[0].gatewayKey), true);
+  return result;
+}
+
+test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable receipt; one claim pays them all', async () => {
+  const allowance = 500n * cost;
+  const opened = await openSession(api, who.dave, { apiId, allowance, blocks: 5 * minBlocks });
+  const { sessionId, session } = opened;
+  // The only operator serving the API; its node holds its gateway key.
+  assert.deepEqual(opened.operators, [who.charlie.address]);
+  assert.equal(session.id, sessionId);
+  assert.equal(session.client, who.dave.address);
+  assert.equal(session.apiId, apiId);
+  assert.equal(session.status, 'open');
+  assert.equal(session.expiresAt, opened.expiresAt);
+  assert.equal(session.closedAt, null);
+  // The price is fixed at opening: the quote's, for one operator.
+  assert.equal(BigInt(session.pricePerCall), BigInt(quote.pricePerOperator));
+  assert.equal(BigInt(session.protocolFee), BigInt(quote.protocolFee));
+  assert.equal(BigInt(session.cost), cost);
+  assert.equal(BigInt(session.allowance), allowance);
+  assert.equal(session.operators.length, 1);
+  assert.equal(session.operators[0].operator, who.charlie.address);
+  assert.equal(session.operators[0].gatewayKey, u8aToHex(gate.publicKey));
+  assert.equal(session.operators[0].claimedCalls, 0);
+  assert.ok(plain(await api.rpc.relay.sessions(who.dave.address)).some((s) => s.id === sessionId));
+  assert.equal((await api.query.escrow.escrows(escrowOf(sessionId))).unwrap().amount.toBigInt(), allowance);
+
+  const relay = new RelayClient({ api, client: who.dave, session, endpoint: node.relayUrl });
+  const upstreamBefore = upstream.requests.length;
+  const results = await inFlight(200, 8, (i) => relay.call(who.charlie.address, { path: `/price?n=${i}` }));
+  const gatewayKeyHex = session.operators[0].gatewayKey;
+  for (const [i, result] of results.entries()) {
+    assert.equal(result.status, 200, `call ${i}: ${result.body}`);
+    const answer = answers.get(`${sessionId}-${result.sequence}`);
+    assert.ok(answer, `the upstream was not called for sequence ${result.sequence}`);
+    assert.deepEqual(result.bodyBytes, Buffer.from(answer));
+    assert.equal(JSON.parse(result.body).n, i);
+    assert.deepEqual(result.receipt.status, { response: { code: 200 } });
+    assert.equal(result.operatorHex, u8aToHex(decodeAddress(who.charlie.address)));
+    assert.equal(verifyRelayReceipt(api, result, gatewayKeyHex), true, `receipt of call ${i}`);
+  }
+  assert.deepEqual(results.map((r) => r.sequence).sort((a, b) => a - b), [...Array(200).keys()]);
+  // A receipt binds the body, the chain, the key and the call it answered.
+  const [one, two] = results;
+  const tampered = Buffer.from(one.body.replace('7.25', '7.26'));
+  assert.equal(verifyRelayReceipt(api, { ...one, bodyBytes: tampered }, gatewayKeyHex), false);
+  assert.equal(verifyRelayReceipt(api, one, gatewayKeyHex, `0x${'09'.repeat(32)}`), false);
+  assert.equal(verifyRelayReceipt(api, one, u8aToHex((await gatewayKey('//DaveGate')).publicKey)), false);
+  const othersReceipt = { ...one, receipt: two.receipt, receiptSignature: two.receiptSignature };
+  assert.equal(verifyRelayReceipt(api, othersReceipt, gatewayKeyHex), false);
+
+  // The upstream was called once per call, with the session and sequence as idempotency key,
+  // and got none of the client's Baton headers.
+  const calls = upstream.requests.slice(upstreamBefore);
+  assert.equal(calls.length, 200);
+  const byKey = new Map(calls.map((call) => [call.headers['idempotency-key'], call]));
+  assert.equal(byKey.size, 200);
+  for (const [i, result] of results.entries()) {
+    const call = byKey.get(`${sessionId}-${result.sequence}`);
+    assert.ok(call, `no upstream call for sequence ${result.sequence}`);
+    assert.equal(call.method, 'GET');
+    assert.equal(call.url, `/price?n=${i}`);
+    assert.deepEqual(Object.keys(call.headers).filter((name) => name.startsWith('baton-')), []);
+  }
+
+  // Closed by its client; the node's worker then claims the 200 calls in one transaction.
+  const closed = await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+  const closedHeader = await api.rpc.chain.getHeader(closed.blockHash);
+  const beforeClose = closedHeader.parentHash;
+  const closedAt = closedHeader.number.toNumber();
+  const closedEvent = findEvent(closed.events, 'relay', 'SessionClosed').data;
+  const claimWindow = api.consts.relay.claimWindow.toNumber();
+  assert.equal(closedEvent.claimsUntil.toNumber(), closedAt + claimWindow);
+  const watched = { client: who.dave.address, operator: who.charlie.address, treasury: treasury() };
+  const start = Object.fromEntries(await Promise.all(
+    Object.entries(watched).map(async ([name, address]) => [name, await balance(address, beforeClose)])));
+
+  const { session: claimed, blockHash: paidBy } = await waitForClaimed(api, sessionId, who.charlie.address, 200);
+  assert.equal(claimed.status, 'closed');
+  assert.equal(claimed.closedAt, closedAt);
+  assert.equal(claimed.claimsUntil, closedAt + claimWindow);
+  const end = Object.fromEntries(await Promise.all(
+    Object.entries(watched).map(async ([name, address]) => [name, await balance(address, paidBy)])));
+
+  const events = await eventsBetween(beforeClose, paidBy);
+  const claims = events.filter((e) => api.events.relay.Claimed.is(e) && e.data.sessionId.toNumber() === sessionId);
+  assert.equal(claims.length, 1);
+  const [claim] = claims;
+  const price = BigInt(session.pricePerCall);
+  const fee = BigInt(session.protocolFee);
+  assert.equal(claim.data.operator.toString(), who.charlie.address);
+  assert.equal(claim.data.calls.toNumber(), 200);
+  assert.equal(claim.data.paid.toBigInt(), 200n * price);
+  assert.equal(claim.data.protocolFee.toBigInt(), 200n * fee);
+  // Transaction fees go to the treasury too: the close's, and any other in these blocks.
+  const feesPaid = events.filter((e) => api.events.transactionPayment.TransactionFeePaid.is(e));
+  const allFees = feesPaid.reduce((sum, e) => sum + e.data.actualFee.toBigInt(), 0n);
+  const clientFees = feesPaid.filter((e) => e.data.who.toString() === who.dave.address)
+    .reduce((sum, e) => sum + e.data.actualFee.toBigInt(), 0n);
+
+  // Money: the operator got the price of each call, the treasury the fee of each, both out of
+  // the client's escrow, which keeps the rest until the claim window ends.
+  assert.equal(end.operator.free - start.operator.free, 200n * price);
+  assert.equal(end.treasury.free - start.treasury.free, 200n * fee + allFees);
+  assert.equal(start.client.free - end.client.free, clientFees);
+  assert.equal(start.client.reserved - end.client.reserved, 200n * cost);
+  const escrow = (await api.query.escrow.escrows.at(paidBy, escrowOf(sessionId))).unwrap();
+  assert.equal(escrow.amount.toBigInt(), allowance - 200n * cost);
+
+  // Closed, it serves no more calls.
+  await refused(410, 'session_closed', () => relay.call(who.charlie.address, { path: '/price?n=200' }));
+});
+
+test('calls the endpoint must refuse get the documented status and reason, reach no upstream and are not paid for', async () => {
+  const { sessionId, session } = await openSession(api, who.eve, {
+    apiId, allowance: 100n * cost, blocks: 5 * minBlocks,
+  });
+  const relay = new RelayClient({ api, client: who.eve, session, endpoint: node.relayUrl });
+  const charlie = who.charlie.address;
+  const call = (options) => () => relay.call(charlie, { path: '/price?n=1001', ...options });
+  const first = await served(relay, { path: '/price?n=1000' });
+
+  // Not a ticket.
+  const url = `${node.relayUrl}/relay/${sessionId}/price?n=1001`;
+  const zeroSignature = `0x01${'00'.repeat(64)}`;
+  await refused(400, 'bad_ticket', () => httpRequest(url));
+  await refused(400, 'bad_ticket', () => httpRequest(url, { headers: { 'Baton-Ticket': first.ticketHex } }));
+  await refused(400, 'bad_ticket', () => httpRequest(url, { headers: { 'Baton-Signature': first.signature } }));
+  await refused(400, 'bad_ticket', () => httpRequest(url, {
+    headers: { 'Baton-Ticket': '0xnot-hex', 'Baton-Signature': zeroSignature },
+  }));
+  await refused(400, 'bad_ticket', () => httpRequest(url, {
+    headers: { 'Baton-Ticket': '0x0102', 'Baton-Signature': zeroSignature },
+  }));
+  await refused(400, 'bad_ticket', () => httpRequest(url, {
+    headers: { 'Baton-Ticket': first.ticketHex, 'Baton-Signature': `0x07${'00'.repeat(64)}` },
+  }));
+  await refused(400, 'bad_ticket', () => httpRequest(`${node.relayUrl}/relay/not-a-session/price?n=1001`, {
+    headers: { 'Baton-Ticket': first.ticketHex, 'Baton-Signature': first.signature },
+  }));
+
+  // Tickets for another chain, session or operator.
+  await refused(421, 'wrong_chain', call({ ticketOverride: { genesisHash: `0x${'09'.repeat(32)}` } }));
+  await refused(404, 'unknown_session', call({ ticketOverride: { sessionId: 999_999 } }));
+  await refused(403, 'not_operator', call({ ticketOverride: { operator: who.ferdie.address } }));
+
+  // Calls the API or the chain does not take.
+  await refused(405, 'method_not_allowed', call({ method: 'DELETE' }));
+  const maxBody = api.consts.gateway.maxBodyLen?.toNumber() ?? 1024 * 1024;
+  await refused(413, 'body_too_large', call({ method: 'POST', path: '/orders', body: 'x'.repeat(maxBody + 1) }));
+
+  // Signatures that are not the client's over this ticket and this request.
+  await refused(401, 'bad_signature', call({ signer: who.ferdie }));
+  await refused(401, 'bad_signature', call({ signatureOverride: zeroSignature }));
+  await refused(401, 'bad_signature', call({ signedRequest: { path: '/price?n=1002' } }));
+  await refused(401, 'bad_signature', call({
+    headers: { accept: 'application/json' },
+    signedRequest: { path: '/price?n=1001', headers: { accept: 'text/html' } },
+  }));
+  await refused(401, 'bad_signature', call({
+    method: 'POST', body: 'sent', signedRequest: { method: 'POST', path: '/price?n=1001', body: 'signed' },
+  }));
+
+  // A call served already, and a voucher that does not pay for the calls so far.
+  await refused(409, 'replayed', () => relay.call(charlie, { path: '/price?n=1000', ticketOverride: first.ticket }));
+  await refused(402, 'voucher_short', call({ ticketOverride: { amount: 0n } }));
+  await refused(402, 'voucher_short', call({ ticketOverride: { calls: 1n, amount: cost } }));
+
+  // None of them changed what the node keeps: the next calls are taken as the second, third
+  // and fourth. Signed headers go upstream, headers not signed do not; a body of the limit is
+  // taken, whole.
+  const withHeaders = await served(relay, {
+    path: '/price?n=1003',
+    headers: { Accept: 'application/json', 'X-Trace': 'trace-1003' },
+    extraHeaders: { 'X-Not-Signed': 'dropped' },
+  });
+  const upstreamCall = (result) =>
+    upstream.requests.find((r) => r.headers['idempotency-key'] === `${sessionId}-${result.sequence}`);
+  const headersSeen = upstreamCall(withHeaders).headers;
+  assert.equal(headersSeen.accept, 'application/json');
+  assert.equal(headersSeen['x-trace'], 'trace-1003');
+  assert.equal(headersSeen['x-not-signed'], undefined);
+  const big = 'y'.repeat(maxBody);
+  const posted = await served(relay, {
+    method: 'POST', path: '/orders?n=1004', body: big, headers: { 'Content-Type': 'text/plain' },
+  });
+  const postSeen = upstreamCall(posted);
+  assert.equal(postSeen.method, 'POST');
+  assert.equal(postSeen.url, '/orders?n=1004');
+  assert.equal(postSeen.body, big);
+  await served(relay, { path: '/price?n=1005' });
+  assert.deepEqual(relay.voucher(charlie), { calls: 4n, amount: 4n * cost });
+
+  // Closed: refused; the operator is paid for the four calls served, none of the refused.
+  await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.eve);
+  await refused(410, 'session_closed', call({}));
+  const { session: claimed } = await waitForClaimed(api, sessionId, charlie, 4);
+  assert.equal(claimed.operators[0].claimedCalls, 4);
+});
+
+test('an allowance of one call serves one and refuses the next; past its last block the session is closed and claimed', async () => {
+  const opened = await openSession(api, who.ferdie, { apiId, allowance: cost, blocks: minBlocks });
+  const { sessionId, session } = opened;
+  assert.equal(BigInt(session.allowance), cost);
+  const relay = new RelayClient({ api, client: who.ferdie, session, endpoint: node.relayUrl });
+  const charlie = who.charlie.address;
+  await served(relay, { path: '/price?n=2000' });
+  await refused(402, 'allowance_exhausted', () => relay.call(charlie, { path: '/price?n=2001' }));
+
+  // No one closes it: past `expiresAt` the endpoint refuses, the hook closes it, the worker claims.
+  await waitForFinalized(api, opened.expiresAt + 1, 3 * minBlocks * 3_000);
+  await refused(410, 'session_closed', () => relay.call(charlie, { path: '/price?n=2002' }));
+  const { session: claimed } = await waitForClaimed(api, sessionId, charlie, 1);
+  assert.equal(claimed.status, 'closed');
+  assert.ok(claimed.closedAt > opened.expiresAt);
+});
+
+test('calls served before the operator\'s node is killed with SIGKILL are claimed after it restarts on its database', async () => {
+  const { sessionId, session } = await openSession(api, who.dave, {
+    apiId, allowance: 50n * cost, blocks: 5 * minBlocks,
+  });
+  const relay = new RelayClient({ api, client: who.dave, session, endpoint: node.relayUrl });
+  for (let i = 0; i < 20; i++) await served(relay, { path: `/price?n=${3000 + i}` });
+
+  // Right after the last answer: what the node served must already be on disk.
+  await node.kill();
+  node = await startDevNode({ basePath });
+  api = node.api;
+  const kept = plain(await api.rpc.relay.session(sessionId));
+  assert.equal(kept.status, 'open');
+  assert.equal(kept.operators[0].claimedCalls, 0);
+
+  await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+  const { session: claimed } = await waitForClaimed(api, sessionId, who.charlie.address, 20, 120_000);
+  assert.equal(claimed.operators[0].claimedCalls, 20);
+});
