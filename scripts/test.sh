@@ -30,10 +30,11 @@ log "runtime tests: genesis presets, governance, operator pallets wired together
 cargo test --release --locked -p baton-runtime
 passed "runtime tests"
 
-log "pallet tests, try_state after each, and their benchmarks run as tests; the egress crate's"
-log "tests with them (the policy's address table, real calls to servers on loopback)"
-# One invocation: the egress crate shares the frame crates the pallets' tests build.
-cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egress --features "${features%,}"
+log "pallet tests, try_state after each, and their benchmarks run as tests; the egress and relay"
+log "endpoint crates' tests with them (the policy's address table, real calls over loopback)"
+# One invocation: the egress and endpoint crates share the frame crates the pallets' tests build.
+cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egress \
+	--package=baton-relay-endpoint --features "${features%,}"
 passed "pallet and egress tests"
 
 log "end-to-end: polkadot.js against baton-node --dev"

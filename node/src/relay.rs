@@ -89,10 +89,9 @@ where
 		baton_relay_endpoint::serve(listener, endpoint.clone()),
 	);
 	// Runtime calls block: their own thread, not the endpoint's.
-	let mut best_blocks = client.import_notification_stream().filter(|n| {
-		let best = n.is_new_best;
-		async move { best }
-	});
+	let mut best_blocks = client
+		.import_notification_stream()
+		.filter(|n| futures::future::ready(n.is_new_best));
 	task_manager.spawn_handle().spawn_blocking("relay-chain-cache", None, async move {
 		while best_blocks.next().await.is_some() {
 			endpoint.on_best_block();

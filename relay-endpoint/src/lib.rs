@@ -173,7 +173,8 @@ impl<S: OffchainStorage> Endpoint<S> {
 	fn sign(&self, key: &[u8; 32], message: &[u8]) -> Option<[u8; 64]> {
 		let public = sp_core::ed25519::Public::from_raw(*key);
 		let signature = self.keystore.ed25519_sign(GATEWAY_KEY_TYPE, &public, message).ok()??;
-		Some(signature.0)
+		let bytes: &[u8] = signature.as_ref();
+		bytes.try_into().ok()
 	}
 
 	/// Every check of docs/relay.md's table, cheapest first; the voucher last, once the call

@@ -7,9 +7,8 @@ use sp_runtime::traits::{Saturating, Zero};
 use crate::{Agenda, BalanceOf, ClientSessions, Config, Pallet, Sessions};
 
 impl<T: Config> Pallet<T> {
-	/// Built with `std` too: the pallet's mock and the runtime's tests, which build in release
-	/// (no `debug_assertions`), check it after every test.
-	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	/// Built with `std` too (the module is): the pallet's mock and the runtime's tests, which
+	/// build in release (no `debug_assertions`), check it after every test.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (session_id, session) in Sessions::<T>::iter() {
 			let cost = session.price.per_call();

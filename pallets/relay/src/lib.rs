@@ -6,6 +6,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod agenda;
+#[cfg(any(feature = "std", feature = "try-runtime"))]
 mod invariants;
 pub mod migrations;
 #[cfg(test)]

@@ -33,7 +33,6 @@ impl<T: Config> Pallet<T> {
 		if served.is_empty() {
 			return;
 		}
-		let keys = PublicOf::<T>::all();
 		for (session_id, operator) in served {
 			let Some(session) = Sessions::<T>::get(session_id) else { continue };
 			if session.status == SessionStatus::Open || now > Self::claims_until(&session) {
@@ -58,7 +57,8 @@ impl<T: Config> Pallet<T> {
 			if payable <= claimed {
 				continue;
 			}
-			let sent = StorageValueRef::persistent(&relay_claim_storage_key(session_id, &operator));
+			let sent_key = relay_claim_storage_key(session_id, &operator);
+			let sent = StorageValueRef::persistent(&sent_key);
 			let last: Option<(u64, BlockNumberFor<T>)> = sent.get().ok().flatten();
 			if last.is_some_and(|(calls, at)| {
 				calls == payable && now < at.saturating_add(RESEND_AFTER.into())
@@ -66,9 +66,12 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let Some(gateway_key) = T::Operators::gateway_key(&operator) else { continue };
-			let Some(key) = keys.iter().find(|k| k.to_raw_vec() == gateway_key) else { continue };
+			let Some(key) = PublicOf::<T>::all().into_iter().find(|k| k.to_raw_vec() == gateway_key)
+			else {
+				continue;
+			};
 			let call = Call::claim { session_id, voucher: kept.voucher };
-			if LocalSigner::<T, T::AuthorityId>::new(key.clone()).send(call) {
+			if LocalSigner::<T, T::AuthorityId>::new(key).send(call) {
 				sent.set(&(payable, now));
 				log::debug!(target: LOG_TARGET, "claimed {payable} calls of session {session_id}");
 			} else {

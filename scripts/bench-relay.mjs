@@ -1,0 +1,202 @@
+// The relay's cost against baselines measured in the same run, on one dev node:
+// - overhead: the same upstream called directly and through the relay endpoint, interleaved
+//   call by call; p50 and p99 of both and of the per-pair difference;
+// - throughput: calls per second at saturation through the relay endpoint (every ticket
+//   verified, every receipt signed, every voucher kept) against nginx as a reverse proxy to the
+//   same upstream, from the same load generator with the same concurrency (nginx from Debian's
+//   packages, installed here if missing);
+// - chain cost: the block weight of a session's open, claim and close, per 1,000 relayed
+//   calls, against one balance transfer.
+// Prints ratios, not pass/fail: the numbers go to docs/performance.md.
+//
+//   node scripts/bench-relay.mjs [--pairs N] [--seconds S] [--concurrency C]
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { freePorts, sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
+import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
+import { encodeTicket, openSession, relayRequestHash, ticketMessage } from '../tests/lib/relay.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const PAIRS = arg('--pairs', 1_000);
+const SECONDS = arg('--seconds', 10);
+const CONCURRENCY = arg('--concurrency', 16);
+const BODY = '{"price":7.25,"pair":"DOT/USD"}';
+
+/** Installs nginx from Debian's packages unless it is there. */
+function ensureNginx() {
+  try {
+    execFileSync('sh', ['-c', 'command -v nginx || test -x /usr/sbin/nginx']);
+    return;
+  } catch {
+    const sudo = process.getuid() === 0 ? [] : ['sudo'];
+    execFileSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-qq'], { stdio: 'inherit' });
+    execFileSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', 'nginx'], {
+      stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  }
+}
+
+/** nginx on a free port of 127.0.0.1, proxying to `upstreamUrl` with kept-alive connections. */
+async function startNginx(upstreamUrl) {
+  ensureNginx();
+  const [port] = await freePorts(1);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-nginx-'));
+  const upstreamHost = new URL(upstreamUrl).host;
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream api { server ${upstreamHost}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://api; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`);
+  const child = spawn(fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx',
+    ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** One GET with `headers` on a kept-alive connection; resolves with its milliseconds. */
+function get(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const request = http.request(url, { agent, headers }, (response) => {
+      response.on('data', () => {});
+      response.on('end', () => {
+        if (response.statusCode !== 200) reject(new Error(`${url}: ${response.statusCode}`));
+        else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+/** Calls per second of `send(i)` with `CONCURRENCY` in flight for `SECONDS`. */
+async function saturate(send) {
+  let next = 0;
+  let done = 0;
+  const until = Date.now() + SECONDS * 1_000;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (Date.now() < until) {
+      await send(next++);
+      done++;
+    }
+  }));
+  return done / ((Date.now() - started) / 1_000);
+}
+
+const upstream = await startUpstream(() => ({ body: BODY }));
+const node = await startDevNode();
+const { api } = node;
+const who = await accounts();
+try {
+  const gateway = await gatewayKey('//CharlieGate');
+  const apiId = await registerApi(api, who.bob, { baseUrl: upstream.url });
+  await bondOperator(api, {
+    funder: who.alice, operator: who.charlie, gateway, gatewaySeed: '//CharlieGate', apiIds: [apiId],
+  });
+  const quote = plain(await api.rpc.gateway.quote(apiId, 1));
+  const cost = BigInt(quote.pricePerOperator) + BigInt(quote.protocolFee);
+  // Enough allowance for every call the run can make at this machine's speed.
+  const calls = 400_000;
+  const { sessionId, session, events: openEvents } = await openSession(api, who.dave, {
+    apiId, operators: 1, allowance: cost * BigInt(calls), blocks: api.consts.relay.maxSessionBlocks.toNumber(),
+  });
+  const operator = session.operators[0].operator;
+
+  // Tickets are signed before the clock starts, so the load generator measures the node, not
+  // the client's sr25519 signing.
+  let sequence = 0;
+  const signed = [];
+  const ticketsFor = (n) => {
+    for (let i = 0; i < n; i++, sequence++) {
+      const ticket = {
+        genesisHash: api.genesisHash.toHex(), sessionId, sequence, operator,
+        calls: BigInt(sequence + 1), amount: cost * BigInt(sequence + 1),
+      };
+      const hash = relayRequestHash({ method: 'GET', path: '/price' });
+      signed.push({
+        'Baton-Ticket': u8aToHex(encodeTicket(ticket)),
+        'Baton-Signature': u8aToHex(u8aConcat([1], who.dave.sign(ticketMessage(ticket, hash)))),
+      });
+    }
+  };
+  const relayUrl = `${node.relayUrl}/relay/${sessionId}/price`;
+  const directUrl = `${upstream.url}/price`;
+
+  console.log(`overhead: ${PAIRS} pairs, direct and relayed, interleaved`);
+  ticketsFor(PAIRS + 50);
+  for (let i = 0; i < 50; i++) { await get(directUrl); await get(relayUrl, signed.shift()); }
+  const direct = [];
+  const relayed = [];
+  const differences = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const d = await get(directUrl);
+    const r = await get(relayUrl, signed.shift());
+    direct.push(d);
+    relayed.push(r);
+    differences.push(r - d);
+  }
+
+  console.log(`throughput: ${CONCURRENCY} in flight for ${SECONDS} s each`);
+  ticketsFor(Math.min(calls - sequence, 150_000));
+  const relayRate = await saturate(() => get(relayUrl, signed.shift()));
+  const nginx = await startNginx(upstream.url);
+  const nginxRate = await saturate(() => get(`${nginx.url}/price`));
+  const directRate = await saturate(() => get(directUrl));
+  nginx.stop();
+
+  console.log('chain cost: close, claim, transfer');
+  const served = sequence - signed.length;
+  const opened = findEvent(openEvents, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
+  const close = await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+  const closed = findEvent(close.events, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
+  const claimWeight = api.tx.relay.claim(sessionId, {
+    sequence: 0, requestHash: new Uint8Array(32), calls: 1, amount: 1, signature: { Sr25519: new Uint8Array(64) },
+  });
+  // The claim's weight as the chain charges it, read without sending it.
+  const claimed = (await claimWeight.paymentInfo(who.dave)).weight.refTime.toBigInt();
+  const transfer = await sendAndFinalize(api.tx.balances.transferKeepAlive(who.eve.address, 10n ** 12n), who.alice);
+  const transferred = findEvent(transfer.events, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
+
+  const ms = (v) => `${v.toFixed(2)} ms`;
+  const sessionWeight = opened + claimed + closed;
+  console.log(`
+relay overhead (${PAIRS} pairs)
+  direct   p50 ${ms(percentile(direct, 50))}  p99 ${ms(percentile(direct, 99))}
+  relayed  p50 ${ms(percentile(relayed, 50))}  p99 ${ms(percentile(relayed, 99))}
+  overhead p50 ${ms(percentile(differences, 50))}  p99 ${ms(percentile(differences, 99))}
+throughput (${CONCURRENCY} in flight, ${SECONDS} s each, ${served} relayed calls in all)
+  relay ${relayRate.toFixed(0)}/s   nginx ${nginxRate.toFixed(0)}/s   direct ${directRate.toFixed(0)}/s
+  relay / nginx = ${(100 * relayRate / nginxRate).toFixed(1)} %
+chain cost (ref time, one operator: open + claim + close)
+  session ${sessionWeight}   transfer ${transferred}
+  per 1,000 calls in a session of ${served} calls: ${(Number(sessionWeight) * 1_000 / served / Number(transferred)).toFixed(4)} transfers
+`);
+} finally {
+  await node.stop();
+  await upstream.close();
+  agent.destroy();
+}
