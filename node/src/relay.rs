@@ -5,7 +5,9 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use baton_primitives::{ApiId, ApiView, GatewayApi, GatewayKey, RelayApi, SessionId, GATEWAY_KEY_TYPE};
+use baton_primitives::{
+	ApiId, ApiView, GatewayApi, GatewayKey, RelayApi, SessionId, GATEWAY_KEY_TYPE,
+};
 use baton_relay_endpoint::{
 	chain::{AccountId, Balance, BlockNumber, SessionView},
 	ChainSource, Endpoint, Metrics,
@@ -45,7 +47,11 @@ where
 	}
 
 	fn local_keys(&self) -> Vec<GatewayKey> {
-		self.keystore.ed25519_public_keys(GATEWAY_KEY_TYPE).into_iter().map(|key| key.0).collect()
+		self.keystore
+			.ed25519_public_keys(GATEWAY_KEY_TYPE)
+			.into_iter()
+			.map(|key| key.0)
+			.collect()
 	}
 }
 
@@ -79,7 +85,8 @@ where
 		.map_err(|e| ServiceError::Other(format!("relay metrics: {e}")))?;
 	let genesis_hash = client.info().genesis_hash.into();
 	let source = Arc::new(RuntimeChain { client: client.clone(), keystore: keystore.clone() });
-	let endpoint = Arc::new(Endpoint::new(genesis_hash, source, offchain, keystore, egress, metrics));
+	let endpoint =
+		Arc::new(Endpoint::new(genesis_hash, source, offchain, keystore, egress, metrics));
 	let listener = baton_relay_endpoint::listen(address)
 		.map_err(|e| ServiceError::Other(format!("relay endpoint on {address}: {e}")))?;
 	log::info!("Relay endpoint listening on http://{address}");
@@ -92,10 +99,12 @@ where
 	let mut best_blocks = client
 		.import_notification_stream()
 		.filter(|n| futures::future::ready(n.is_new_best));
-	task_manager.spawn_handle().spawn_blocking("relay-chain-cache", None, async move {
-		while best_blocks.next().await.is_some() {
-			endpoint.on_best_block();
-		}
-	});
+	task_manager
+		.spawn_handle()
+		.spawn_blocking("relay-chain-cache", None, async move {
+			while best_blocks.next().await.is_some() {
+				endpoint.on_best_block();
+			}
+		});
 	Ok(())
 }

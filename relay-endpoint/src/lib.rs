@@ -183,7 +183,8 @@ impl<S: OffchainStorage> Endpoint<S> {
 		let (parts, body) = request.into_parts();
 		let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
 		let (session_id, path) = parse_target(target)?;
-		let ticket: RelayTicket<AccountId, Balance> = decode_header(&parts.headers, "baton-ticket")?;
+		let ticket: RelayTicket<AccountId, Balance> =
+			decode_header(&parts.headers, "baton-ticket")?;
 		let signature: MultiSignature = decode_header(&parts.headers, "baton-signature")?;
 		if ticket.genesis_hash != self.genesis_hash {
 			return Err(Refusal::WrongChain);

@@ -70,7 +70,9 @@ impl Refusal {
 	pub fn message(&self) -> &'static str {
 		match self {
 			Refusal::BadTicket(what) => *what,
-			Refusal::WrongChain => "the ticket is for another chain: sign with this chain's genesis hash",
+			Refusal::WrongChain => {
+				"the ticket is for another chain: sign with this chain's genesis hash"
+			},
 			Refusal::UnknownSession => "no session has this id at this node's best block",
 			Refusal::SessionClosed => "the session is closed or expired: open a new one",
 			Refusal::NotOperator => "this node serves no operator of the ticket in this session",

@@ -176,7 +176,11 @@ impl Harness {
 	}
 
 	fn kept(&self, session_id: u64) -> Option<ServedVoucher<Balance, MultiSignature>> {
-		let raw = self.storage.get(STORAGE_PREFIX, &relay_voucher_key(session_id, &operator()))?;
+		let raw = OffchainStorage::get(
+			&self.storage,
+			STORAGE_PREFIX,
+			&relay_voucher_key(session_id, &operator()),
+		)?;
 		Some(Decode::decode(&mut &raw[..]).unwrap())
 	}
 }
@@ -251,7 +255,10 @@ async fn send(address: SocketAddr, call: &Call) -> Answer {
 		&t.amount,
 	);
 	let signature = MultiSignature::Sr25519(call.signer.sign(&message));
-	let ticket = call.raw_ticket.clone().unwrap_or_else(|| format!("0x{}", hex::encode(t.encode())));
+	let ticket = call
+		.raw_ticket
+		.clone()
+		.unwrap_or_else(|| format!("0x{}", hex::encode(t.encode())));
 	let mut head = format!(
 		"{} /relay/{}{} HTTP/1.1\r\nhost: relay\r\nconnection: close\r\ncontent-length: {}\r\n\
 		 baton-ticket: {ticket}\r\nbaton-signature: 0x{}\r\n",
@@ -302,8 +309,8 @@ async fn a_call_is_served_with_a_receipt_the_gateway_key_alone_verifies() {
 	assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.body));
 	assert_eq!(answer.body, b"POST /price?n=0 3-0 {\"q\":1}".to_vec());
 
-	let receipt = RelayReceipt::decode_all(&mut &unhex(answer.header("baton-receipt").unwrap())[..])
-		.unwrap();
+	let receipt =
+		RelayReceipt::decode_all(&mut &unhex(answer.header("baton-receipt").unwrap())[..]).unwrap();
 	let headers = vec![(b"content-type".to_vec(), b"application/json".to_vec())];
 	let request_hash = relay_request_hash(b"POST", b"/price?n=0", &headers, &post.body);
 	assert_eq!(
@@ -322,7 +329,7 @@ async fn a_call_is_served_with_a_receipt_the_gateway_key_alone_verifies() {
 
 	let kept = h.kept(3).unwrap();
 	assert_eq!((kept.served, kept.voucher.calls, kept.voucher.amount), (1, 1, COST));
-	let index = h.storage.get(STORAGE_PREFIX, RELAY_VOUCHER_INDEX_KEY).unwrap();
+	let index = OffchainStorage::get(&h.storage, STORAGE_PREFIX, RELAY_VOUCHER_INDEX_KEY).unwrap();
 	assert_eq!(Vec::<(u64, AccountId)>::decode(&mut &index[..]).unwrap(), vec![(3, operator())]);
 }
 
@@ -397,6 +404,7 @@ async fn a_restarted_node_keeps_what_it_served_and_forgets_settled_sessions() {
 	restarted.chain.sessions.lock().clear();
 	restarted.endpoint.on_best_block();
 	assert_eq!(restarted.kept(3), None);
-	let index = restarted.storage.get(STORAGE_PREFIX, RELAY_VOUCHER_INDEX_KEY).unwrap();
+	let index =
+		OffchainStorage::get(&restarted.storage, STORAGE_PREFIX, RELAY_VOUCHER_INDEX_KEY).unwrap();
 	assert_eq!(index, Vec::<(u64, AccountId)>::new().encode());
 }

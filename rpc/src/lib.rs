@@ -45,8 +45,8 @@ where
 	S: sp_core::offchain::OffchainStorage + 'static,
 {
 	use gateway::{Gateway, GatewayRpcServer};
-	use relay::{Relay, RelayRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use relay::{Relay, RelayRpcServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());

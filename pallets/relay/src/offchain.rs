@@ -66,7 +66,8 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let Some(gateway_key) = T::Operators::gateway_key(&operator) else { continue };
-			let Some(key) = PublicOf::<T>::all().into_iter().find(|k| k.to_raw_vec() == gateway_key)
+			let Some(key) =
+				PublicOf::<T>::all().into_iter().find(|k| k.to_raw_vec() == gateway_key)
 			else {
 				continue;
 			};

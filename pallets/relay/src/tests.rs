@@ -289,10 +289,16 @@ fn the_view_shows_a_session_its_operators_keys_and_where_it_stands() {
 		assert_eq!((view.id, view.client.clone(), view.api_id), (id, client(CLIENT), API));
 		assert_eq!((view.price_per_call, view.protocol_fee, view.allowance), (PRICE, FEE, 110));
 		assert_eq!(
-			view.operators.iter().map(|o| (o.operator.clone(), o.gateway_key)).collect::<Vec<_>>(),
+			view.operators
+				.iter()
+				.map(|o| (o.operator.clone(), o.gateway_key))
+				.collect::<Vec<_>>(),
 			vec![(account(10), Some(key(10))), (account(11), Some(key(11)))]
 		);
-		assert_eq!((view.opened_at, view.expires_at, view.closed_at, view.claims_until), (1, 11, None, None));
+		assert_eq!(
+			(view.opened_at, view.expires_at, view.closed_at, view.claims_until),
+			(1, 11, None, None)
+		);
 		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
 		let view = Relay::session_view(id).unwrap();
 		assert_eq!((view.closed_at, view.claims_until), (Some(1), Some(6)));
@@ -313,8 +319,10 @@ fn keep_served(id: u64, operator: u8, voucher: crate::VoucherOf<Test>, served: u
 #[test]
 fn the_worker_claims_what_the_endpoint_served_once_the_session_closed() {
 	let mut ext = new_test_ext();
-	let (_, pool) =
-		baton_primitives::testing::offchain_worker_ext(&mut ext, &[&baton_primitives::testing::gateway_suri(10)]);
+	let (_, pool) = baton_primitives::testing::offchain_worker_ext(
+		&mut ext,
+		&[&baton_primitives::testing::gateway_suri(10)],
+	);
 	ext.execute_with(|| {
 		let id = open(1, 110);
 		keep_served(id, 10, voucher(CLIENT, id, 10, 6, 7, 77), 7);

@@ -18,7 +18,9 @@ impl<T: Config> Pallet<T> {
 
 	/// `client`'s sessions, until they settle, by id.
 	pub fn session_views(client: &T::AccountId) -> Vec<SessionViewOf<T>> {
-		ClientSessions::<T>::iter_key_prefix(client).filter_map(Self::session_view).collect()
+		ClientSessions::<T>::iter_key_prefix(client)
+			.filter_map(Self::session_view)
+			.collect()
 	}
 
 	fn view_of(id: SessionId, session: SessionOf<T>) -> SessionViewOf<T> {

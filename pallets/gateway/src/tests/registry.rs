@@ -185,10 +185,12 @@ fn the_api_view_is_what_the_relay_endpoint_calls() {
 		let view = Gateway::api_view(0).unwrap();
 		assert_eq!(
 			(view.owner, view.paused, view.base_url, view.methods),
-			(account(PUBLISHER), false, b"https://api.example".to_vec(), vec![
-				b"GET".to_vec(),
-				b"POST".to_vec()
-			])
+			(
+				account(PUBLISHER),
+				false,
+				b"https://api.example".to_vec(),
+				vec![b"GET".to_vec(), b"POST".to_vec()]
+			)
 		);
 		assert_eq!(
 			(view.price_per_call, view.max_response_bytes, view.timeout_ms, view.max_body_bytes),

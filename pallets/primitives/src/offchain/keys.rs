@@ -117,7 +117,10 @@ pub const EXECUTION_SAMPLES_KEY: &[u8] = b"baton/metrics/samples";
 /// The [`crate::ServedVoucher`] of `operator` in relay session `session_id`: written by the
 /// node's relay endpoint before it answers each call, read by the relay pallet's worker, which
 /// claims it. The endpoint removes it once the session is gone from the chain.
-pub fn relay_voucher_key<AccountId: Encode>(session_id: SessionId, operator: &AccountId) -> Vec<u8> {
+pub fn relay_voucher_key<AccountId: Encode>(
+	session_id: SessionId,
+	operator: &AccountId,
+) -> Vec<u8> {
 	(b"baton/relay-voucher/", session_id, operator).encode()
 }
 
