@@ -27,6 +27,9 @@ const arg = (name, fallback) => {
 const PAIRS = arg('--pairs', 1_000);
 const SECONDS = arg('--seconds', 10);
 const CONCURRENCY = arg('--concurrency', 16);
+// Tickets signed before the relay's throughput is measured: more than it can serve in
+// `SECONDS` on this machine, or the run ends early and says so.
+const TICKETS = arg('--tickets', 60_000);
 const BODY = '{"price":7.25,"pair":"DOT/USD"}';
 
 /** Installs nginx from Debian's packages unless it is there. */
@@ -69,7 +72,12 @@ http {
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// One agent per phase: a phase starts on fresh connections, none left idle by the last.
+let agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const freshAgent = () => {
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+};
 
 /** One GET with `headers` on a kept-alive connection; resolves with its milliseconds. */
 function get(url, headers = {}) {
@@ -92,15 +100,20 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 
-/** Calls per second of `send(i)` with `CONCURRENCY` in flight for `SECONDS`. */
+/**
+ * Calls per second of `send()` with `CONCURRENCY` in flight for `SECONDS`, or until `send`
+ * returns null (nothing left to send).
+ */
 async function saturate(send) {
-  let next = 0;
+  freshAgent();
   let done = 0;
   const until = Date.now() + SECONDS * 1_000;
   const started = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (Date.now() < until) {
-      await send(next++);
+      const sent = send();
+      if (!sent) return;
+      await sent;
       done++;
     }
   }));
@@ -148,6 +161,7 @@ try {
 
   console.log(`overhead: ${PAIRS} pairs, direct and relayed, interleaved`);
   ticketsFor(PAIRS + 50);
+  freshAgent();
   for (let i = 0; i < 50; i++) { await get(directUrl); await get(relayUrl, signed.shift()); }
   const direct = [];
   const relayed = [];
@@ -161,8 +175,10 @@ try {
   }
 
   console.log(`throughput: ${CONCURRENCY} in flight for ${SECONDS} s each`);
-  ticketsFor(Math.min(calls - sequence, 150_000));
-  const relayRate = await saturate(() => get(relayUrl, signed.shift()));
+  const signingStarted = Date.now();
+  ticketsFor(Math.min(calls - sequence, TICKETS));
+  console.log(`  ${TICKETS} tickets signed in ${((Date.now() - signingStarted) / 1_000).toFixed(1)} s`);
+  const relayRate = await saturate(() => signed.length > 0 && get(relayUrl, signed.shift()));
   const nginx = await startNginx(upstream.url);
   const nginxRate = await saturate(() => get(`${nginx.url}/price`));
   const directRate = await saturate(() => get(directUrl));

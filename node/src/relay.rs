@@ -1,7 +1,7 @@
 //! The relay endpoint as a node service: it reads the chain through the runtime API at the
 //! best block, keeps vouchers in the node's offchain storage (where the relay pallet's worker
-//! claims them), signs receipts with the keystore's gateway keys, and reads the chain again on
-//! each new best block.
+//! claims them), signs receipts with the keystore's gateway keys (their pairs loaded once), and
+//! reads the chain again on each new best block.
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -15,15 +15,16 @@ use baton_relay_endpoint::{
 use baton_runtime::opaque::Block;
 use futures::StreamExt;
 use sc_client_api::BlockchainEvents;
+use sc_keystore::LocalKeystore;
 use sc_service::{error::Error as ServiceError, TaskManager};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_keystore::KeystorePtr;
+use sp_keystore::Keystore;
 
-/// The chain at the best block, through the runtime API.
+/// The chain at the best block, through the runtime API; gateway keys from the node's keystore.
 struct RuntimeChain<C> {
 	client: Arc<C>,
-	keystore: KeystorePtr,
+	keystore: Arc<LocalKeystore>,
 }
 
 impl<C> ChainSource for RuntimeChain<C>
@@ -53,6 +54,15 @@ where
 			.map(|key| key.0)
 			.collect()
 	}
+
+	fn key_pair(&self, key: &GatewayKey) -> Option<sp_core::ed25519::Pair> {
+		let public = sp_core::ed25519::Public::from_raw(*key);
+		let pair = self
+			.keystore
+			.key_pair::<baton_primitives::crypto::Pair>(&public.into())
+			.ok()??;
+		Some(pair.into_inner())
+	}
 }
 
 /// Starts the relay endpoint on `address`.
@@ -60,7 +70,7 @@ pub fn start<C, S>(
 	address: SocketAddr,
 	client: Arc<C>,
 	offchain: Option<S>,
-	keystore: KeystorePtr,
+	keystore: Arc<LocalKeystore>,
 	egress: baton_egress::EgressClient,
 	registry: Option<&substrate_prometheus_endpoint::Registry>,
 	task_manager: &TaskManager,
@@ -84,9 +94,8 @@ where
 		.transpose()
 		.map_err(|e| ServiceError::Other(format!("relay metrics: {e}")))?;
 	let genesis_hash = client.info().genesis_hash.into();
-	let source = Arc::new(RuntimeChain { client: client.clone(), keystore: keystore.clone() });
-	let endpoint =
-		Arc::new(Endpoint::new(genesis_hash, source, offchain, keystore, egress, metrics));
+	let source = Arc::new(RuntimeChain { client: client.clone(), keystore });
+	let endpoint = Arc::new(Endpoint::new(genesis_hash, source, offchain, egress, metrics));
 	let listener = baton_relay_endpoint::listen(address)
 		.map_err(|e| ServiceError::Other(format!("relay endpoint on {address}: {e}")))?;
 	log::info!("Relay endpoint listening on http://{address}");

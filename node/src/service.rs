@@ -205,15 +205,23 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
-	let egress = baton_egress::EgressClient::new(gateway.egress, config.tokio_handle.clone())
-		.map_err(|e| ServiceError::Other(format!("egress client: {e}")))?;
+	let egress_error = |e| ServiceError::Other(format!("egress client: {e}"));
+	let egress =
+		baton_egress::EgressClient::new(gateway.egress.clone(), config.tokio_handle.clone())
+			.map_err(egress_error)?;
 	if let Some(address) = gateway.relay {
+		let egress = baton_egress::EgressClient::keeping_connections(
+			gateway.egress,
+			config.tokio_handle.clone(),
+			std::time::Duration::from_secs(2),
+		)
+		.map_err(egress_error)?;
 		crate::relay::start(
 			address,
 			client.clone(),
 			backend.offchain_storage(),
-			keystore_container.keystore(),
-			egress.clone(),
+			keystore_container.local_keystore(),
+			egress,
 			config.prometheus_registry(),
 			&task_manager,
 		)?;

@@ -40,6 +40,9 @@ pub trait ChainSource: Send + Sync {
 	fn api(&self, id: ApiId) -> Option<ApiView<AccountId, Balance>>;
 	/// The gateway keys in the node's keystore.
 	fn local_keys(&self) -> Vec<GatewayKey>;
+	/// The key pair of gateway key `key`, from the node's keystore. Called once per key: a
+	/// keystore derives the pair from its secret phrase at every use, milliseconds each.
+	fn key_pair(&self, key: &GatewayKey) -> Option<sp_core::ed25519::Pair>;
 }
 
 /// Sessions, APIs and the node's keys as of the best block.
@@ -48,19 +51,35 @@ pub struct ChainCache {
 	best: AtomicU32,
 	sessions: RwLock<HashMap<SessionId, Option<Arc<SessionView>>>>,
 	apis: RwLock<HashMap<ApiId, Option<Arc<ApiView<AccountId, Balance>>>>>,
-	keys: RwLock<Vec<GatewayKey>>,
+	pairs: RwLock<HashMap<GatewayKey, sp_core::ed25519::Pair>>,
 }
 
 impl ChainCache {
 	/// A cache over `source`, read once now.
 	pub fn new(source: Arc<dyn ChainSource>) -> Self {
-		Self {
+		let cache = Self {
 			best: AtomicU32::new(source.best_number()),
-			keys: RwLock::new(source.local_keys()),
 			source,
 			sessions: Default::default(),
 			apis: Default::default(),
-		}
+			pairs: Default::default(),
+		};
+		cache.refresh_keys();
+		cache
+	}
+
+	/// Loads the pairs of keys new in the keystore, and drops those that left it.
+	fn refresh_keys(&self) {
+		let keys = self.source.local_keys();
+		let known: Vec<GatewayKey> = self.pairs.read().keys().copied().collect();
+		let added: Vec<_> = keys
+			.iter()
+			.filter(|key| !known.contains(key))
+			.filter_map(|key| Some((*key, self.source.key_pair(key)?)))
+			.collect();
+		let mut pairs = self.pairs.write();
+		pairs.retain(|key, _| keys.contains(key));
+		pairs.extend(added);
 	}
 
 	/// The best block's number.
@@ -70,7 +89,12 @@ impl ChainCache {
 
 	/// Whether this node holds `key`.
 	pub fn holds(&self, key: &GatewayKey) -> bool {
-		self.keys.read().contains(key)
+		self.pairs.read().contains_key(key)
+	}
+
+	/// The pair of `key`, if this node holds it.
+	pub fn pair(&self, key: &GatewayKey) -> Option<sp_core::ed25519::Pair> {
+		self.pairs.read().get(key).cloned()
 	}
 
 	/// Session `id`, read from the chain the first time in a block.
@@ -104,7 +128,7 @@ impl ChainCache {
 	/// (settled) and unknown ids are forgotten.
 	pub fn refresh(&self) {
 		self.best.store(self.source.best_number(), Ordering::Relaxed);
-		*self.keys.write() = self.source.local_keys();
+		self.refresh_keys();
 		let ids: Vec<SessionId> = self
 			.sessions
 			.read()

@@ -16,14 +16,12 @@ use std::{
 use baton_egress::EgressClient;
 use baton_primitives::{
 	egress::EgressRequest, relay_request_hash, RelayReceipt, RelayTicket, ResultStatus,
-	GATEWAY_KEY_TYPE,
 };
 use bytes::Bytes;
 use codec::{DecodeAll, Encode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{body::Incoming, header::HeaderValue, HeaderMap, Request, Response};
 use sp_core::offchain::OffchainStorage;
-use sp_keystore::KeystorePtr;
 use sp_runtime::{traits::Verify, MultiSignature};
 
 pub mod chain;
@@ -66,7 +64,6 @@ pub struct Endpoint<S> {
 	genesis_hash: [u8; 32],
 	chain: ChainCache,
 	ledger: Ledger<S>,
-	keystore: KeystorePtr,
 	egress: EgressClient,
 	metrics: Option<Metrics>,
 }
@@ -81,14 +78,13 @@ struct Checked {
 }
 
 impl<S: OffchainStorage> Endpoint<S> {
-	/// An endpoint for the chain of `genesis_hash`, reading it through `source`, keeping what
-	/// it served in `storage` (the node's offchain storage), signing with the gateway keys in
-	/// `keystore` and calling upstreams with `egress`.
+	/// An endpoint for the chain of `genesis_hash`, reading it and the node's gateway keys
+	/// through `source`, keeping what it served in `storage` (the node's offchain storage) and
+	/// calling upstreams with `egress`.
 	pub fn new(
 		genesis_hash: [u8; 32],
 		source: Arc<dyn ChainSource>,
 		storage: S,
-		keystore: KeystorePtr,
 		egress: EgressClient,
 		metrics: Option<Metrics>,
 	) -> Self {
@@ -96,7 +92,6 @@ impl<S: OffchainStorage> Endpoint<S> {
 			genesis_hash,
 			chain: ChainCache::new(source),
 			ledger: Ledger::new(storage),
-			keystore,
 			egress,
 			metrics,
 		}
@@ -131,8 +126,8 @@ impl<S: OffchainStorage> Endpoint<S> {
 		};
 		let Some(signature) = self.sign(&checked.gateway_key, &receipt.message(&self.genesis_hash))
 		else {
-			// The key was removed from the keystore since the check: the call was served and
-			// is kept, but cannot be vouched for.
+			// The key left the keystore since the check: the call was served and is kept, but
+			// cannot be vouched for.
 			self.count("unsigned");
 			return json_response(
 				503,
@@ -171,10 +166,8 @@ impl<S: OffchainStorage> Endpoint<S> {
 	}
 
 	fn sign(&self, key: &[u8; 32], message: &[u8]) -> Option<[u8; 64]> {
-		let public = sp_core::ed25519::Public::from_raw(*key);
-		let signature = self.keystore.ed25519_sign(GATEWAY_KEY_TYPE, &public, message).ok()??;
-		let bytes: &[u8] = signature.as_ref();
-		bytes.try_into().ok()
+		use sp_core::Pair;
+		Some(self.chain.pair(key)?.sign(message).0)
 	}
 
 	/// Every check of docs/relay.md's table, cheapest first; the voucher last, once the call

@@ -1,4 +1,4 @@
-//! The endpoint over real HTTP on loopback, with a real upstream, a real keystore and
+//! The endpoint over real HTTP on loopback, with a real upstream, real keys and
 //! in-memory offchain storage; the chain is a stand-in that tests change between blocks.
 
 use std::{net::SocketAddr, sync::Arc};
@@ -6,7 +6,6 @@ use std::{net::SocketAddr, sync::Arc};
 use baton_primitives::{
 	offchain::keys::{relay_voucher_key, RELAY_VOUCHER_INDEX_KEY},
 	ticket_message, ApiId, ApiView, GatewayKey, ServedVoucher, SessionOperatorView,
-	GATEWAY_KEY_TYPE,
 };
 use codec::{Decode, Encode};
 use parking_lot::Mutex;
@@ -14,7 +13,6 @@ use sp_core::{
 	offchain::{testing::TestPersistentOffchainDB, OffchainStorage, STORAGE_PREFIX},
 	Pair,
 };
-use sp_keystore::{testing::MemoryKeystore, Keystore};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
@@ -45,6 +43,9 @@ impl ChainSource for Chain {
 	}
 	fn local_keys(&self) -> Vec<GatewayKey> {
 		self.keys.clone()
+	}
+	fn key_pair(&self, key: &GatewayKey) -> Option<sp_core::ed25519::Pair> {
+		(key == &gateway().public().0).then(gateway)
 	}
 }
 
@@ -134,9 +135,6 @@ impl Harness {
 	/// An endpoint over `storage`, which may hold what an earlier one served.
 	async fn over(sessions: Vec<SessionView>, storage: TestPersistentOffchainDB) -> Self {
 		let (upstream, upstream_calls) = upstream().await;
-		let keystore: KeystorePtr = Arc::new(MemoryKeystore::new());
-		let seed = format!("0x{}", hex::encode([10u8; 32]));
-		keystore.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&seed)).unwrap();
 		let chain = Arc::new(Chain {
 			best: Mutex::new(10),
 			sessions: Mutex::new(sessions),
@@ -152,19 +150,14 @@ impl Harness {
 			},
 			keys: vec![gateway().public().0],
 		});
-		let egress = EgressClient::new(
+		let egress = EgressClient::keeping_connections(
 			baton_egress::Policy::allow_hosts(["127.0.0.1".to_owned()]),
 			tokio::runtime::Handle::current(),
+			std::time::Duration::from_secs(2),
 		)
 		.unwrap();
-		let endpoint = Arc::new(Endpoint::new(
-			GENESIS,
-			chain.clone(),
-			storage.clone(),
-			keystore,
-			egress,
-			None,
-		));
+		let endpoint =
+			Arc::new(Endpoint::new(GENESIS, chain.clone(), storage.clone(), egress, None));
 		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let address = listener.local_addr().unwrap();
 		tokio::spawn(serve(listener, endpoint.clone()));
