@@ -21,6 +21,8 @@ pub type Balance = u128;
 pub type BlockNumber = u32;
 /// A session as the runtime API serves it.
 pub type SessionView = RelaySessionView<AccountId, Balance, BlockNumber>;
+/// An API as the runtime API serves it.
+pub type Api = ApiView<AccountId, Balance>;
 
 /// Sessions the cache keeps; past this, the ones that are gone from the chain are dropped
 /// first, then the rest is read again as calls come.
@@ -37,7 +39,7 @@ pub trait ChainSource: Send + Sync {
 	/// A session at the best block.
 	fn session(&self, id: SessionId) -> Option<SessionView>;
 	/// An API at the best block.
-	fn api(&self, id: ApiId) -> Option<ApiView<AccountId, Balance>>;
+	fn api(&self, id: ApiId) -> Option<Api>;
 	/// The gateway keys in the node's keystore.
 	fn local_keys(&self) -> Vec<GatewayKey>;
 	/// The key pair of gateway key `key`, from the node's keystore. Called once per key: a
@@ -50,7 +52,7 @@ pub struct ChainCache {
 	source: Arc<dyn ChainSource>,
 	best: AtomicU32,
 	sessions: RwLock<HashMap<SessionId, Option<Arc<SessionView>>>>,
-	apis: RwLock<HashMap<ApiId, Option<Arc<ApiView<AccountId, Balance>>>>>,
+	apis: RwLock<HashMap<ApiId, Option<Arc<Api>>>>,
 	pairs: RwLock<HashMap<GatewayKey, sp_core::ed25519::Pair>>,
 }
 
@@ -115,7 +117,7 @@ impl ChainCache {
 	}
 
 	/// API `id`, read from the chain the first time in a block.
-	pub fn api(&self, id: ApiId) -> Option<Arc<ApiView<AccountId, Balance>>> {
+	pub fn api(&self, id: ApiId) -> Option<Arc<Api>> {
 		if let Some(known) = self.apis.read().get(&id) {
 			return known.clone();
 		}

@@ -259,8 +259,11 @@ fn decode_header<T: DecodeAll>(headers: &HeaderMap, name: &'static str) -> Resul
 		.map_err(|_| Refusal::BadTicket("Baton-Ticket or Baton-Signature is not valid SCALE"))
 }
 
-/// The headers named in `Baton-Signed-Headers`, in that order, as (lower-case name, value).
-fn signed_headers(headers: &HeaderMap) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Refusal> {
+/// Headers as (lower-case name, value) pairs, as they are hashed and sent upstream.
+type Headers = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// The headers named in `Baton-Signed-Headers`, in that order.
+fn signed_headers(headers: &HeaderMap) -> Result<Headers, Refusal> {
 	let Some(names) = headers.get("baton-signed-headers") else { return Ok(Vec::new()) };
 	let names = names
 		.to_str()

@@ -69,7 +69,7 @@ impl Refusal {
 	/// The `message` field: what to do about it.
 	pub fn message(&self) -> &'static str {
 		match self {
-			Refusal::BadTicket(what) => *what,
+			Refusal::BadTicket(what) => what,
 			Refusal::WrongChain => {
 				"the ticket is for another chain: sign with this chain's genesis hash"
 			},
