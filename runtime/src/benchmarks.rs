@@ -6,8 +6,8 @@ pub use frame_system_benchmarking::{
 };
 
 pub use crate::{
-	Balances, Council, Gateway, Handover, OperatorStaking, Reputation, Runtime, Slashing, Sudo,
-	Timestamp, TransactionPayment,
+	Balances, Council, Gateway, Handover, OperatorStaking, Relay, Reputation, Runtime, Slashing,
+	Sudo, Timestamp, TransactionPayment,
 };
 
 impl frame_benchmarking::baseline::Config for Runtime {}
@@ -28,4 +28,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_reputation, Reputation]
 	[pallet_gateway, Gateway]
 	[pallet_handover, Handover]
+	[pallet_relay, Relay]
 );

@@ -154,6 +154,15 @@ pub fn assigned_request<T: Config>() -> (RequestId, T::AccountId, baton_primitiv
 	(id, T::Operators::signer_of(&key.0), key.0)
 }
 
+/// An API served by `MaxCandidates` operators, the most routing looks at, each with a gateway
+/// key in the keystore: what the relay pallet's benchmarks open sessions on, made through this
+/// pallet.
+pub fn busiest_api<T: Config>() -> ApiId {
+	let api = api::<T>();
+	operators::<T>(api, T::MaxCandidates::get());
+	api
+}
+
 fn signed_report<T: Config>(
 	request_id: RequestId,
 	operator: &T::AccountId,

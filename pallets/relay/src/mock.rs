@@ -141,6 +141,28 @@ impl pallet_relay::Config for Test {
 	type ClaimWindow = ConstU32<5>;
 	type MaxTasksPerBlock = ConstU32<2>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkClients;
+}
+
+/// The benchmarks' API and clients: API 0 of the stand-in router, clients `100 + i`.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkClients;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, MultiSignature> for BenchmarkClients {
+	fn busiest_api() -> ApiId {
+		API
+	}
+	fn client(i: u32) -> AccountId {
+		use frame_support::traits::fungible::Mutate;
+		let who = client(100 + i as u8);
+		Balances::set_balance(&who, FUNDS);
+		who
+	}
+	fn sign(who: &AccountId, message: &[u8]) -> MultiSignature {
+		let n = (0..=u8::MAX).find(|n| &client(*n) == who).expect("a client of the mock");
+		MultiSignature::Sr25519(client_pair(n).sign(message))
+	}
 }
 
 /// Operator `n`'s gateway key.

@@ -12,7 +12,8 @@ pub trait WeightInfo {
 	fn top_up(n: u32) -> Weight;
 	fn close_session(n: u32) -> Weight;
 	fn claim(n: u32) -> Weight;
-	fn on_initialize(expired: u32, settled: u32) -> Weight;
+	fn expire(e: u32) -> Weight;
+	fn settle(s: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -28,11 +29,14 @@ impl WeightInfo for () {
 	fn claim(_n: u32) -> Weight {
 		RocksDbWeight::get().reads_writes(3, 4)
 	}
-	fn on_initialize(expired: u32, settled: u32) -> Weight {
-		RocksDbWeight::get().reads_writes(2, 1).saturating_add(
-			RocksDbWeight::get()
-				.reads_writes(2, 4)
-				.saturating_mul((expired + settled).into()),
-		)
+	fn expire(e: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(2, 1)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 4).saturating_mul(e.into()))
+	}
+	fn settle(s: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(2, 1)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 4).saturating_mul(s.into()))
 	}
 }

@@ -25,7 +25,39 @@ impl pallet_relay::Config for Runtime {
 	// claim.
 	type ClaimWindow = ConstU32<HOURS>;
 	type MaxTasksPerBlock = ConstU32<64>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = super::BenchmarkOperators;
 	// Storage access at RocksDB costs until `scripts/benchmark-weights.sh pallet_relay` measures
 	// the calls (docs/relay.md, "Where this stands").
 	type WeightInfo = ();
+}
+
+/// The key type of the relay benchmarks' clients in the benchmark keystore: sr25519 account
+/// keys, apart from every real key type.
+#[cfg(feature = "runtime-benchmarks")]
+const BENCHMARK_CLIENT: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"bcli");
+
+/// The relay benchmarks' API (served by as many operators as routing looks at, through the
+/// gateway) and clients (sr25519 keys in the benchmark keystore, funded through balances).
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_relay::BenchmarkHelper<crate::AccountId, Signature> for super::BenchmarkOperators {
+	fn busiest_api() -> baton_primitives::ApiId {
+		pallet_gateway::benchmarking::busiest_api::<Runtime>()
+	}
+
+	fn client(_i: u32) -> crate::AccountId {
+		use frame_support::traits::fungible::Mutate;
+		use sp_runtime::traits::IdentifyAccount;
+		let public = sp_io::crypto::sr25519_generate(BENCHMARK_CLIENT, None);
+		let who = sp_runtime::MultiSigner::from(public).into_account();
+		let _ = Balances::mint_into(&who, 1_000_000 * crate::currency::UNIT);
+		who
+	}
+
+	fn sign(client: &crate::AccountId, message: &[u8]) -> Signature {
+		let public = sp_core::sr25519::Public::from_raw(*client.as_ref());
+		sp_io::crypto::sr25519_sign(BENCHMARK_CLIENT, &public, message)
+			.expect("the client's key is in the benchmark keystore")
+			.into()
+	}
 }

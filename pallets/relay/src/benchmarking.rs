@@ -1,0 +1,176 @@
+//! Benchmarks of `pallet_relay`: every call along the operators its weight depends on, with
+//! routing over the most candidates the gateway looks at, and the hook's two tasks.
+
+use super::*;
+use alloc::vec::Vec;
+use baton_primitives::{genesis_hash, ticket_message};
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+use sp_runtime::traits::Saturating;
+
+/// Calls each operator's allowance pays for in the benchmarks' sessions.
+const CALLS: u32 = 1_000;
+
+fn allowance<T: Config>(api: ApiId) -> BalanceOf<T> {
+	let price = T::Router::call_price(api).expect("the helper's API is priced");
+	price.per_call().saturating_mul(CALLS.into())
+}
+
+/// A session of `operators` operators on the busiest API, opened by the helper's client.
+fn open<T: Config>(operators: u32) -> (SessionId, T::AccountId) {
+	let api = T::BenchmarkHelper::busiest_api();
+	let client = T::BenchmarkHelper::client(0);
+	let id = Pallet::<T>::do_open_session(
+		&client,
+		api,
+		operators,
+		allowance::<T>(api),
+		T::MinSessionBlocks::get(),
+	)
+	.expect("the helper's client can pay for a session on its API");
+	(id, client)
+}
+
+/// `count` sessions of the most operators, each by its own client, on one API.
+fn open_many<T: Config>(count: u32) -> Vec<SessionId> {
+	let api = T::BenchmarkHelper::busiest_api();
+	(0..count)
+		.map(|i| {
+			let client = T::BenchmarkHelper::client(i);
+			Pallet::<T>::do_open_session(
+				&client,
+				api,
+				T::MaxOperators::get(),
+				allowance::<T>(api),
+				T::MinSessionBlocks::get(),
+			)
+			.expect("the helper's clients can pay for sessions on its API")
+		})
+		.collect()
+}
+
+/// Runs the hook of block `at` only: the cursor is put there first, as the hook of every
+/// block before it would have left it.
+fn run_hook<T: Config>(at: BlockNumberFor<T>) -> (u32, u32) {
+	frame_system::Pallet::<T>::set_block_number(at);
+	AgendaCursor::<T>::put(at);
+	Pallet::<T>::process_agenda(at)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn open_session(n: Linear<1, { T::MaxOperators::get() }>) {
+		let api = T::BenchmarkHelper::busiest_api();
+		let client = T::BenchmarkHelper::client(0);
+		let allowance = allowance::<T>(api);
+		let id = NextSessionId::<T>::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), api, n, allowance, T::MinSessionBlocks::get());
+
+		assert_eq!(Sessions::<T>::get(id).expect("opened").operators.len(), n as usize);
+	}
+
+	#[benchmark]
+	fn top_up(n: Linear<1, { T::MaxOperators::get() }>) {
+		let (id, client) = open::<T>(n);
+		let more = Sessions::<T>::get(id).expect("opened").allowance;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), id, more);
+
+		assert_eq!(
+			Sessions::<T>::get(id).expect("open").allowance,
+			more.saturating_mul(2u32.into())
+		);
+	}
+
+	#[benchmark]
+	fn close_session(n: Linear<1, { T::MaxOperators::get() }>) {
+		let (id, client) = open::<T>(n);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), id);
+
+		assert_ne!(Sessions::<T>::get(id).expect("closed").status, SessionStatus::Open);
+	}
+
+	/// The last of `n` operators claims (the search for it is the part that grows with `n`)
+	/// with a voucher for every call its allowance pays for.
+	#[benchmark]
+	fn claim(n: Linear<1, { T::MaxOperators::get() }>) {
+		let (id, client) = open::<T>(n);
+		let session = Sessions::<T>::get(id).expect("opened");
+		let operator = session.operators[n as usize - 1].operator.clone();
+		let key = T::Operators::gateway_key(&operator).expect("a bonded operator");
+		let amount = allowance::<T>(session.api_id);
+		let request_hash = [7; 32];
+		let message = ticket_message(
+			&genesis_hash::<T>(),
+			id,
+			u64::from(CALLS) - 1,
+			&operator,
+			&request_hash,
+			CALLS.into(),
+			&amount,
+		);
+		let voucher = Voucher {
+			sequence: u64::from(CALLS) - 1,
+			request_hash,
+			calls: CALLS.into(),
+			amount,
+			signature: T::BenchmarkHelper::sign(&client, &message),
+		};
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(T::Operators::signer_of(&key)), id, voucher);
+
+		let claimed = Sessions::<T>::get(id).expect("open").operators[n as usize - 1].claimed_calls;
+		assert_eq!(claimed, u64::from(CALLS));
+	}
+
+	/// The hook closes `e` sessions of the most operators that expired.
+	#[benchmark]
+	fn expire(e: Linear<0, { T::MaxTasksPerBlock::get() }>) {
+		let ids = open_many::<T>(e);
+		let due = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::MinSessionBlocks::get())
+			.saturating_add(1u32.into());
+
+		#[block]
+		{
+			assert_eq!(run_hook::<T>(due), (e, 0));
+		}
+
+		for id in ids {
+			assert_ne!(Sessions::<T>::get(id).expect("closed").status, SessionStatus::Open);
+		}
+	}
+
+	/// The hook refunds and removes `s` sessions of the most operators whose claim window
+	/// passed.
+	#[benchmark]
+	fn settle(s: Linear<0, { T::MaxTasksPerBlock::get() }>) {
+		let ids = open_many::<T>(s);
+		for id in &ids {
+			Pallet::<T>::do_close_session(None, *id).expect("open");
+		}
+		let due = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::ClaimWindow::get())
+			.saturating_add(1u32.into());
+
+		#[block]
+		{
+			assert_eq!(run_hook::<T>(due), (0, s));
+		}
+
+		for id in ids {
+			assert!(!Sessions::<T>::contains_key(id));
+		}
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
