@@ -1,13 +1,16 @@
 // The main job, end to end on a Baton dev chain (ws://127.0.0.1:9944): an API publisher
 // registers an API, an operator bonds with its gateway key in the node's keystore, a client pays
 // for a request, the node's offchain worker calls the upstream, the chain settles, and the
-// response is printed with its receipt verified.
+// response is printed with its receipt verified. Then the fast path: the client opens a relay
+// session, calls the operator's relay endpoint (http://127.0.0.1:9955) directly, checks every
+// receipt, closes the session, and the operator's node claims for all the calls at once.
 //
 //   node scripts/demo.mjs [--url URL] [--exit | --blocks N]
 //   --url URL   call this URL (default: a small price API this script serves on 127.0.0.1)
 //   --exit      stop once the response is printed; --blocks N: once block N is finalized;
 //               otherwise the chain keeps running for polkadot.js apps until Ctrl-C.
-import { startDevNode } from '../tests/lib/node.mjs';
+import { sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
+import { RelayClient, openSession, verifyRelayReceipt, waitForClaimed } from '../tests/lib/relay.mjs';
 import {
   accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream, submitRequest, verifyReceipt,
   waitForSettlement,
@@ -31,7 +34,8 @@ if (!target) {
 }
 const url = new URL(target);
 
-const node = await startDevNode({ rpcPort, args: ['--rpc-cors', 'all'] });
+const relayPort = Number(process.env.BATON_RELAY_PORT || 9955);
+const node = await startDevNode({ rpcPort, relayPort, args: ['--rpc-cors', 'all'] });
 const { api } = node;
 const [chain, version] = await Promise.all([api.rpc.system.chain(), api.rpc.state.getRuntimeVersion()]);
 console.log(`connected to ${chain} (${version.specName} v${version.specVersion}) at ${node.rpcUrl}`);
@@ -71,6 +75,29 @@ if (response) {
   console.log(`no response: ${JSON.stringify(request.reports.map((r) => r.status))}`);
 }
 
+const RELAY_CALLS = 20;
+step(`Dave opens a relay session with one operator and makes ${RELAY_CALLS} calls to its endpoint ${node.relayUrl}`);
+const cost = BigInt(quote.pricePerOperator) + BigInt(quote.protocolFee);
+const { sessionId, session } = await openSession(api, who.dave, {
+  apiId, operators: 1, allowance: cost * 100n, blocks: api.consts.relay.minSessionBlocks.toNumber() * 10,
+});
+const relay = new RelayClient({ api, client: who.dave, session, endpoint: node.relayUrl });
+const operator = session.operators[0];
+const timings = [];
+let verified = 0;
+for (let i = 0; i < RELAY_CALLS; i++) {
+  const started = performance.now();
+  const result = await relay.call(operator.operator, { path });
+  timings.push(performance.now() - started);
+  if (result.receipt && verifyRelayReceipt(api, result, operator.gatewayKey)) verified++;
+  if (i === 0) console.log(`first call: ${result.status} ${result.body}`);
+}
+timings.sort((a, b) => a - b);
+console.log(`session ${sessionId}: ${RELAY_CALLS} calls, median ${timings[RELAY_CALLS >> 1].toFixed(1)} ms each, ${verified} receipts verified with the gateway key alone`);
+await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+const claimed = await waitForClaimed(api, sessionId, operator.operator, RELAY_CALLS);
+console.log(`closed; Charlie's node claimed ${claimed.session.operators[0].claimedCalls} calls in one transaction`);
+
 if (!exitWhenServed) {
   step('the chain keeps running (Ctrl-C to stop)');
   let shutdown;
@@ -86,4 +113,4 @@ if (!exitWhenServed) {
 }
 await node.stop();
 if (upstream) await upstream.close();
-process.exit(response?.verified ? 0 : 1);
+process.exit(response?.verified && verified === RELAY_CALLS ? 0 : 1);
