@@ -27,9 +27,7 @@ impl pallet_relay::Config for Runtime {
 	type MaxTasksPerBlock = ConstU32<64>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;
-	// Storage access at RocksDB costs until `scripts/benchmark-weights.sh pallet_relay` measures
-	// the calls (docs/relay.md, "Where this stands").
-	type WeightInfo = ();
+	type WeightInfo = pallet_relay::weights::SubstrateWeight<Runtime>;
 }
 
 /// The key type of the relay benchmarks' clients in the benchmark keystore: sr25519 account
