@@ -21,7 +21,7 @@ cp "$CARGO_TARGET_DIR/release/baton-node" "$bench_node"
 
 pallets=("$@")
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_operator_staking pallet_slashing pallet_reputation pallet_gateway pallet_handover
+	pallets=(pallet_operator_staking pallet_slashing pallet_reputation pallet_gateway pallet_handover pallet_relay
 		pallet_balances frame_system_extensions pallet_transaction_payment overhead)
 fi
 for pallet in "${pallets[@]}"; do
