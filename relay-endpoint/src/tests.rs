@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use baton_primitives::{
 	offchain::keys::{relay_voucher_key, RELAY_VOUCHER_INDEX_KEY},
-	ticket_message, ApiId, ApiView, GatewayKey, ServedVoucher, SessionOperatorView,
+	ApiId, ApiView, GatewayKey, ServedVoucher, SessionOperatorView,
 };
 use codec::{Decode, Encode};
 use parking_lot::Mutex;
@@ -238,16 +238,7 @@ async fn send(address: SocketAddr, call: &Call) -> Answer {
 	let request_hash =
 		relay_request_hash(call.method.as_bytes(), call.path.as_bytes(), &headers, &call.body);
 	let t = &call.ticket;
-	let message = ticket_message(
-		&t.genesis_hash,
-		t.session_id,
-		t.sequence,
-		&t.operator,
-		&request_hash,
-		t.calls,
-		&t.amount,
-	);
-	let signature = MultiSignature::Sr25519(call.signer.sign(&message));
+	let signature = MultiSignature::Sr25519(call.signer.sign(&t.message(&request_hash)));
 	let ticket = call
 		.raw_ticket
 		.clone()
