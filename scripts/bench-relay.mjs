@@ -189,7 +189,7 @@ try {
   console.log('chain cost: close, claim, transfer');
   const served = sequence - signed.length;
   const opened = findEvent(openEvents, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
-  const close = await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+  const close = await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const closed = findEvent(close.events, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
   const claimWeight = api.tx.relay.claim(sessionId, {
     sequence: 0, requestHash: new Uint8Array(32), calls: 1, amount: 1, signature: { Sr25519: new Uint8Array(64) },

@@ -94,7 +94,7 @@ for (let i = 0; i < RELAY_CALLS; i++) {
 }
 timings.sort((a, b) => a - b);
 console.log(`session ${sessionId}: ${RELAY_CALLS} calls, median ${timings[RELAY_CALLS >> 1].toFixed(1)} ms each, ${verified} receipts verified with the gateway key alone`);
-await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
 const claimed = await waitForClaimed(api, sessionId, operator.operator, RELAY_CALLS);
 console.log(`closed; Charlie's node claimed ${claimed.session.operators[0].claimedCalls} calls in one transaction`);
 

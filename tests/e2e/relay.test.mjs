@@ -174,7 +174,7 @@ test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable r
   }
 
   // Closed by its client; the node's worker then claims the 200 calls in one transaction.
-  const closed = await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+  const closed = await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const closedHeader = await api.rpc.chain.getHeader(closed.blockHash);
   const beforeClose = closedHeader.parentHash;
   const closedAt = closedHeader.number.toNumber();
@@ -302,7 +302,7 @@ test('calls the endpoint must refuse get the documented status and reason, reach
   assert.deepEqual(relay.voucher(charlie), { calls: 4n, amount: 4n * cost });
 
   // Closed: refused; the operator is paid for the four calls served, none of the refused.
-  await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.eve);
+  await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.eve);
   await refused(410, 'session_closed', call({}));
   const { session: claimed } = await waitForClaimed(api, sessionId, charlie, 4);
   assert.equal(claimed.operators[0].claimedCalls, 4);
@@ -340,7 +340,7 @@ test('calls served before the operator\'s node is killed with SIGKILL are claime
   assert.equal(kept.status, 'open');
   assert.equal(kept.operators[0].claimedCalls, 0);
 
-  await sendAndFinalize(api.tx.relay.closeSession(sessionId), who.dave);
+  await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const { session: claimed } = await waitForClaimed(api, sessionId, who.charlie.address, 20, 120_000);
   assert.equal(claimed.operators[0].claimedCalls, 20);
 });

@@ -96,7 +96,8 @@ impl<T: Config> Pallet<T> {
 					Some(to.clone()),
 				);
 			},
-			HandoverReason::Voluntary => {},
+			// Relay handovers come from a session's close report, never through here.
+			HandoverReason::Voluntary | HandoverReason::Relay { .. } => {},
 		}
 		T::Reputation::record(from, api_id, Outcome::HandedOver);
 		T::Reputation::record(&to, api_id, Outcome::TookOver);

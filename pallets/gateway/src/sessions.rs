@@ -10,7 +10,7 @@ use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::traits::Saturating;
 
-use crate::{requests::decrement, BalanceOf, Config, Error, Load, Pallet, SessionLoad};
+use crate::{requests::decrement, Apis, BalanceOf, Config, Error, Load, Pallet, SessionLoad};
 
 impl<T: Config> SessionRouting<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn call_price(api_id: ApiId) -> Result<CallPrice<BalanceOf<T>>, DispatchError> {
@@ -43,5 +43,9 @@ impl<T: Config> SessionRouting<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			SessionLoad::<T>::mutate_exists(operator, decrement);
 			Load::<T>::mutate_exists(operator, decrement);
 		}
+	}
+
+	fn timeout_ms(api_id: ApiId) -> Option<u32> {
+		Apis::<T>::get(api_id).map(|api| api.spec.timeout_ms)
 	}
 }

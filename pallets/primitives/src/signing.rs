@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::{Checkpoint, RequestId, ResultStatus, SessionId};
+use crate::{Checkpoint, GatewayKey, RequestId, ResultStatus, SessionId};
 
 /// The key type of gateway keys in a node's keystore.
 pub const GATEWAY_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"gate");
@@ -92,7 +92,7 @@ pub fn checkpoint_verifies<AccountId: Encode, Hash: Encode>(
 	request_hash: &[u8; 32],
 	checkpoint: &Checkpoint,
 	operator: &AccountId,
-	key: &crate::GatewayKey,
+	key: &GatewayKey,
 ) -> bool {
 	&checkpoint.request_hash == request_hash
 		&& checkpoint.completed_steps <= 1
@@ -205,7 +205,9 @@ pub fn relay_request_hash(
 
 /// What an operator's node answers a relayed call with, in its `Baton-Receipt` header; its
 /// gateway key signs [`RelayReceipt::message`].
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
 pub struct RelayReceipt {
 	/// The session.
 	pub session_id: SessionId,
@@ -230,6 +232,29 @@ impl RelayReceipt {
 			&self.request_hash,
 			&self.response_hash,
 			&self.status,
+		)
+	}
+}
+
+/// A relay receipt with its gateway key's signature, as evidence on-chain
+/// (`report_equivocation`, `challenge`).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct SignedRelayReceipt {
+	/// The receipt.
+	pub receipt: RelayReceipt,
+	/// ed25519 signature by the operator's gateway key over [`RelayReceipt::message`].
+	pub signature: [u8; 64],
+}
+
+impl SignedRelayReceipt {
+	/// Whether gateway key `key` signed the receipt on the chain of `genesis_hash`.
+	pub fn signed_by<Hash: Encode>(&self, key: &GatewayKey, genesis_hash: &Hash) -> bool {
+		sp_io::crypto::ed25519_verify(
+			&sp_core::ed25519::Signature::from_raw(self.signature),
+			&self.receipt.message(genesis_hash),
+			&sp_core::ed25519::Public::from_raw(*key),
 		)
 	}
 }

@@ -53,6 +53,18 @@ pub fn keystore_ext() -> KeystoreExt {
 	KeystoreExt(Arc::new(MemoryKeystore::new()))
 }
 
+/// A keystore holding the gateway keys [`gateway_pair`] makes from `seeds`, for benchmarks
+/// that sign as existing operators.
+pub fn gateway_keystore_ext(seeds: &[u8]) -> KeystoreExt {
+	let keystore = MemoryKeystore::new();
+	for seed in seeds {
+		keystore
+			.ed25519_generate_new(GATEWAY_KEY_TYPE, Some(&gateway_suri(*seed)))
+			.unwrap();
+	}
+	KeystoreExt(Arc::new(keystore))
+}
+
 /// Makes `ext` an offchain worker's environment: a keystore holding one gateway key per secret
 /// URI of `suris` (returned in that order), offchain storage, and a transaction pool. The
 /// closure returned lists the transactions submitted to the pool, encoded.

@@ -139,6 +139,10 @@ pub trait SessionRouting<AccountId, Balance> {
 
 	/// Stops counting a session against `operator`'s capacity.
 	fn release_session(operator: &AccountId);
+
+	/// The upstream timeout of `api_id` in milliseconds, if it is registered: the most a call's
+	/// latency can be.
+	fn timeout_ms(api_id: ApiId) -> Option<u32>;
 }
 
 /// The on-chain handover log; implemented by the handover pallet.

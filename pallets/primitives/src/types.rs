@@ -212,6 +212,34 @@ pub enum HandoverReason {
 	Offline,
 	/// The operator gave the request away with a checkpoint that does not verify.
 	Fraud,
+	/// A relay session's client moved from the operator to another at call `sequence`, for
+	/// `cause`, as its close report says.
+	Relay { sequence: u64, cause: RelayFault },
+}
+
+/// Why a relay client moved a call to another operator.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum RelayFault {
+	/// It had not answered when the client hedged.
+	Late,
+	/// The connection failed, or its endpoint answered with a 5xx.
+	Failed,
+	/// Its receipt did not verify.
+	BadReceipt,
 }
 
 /// An operator's progress on a request when it hands it over, signed with its gateway key.

@@ -50,10 +50,12 @@ impl<T: Config> Pallet<T> {
 		(expired, settled)
 	}
 
-	/// Refunds what a closed session's operators did not claim and removes it.
+	/// Refunds what a closed session's operators did not claim, feeds its report's outcomes to
+	/// reputation and removes it.
 	fn settle(session_id: SessionId) {
 		let Some(session) = Sessions::<T>::take(session_id) else { return };
 		ClientSessions::<T>::remove(&session.client, session_id);
+		Self::apply_outcomes(session_id, &session);
 		let refunded = T::Escrow::refund(session_escrow(session_id));
 		Self::deposit_event(Event::SessionSettled { session_id, refunded });
 	}

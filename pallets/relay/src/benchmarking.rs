@@ -3,7 +3,9 @@
 
 use super::*;
 use alloc::vec::Vec;
-use baton_primitives::{genesis_hash, ticket_message};
+use baton_primitives::{
+	genesis_hash, ticket_message, RelayReceipt, ResultStatus, GATEWAY_KEY_TYPE,
+};
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use sp_runtime::traits::Saturating;
@@ -57,6 +59,32 @@ fn run_hook<T: Config>(at: BlockNumberFor<T>) -> (u32, u32) {
 	Pallet::<T>::process_agenda(at)
 }
 
+/// A report on `session` with `handovers` handovers between its first two operators and an
+/// outcome of one failed call for each operator.
+fn full_report<T: Config>(session: &SessionOf<T>, handovers: u32) -> SessionReportOf<T> {
+	let first = session.operators[0].operator.clone();
+	let second = session.operators.get(1).map_or_else(|| first.clone(), |o| o.operator.clone());
+	let handovers: Vec<_> = (0..handovers)
+		.map(|i| {
+			let (from, to) = if i % 2 == 0 {
+				(first.clone(), second.clone())
+			} else {
+				(second.clone(), first.clone())
+			};
+			RelayHandover { from, to, sequence: i.into(), cause: RelayFault::Late }
+		})
+		.collect();
+	let outcomes: Vec<_> = session
+		.operators
+		.iter()
+		.map(|o| OperatorOutcome { operator: o.operator.clone(), failed_calls: 1, latency_ms: 100 })
+		.collect();
+	SessionReport {
+		handovers: handovers.try_into().expect("at most MaxReportHandovers"),
+		outcomes: outcomes.try_into().expect("one per operator"),
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -93,7 +121,7 @@ mod benchmarks {
 		let (id, client) = open::<T>(n);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(client), id);
+		_(RawOrigin::Signed(client), id, SessionReportOf::<T>::default());
 
 		assert_ne!(Sessions::<T>::get(id).expect("closed").status, SessionStatus::Open);
 	}
@@ -170,6 +198,80 @@ mod benchmarks {
 		for id in ids {
 			assert!(!Sessions::<T>::contains_key(id));
 		}
+	}
+
+	/// A close report's `h` handovers, back and forth between a session's first two operators,
+	/// with an outcome for each of its operators, checked and taken.
+	#[benchmark]
+	fn take_report(h: Linear<0, { T::MaxReportHandovers::get() }>) {
+		let (id, _) = open::<T>(T::MaxOperators::get().max(2));
+		let session = Sessions::<T>::get(id).expect("opened");
+		let report = full_report::<T>(&session, h);
+
+		#[block]
+		{
+			Pallet::<T>::check_report(&session, &report).expect("a valid report");
+			Pallet::<T>::take_report(id, &session, report).expect("room in the log");
+		}
+
+		assert_eq!(Outcomes::<T>::get(id).map(|o| o.len()), Some(session.operators.len()));
+	}
+
+	/// A settling session's `o` outcomes go to reputation.
+	#[benchmark]
+	fn apply_outcomes(o: Linear<0, { T::MaxOperators::get() }>) {
+		let (id, _) = open::<T>(T::MaxOperators::get());
+		let mut session = Sessions::<T>::get(id).expect("opened");
+		for operator in session.operators.iter_mut() {
+			operator.claimed_calls = 1;
+		}
+		let mut report = full_report::<T>(&session, 0);
+		report.outcomes.truncate(o as usize);
+		Pallet::<T>::take_report(id, &session, report).expect("no handovers");
+		let recorded;
+
+		#[block]
+		{
+			recorded = Pallet::<T>::apply_outcomes(id, &session);
+		}
+
+		assert_eq!(recorded, o);
+	}
+
+	/// Two receipts of one call with different answers, by a bonded operator's gateway key.
+	#[benchmark]
+	fn report_equivocation() {
+		let (id, client) = open::<T>(1);
+		let operator = Sessions::<T>::get(id).expect("opened").operators[0].operator.clone();
+		let key = T::Operators::gateway_key(&operator).expect("a bonded operator");
+		let signed = |response: &[u8]| {
+			let receipt = RelayReceipt {
+				session_id: id,
+				sequence: 0,
+				request_hash: [7; 32],
+				response_hash: sp_io::hashing::blake2_256(response),
+				status: ResultStatus::Response { code: 200 },
+			};
+			let public = sp_core::ed25519::Public::from_raw(key);
+			let message = receipt.message(&genesis_hash::<T>());
+			let signature = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, &public, &message)
+				.expect("the operator's key is in the keystore");
+			SignedRelayReceipt { receipt, signature: signature.0 }
+		};
+		let (a, b) = (signed(b"one"), signed(b"two"));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client.clone()), operator.clone(), a, b);
+
+		frame_system::Pallet::<T>::assert_last_event(
+			<T as frame_system::Config>::RuntimeEvent::from(Event::EquivocationReported {
+				session_id: id,
+				sequence: 0,
+				operator,
+				reporter: client,
+			})
+			.into(),
+		);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

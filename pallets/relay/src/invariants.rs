@@ -4,7 +4,7 @@ use baton_primitives::{session_escrow, Escrow};
 use frame_support::ensure;
 use sp_runtime::traits::{Saturating, Zero};
 
-use crate::{Agenda, BalanceOf, ClientSessions, Config, Pallet, Sessions};
+use crate::{Agenda, BalanceOf, ClientSessions, Config, Outcomes, Pallet, SessionStatus, Sessions};
 
 impl<T: Config> Pallet<T> {
 	/// Built with `std` too (the module is): the pallet's mock and the runtime's tests, which
@@ -41,6 +41,10 @@ impl<T: Config> Pallet<T> {
 		for (block, session_id, _) in Agenda::<T>::iter() {
 			let session = Sessions::<T>::get(session_id).ok_or("the agenda names no session")?;
 			ensure!(block == Self::agenda_entry(&session).0, "a stale agenda entry");
+		}
+		for (session_id, _) in Outcomes::<T>::iter() {
+			let session = Sessions::<T>::get(session_id).ok_or("outcomes of no session")?;
+			ensure!(session.status != SessionStatus::Open, "outcomes of an open session");
 		}
 		for (_, session_id, ()) in ClientSessions::<T>::iter() {
 			ensure!(Sessions::<T>::contains_key(session_id), "the client index names no session");

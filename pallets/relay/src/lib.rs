@@ -8,12 +8,14 @@ pub use pallet::*;
 mod agenda;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod disputes;
 #[cfg(any(feature = "std", feature = "try-runtime"))]
 mod invariants;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod offchain;
+mod report;
 mod sessions;
 #[cfg(test)]
 mod tests;
@@ -27,7 +29,10 @@ pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "baton::relay";
 
-use baton_primitives::{ApiId, Escrow, GatewayKeys, SessionId, SessionRouting};
+use baton_primitives::{
+	ApiId, Escrow, GatewayKeys, HandoverLog, ReportOffence, ReputationSink, SessionId,
+	SessionRouting,
+};
 use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
 use frame_system::pallet_prelude::*;
 use sp_runtime::traits::{IdentifyAccount, Verify, Zero};
@@ -41,6 +46,19 @@ pub type SessionOf<T> = Session<
 	<T as frame_system::Config>::AccountId,
 	BalanceOf<T>,
 	BlockNumberFor<T>,
+	<T as Config>::MaxOperators,
+>;
+
+/// A close report of a runtime.
+pub type SessionReportOf<T> = SessionReport<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::MaxOperators,
+	<T as Config>::MaxReportHandovers,
+>;
+
+/// The outcomes of a closed session's report, kept until it settles.
+pub type OutcomesOf<T> = BoundedVec<
+	OperatorOutcome<<T as frame_system::Config>::AccountId>,
 	<T as Config>::MaxOperators,
 >;
 
@@ -81,6 +99,15 @@ pub mod pallet {
 			+ Parameter
 			+ MaxEncodedLen;
 
+		/// The handover log, which takes the handovers of close reports.
+		type Handovers: HandoverLog<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Reputation, which takes close reports' outcomes when a session settles.
+		type Reputation: ReputationSink<Self::AccountId>;
+
+		/// Slashing, which takes equivocations.
+		type Offences: ReportOffence<Self::AccountId>;
+
 		/// The gateway key the node's worker signs claims with.
 		type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
 
@@ -103,6 +130,11 @@ pub mod pallet {
 		/// Blocks after a session closes in which its operators may still claim.
 		#[pallet::constant]
 		type ClaimWindow: Get<BlockNumberFor<Self>>;
+
+		/// Handovers a close report may carry: no more than the handover log keeps for one
+		/// subject.
+		#[pallet::constant]
+		type MaxReportHandovers: Get<u32>;
 
 		/// Agenda tasks (expiries and settlements) a block's hook does at most; the rest wait
 		/// for the next block.
@@ -129,6 +161,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ClientSessions<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, SessionId, ()>;
+
+	/// The outcomes a closed session's client reported, until the session settles and they go
+	/// to reputation.
+	#[pallet::storage]
+	pub type Outcomes<T: Config> = StorageMap<_, Twox64Concat, SessionId, OutcomesOf<T>>;
 
 	/// What the hook does for each session, by the block it is due in.
 	#[pallet::storage]
@@ -165,6 +202,15 @@ pub mod pallet {
 		SessionClosed { session_id: SessionId, claims_until: BlockNumberFor<T> },
 		/// The claim window passed: the client got back what was not claimed.
 		SessionSettled { session_id: SessionId, refunded: BalanceOf<T> },
+		/// `operator`'s gateway key signed two different answers to call `sequence` of the
+		/// session: it commits `Equivocation`, and `reporter` gets the reward share of the
+		/// slash.
+		EquivocationReported {
+			session_id: SessionId,
+			sequence: u64,
+			operator: T::AccountId,
+			reporter: T::AccountId,
+		},
 	}
 
 	#[pallet::error]
@@ -193,6 +239,22 @@ pub mod pallet {
 		BadSignature,
 		/// The voucher pays for no call beyond those claimed already.
 		NothingToClaim,
+		/// Only the session's client may report on it.
+		ReportNotClient,
+		/// A report's handover names an operator as taking over from itself.
+		SelfHandover,
+		/// A report's handovers are not in the order of their sequence numbers.
+		HandoversOutOfOrder,
+		/// A report has two outcomes for one operator.
+		DuplicateOutcome,
+		/// The two receipts are not for one call, or do not differ.
+		NotEquivocation,
+		/// The operator has no gateway key.
+		NoGatewayKey,
+		/// A receipt is not the operator's gateway key's signature on this chain.
+		BadReceiptSignature,
+		/// This operator's equivocation in this session was reported already.
+		OffenceAlreadyReported,
 		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
 		Defensive,
 	}
@@ -203,7 +265,11 @@ pub mod pallet {
 			let (expired, settled) = Self::process_agenda(now);
 			// Each of the two counts the hook's own reads once more: an overestimate by a few
 			// reads, never an underestimate.
-			T::WeightInfo::expire(expired).saturating_add(T::WeightInfo::settle(settled))
+			// A settling session's report has at most one outcome per operator.
+			let outcomes = T::WeightInfo::apply_outcomes(T::MaxOperators::get());
+			T::WeightInfo::expire(expired)
+				.saturating_add(T::WeightInfo::settle(settled))
+				.saturating_add(outcomes.saturating_mul(settled.into()))
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -257,12 +323,20 @@ pub mod pallet {
 		}
 
 		/// Closes an open session: its client at any time, anyone once it has expired. Its
-		/// operators may claim for `ClaimWindow` blocks more; then the rest goes back.
+		/// operators may claim for `ClaimWindow` blocks more; then the rest goes back. The
+		/// client's `report` (anyone else's must be empty) puts its handovers in the handover
+		/// log now and its outcomes into reputation when the session settles, by the rule in
+		/// the README.
 		#[pallet::call_index(2)]
-		#[pallet::weight(<T as Config>::WeightInfo::close_session(T::MaxOperators::get()))]
-		pub fn close_session(origin: OriginFor<T>, session_id: SessionId) -> DispatchResult {
+		#[pallet::weight(<T as Config>::WeightInfo::close_session(T::MaxOperators::get())
+			.saturating_add(<T as Config>::WeightInfo::take_report(report.handovers.len() as u32)))]
+		pub fn close_session(
+			origin: OriginFor<T>,
+			session_id: SessionId,
+			report: SessionReportOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_close_session(Some(&who), session_id)
+			Self::do_close_session(Some((&who, report)), session_id)
 		}
 
 		/// Pays a session's operator for the calls its best voucher counts beyond those paid
@@ -280,6 +354,23 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let signer = ensure_signed(origin)?;
 			Self::do_claim(&signer, session_id, voucher)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Proves that `operator`'s gateway key signed two receipts, `a` and `b`, for one call
+		/// (session and sequence) with different answers. Anyone may send it; the operator
+		/// commits `Equivocation`, once per session, and the sender gets the reward share of
+		/// the slash. Free when accepted. The session need not be kept any more: the receipts
+		/// bind the chain and the call.
+		#[pallet::call_index(4)]
+		pub fn report_equivocation(
+			origin: OriginFor<T>,
+			operator: T::AccountId,
+			a: SignedRelayReceipt,
+			b: SignedRelayReceipt,
+		) -> DispatchResultWithPostInfo {
+			let reporter = ensure_signed(origin)?;
+			Self::do_report_equivocation(&reporter, &operator, &a, &b)?;
 			Ok(Pays::No.into())
 		}
 	}

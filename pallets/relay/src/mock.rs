@@ -3,9 +3,11 @@
 //! sign tickets with real sr25519 account keys, operators with real ed25519 gateway keys.
 
 use crate as pallet_relay;
+pub use baton_primitives::testing::RecordOffences;
 pub use baton_primitives::testing::{account, gateway_pair};
 use baton_primitives::{
-	testing::key_account, ApiId, CallPrice, GatewayKey, GatewayKeys, SessionId, SessionRouting,
+	testing::key_account, ApiId, CallPrice, Checkpoint, GatewayKey, GatewayKeys, HandoverLog,
+	HandoverReason, HandoverView, Outcome, ReputationSink, RequestId, SessionId, SessionRouting,
 };
 use core::cell::RefCell;
 use frame_support::{parameter_types, traits::ConstU32};
@@ -50,12 +52,19 @@ pub const FEE: Balance = 1;
 pub const OPERATORS: [u8; 4] = [10, 11, 12, 13];
 pub const TREASURY: u8 = 9;
 pub const FUNDS: Balance = 1_000_000;
+/// API 0's upstream timeout.
+pub const TIMEOUT_MS: u32 = 2_000;
+/// Handovers the stand-in log keeps per subject.
+pub const MAX_HANDOVERS: u32 = 4;
 
 thread_local! {
 	/// Sessions each operator is counted for, as the gateway counts them against capacity.
 	pub static SESSION_LOAD: RefCell<BTreeMap<AccountId, u32>> = const { RefCell::new(BTreeMap::new()) };
 	/// Whether the stand-in gateway has API 0 paused.
 	pub static PAUSED: RefCell<bool> = const { RefCell::new(false) };
+	/// What the stand-in reputation took: (operator, API, outcome), oldest first.
+	pub static OUTCOMES: RefCell<Vec<(AccountId, ApiId, Outcome)>> =
+		const { RefCell::new(Vec::new()) };
 }
 
 /// Errors of the stand-in router, as the gateway names them.
@@ -91,6 +100,10 @@ impl SessionRouting<AccountId, Balance> for Router {
 		Ok(chosen)
 	}
 
+	fn timeout_ms(api_id: ApiId) -> Option<u32> {
+		(api_id == API).then_some(TIMEOUT_MS)
+	}
+
 	fn release_session(operator: &AccountId) {
 		SESSION_LOAD.with(|load| {
 			let mut load = load.borrow_mut();
@@ -123,6 +136,56 @@ impl GatewayKeys<AccountId> for Operators {
 	}
 }
 
+/// A handover log that keeps its records in storage (so that benchmarks' rolled-back steps
+/// roll it back too), at most `MAX_HANDOVERS` per subject.
+pub struct Handovers;
+impl HandoverLog<AccountId, u32> for Handovers {
+	fn record(
+		subject: RequestId,
+		from: &AccountId,
+		to: &AccountId,
+		reason: HandoverReason,
+		_checkpoint: Option<Checkpoint>,
+	) -> Result<u32, DispatchError> {
+		let mut log = handovers(subject);
+		if log.len() as u32 >= MAX_HANDOVERS {
+			return Err(DispatchError::Other("TooManyHandovers"));
+		}
+		log.push((from.clone(), to.clone(), reason));
+		frame_support::storage::unhashed::put(&handover_key(subject), &log);
+		Ok(log.len() as u32 - 1)
+	}
+	fn history(subject: RequestId) -> Vec<HandoverView<AccountId, u32>> {
+		handovers(subject)
+			.into_iter()
+			.map(|(from, to, reason)| HandoverView { from, to, reason, block: 0, checkpoint: None })
+			.collect()
+	}
+	fn has_room(subject: RequestId) -> bool {
+		(handovers(subject).len() as u32) < MAX_HANDOVERS
+	}
+	fn forget(subject: RequestId) {
+		frame_support::storage::unhashed::kill(&handover_key(subject));
+	}
+}
+
+fn handover_key(subject: RequestId) -> Vec<u8> {
+	codec::Encode::encode(&(b"mock/handovers", subject))
+}
+
+/// The stand-in log's records for `subject`: (from, to, reason), oldest first.
+pub fn handovers(subject: RequestId) -> Vec<(AccountId, AccountId, HandoverReason)> {
+	frame_support::storage::unhashed::get(&handover_key(subject)).unwrap_or_default()
+}
+
+/// A reputation that keeps the outcomes it takes in `OUTCOMES`.
+pub struct Reputation;
+impl ReputationSink<AccountId> for Reputation {
+	fn record(who: &AccountId, api: ApiId, outcome: Outcome) {
+		OUTCOMES.with(|outcomes| outcomes.borrow_mut().push((who.clone(), api, outcome)));
+	}
+}
+
 parameter_types! {
 	pub TreasuryAccount: AccountId = account(TREASURY);
 }
@@ -132,6 +195,9 @@ impl pallet_relay::Config for Test {
 	type Escrow = Escrow;
 	type Router = Router;
 	type Operators = Operators;
+	type Handovers = Handovers;
+	type Reputation = Reputation;
+	type Offences = RecordOffences;
 	type TicketSignature = MultiSignature;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type Treasury = TreasuryAccount;
@@ -139,6 +205,7 @@ impl pallet_relay::Config for Test {
 	type MinSessionBlocks = ConstU32<2>;
 	type MaxSessionBlocks = ConstU32<100>;
 	type ClaimWindow = ConstU32<5>;
+	type MaxReportHandovers = ConstU32<MAX_HANDOVERS>;
 	type MaxTasksPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -173,6 +240,26 @@ pub fn key(n: u8) -> GatewayKey {
 /// The origin of a transaction signed by operator `n`'s gateway key.
 pub fn signed_by_key(n: u8) -> RuntimeOrigin {
 	RuntimeOrigin::signed(key_account(&key(n)))
+}
+
+/// Operator `n`'s receipt of `response` to call `sequence` of session `session_id`.
+pub fn receipt(
+	operator: u8,
+	session_id: SessionId,
+	sequence: u64,
+	response: &[u8],
+) -> baton_primitives::SignedRelayReceipt {
+	let receipt = baton_primitives::RelayReceipt {
+		session_id,
+		sequence,
+		request_hash: [sequence as u8; 32],
+		response_hash: sp_io::hashing::blake2_256(response),
+		status: baton_primitives::ResultStatus::Response { code: 200 },
+	};
+	let signature = gateway_pair(operator)
+		.sign(&receipt.message(&baton_primitives::genesis_hash::<Test>()))
+		.0;
+	baton_primitives::SignedRelayReceipt { receipt, signature }
 }
 
 /// Client `n`'s account key pair (sr25519).
@@ -227,7 +314,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.unwrap();
 	SESSION_LOAD.with(|load| load.borrow_mut().clear());
 	PAUSED.with(|p| *p.borrow_mut() = false);
+	OUTCOMES.with(|outcomes| outcomes.borrow_mut().clear());
+	RecordOffences::clear();
 	let mut ext = sp_io::TestExternalities::new(storage);
+	// Operators' gateway keys, which the benchmarks sign receipts with.
+	let keystore = baton_primitives::testing::gateway_keystore_ext(&OPERATORS);
+	ext.register_extension(keystore);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

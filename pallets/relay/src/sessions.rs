@@ -12,7 +12,7 @@ use sp_runtime::traits::{Bounded, Saturating, Verify, Zero};
 
 use crate::{
 	Agenda, AgendaTask, BalanceOf, ClientSessions, Config, Error, Event, NextSessionId, Pallet,
-	Session, SessionOf, SessionOperator, SessionStatus, Sessions, VoucherOf,
+	Session, SessionOf, SessionOperator, SessionReportOf, SessionStatus, Sessions, VoucherOf,
 };
 
 impl<T: Config> Pallet<T> {
@@ -95,17 +95,21 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Closes `session_id` for `who` (its client, or anyone once it expired), or for the hook
-	/// when `who` is `None`.
+	/// Closes `session_id` for `who` with its report (its client, or anyone once it expired
+	/// with an empty report), or for the hook when `who` is `None`.
 	pub(crate) fn do_close_session(
-		who: Option<&T::AccountId>,
+		who: Option<(&T::AccountId, SessionReportOf<T>)>,
 		session_id: SessionId,
 	) -> DispatchResult {
 		let mut session = Sessions::<T>::get(session_id).ok_or(Error::<T>::UnknownSession)?;
 		ensure!(session.status == SessionStatus::Open, Error::<T>::SessionClosed);
 		let now = frame_system::Pallet::<T>::block_number();
-		if let Some(who) = who {
-			ensure!(who == &session.client || now > session.expires_at, Error::<T>::NotClient);
+		if let Some((who, report)) = who {
+			let client = who == &session.client;
+			ensure!(client || now > session.expires_at, Error::<T>::NotClient);
+			ensure!(client || report.is_empty(), Error::<T>::ReportNotClient);
+			Self::check_report(&session, &report)?;
+			Self::take_report(session_id, &session, report)?;
 		}
 		for operator in &session.operators {
 			T::Router::release_session(&operator.operator);

@@ -184,7 +184,11 @@ fn top_ups_raise_every_allowance_of_an_open_session() {
 		assert_noop!(top_up(CLIENT, id, 0), Error::<Test>::ZeroTopUp);
 		assert_noop!(top_up(CLIENT, 99, 1), Error::<Test>::UnknownSession);
 		assert_noop!(top_up(CLIENT, id, FUNDS), pallet_escrow::Error::<Test>::InsufficientFunds);
-		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		assert_ok!(Relay::close_session(
+			RuntimeOrigin::signed(client(CLIENT)),
+			id,
+			Default::default()
+		));
 		assert_noop!(top_up(CLIENT, id, 1), Error::<Test>::SessionClosed);
 	});
 }
@@ -194,11 +198,15 @@ fn a_closed_session_takes_claims_for_the_window_then_refunds_the_rest() {
 	build_and_execute(|| {
 		let id = open(2, 110);
 		run_to_block(3);
-		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		assert_ok!(Relay::close_session(
+			RuntimeOrigin::signed(client(CLIENT)),
+			id,
+			Default::default()
+		));
 		System::assert_last_event(Event::SessionClosed { session_id: id, claims_until: 8 }.into());
 		assert_eq!(Sessions::<Test>::get(id).unwrap().status, SessionStatus::Closed { at: 3 });
 		assert_noop!(
-			Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id),
+			Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id, Default::default()),
 			Error::<Test>::SessionClosed
 		);
 		run_to_block(8);
@@ -220,7 +228,11 @@ fn a_closed_session_takes_claims_for_the_window_then_refunds_the_rest() {
 fn claims_after_the_window_are_refused() {
 	build_and_execute(|| {
 		let id = open(1, 110);
-		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		assert_ok!(Relay::close_session(
+			RuntimeOrigin::signed(client(CLIENT)),
+			id,
+			Default::default()
+		));
 		// Closed in block 1: claims until block 6, settled in block 7's hook.
 		System::set_block_number(7);
 		assert_noop!(
@@ -235,12 +247,18 @@ fn only_the_client_closes_a_session_before_it_expires_and_anyone_after() {
 	build_and_execute(|| {
 		let id = open(1, 110);
 		let stranger = RuntimeOrigin::signed(client(POOR));
-		assert_noop!(Relay::close_session(stranger.clone(), id), Error::<Test>::NotClient);
-		assert_noop!(Relay::close_session(stranger.clone(), 99), Error::<Test>::UnknownSession);
+		assert_noop!(
+			Relay::close_session(stranger.clone(), id, Default::default()),
+			Error::<Test>::NotClient
+		);
+		assert_noop!(
+			Relay::close_session(stranger.clone(), 99, Default::default()),
+			Error::<Test>::UnknownSession
+		);
 		// Block 12 would close it in its hook; a call in the block after expiry comes first
 		// when the hook is behind.
 		System::set_block_number(12);
-		assert_ok!(Relay::close_session(stranger, id));
+		assert_ok!(Relay::close_session(stranger, id, Default::default()));
 		assert_eq!(Agenda::<Test>::get(12, id), None);
 		assert_eq!(Agenda::<Test>::get(18, id), Some(AgendaTask::Settle));
 	});
@@ -299,7 +317,11 @@ fn the_view_shows_a_session_its_operators_keys_and_where_it_stands() {
 			(view.opened_at, view.expires_at, view.closed_at, view.claims_until),
 			(1, 11, None, None)
 		);
-		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		assert_ok!(Relay::close_session(
+			RuntimeOrigin::signed(client(CLIENT)),
+			id,
+			Default::default()
+		));
 		let view = Relay::session_view(id).unwrap();
 		assert_eq!((view.closed_at, view.claims_until), (Some(1), Some(6)));
 		assert_eq!(Relay::session_views(&client(CLIENT)), vec![view]);
@@ -329,7 +351,11 @@ fn the_worker_claims_what_the_endpoint_served_once_the_session_closed() {
 		Relay::claim_served(1);
 		assert!(pool().is_empty(), "no claim while the session is open");
 
-		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id));
+		assert_ok!(Relay::close_session(
+			RuntimeOrigin::signed(client(CLIENT)),
+			id,
+			Default::default()
+		));
 		Relay::claim_served(1);
 		let sent = pool();
 		assert_eq!(sent.len(), 1);
@@ -361,4 +387,187 @@ fn key_account_of_extrinsic(xt: &Extrinsic) -> AccountId {
 		sp_runtime::generic::Preamble::Signed(address, ..) => address.clone(),
 		_ => panic!("a signed extrinsic"),
 	}
+}
+
+/// A report of client 1 on a session of operators 10, 11 and 12.
+fn report(
+	handovers: Vec<(u8, u8, u64)>,
+	outcomes: Vec<(u8, u64, u32)>,
+) -> crate::SessionReportOf<Test> {
+	let handovers: Vec<_> = handovers
+		.into_iter()
+		.map(|(from, to, sequence)| crate::RelayHandover {
+			from: account(from),
+			to: account(to),
+			sequence,
+			cause: crate::RelayFault::Late,
+		})
+		.collect();
+	let outcomes: Vec<_> = outcomes
+		.into_iter()
+		.map(|(n, failed_calls, latency_ms)| crate::OperatorOutcome {
+			operator: account(n),
+			failed_calls,
+			latency_ms,
+		})
+		.collect();
+	crate::SessionReport {
+		handovers: handovers.try_into().unwrap(),
+		outcomes: outcomes.try_into().unwrap(),
+	}
+}
+
+fn outcomes() -> Vec<(AccountId, u32, baton_primitives::Outcome)> {
+	OUTCOMES.with(|o| o.borrow().clone())
+}
+
+#[test]
+fn a_close_report_logs_handovers_at_close_and_outcomes_at_settlement() {
+	use baton_primitives::{HandoverReason, Outcome};
+	build_and_execute(|| {
+		let id = open(3, 1_100);
+		let close =
+			report(vec![(10, 11, 4), (11, 12, 9)], vec![(10, 1, 80), (11, 5, 90), (12, 0, 5_000)]);
+		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id, close));
+		let late = |sequence| HandoverReason::Relay { sequence, cause: crate::RelayFault::Late };
+		assert_eq!(
+			handovers(session_escrow(id)),
+			vec![(account(10), account(11), late(4)), (account(11), account(12), late(9))]
+		);
+		assert_eq!(
+			outcomes(),
+			vec![
+				(account(10), API, Outcome::HandedOver),
+				(account(11), API, Outcome::TookOver),
+				(account(11), API, Outcome::HandedOver),
+				(account(12), API, Outcome::TookOver),
+			]
+		);
+		// Paid: 10 for 4 calls, 11 for 2, 12 for 3 (9 in all).
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 3, 4, 44)));
+		assert_ok!(Relay::claim(signed_by_key(11), id, voucher(CLIENT, id, 11, 8, 2, 22)));
+		assert_ok!(Relay::claim(signed_by_key(12), id, voucher(CLIENT, id, 12, 11, 3, 33)));
+		OUTCOMES.with(|o| o.borrow_mut().clear());
+		run_to_block(7);
+		// 10 failed 1 call of the 4 it was paid for: completed. 11 failed 5 of 2: failed (the
+		// client paid for 9). 12's latency is capped at the timeout.
+		assert_eq!(
+			outcomes(),
+			vec![
+				(account(10), API, Outcome::Completed { latency_ms: 80 }),
+				(account(11), API, Outcome::Failed),
+				(account(12), API, Outcome::Completed { latency_ms: TIMEOUT_MS }),
+			]
+		);
+		assert!(crate::Outcomes::<Test>::get(id).is_none());
+		assert!(handovers(session_escrow(id)).is_empty(), "the log goes with the session");
+	});
+}
+
+#[test]
+fn a_report_damages_no_operator_beyond_the_calls_the_client_paid_for() {
+	use baton_primitives::Outcome;
+	build_and_execute(|| {
+		let id = open(2, 1_100);
+		// 10 failed 50 calls by the report, but the client paid for 3 in all: no failure. 11
+		// was paid for nothing: no outcome.
+		let close = report(vec![], vec![(10, 50, 80), (11, 0, 80)]);
+		assert_ok!(Relay::close_session(RuntimeOrigin::signed(client(CLIENT)), id, close));
+		assert_ok!(Relay::claim(signed_by_key(10), id, voucher(CLIENT, id, 10, 3, 3, 33)));
+		run_to_block(7);
+		assert_eq!(outcomes(), vec![(account(10), API, Outcome::Completed { latency_ms: 80 })]);
+	});
+}
+
+#[test]
+fn bad_reports_are_refused_and_change_nothing() {
+	build_and_execute(|| {
+		let id = open(2, 110);
+		let close =
+			|n: u8, report| Relay::close_session(RuntimeOrigin::signed(client(n)), id, report);
+		assert_noop!(
+			close(CLIENT, report(vec![(10, 12, 1)], vec![])),
+			Error::<Test>::NotSessionOperator
+		);
+		assert_noop!(
+			close(CLIENT, report(vec![], vec![(13, 1, 1)])),
+			Error::<Test>::NotSessionOperator
+		);
+		assert_noop!(close(CLIENT, report(vec![(10, 10, 1)], vec![])), Error::<Test>::SelfHandover);
+		assert_noop!(
+			close(CLIENT, report(vec![(10, 11, 5), (11, 10, 4)], vec![])),
+			Error::<Test>::HandoversOutOfOrder
+		);
+		assert_noop!(
+			close(CLIENT, report(vec![], vec![(10, 1, 1), (10, 2, 2)])),
+			Error::<Test>::DuplicateOutcome
+		);
+		System::set_block_number(12);
+		assert_noop!(close(POOR, report(vec![], vec![(10, 1, 1)])), Error::<Test>::ReportNotClient);
+		assert!(handovers(session_escrow(id)).is_empty());
+		assert!(outcomes().is_empty());
+		assert_eq!(Sessions::<Test>::get(id).unwrap().status, SessionStatus::Open);
+	});
+}
+
+#[test]
+fn two_different_receipts_for_one_call_are_an_equivocation_reported_once() {
+	use baton_primitives::OffenceKind;
+	build_and_execute(|| {
+		let id = open(1, 110);
+		let reporter = RuntimeOrigin::signed(client(POOR));
+		let (a, b) = (receipt(10, id, 3, b"one"), receipt(10, id, 3, b"two"));
+		let sent = Relay::report_equivocation(reporter.clone(), account(10), a.clone(), b.clone());
+		assert_eq!(sent.unwrap().pays_fee, Pays::No);
+		System::assert_last_event(
+			Event::EquivocationReported {
+				session_id: id,
+				sequence: 3,
+				operator: account(10),
+				reporter: client(POOR),
+			}
+			.into(),
+		);
+		let offences = RecordOffences::all();
+		assert_eq!(offences.len(), 1);
+		assert_eq!(offences[0].0, OffenceKind::Equivocation);
+		assert_eq!((&offences[0].2, &offences[0].3), (&account(10), &Some(client(POOR))));
+		// Another call of the same session answered twice is the same offence.
+		let (c, d) = (receipt(10, id, 4, b"one"), receipt(10, id, 4, b"two"));
+		assert_noop!(
+			Relay::report_equivocation(reporter, account(10), c, d),
+			Error::<Test>::OffenceAlreadyReported
+		);
+	});
+}
+
+#[test]
+fn receipts_that_prove_no_equivocation_are_refused() {
+	build_and_execute(|| {
+		let id = open(1, 110);
+		let report = |operator: u8, a, b| {
+			Relay::report_equivocation(RuntimeOrigin::signed(client(POOR)), account(operator), a, b)
+		};
+		let one = receipt(10, id, 3, b"one");
+		assert_noop!(report(10, one.clone(), one.clone()), Error::<Test>::NotEquivocation);
+		assert_noop!(
+			report(10, one.clone(), receipt(10, id, 4, b"two")),
+			Error::<Test>::NotEquivocation
+		);
+		assert_noop!(
+			report(10, one.clone(), receipt(10, id + 1, 3, b"two")),
+			Error::<Test>::NotEquivocation
+		);
+		// Signed by another operator's key, or named for one that has none.
+		assert_noop!(
+			report(11, one.clone(), receipt(11, id, 3, b"two")),
+			Error::<Test>::BadReceiptSignature
+		);
+		assert_noop!(
+			report(10, one.clone(), receipt(11, id, 3, b"two")),
+			Error::<Test>::BadReceiptSignature
+		);
+		assert_noop!(report(20, one, receipt(10, id, 3, b"two")), Error::<Test>::NoGatewayKey);
+		assert!(RecordOffences::all().is_empty());
+	});
 }

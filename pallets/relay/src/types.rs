@@ -1,10 +1,12 @@
 //! A relay session as the chain keeps it.
 
-pub use baton_primitives::Voucher;
+pub use baton_primitives::{RelayFault, SignedRelayReceipt, Voucher};
 
 use baton_primitives::{ApiId, CallPrice};
-use codec::{Decode, Encode, MaxEncodedLen};
-use frame_support::BoundedVec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use scale_info::TypeInfo;
 
 /// One of a session's operators and what it has claimed so far.
@@ -29,7 +31,7 @@ pub enum SessionStatus<BlockNumber> {
 /// A relay session.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 #[scale_info(skip_type_params(MaxOperators))]
-pub struct Session<AccountId, Balance, BlockNumber, MaxOperators: frame_support::traits::Get<u32>> {
+pub struct Session<AccountId, Balance, BlockNumber, MaxOperators: Get<u32>> {
 	/// Who opened it and pays.
 	pub client: AccountId,
 	/// The API called.
@@ -55,4 +57,81 @@ pub enum AgendaTask {
 	Expire,
 	/// The claim window passed: the rest is refunded and the session removed.
 	Settle,
+}
+
+/// One handover a session's client made: from which operator to which, at which call, why.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct RelayHandover<AccountId> {
+	/// The operator the client left.
+	pub from: AccountId,
+	/// The operator it sent the call to instead.
+	pub to: AccountId,
+	/// The call's sequence number.
+	pub sequence: u64,
+	/// Why.
+	pub cause: RelayFault,
+}
+
+/// How one operator served the session, as its client saw it.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct OperatorOutcome<AccountId> {
+	/// The operator.
+	pub operator: AccountId,
+	/// Calls it failed (the client had to send them elsewhere).
+	pub failed_calls: u64,
+	/// Its typical latency, in milliseconds (capped at the API's timeout).
+	pub latency_ms: u32,
+}
+
+/// What a client reports when it closes its session: its handovers, oldest first, and how
+/// each operator served. Bounded: at most `MaxHandovers` handovers and one outcome per
+/// operator.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxOperators, MaxHandovers))]
+pub struct SessionReport<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxOperators: Get<u32>,
+	MaxHandovers: Get<u32>,
+> {
+	/// The handovers, by sequence number.
+	pub handovers: BoundedVec<RelayHandover<AccountId>, MaxHandovers>,
+	/// One outcome per operator the client has one for.
+	pub outcomes: BoundedVec<OperatorOutcome<AccountId>, MaxOperators>,
+}
+
+impl<
+		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+		MaxOperators: Get<u32>,
+		MaxHandovers: Get<u32>,
+	> Default for SessionReport<AccountId, MaxOperators, MaxHandovers>
+{
+	fn default() -> Self {
+		Self { handovers: BoundedVec::new(), outcomes: BoundedVec::new() }
+	}
+}
+
+impl<
+		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+		MaxOperators: Get<u32>,
+		MaxHandovers: Get<u32>,
+	> SessionReport<AccountId, MaxOperators, MaxHandovers>
+{
+	/// Whether the report says nothing.
+	pub fn is_empty(&self) -> bool {
+		self.handovers.is_empty() && self.outcomes.is_empty()
+	}
 }

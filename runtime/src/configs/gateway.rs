@@ -97,11 +97,14 @@ impl pallet_gateway::BenchmarkHelper<crate::AccountId> for super::BenchmarkOpera
 	}
 }
 
+/// Handovers one request, or one relay session's report, may log.
+pub const MAX_HANDOVERS: u32 = 8;
+
 impl pallet_handover::Config for Runtime {
 	type Operators = OperatorStaking;
 	type Requests = Gateway;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
-	type MaxHandovers = ConstU32<8>;
+	type MaxHandovers = ConstU32<MAX_HANDOVERS>;
 	type WeightInfo = pallet_handover::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;

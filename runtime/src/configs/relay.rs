@@ -6,7 +6,7 @@ use frame_support::traits::ConstU32;
 use super::TreasuryAccount;
 use crate::{
 	time::{DAYS, HOURS, MINUTES},
-	Balances, Escrow, Gateway, OperatorStaking, Runtime, Signature,
+	Balances, Escrow, Gateway, Handover, OperatorStaking, Reputation, Runtime, Signature, Slashing,
 };
 
 impl pallet_relay::Config for Runtime {
@@ -14,6 +14,9 @@ impl pallet_relay::Config for Runtime {
 	type Escrow = Escrow;
 	type Router = Gateway;
 	type Operators = OperatorStaking;
+	type Handovers = Handover;
+	type Reputation = Reputation;
+	type Offences = Slashing;
 	type TicketSignature = Signature;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type Treasury = TreasuryAccount;
@@ -24,6 +27,8 @@ impl pallet_relay::Config for Runtime {
 	// An operator whose node was down when its session closed has an hour to come back and
 	// claim.
 	type ClaimWindow = ConstU32<HOURS>;
+	// A client's report fills one handover log, as many records as a request's.
+	type MaxReportHandovers = ConstU32<{ super::gateway::MAX_HANDOVERS }>;
 	type MaxTasksPerBlock = ConstU32<64>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;
