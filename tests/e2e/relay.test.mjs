@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { u8aToHex } from '@polkadot/util';
-import { decodeAddress } from '@polkadot/util-crypto';
+import { bnToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../lib/gateway.mjs';
 import { RelayClient, httpRequest, openSession, verifyRelayReceipt, waitForClaimed } from '../lib/relay.mjs';
@@ -343,4 +343,47 @@ test('calls served before the operator\'s node is killed with SIGKILL are claime
   await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const { session: claimed } = await waitForClaimed(api, sessionId, who.charlie.address, 20, 120_000);
   assert.equal(claimed.operators[0].claimedCalls, 20);
+});
+
+// Last: the operator is slashed and jailed by it.
+test('two receipts for one call with different answers are an equivocation, slashed after the deferral', async () => {
+  const { session } = await openSession(api, who.ferdie, { apiId, allowance: 5n * cost, blocks: 5 * minBlocks });
+  const relay = new RelayClient({ api, client: who.ferdie, session, endpoint: node.relayUrl });
+  const charlie = who.charlie.address;
+  const real = await served(relay, { path: '/price?n=4000' });
+  const { receipt } = real;
+  const asCall = (r, signature) => ({
+    receipt: { sessionId: r.sessionId, sequence: r.sequence, requestHash: r.requestHash, responseHash: r.responseHash, status: r.status },
+    signature,
+  });
+  // A second answer to the same call, signed with the operator's gateway key in the test.
+  const other = { ...receipt, responseHash: u8aToHex(blake2AsU8a(new TextEncoder().encode('{"n":-1}'), 256)) };
+  const u64 = (n) => bnToU8a(BigInt(n), { bitLength: 64, isLe: true });
+  const message = u8aConcat(stringToU8a('baton/relay-receipt'), api.genesisHash.toU8a(), u64(other.sessionId),
+    u64(other.sequence), hexToU8a(other.requestHash), hexToU8a(other.responseHash), receipt.statusBytes);
+  const forged = u8aToHex(gate.sign(message));
+
+  const slashed = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no slash within 90 s')), 90_000);
+    api.query.system.events((events) => {
+      for (const { event } of events) {
+        if (api.events.slashing.Slashed.is(event) && event.data.offender.toString() === charlie) {
+          clearTimeout(timer);
+          resolve(event);
+        }
+      }
+    });
+  });
+  const reported = await sendAndFinalize(
+    api.tx.relay.reportEquivocation(charlie, asCall(receipt, real.receiptSignature), asCall(other, forged)), who.eve);
+  const event = findEvent(reported.events, 'relay', 'EquivocationReported').data;
+  assert.equal(event.operator.toString(), charlie);
+  assert.equal(event.reporter.toString(), who.eve.address);
+  assert.equal(event.sequence.toNumber(), receipt.sequence);
+  assert.ok((await slashed).data.amount.toBigInt() > 0n);
+
+  // The same session's equivocation again is refused.
+  await assert.rejects(
+    sendAndFinalize(api.tx.relay.reportEquivocation(charlie, asCall(receipt, real.receiptSignature), asCall(other, forged)), who.eve),
+    /OffenceAlreadyReported/);
 });
