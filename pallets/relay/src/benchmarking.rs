@@ -2,7 +2,7 @@
 //! routing over the most candidates the gateway looks at, and the hook's two tasks.
 
 use super::*;
-use alloc::vec::Vec;
+use alloc::{boxed::Box, vec::Vec};
 use baton_primitives::{
 	genesis_hash, ticket_message, RelayReceipt, ResultStatus, GATEWAY_KEY_TYPE,
 };
@@ -258,7 +258,7 @@ mod benchmarks {
 				.expect("the operator's key is in the keystore");
 			SignedRelayReceipt { receipt, signature: signature.0 }
 		};
-		let (a, b) = (signed(b"one"), signed(b"two"));
+		let (a, b) = (Box::new(signed(b"one")), Box::new(signed(b"two")));
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client.clone()), operator.clone(), a, b);
@@ -269,8 +269,7 @@ mod benchmarks {
 				sequence: 0,
 				operator,
 				reporter: client,
-			})
-			.into(),
+			}),
 		);
 	}
 

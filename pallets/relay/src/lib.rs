@@ -366,8 +366,9 @@ pub mod pallet {
 		pub fn report_equivocation(
 			origin: OriginFor<T>,
 			operator: T::AccountId,
-			a: SignedRelayReceipt,
-			b: SignedRelayReceipt,
+			// Boxed: the two receipts would make every call as large as this one.
+			a: alloc::boxed::Box<SignedRelayReceipt>,
+			b: alloc::boxed::Box<SignedRelayReceipt>,
 		) -> DispatchResultWithPostInfo {
 			let reporter = ensure_signed(origin)?;
 			Self::do_report_equivocation(&reporter, &operator, &a, &b)?;

@@ -517,7 +517,8 @@ fn two_different_receipts_for_one_call_are_an_equivocation_reported_once() {
 		let id = open(1, 110);
 		let reporter = RuntimeOrigin::signed(client(POOR));
 		let (a, b) = (receipt(10, id, 3, b"one"), receipt(10, id, 3, b"two"));
-		let sent = Relay::report_equivocation(reporter.clone(), account(10), a.clone(), b.clone());
+		let sent =
+			Relay::report_equivocation(reporter.clone(), account(10), Box::new(a), Box::new(b));
 		assert_eq!(sent.unwrap().pays_fee, Pays::No);
 		System::assert_last_event(
 			Event::EquivocationReported {
@@ -535,7 +536,7 @@ fn two_different_receipts_for_one_call_are_an_equivocation_reported_once() {
 		// Another call of the same session answered twice is the same offence.
 		let (c, d) = (receipt(10, id, 4, b"one"), receipt(10, id, 4, b"two"));
 		assert_noop!(
-			Relay::report_equivocation(reporter, account(10), c, d),
+			Relay::report_equivocation(reporter, account(10), Box::new(c), Box::new(d)),
 			Error::<Test>::OffenceAlreadyReported
 		);
 	});
@@ -546,7 +547,12 @@ fn receipts_that_prove_no_equivocation_are_refused() {
 	build_and_execute(|| {
 		let id = open(1, 110);
 		let report = |operator: u8, a, b| {
-			Relay::report_equivocation(RuntimeOrigin::signed(client(POOR)), account(operator), a, b)
+			Relay::report_equivocation(
+				RuntimeOrigin::signed(client(POOR)),
+				account(operator),
+				Box::new(a),
+				Box::new(b),
+			)
 		};
 		let one = receipt(10, id, 3, b"one");
 		assert_noop!(report(10, one.clone(), one.clone()), Error::<Test>::NotEquivocation);
