@@ -3,12 +3,13 @@
 //! share of its slash.
 
 use baton_primitives::{
-	genesis_hash, receipt_message, GatewayKeys, OffenceError, OffenceKind, ReportOffence, RequestId,
+	genesis_hash, receipt_message, signed_by_gateway_key, GatewayKeys, OffenceError, OffenceKind,
+	ReportOffence, RequestId,
 };
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 
-use crate::{settlement::signed_by, Config, Error, Event, Pallet, SignedResult};
+use crate::{Config, Error, Event, Pallet, SignedResult};
 
 impl<T: Config> Pallet<T> {
 	/// Takes `reporter`'s proof that `operator` signed `first` and `second`, two different results
@@ -37,7 +38,10 @@ impl<T: Config> Pallet<T> {
 				&signed.status,
 				operator,
 			);
-			ensure!(signed_by(&key, &message, &signed.signature), Error::<T>::BadSignature);
+			ensure!(
+				signed_by_gateway_key(&key, &message, &signed.signature),
+				Error::<T>::BadSignature
+			);
 		}
 		// Once per request content and operator, whoever reports it first.
 		let subject = sp_io::hashing::blake2_256(

@@ -2,9 +2,9 @@
 //! reports are in or its deadline has passed (deadlines.rs decides when).
 
 use baton_primitives::{
-	genesis_hash, offchain::keys::response_storage_key, receipt_message, ApiId, Escrow, GatewayKey,
-	GatewayKeys, OffenceKind, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus,
-	ResultStatus,
+	genesis_hash, offchain::keys::response_storage_key, receipt_message, signed_by_gateway_key,
+	ApiId, Escrow, GatewayKey, GatewayKeys, OffenceKind, Outcome, ReportOffence, ReputationSink,
+	RequestId, RequestStatus, ResultStatus,
 };
 use codec::Encode;
 use frame_support::{defensive, ensure, pallet_prelude::*, traits::DefensiveResult};
@@ -38,15 +38,6 @@ pub fn result_key(status: &ResultStatus, body: &[u8], ignored: &[impl AsRef<[u8]
 		_ => [0; 32],
 	};
 	sp_io::hashing::blake2_256(&(status, body_hash).encode())
-}
-
-/// Whether `signature` is gateway key `key`'s over `message`.
-pub(crate) fn signed_by(key: &GatewayKey, message: &[u8], signature: &[u8; 64]) -> bool {
-	sp_io::crypto::ed25519_verify(
-		&sp_core::ed25519::Signature::from_raw(*signature),
-		message,
-		&sp_core::ed25519::Public::from_raw(*key),
-	)
 }
 
 /// What a taken report's weight depends on.
@@ -147,7 +138,7 @@ impl<T: Config> Pallet<T> {
 			&report.status,
 			&operator,
 		);
-		ensure!(signed_by(&key, &message, &report.signature), Error::<T>::BadSignature);
+		ensure!(signed_by_gateway_key(&key, &message, &report.signature), Error::<T>::BadSignature);
 
 		let result_key = result_key(&report.status, &report.body, &request.terms.ignored_fields);
 		// The body is kept offchain by every node that indexes; the chain keeps its hash.

@@ -96,11 +96,20 @@ pub fn checkpoint_verifies<AccountId: Encode, Hash: Encode>(
 ) -> bool {
 	&checkpoint.request_hash == request_hash
 		&& checkpoint.completed_steps <= 1
-		&& sp_io::crypto::ed25519_verify(
-			&sp_core::ed25519::Signature::from_raw(checkpoint.signature),
+		&& signed_by_gateway_key(
+			key,
 			&checkpoint_message(genesis_hash, request_id, checkpoint, operator),
-			&sp_core::ed25519::Public::from_raw(*key),
+			&checkpoint.signature,
 		)
+}
+
+/// Whether `signature` is gateway key `key`'s ed25519 signature over `message`.
+pub fn signed_by_gateway_key(key: &GatewayKey, message: &[u8], signature: &[u8; 64]) -> bool {
+	sp_io::crypto::ed25519_verify(
+		&sp_core::ed25519::Signature::from_raw(*signature),
+		message,
+		&sp_core::ed25519::Public::from_raw(*key),
+	)
 }
 
 /// The genesis hash of the chain the runtime runs on, which receipts and checkpoints bind:
@@ -251,11 +260,7 @@ pub struct SignedRelayReceipt {
 impl SignedRelayReceipt {
 	/// Whether gateway key `key` signed the receipt on the chain of `genesis_hash`.
 	pub fn signed_by<Hash: Encode>(&self, key: &GatewayKey, genesis_hash: &Hash) -> bool {
-		sp_io::crypto::ed25519_verify(
-			&sp_core::ed25519::Signature::from_raw(self.signature),
-			&self.receipt.message(genesis_hash),
-			&sp_core::ed25519::Public::from_raw(*key),
-		)
+		signed_by_gateway_key(key, &self.receipt.message(genesis_hash), &self.signature)
 	}
 }
 
