@@ -26,6 +26,10 @@ let cost;
 let minBlocks;
 /** The body the upstream answered, by the idempotency key it was called with. */
 const answers = new Map();
+/** The price the upstream quotes; the challenge test changes it under a receipt. */
+let upstreamPrice = 7.25;
+/** The equivocation test's real call, which the challenge test disputes. */
+let disputed;
 
 before(async () => {
   who = await accounts();
@@ -33,7 +37,7 @@ before(async () => {
     const n = Number(new URL(req.url, 'http://upstream').searchParams.get('n'));
     // Each body differs (n), and has a character of more than one byte, so that a body that
     // went through a string conversion on the way would not match byte for byte.
-    const answer = JSON.stringify({ n, price: 7.25, unit: '€', method: req.method, bodyBytes: body.length });
+    const answer = JSON.stringify({ n, price: upstreamPrice, unit: '€', method: req.method, bodyBytes: body.length });
     answers.set(req.headers['idempotency-key'], answer);
     // Jitter, so that calls in flight together come back out of order.
     return { body: answer, delayMs: Math.floor(Math.random() * 20) };
@@ -345,12 +349,13 @@ test('calls served before the operator\'s node is killed with SIGKILL are claime
   assert.equal(claimed.operators[0].claimedCalls, 20);
 });
 
-// Last: the operator is slashed and jailed by it.
+// Last but one: the operator is slashed and jailed by it.
 test('two receipts for one call with different answers are an equivocation, slashed after the deferral', async () => {
   const { session } = await openSession(api, who.ferdie, { apiId, allowance: 5n * cost, blocks: 5 * minBlocks });
   const relay = new RelayClient({ api, client: who.ferdie, session, endpoint: node.relayUrl });
   const charlie = who.charlie.address;
   const real = await served(relay, { path: '/price?n=4000' });
+  disputed = { session, real, path: '/price?n=4000' };
   const { receipt } = real;
   const asCall = (r, signature) => ({
     receipt: { sessionId: r.sessionId, sequence: r.sequence, requestHash: r.requestHash, responseHash: r.responseHash, status: r.status },
@@ -386,4 +391,76 @@ test('two receipts for one call with different answers are an equivocation, slas
   await assert.rejects(
     sendAndFinalize(api.tx.relay.reportEquivocation(charlie, asCall(receipt, real.receiptSignature), asCall(other, forged)), who.eve),
     /OffenceAlreadyReported/);
+});
+
+/** Resolves with the first event `matches` accepts among the next blocks' events. */
+function nextEvent(matches, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
+    api.query.system.events((events) => {
+      for (const { event } of events) {
+        if (matches(event)) {
+          clearTimeout(timer);
+          resolve(event);
+        }
+      }
+    });
+  });
+}
+
+// Last: another operator, Dave, re-executes the call of a receipt of Charlie's after the
+// upstream changed its answer; Charlie is outvoted and slashed, and the slash pays Eve back.
+test('a challenged receipt whose answer the upstream changed is a wrong result; the slash repays the challenger', async () => {
+  assert.ok(disputed, 'the equivocation test served the call disputed here');
+  const { session, real, path } = disputed;
+  const charlie = who.charlie.address;
+  const eve = who.eve.address;
+  await bondOperator(api, {
+    funder: who.alice, operator: who.dave, gateway: await gatewayKey('//DaveGate'), gatewaySeed: '//DaveGate', apiIds: [apiId],
+  });
+  upstreamPrice = 9.5;
+  const { receipt } = real;
+  const evidence = {
+    signed: {
+      receipt: { sessionId: receipt.sessionId, sequence: receipt.sequence, requestHash: receipt.requestHash, responseHash: receipt.responseHash, status: receipt.status },
+      signature: real.receiptSignature,
+    },
+    body: u8aToHex(real.bodyBytes),
+  };
+  const call = { method: 'Get', path, headers: [], body: '0x', redundancy: 1, maxFee: BigInt(quote.total) };
+
+  // A call other than the one the receipt answered proves nothing, and nothing is paid.
+  await assert.rejects(
+    sendAndFinalize(api.tx.relay.challenge(session.id, evidence, { ...call, path: '/price?n=4001' }), who.eve),
+    /RequestMismatch/);
+
+  const settled = nextEvent((e) => api.events.relay.ChallengeSettled.is(e), 90_000, 'verdict');
+  const slashed = nextEvent((e) => api.events.slashing.Slashed.is(e) && e.data.beneficiary.toString() === eve, 120_000, 'slash');
+  const sent = await sendAndFinalize(api.tx.relay.challenge(session.id, evidence, call), who.eve);
+  const challenged = findEvent(sent.events, 'relay', 'Challenged').data;
+  assert.equal(challenged.operator.toString(), charlie);
+  assert.equal(challenged.challenger.toString(), eve);
+  assert.equal(challenged.sequence.toNumber(), receipt.sequence);
+  const requestId = challenged.requestId.toNumber();
+  const submitted = findEvent(sent.events, 'gateway', 'RequestSubmitted').data;
+  assert.equal(submitted.requestId.toNumber(), requestId);
+  assert.deepEqual(submitted.assigned.map(String), [who.dave.address], 'routed without Charlie');
+
+  const verdict = (await settled).data;
+  assert.equal(verdict.requestId.toNumber(), requestId);
+  assert.equal(verdict.verdict.toString(), 'Upheld');
+  // The majority's answer is the upstream's new one, not the receipt's.
+  const response = plain(await api.rpc.gateway.response(requestId));
+  assert.equal(response.operator, who.dave.address);
+  assert.equal(response.verified, true);
+  assert.match(response.body, /"price":9\.5/);
+  assert.match(real.body, /"price":7\.25/);
+
+  // Eve paid the price and the fee; the slash gives both back first, then the reward share.
+  const slash = (await slashed).data;
+  assert.equal(slash.offender.toString(), charlie);
+  assert.ok(slash.toBeneficiary.toBigInt() >= BigInt(quote.total), `${slash.toBeneficiary} repays ${quote.total}`);
+
+  // The operator's wrong result in this session counts once.
+  await assert.rejects(sendAndFinalize(api.tx.relay.challenge(session.id, evidence, call), who.eve), /AlreadyProven/);
 });

@@ -16,6 +16,7 @@ mod mock;
 mod offchain;
 mod registry;
 mod requests;
+mod reruns;
 pub mod routing;
 mod sessions;
 mod settlement;
@@ -32,8 +33,8 @@ pub use weight_formulas::{report_results_weight, submit_requests_weight};
 pub use weights::WeightInfo;
 
 use baton_primitives::{
-	ApiId, Escrow, GatewayKeys, HandoverLog, OperatorRouting, ReportOffence, ReputationSink,
-	ReputationSource, RequestId,
+	ApiId, Escrow, GatewayKeys, HandoverLog, OnSettled, OperatorRouting, ReportOffence,
+	ReputationSink, ReputationSource, RequestId,
 };
 use frame_support::traits::fungible;
 
@@ -100,6 +101,9 @@ pub mod pallet {
 
 		/// The handover log.
 		type Handovers: HandoverLog<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Told when a request settles: the relay pallet, whose challenges are requests.
+		type OnSettled: OnSettled<BalanceOf<Self>>;
 
 		/// Chain randomness that seeds routing.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;

@@ -57,6 +57,25 @@ pub fn offences_with_beneficiaries() -> Vec<(OffenceKind, AccountId, Option<Acco
 		.collect()
 }
 
+std::thread_local! {
+	static SETTLED: core::cell::RefCell<Vec<(RequestId, Option<[u8; 32]>, Balance)>> =
+		const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records the settlements the gateway announces, as the relay pallet hears of its
+/// challenges'.
+pub struct RecordSettled;
+impl baton_primitives::OnSettled<Balance> for RecordSettled {
+	fn on_settled(request_id: RequestId, majority: Option<[u8; 32]>, paid: Balance) {
+		SETTLED.with(|settled| settled.borrow_mut().push((request_id, majority, paid)));
+	}
+}
+
+/// The settlements announced so far: (request, majority's result key, what the client paid).
+pub fn settled() -> Vec<(RequestId, Option<[u8; 32]>, Balance)> {
+	SETTLED.with(|settled| settled.borrow().clone())
+}
+
 impl pallet_operator_staking::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -110,6 +129,7 @@ impl pallet_gateway::Config for Test {
 	type Reputation = Reputation;
 	type Offences = RecordOffences;
 	type Handovers = Handover;
+	type OnSettled = RecordSettled;
 	type Randomness = SubjectRandomness;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
@@ -346,6 +366,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	RecordOffences::clear();
+	SETTLED.with(|settled| settled.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Benchmarks sign receipts with keys they make in a keystore.
 	ext.register_extension(baton_primitives::testing::keystore_ext());

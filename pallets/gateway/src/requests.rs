@@ -114,7 +114,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Validates, prices, escrows and assigns a request to `api` among the `eligible`
 	/// operators.
-	fn submit(
+	pub(crate) fn submit(
 		client: &T::AccountId,
 		api_id: ApiId,
 		api: &Api<T>,

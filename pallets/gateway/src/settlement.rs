@@ -3,16 +3,16 @@
 
 use baton_primitives::{
 	genesis_hash, offchain::keys::response_storage_key, receipt_message, signed_by_gateway_key,
-	ApiId, Escrow, GatewayKey, GatewayKeys, OffenceKind, Outcome, ReportOffence, ReputationSink,
-	RequestId, RequestStatus, ResultStatus,
+	ApiId, Escrow, GatewayKey, GatewayKeys, OffenceKind, OnSettled, Outcome, ReportOffence,
+	ReputationSink, RequestId, RequestStatus, ResultStatus,
 };
 use codec::Encode;
 use frame_support::{defensive, ensure, pallet_prelude::*, traits::DefensiveResult};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::traits::Saturating;
+use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	report_results_weight, Agenda, AgendaTask, Config, Error, Event, Pallet, Report, Request,
+	report_results_weight, Agenda, AgendaTask, BalanceOf, Config, Error, Event, Pallet, Report, Request,
 	Requests, StoredReport, LOG_TARGET,
 };
 
@@ -181,10 +181,13 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle(request_id: RequestId, request: &mut Request<T>, now: BlockNumberFor<T>) {
 		let majority = Self::majority(request);
 		let payable = majority.filter(|&index| request.reports[index].status.is_response());
+		// What the client paid, for whoever hears of the settlement.
+		let mut paid = BalanceOf::<T>::zero();
 		match payable {
 			Some(index) => {
 				let key = request.reports[index].result_key;
 				for report in request.reports.iter().filter(|r| r.result_key == key) {
+					paid.saturating_accrue(request.price);
 					if let Err(error) = T::Escrow::pay(request_id, &report.operator, request.price)
 					{
 						defensive!(
@@ -203,6 +206,7 @@ impl<T: Config> Pallet<T> {
 				{
 					defensive!((request_id, error), "the escrow holds the protocol fee");
 				}
+				paid.saturating_accrue(request.protocol_fee);
 				for report in request.reports.iter().filter(|r| r.result_key != key) {
 					T::Reputation::record(&report.operator, request.api_id, Outcome::Failed);
 					// Only a different answer is a wrong one: a typed failure (timeout, unreachable,
@@ -233,6 +237,8 @@ impl<T: Config> Pallet<T> {
 		}
 		let prune_at = now.saturating_add(T::Retention::get());
 		Agenda::<T>::insert(prune_at, request_id, AgendaTask::Prune);
+		let majority = payable.map(|index| request.reports[index].result_key);
+		T::OnSettled::on_settled(request_id, majority, paid);
 	}
 
 	/// Index of a report whose result more than half of the assigned operators share.

@@ -16,8 +16,8 @@ use sp_runtime::{
 };
 
 use crate::{
-	GatewayKey, OffenceError, OffenceKind, OffenceSubject, PendingSlash, ReportOffence,
-	GATEWAY_KEY_TYPE,
+	CompensatedOffence, GatewayKey, OffenceError, OffenceKind, OffenceSubject, PendingSlash,
+	ReportOffence, GATEWAY_KEY_TYPE,
 };
 
 /// An account from a byte: `[n; 32]`.
@@ -92,6 +92,7 @@ pub type RecordedOffence = (OffenceKind, OffenceSubject, AccountId32, Option<Acc
 std::thread_local! {
 	static OFFENCES: RefCell<Vec<RecordedOffence>> = const { RefCell::new(Vec::new()) };
 	static SLASH_PENDING: RefCell<Vec<AccountId32>> = const { RefCell::new(Vec::new()) };
+	static COMPENSATIONS: RefCell<Vec<(OffenceSubject, u128)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A slashing stand-in that records offences instead of slashing: each (kind, subject,
@@ -115,6 +116,20 @@ impl ReportOffence<AccountId32> for RecordOffences {
 	}
 }
 
+impl CompensatedOffence<AccountId32, u128> for RecordOffences {
+	fn report_compensated_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &AccountId32,
+		beneficiary: AccountId32,
+		compensation: u128,
+	) -> Result<(), OffenceError> {
+		Self::report_offence(kind, subject, offender, Some(beneficiary))?;
+		COMPENSATIONS.with(|all| all.borrow_mut().push((subject, compensation)));
+		Ok(())
+	}
+}
+
 impl PendingSlash<AccountId32> for RecordOffences {
 	fn has_pending_slash(who: &AccountId32) -> bool {
 		SLASH_PENDING.with(|pending| pending.borrow().contains(who))
@@ -125,12 +140,18 @@ impl RecordOffences {
 	/// Forgets every offence and pending slash: a new test begins.
 	pub fn clear() {
 		OFFENCES.with(|offences| offences.borrow_mut().clear());
+		COMPENSATIONS.with(|all| all.borrow_mut().clear());
 		SLASH_PENDING.with(|pending| pending.borrow_mut().clear());
 	}
 
 	/// The offences recorded so far, oldest first.
 	pub fn all() -> Vec<RecordedOffence> {
 		OFFENCES.with(|offences| offences.borrow().clone())
+	}
+
+	/// The compensations of the offences recorded with one, by subject, oldest first.
+	pub fn compensations() -> Vec<(OffenceSubject, u128)> {
+		COMPENSATIONS.with(|all| all.borrow().clone())
 	}
 
 	/// Marks `who` as owing a slash (`true`) or not.

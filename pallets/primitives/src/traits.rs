@@ -3,11 +3,12 @@
 //! runtime wires them. Each says who implements it.
 
 use alloc::vec::Vec;
-use frame_support::pallet_prelude::DispatchError;
+use frame_support::pallet_prelude::{DispatchError, MaxEncodedLen, Parameter};
 
 use crate::{
 	ApiId, CallPrice, Candidate, Checkpoint, GatewayKey, HandoverReason, HandoverView,
 	OffenceError, OffenceKind, OffenceSubject, OpenAssignment, Outcome, ReputationView, RequestId,
+	ResultStatus,
 };
 
 /// Reports offences; implemented by the slashing pallet.
@@ -19,6 +20,21 @@ pub trait ReportOffence<AccountId> {
 		subject: OffenceSubject,
 		offender: &AccountId,
 		beneficiary: Option<AccountId>,
+	) -> Result<(), OffenceError>;
+}
+
+/// Reports offences whose proof cost the beneficiary something; implemented by the slashing
+/// pallet.
+pub trait CompensatedOffence<AccountId, Balance> {
+	/// Records an offence as [`ReportOffence::report_offence`] does, whose slash pays
+	/// `beneficiary` first `compensation` (at most the whole slash), then the reward share of
+	/// the rest: a challenger gets back what its challenge cost, out of the offender's stake.
+	fn report_compensated_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &AccountId,
+		beneficiary: AccountId,
+		compensation: Balance,
 	) -> Result<(), OffenceError>;
 }
 
@@ -143,6 +159,41 @@ pub trait SessionRouting<AccountId, Balance> {
 	/// The upstream timeout of `api_id` in milliseconds, if it is registered: the most a call's
 	/// latency can be.
 	fn timeout_ms(api_id: ApiId) -> Option<u32>;
+}
+
+/// Settled re-executions of relayed calls, which challenges of relay receipts pay for;
+/// implemented by the gateway.
+pub trait Rerun<AccountId, Balance> {
+	/// A relayed call as a challenge carries it: its content (method, path, headers, body), and
+	/// the redundancy and the most the challenger pays for its settled re-execution.
+	type Call: Parameter + MaxEncodedLen;
+
+	/// The hash the call's ticket and receipt bind ([`crate::relay_request_hash`]).
+	fn relay_request_hash(call: &Self::Call) -> [u8; 32];
+
+	/// Submits `call` to `api_id` as a settled request that `client` pays for, routed among the
+	/// API's operators but `excluded`. Returns the request's id and the key that an answer of
+	/// `status` and `body` would be compared by in it (the API's ignored fields dropped).
+	fn rerun(
+		client: &AccountId,
+		api_id: ApiId,
+		call: Self::Call,
+		excluded: &AccountId,
+		status: &ResultStatus,
+		body: &[u8],
+	) -> Result<(RequestId, [u8; 32]), DispatchError>;
+}
+
+/// Told when a settled request settles; implemented by the relay pallet, whose challenges are
+/// settled requests, and by `()` for no one.
+pub trait OnSettled<Balance> {
+	/// Request `request_id` settled: `majority` is the key its payable majority's results
+	/// share (none: it was refunded), `paid` what its client paid for it.
+	fn on_settled(request_id: RequestId, majority: Option<[u8; 32]>, paid: Balance);
+}
+
+impl<Balance> OnSettled<Balance> for () {
+	fn on_settled(_: RequestId, _: Option<[u8; 32]>, _: Balance) {}
 }
 
 /// The on-chain handover log; implemented by the handover pallet.

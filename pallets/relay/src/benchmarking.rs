@@ -4,7 +4,7 @@
 use super::*;
 use alloc::{boxed::Box, vec::Vec};
 use baton_primitives::{
-	genesis_hash, ticket_message, RelayReceipt, ResultStatus, GATEWAY_KEY_TYPE,
+	genesis_hash, ticket_message, RelayReceipt, Rerun, ResultStatus, GATEWAY_KEY_TYPE,
 };
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
@@ -83,6 +83,58 @@ fn full_report<T: Config>(session: &SessionOf<T>, handovers: u32) -> SessionRepo
 		handovers: handovers.try_into().expect("at most MaxReportHandovers"),
 		outcomes: outcomes.try_into().expect("one per operator"),
 	}
+}
+
+/// `operator`'s receipt, signed by its gateway key in the keystore, of call `sequence` of
+/// `session_id` whose request hash is `request_hash`, answered with `body`.
+fn signed_receipt<T: Config>(
+	operator: &T::AccountId,
+	session_id: SessionId,
+	sequence: u64,
+	request_hash: [u8; 32],
+	body: &[u8],
+) -> SignedRelayReceipt {
+	let key = T::Operators::gateway_key(operator).expect("a bonded operator");
+	let receipt = RelayReceipt {
+		session_id,
+		sequence,
+		request_hash,
+		response_hash: sp_io::hashing::blake2_256(body),
+		status: ResultStatus::Response { code: 200 },
+	};
+	let public = sp_core::ed25519::Public::from_raw(key);
+	let message = receipt.message(&genesis_hash::<T>());
+	let signature = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, &public, &message)
+		.expect("the operator's key is in the keystore");
+	SignedRelayReceipt { receipt, signature: signature.0 }
+}
+
+/// The longest answer a challenge carries: a JSON object, so that comparing it drops the
+/// API's ignored fields from a parsed body.
+fn longest_answer<T: Config>() -> Vec<u8> {
+	let len = (T::MaxResponseLen::get() as usize).max(8);
+	let mut body = b"{\"a\":\"".to_vec();
+	body.resize(len - 2, b'x');
+	body.extend_from_slice(b"\"}");
+	body
+}
+
+/// The last of a session's `n` operators answered the helper's call with the longest answer;
+/// the session's client challenges the receipt. Returns the session, its client, the
+/// operator and the evidence.
+fn challenged<T: Config>(
+	n: u32,
+) -> (SessionId, T::AccountId, T::AccountId, AnsweredReceiptOf<T>, RelayedCallOf<T>) {
+	let (id, client) = open::<T>(n);
+	let operator =
+		Sessions::<T>::get(id).expect("opened").operators[n as usize - 1].operator.clone();
+	let call = T::BenchmarkHelper::relayed_call();
+	let body = longest_answer::<T>();
+	let signed =
+		signed_receipt::<T>(&operator, id, 0, T::Reruns::relay_request_hash(&call), &body);
+	let receipt =
+		AnsweredReceipt { signed, body: body.try_into().expect("as long as MaxResponseLen") };
+	(id, client, operator, receipt, call)
 }
 
 #[benchmarks]
@@ -243,22 +295,8 @@ mod benchmarks {
 	fn report_equivocation() {
 		let (id, client) = open::<T>(1);
 		let operator = Sessions::<T>::get(id).expect("opened").operators[0].operator.clone();
-		let key = T::Operators::gateway_key(&operator).expect("a bonded operator");
-		let signed = |response: &[u8]| {
-			let receipt = RelayReceipt {
-				session_id: id,
-				sequence: 0,
-				request_hash: [7; 32],
-				response_hash: sp_io::hashing::blake2_256(response),
-				status: ResultStatus::Response { code: 200 },
-			};
-			let public = sp_core::ed25519::Public::from_raw(key);
-			let message = receipt.message(&genesis_hash::<T>());
-			let signature = sp_io::crypto::ed25519_sign(GATEWAY_KEY_TYPE, &public, &message)
-				.expect("the operator's key is in the keystore");
-			SignedRelayReceipt { receipt, signature: signature.0 }
-		};
-		let (a, b) = (Box::new(signed(b"one")), Box::new(signed(b"two")));
+		let signed = |body: &[u8]| Box::new(signed_receipt::<T>(&operator, id, 0, [7; 32], body));
+		let (a, b) = (signed(b"one"), signed(b"two"));
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client.clone()), operator.clone(), a, b);
@@ -271,6 +309,39 @@ mod benchmarks {
 				reporter: client,
 			}),
 		);
+	}
+
+	/// The last of `n` operators' receipt (the search for its key is the part that grows with
+	/// `n`) of the longest answer, challenged: the call re-executed as a settled request of the
+	/// most operators.
+	#[benchmark]
+	fn challenge(n: Linear<1, { T::MaxOperators::get() }>) {
+		let (id, client, operator, receipt, call) = challenged::<T>(n);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), id, Box::new(receipt), Box::new(call));
+
+		let state = Sessions::<T>::get(id).expect("open").operators[n as usize - 1].challenge;
+		assert!(matches!(state, ChallengeState::Pending { .. }));
+		assert_eq!(Challenges::<T>::iter().next().map(|(_, c)| c.operator), Some(operator));
+	}
+
+	/// An upheld challenge's verdict: the offence reported with its compensation, the
+	/// session's mark.
+	#[benchmark]
+	fn settle_challenge() {
+		let n = T::MaxOperators::get();
+		let (id, client, _, receipt, call) = challenged::<T>(n);
+		let request_id = Pallet::<T>::do_challenge(&client, id, receipt, call).expect("valid");
+		let paid = allowance::<T>(T::BenchmarkHelper::busiest_api());
+
+		#[block]
+		{
+			Pallet::<T>::settle_challenge(request_id, Some([0xff; 32]), paid);
+		}
+
+		let state = Sessions::<T>::get(id).expect("open").operators[n as usize - 1].challenge;
+		assert_eq!(state, ChallengeState::Upheld);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

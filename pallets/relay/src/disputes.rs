@@ -1,14 +1,26 @@
-//! Disputes of relayed calls: two different receipts for one call by one gateway key prove
-//! equivocation; the operator commits `Equivocation` and the reporter gets the reward share of
-//! its slash.
+//! Disputes of relayed calls. Two different receipts for one call by one gateway key prove
+//! equivocation: the operator commits `Equivocation` and the reporter gets the reward share of
+//! its slash. A challenge re-executes a receipt's call as a settled request among other
+//! operators: a majority that answers otherwise proves `WrongResult`, and the slash pays the
+//! challenger back its fee and the reward share.
 
 use baton_primitives::{
-	genesis_hash, GatewayKeys, OffenceError, OffenceKind, ReportOffence, SignedRelayReceipt,
+	genesis_hash, CompensatedOffence, GatewayKeys, OffenceError, OffenceKind, OnSettled,
+	ReportOffence, RequestId, Rerun, SessionId, SignedRelayReceipt,
 };
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 
-use crate::{Config, Error, Event, Pallet};
+use crate::{
+	AnsweredReceiptOf, BalanceOf, Challenge, ChallengeState, Challenges, Config, Error, Event,
+	Pallet, RelayedCallOf, Sessions, Verdict, LOG_TARGET,
+};
+
+/// What an offence of `operator` in session `session_id` is about: once per operator and
+/// session for each kind, however many of its calls were wrong.
+fn session_subject(tag: &[u8], session_id: SessionId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(tag, session_id).encode())
+}
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_report_equivocation(
@@ -31,9 +43,7 @@ impl<T: Config> Pallet<T> {
 		);
 		// Once per operator and session, however many of its calls it answered twice: the
 		// session is what the client trusted it with.
-		let subject = sp_io::hashing::blake2_256(
-			&(b"baton/offence/relay-equivocation", first.session_id).encode(),
-		);
+		let subject = session_subject(b"baton/offence/relay-equivocation", first.session_id);
 		T::Offences::report_offence(
 			OffenceKind::Equivocation,
 			subject,
@@ -51,5 +61,131 @@ impl<T: Config> Pallet<T> {
 			reporter: reporter.clone(),
 		});
 		Ok(())
+	}
+
+	/// Checks `receipt` against session `session_id` and the call `request`, and has the call
+	/// re-executed as a settled request that `challenger` pays for; returns its id.
+	pub(crate) fn do_challenge(
+		challenger: &T::AccountId,
+		session_id: SessionId,
+		receipt: AnsweredReceiptOf<T>,
+		request: RelayedCallOf<T>,
+	) -> Result<RequestId, DispatchError> {
+		let mut session = Sessions::<T>::get(session_id).ok_or(Error::<T>::UnknownSession)?;
+		let signed = &receipt.signed.receipt;
+		ensure!(signed.session_id == session_id, Error::<T>::ReceiptOfAnotherSession);
+		ensure!(signed.status.is_response(), Error::<T>::NotAResponse);
+		ensure!(
+			sp_io::hashing::blake2_256(&receipt.body) == signed.response_hash,
+			Error::<T>::BodyMismatch
+		);
+		ensure!(
+			T::Reruns::relay_request_hash(&request) == signed.request_hash,
+			Error::<T>::RequestMismatch
+		);
+		// A relay receipt names no operator: the session's whose key signed it is the one.
+		let genesis = genesis_hash::<T>();
+		let index = session
+			.operators
+			.iter()
+			.position(|o| {
+				T::Operators::gateway_key(&o.operator)
+					.is_some_and(|key| receipt.signed.signed_by(&key, &genesis))
+			})
+			.ok_or(Error::<T>::NotSessionReceipt)?;
+		let operator = session.operators[index].operator.clone();
+		match session.operators[index].challenge {
+			ChallengeState::Unchallenged => {},
+			ChallengeState::Pending { .. } => return Err(Error::<T>::ChallengePending.into()),
+			ChallengeState::Upheld => return Err(Error::<T>::AlreadyProven.into()),
+		}
+
+		let (request_id, answer_key) = T::Reruns::rerun(
+			challenger,
+			session.api_id,
+			request,
+			&operator,
+			&signed.status,
+			&receipt.body,
+		)?;
+		session.operators[index].challenge = ChallengeState::Pending { request_id };
+		Sessions::<T>::insert(session_id, session);
+		let sequence = signed.sequence;
+		Challenges::<T>::insert(
+			request_id,
+			Challenge {
+				session_id,
+				sequence,
+				operator: operator.clone(),
+				challenger: challenger.clone(),
+				answer_key,
+			},
+		);
+		Self::deposit_event(Event::Challenged {
+			session_id,
+			sequence,
+			operator,
+			challenger: challenger.clone(),
+			request_id,
+		});
+		Ok(request_id)
+	}
+
+	/// Gives the challenge that request `request_id` re-executed its verdict, if it was one.
+	pub(crate) fn settle_challenge(
+		request_id: RequestId,
+		majority: Option<[u8; 32]>,
+		paid: BalanceOf<T>,
+	) {
+		let Some(challenge) = Challenges::<T>::take(request_id) else { return };
+		let verdict = match majority {
+			Some(key) if key != challenge.answer_key => Verdict::Upheld,
+			Some(_) => Verdict::Rejected,
+			None => Verdict::Inconclusive,
+		};
+		if verdict == Verdict::Upheld {
+			let subject =
+				session_subject(b"baton/offence/relay-wrong-result", challenge.session_id);
+			if let Err(error) = T::Offences::report_compensated_offence(
+				OffenceKind::WrongResult,
+				subject,
+				&challenge.operator,
+				challenge.challenger.clone(),
+				paid,
+			) {
+				// An operator whose stake has all gone has nothing left to slash.
+				log::warn!(
+					target: LOG_TARGET,
+					"WrongResult of {:?} in session {} not taken: {error:?}",
+					challenge.operator,
+					challenge.session_id
+				);
+			}
+		}
+		// The session may have settled meanwhile; then there is nothing to mark.
+		Sessions::<T>::mutate(challenge.session_id, |session| {
+			let Some(session) = session else { return };
+			if let Some(operator) =
+				session.operators.iter_mut().find(|o| o.operator == challenge.operator)
+			{
+				operator.challenge = match verdict {
+					Verdict::Upheld => ChallengeState::Upheld,
+					Verdict::Rejected | Verdict::Inconclusive => ChallengeState::Unchallenged,
+				};
+			}
+		});
+		Self::deposit_event(Event::ChallengeSettled {
+			session_id: challenge.session_id,
+			sequence: challenge.sequence,
+			operator: challenge.operator,
+			request_id,
+			verdict,
+		});
+	}
+}
+
+impl<T: Config> OnSettled<BalanceOf<T>> for Pallet<T> {
+	fn on_settled(request_id: RequestId, majority: Option<[u8; 32]>, paid: BalanceOf<T>) {
+		Self::settle_challenge(request_id, majority, paid)
 	}
 }

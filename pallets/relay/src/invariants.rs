@@ -4,7 +4,10 @@ use baton_primitives::{session_escrow, Escrow};
 use frame_support::ensure;
 use sp_runtime::traits::{Saturating, Zero};
 
-use crate::{Agenda, BalanceOf, ClientSessions, Config, Outcomes, Pallet, SessionStatus, Sessions};
+use crate::{
+	Agenda, BalanceOf, ChallengeState, Challenges, ClientSessions, Config, Outcomes, Pallet,
+	SessionStatus, Sessions,
+};
 
 impl<T: Config> Pallet<T> {
 	/// Built with `std` too (the module is): the pallet's mock and the runtime's tests, which
@@ -21,6 +24,14 @@ impl<T: Config> Pallet<T> {
 					session.operators.iter().skip(i + 1).all(|o| o.operator != operator.operator),
 					"an operator twice in one session"
 				);
+				if let ChallengeState::Pending { request_id } = operator.challenge {
+					let challenge =
+						Challenges::<T>::get(request_id).ok_or("a pending challenge not kept")?;
+					ensure!(
+						(challenge.session_id, &challenge.operator) == (session_id, &operator.operator),
+						"a pending challenge kept for another session or operator"
+					);
+				}
 			}
 			ensure!(
 				T::Escrow::held(session_escrow(session_id)) == unclaimed,
@@ -45,6 +56,20 @@ impl<T: Config> Pallet<T> {
 		for (session_id, _) in Outcomes::<T>::iter() {
 			let session = Sessions::<T>::get(session_id).ok_or("outcomes of no session")?;
 			ensure!(session.status != SessionStatus::Open, "outcomes of an open session");
+		}
+		for (request_id, challenge) in Challenges::<T>::iter() {
+			// A session that settled before its challenge did is gone; one that is kept knows
+			// its challenge.
+			if let Some(session) = Sessions::<T>::get(challenge.session_id) {
+				let pending = ChallengeState::Pending { request_id };
+				ensure!(
+					session
+						.operators
+						.iter()
+						.any(|o| o.operator == challenge.operator && o.challenge == pending),
+					"a challenge its session does not know of"
+				);
+			}
 		}
 		for (_, session_id, ()) in ClientSessions::<T>::iter() {
 			ensure!(Sessions::<T>::contains_key(session_id), "the client index names no session");

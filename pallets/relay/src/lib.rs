@@ -30,8 +30,8 @@ pub use weights::WeightInfo;
 const LOG_TARGET: &str = "baton::relay";
 
 use baton_primitives::{
-	ApiId, Escrow, GatewayKeys, HandoverLog, ReportOffence, ReputationSink, SessionId,
-	SessionRouting,
+	ApiId, CompensatedOffence, Escrow, GatewayKeys, HandoverLog, ReportOffence, RequestId,
+	ReputationSink, Rerun, SessionId, SessionRouting,
 };
 use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
 use frame_system::pallet_prelude::*;
@@ -64,6 +64,13 @@ pub type OutcomesOf<T> = BoundedVec<
 
 /// A voucher of a runtime.
 pub type VoucherOf<T> = Voucher<BalanceOf<T>, <T as Config>::TicketSignature>;
+
+/// A relayed call as a challenge carries it, in a runtime: the gateway's `RelayedCall`.
+pub type RelayedCallOf<T> =
+	<<T as Config>::Reruns as Rerun<<T as frame_system::Config>::AccountId, BalanceOf<T>>>::Call;
+
+/// A receipt with its body, as a challenge carries it, in a runtime.
+pub type AnsweredReceiptOf<T> = AnsweredReceipt<<T as Config>::MaxResponseLen>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -105,8 +112,13 @@ pub mod pallet {
 		/// Reputation, which takes close reports' outcomes when a session settles.
 		type Reputation: ReputationSink<Self::AccountId>;
 
-		/// Slashing, which takes equivocations.
-		type Offences: ReportOffence<Self::AccountId>;
+		/// Slashing, which takes equivocations and upheld challenges.
+		type Offences: ReportOffence<Self::AccountId>
+			+ CompensatedOffence<Self::AccountId, BalanceOf<Self>>;
+
+		/// Re-executes challenged calls as settled requests; the gateway, in Baton's runtime,
+		/// which tells this pallet how they settle (`OnSettled`).
+		type Reruns: Rerun<Self::AccountId, BalanceOf<Self>>;
 
 		/// The gateway key the node's worker signs claims with.
 		type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
@@ -136,6 +148,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReportHandovers: Get<u32>;
 
+		/// The longest answer a challenged receipt may vouch for, in bytes: the longest response
+		/// an API may declare.
+		#[pallet::constant]
+		type MaxResponseLen: Get<u32>;
+
 		/// Agenda tasks (expiries and settlements) a block's hook does at most; the rest wait
 		/// for the next block.
 		#[pallet::constant]
@@ -146,7 +163,11 @@ pub mod pallet {
 
 		/// Makes what the benchmarks need that this pallet cannot make itself.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::TicketSignature>;
+		type BenchmarkHelper: BenchmarkHelper<
+			Self::AccountId,
+			Self::TicketSignature,
+			RelayedCallOf<Self>,
+		>;
 	}
 
 	/// Sessions, open and closed until they settle.
@@ -175,6 +196,11 @@ pub mod pallet {
 	/// The earliest block whose agenda may still hold tasks.
 	#[pallet::storage]
 	pub type AgendaCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Challenges being settled, by the settled request that re-executes the challenged call.
+	#[pallet::storage]
+	pub type Challenges<T: Config> =
+		StorageMap<_, Twox64Concat, RequestId, Challenge<T::AccountId>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -210,6 +236,23 @@ pub mod pallet {
 			sequence: u64,
 			operator: T::AccountId,
 			reporter: T::AccountId,
+		},
+		/// `challenger` disputes `operator`'s receipt for call `sequence` of the session:
+		/// settled request `request_id`, among other operators, re-executes the call.
+		Challenged {
+			session_id: SessionId,
+			sequence: u64,
+			operator: T::AccountId,
+			challenger: T::AccountId,
+			request_id: RequestId,
+		},
+		/// The re-execution of a challenged call settled, with this verdict on the receipt.
+		ChallengeSettled {
+			session_id: SessionId,
+			sequence: u64,
+			operator: T::AccountId,
+			request_id: RequestId,
+			verdict: Verdict,
 		},
 	}
 
@@ -255,6 +298,20 @@ pub mod pallet {
 		BadReceiptSignature,
 		/// This operator's equivocation in this session was reported already.
 		OffenceAlreadyReported,
+		/// The receipt is of another session than the one named.
+		ReceiptOfAnotherSession,
+		/// The receipt is of a failed call: only a different answer is a wrong one.
+		NotAResponse,
+		/// The body does not hash to the receipt's response hash.
+		BodyMismatch,
+		/// The call does not hash to the receipt's request hash.
+		RequestMismatch,
+		/// No operator of the session signed the receipt on this chain.
+		NotSessionReceipt,
+		/// A challenge of this operator in this session is being settled; wait for its verdict.
+		ChallengePending,
+		/// A challenge of this operator in this session was upheld already: it counts once.
+		AlreadyProven,
 		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
 		Defensive,
 	}
@@ -374,12 +431,31 @@ pub mod pallet {
 			Self::do_report_equivocation(&reporter, &operator, &a, &b)?;
 			Ok(Pays::No.into())
 		}
+
+		/// Disputes a receipt of the session: `request`, the call it answered, is re-executed
+		/// as a settled request that the sender pays for, among the API's operators but the
+		/// one that signed the receipt. If their majority answers otherwise (the API's ignored
+		/// fields dropped), that operator commits `WrongResult`, and its slash pays the sender
+		/// back the request's fee and the reward share; either way the verdict is an event.
+		#[pallet::call_index(5)]
+		#[pallet::weight(<T as Config>::WeightInfo::challenge(T::MaxOperators::get())
+			.saturating_add(<T as Config>::WeightInfo::settle_challenge()))]
+		pub fn challenge(
+			origin: OriginFor<T>,
+			session_id: SessionId,
+			// Boxed: a call and an answer would make every call of the runtime as large.
+			receipt: alloc::boxed::Box<AnsweredReceiptOf<T>>,
+			request: alloc::boxed::Box<RelayedCallOf<T>>,
+		) -> DispatchResult {
+			let challenger = ensure_signed(origin)?;
+			Self::do_challenge(&challenger, session_id, *receipt, *request).map(|_| ())
+		}
 	}
 }
 
 /// Makes what the benchmarks need that this pallet cannot make itself.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId, Signature> {
+pub trait BenchmarkHelper<AccountId, Signature, RelayedCall> {
 	/// An API that routing can open sessions of `MaxOperators` operators on, with as many
 	/// candidates as it ever looks at. Called once per benchmark.
 	fn busiest_api() -> ApiId;
@@ -387,4 +463,7 @@ pub trait BenchmarkHelper<AccountId, Signature> {
 	fn client(i: u32) -> AccountId;
 	/// `client`'s signature over `message`.
 	fn sign(client: &AccountId, message: &[u8]) -> Signature;
+	/// The largest call of [`BenchmarkHelper::busiest_api`] a challenge can carry, re-executed
+	/// by as many operators as a request may have, for a fee the helper's clients can pay.
+	fn relayed_call() -> RelayedCall;
 }

@@ -1,5 +1,5 @@
-//! A runtime with system, balances, the real escrow and the relay pallet; routing and
-//! operators' keys are stand-ins that behave like the gateway and operator staking. Clients
+//! A runtime with system, balances, the real escrow and the relay pallet; routing, re-execution
+//! and operators' keys are stand-ins that behave like the gateway and operator staking. Clients
 //! sign tickets with real sr25519 account keys, operators with real ed25519 gateway keys.
 
 use crate as pallet_relay;
@@ -7,8 +7,11 @@ pub use baton_primitives::testing::RecordOffences;
 pub use baton_primitives::testing::{account, gateway_pair};
 use baton_primitives::{
 	testing::key_account, ApiId, CallPrice, Checkpoint, GatewayKey, GatewayKeys, HandoverLog,
-	HandoverReason, HandoverView, Outcome, ReputationSink, RequestId, SessionId, SessionRouting,
+	HandoverReason, HandoverView, Outcome, Rerun, ReputationSink, RequestId, ResultStatus,
+	SessionId, SessionRouting,
 };
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::BoundedVec;
 use core::cell::RefCell;
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_core::Pair;
@@ -65,6 +68,8 @@ thread_local! {
 	/// What the stand-in reputation took: (operator, API, outcome), oldest first.
 	pub static OUTCOMES: RefCell<Vec<(AccountId, ApiId, Outcome)>> =
 		const { RefCell::new(Vec::new()) };
+	/// The re-executions the stand-in gateway took, oldest first; a request's id is its index.
+	pub static RERUNS: RefCell<Vec<Rerunning>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Errors of the stand-in router, as the gateway names them.
@@ -113,6 +118,66 @@ impl SessionRouting<AccountId, Balance> for Router {
 				load.remove(operator);
 			}
 		});
+	}
+}
+
+/// A relayed call as the stand-in gateway takes it: content bytes, hashed as they are, and the
+/// most the challenger pays.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, scale_info::TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct TestCall {
+	pub content: BoundedVec<u8, ConstU32<32>>,
+	pub max_fee: Balance,
+}
+
+/// A call of content `content`, for a fee of at most `RERUN_FEE`.
+pub fn test_call(content: &[u8]) -> TestCall {
+	TestCall { content: content.to_vec().try_into().unwrap(), max_fee: RERUN_FEE }
+}
+
+/// What a re-execution costs at the stand-in gateway.
+pub const RERUN_FEE: Balance = 33;
+pub const FEE_ABOVE_MAX: DispatchError = DispatchError::Other("FeeAboveMax");
+
+/// A re-execution the stand-in gateway took: (challenger, API, call, operator excluded, the
+/// answer's key).
+pub type Rerunning = (AccountId, ApiId, TestCall, AccountId, [u8; 32]);
+
+/// The key the stand-in gateway compares an answer by: its status and body, nothing ignored.
+pub fn answer_key(status: &ResultStatus, body: &[u8]) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(status, body).encode())
+}
+
+/// Records re-executions as the gateway would submit them, refusing what it would refuse of a
+/// paused or unknown API, or a fee below its price; it holds nothing.
+pub struct Reruns;
+impl Rerun<AccountId, Balance> for Reruns {
+	type Call = TestCall;
+
+	fn relay_request_hash(call: &TestCall) -> [u8; 32] {
+		sp_io::hashing::blake2_256(&call.content)
+	}
+
+	fn rerun(
+		client: &AccountId,
+		api_id: ApiId,
+		call: TestCall,
+		excluded: &AccountId,
+		status: &ResultStatus,
+		body: &[u8],
+	) -> Result<(RequestId, [u8; 32]), DispatchError> {
+		Router::call_price(api_id)?;
+		if call.max_fee < RERUN_FEE {
+			return Err(FEE_ABOVE_MAX);
+		}
+		let key = answer_key(status, body);
+		let id = RERUNS.with(|reruns| {
+			let mut reruns = reruns.borrow_mut();
+			reruns.push((client.clone(), api_id, call, excluded.clone(), key));
+			reruns.len() as RequestId - 1
+		});
+		Ok((id, key))
 	}
 }
 
@@ -198,6 +263,7 @@ impl pallet_relay::Config for Test {
 	type Handovers = Handovers;
 	type Reputation = Reputation;
 	type Offences = RecordOffences;
+	type Reruns = Reruns;
 	type TicketSignature = MultiSignature;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type Treasury = TreasuryAccount;
@@ -206,6 +272,7 @@ impl pallet_relay::Config for Test {
 	type MaxSessionBlocks = ConstU32<100>;
 	type ClaimWindow = ConstU32<5>;
 	type MaxReportHandovers = ConstU32<MAX_HANDOVERS>;
+	type MaxResponseLen = ConstU32<256>;
 	type MaxTasksPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -216,7 +283,7 @@ impl pallet_relay::Config for Test {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct BenchmarkClients;
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<AccountId, MultiSignature> for BenchmarkClients {
+impl crate::BenchmarkHelper<AccountId, MultiSignature, TestCall> for BenchmarkClients {
 	fn busiest_api() -> ApiId {
 		API
 	}
@@ -229,6 +296,9 @@ impl crate::BenchmarkHelper<AccountId, MultiSignature> for BenchmarkClients {
 	fn sign(who: &AccountId, message: &[u8]) -> MultiSignature {
 		let n = (0..=u8::MAX).find(|n| &client(*n) == who).expect("a client of the mock");
 		MultiSignature::Sr25519(client_pair(n).sign(message))
+	}
+	fn relayed_call() -> TestCall {
+		test_call(&[7; 32])
 	}
 }
 
@@ -260,6 +330,37 @@ pub fn receipt(
 		.sign(&receipt.message(&baton_primitives::genesis_hash::<Test>()))
 		.0;
 	baton_primitives::SignedRelayReceipt { receipt, signature }
+}
+
+/// Operator `operator`'s receipt of `body` with `status` for `call` as call `sequence` of
+/// session `session_id`, with the body: the evidence of a challenge.
+pub fn answered(
+	operator: u8,
+	session_id: SessionId,
+	sequence: u64,
+	call: &TestCall,
+	status: ResultStatus,
+	body: &[u8],
+) -> crate::AnsweredReceiptOf<Test> {
+	let receipt = baton_primitives::RelayReceipt {
+		session_id,
+		sequence,
+		request_hash: Reruns::relay_request_hash(call),
+		response_hash: sp_io::hashing::blake2_256(body),
+		status,
+	};
+	let signature = gateway_pair(operator)
+		.sign(&receipt.message(&baton_primitives::genesis_hash::<Test>()))
+		.0;
+	crate::AnsweredReceipt {
+		signed: baton_primitives::SignedRelayReceipt { receipt, signature },
+		body: body.to_vec().try_into().unwrap(),
+	}
+}
+
+/// The re-executions the stand-in gateway took.
+pub fn reruns() -> Vec<Rerunning> {
+	RERUNS.with(|reruns| reruns.borrow().clone())
 }
 
 /// Client `n`'s account key pair (sr25519).
@@ -315,6 +416,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	SESSION_LOAD.with(|load| load.borrow_mut().clear());
 	PAUSED.with(|p| *p.borrow_mut() = false);
 	OUTCOMES.with(|outcomes| outcomes.borrow_mut().clear());
+	RERUNS.with(|reruns| reruns.borrow_mut().clear());
 	RecordOffences::clear();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Operators' gateway keys, which the benchmarks sign receipts with.

@@ -11,7 +11,8 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Bounded, Saturating, Verify, Zero};
 
 use crate::{
-	Agenda, AgendaTask, BalanceOf, ClientSessions, Config, Error, Event, NextSessionId, Pallet,
+	Agenda, AgendaTask, BalanceOf, ChallengeState, ClientSessions, Config, Error, Event,
+	NextSessionId, Pallet,
 	Session, SessionOf, SessionOperator, SessionReportOf, SessionStatus, Sessions, VoucherOf,
 };
 
@@ -46,7 +47,11 @@ impl<T: Config> Pallet<T> {
 		}
 		let operators: BoundedVec<_, T::MaxOperators> = chosen
 			.into_iter()
-			.map(|operator| SessionOperator { operator, claimed_calls: 0 })
+			.map(|operator| SessionOperator {
+				operator,
+				claimed_calls: 0,
+				challenge: ChallengeState::Unchallenged,
+			})
 			.collect::<alloc::vec::Vec<_>>()
 			.try_into()
 			.defensive_map_err(|_| Error::<T>::Defensive)?;

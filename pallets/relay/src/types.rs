@@ -2,7 +2,7 @@
 
 pub use baton_primitives::{RelayFault, SignedRelayReceipt, Voucher};
 
-use baton_primitives::{ApiId, CallPrice};
+use baton_primitives::{ApiId, CallPrice, RequestId, SessionId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
@@ -16,6 +16,71 @@ pub struct SessionOperator<AccountId> {
 	pub operator: AccountId,
 	/// Calls it has been paid for.
 	pub claimed_calls: u64,
+	/// Where challenges of its receipts in the session stand.
+	pub challenge: ChallengeState,
+}
+
+/// Where challenges of one operator's receipts in one session stand.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum ChallengeState {
+	/// None is being settled, and none was upheld.
+	#[default]
+	Unchallenged,
+	/// One is being settled as request `request_id`; another waits until it has settled.
+	Pending { request_id: RequestId },
+	/// One was upheld: the operator committed `WrongResult` in the session, which counts once.
+	Upheld,
+}
+
+/// A challenge being settled: a receipt the settled request re-executing its call will uphold
+/// or refute.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Challenge<AccountId> {
+	/// The session the receipt is of.
+	pub session_id: SessionId,
+	/// The call's sequence number.
+	pub sequence: u64,
+	/// The operator whose gateway key signed the receipt.
+	pub operator: AccountId,
+	/// Who challenged it, and pays for the re-execution.
+	pub challenger: AccountId,
+	/// What the receipt's answer is compared by: its status and body, the API's ignored fields
+	/// dropped.
+	pub answer_key: [u8; 32],
+}
+
+/// How a challenge settled.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum Verdict {
+	/// The re-execution's majority answered otherwise: the operator committed `WrongResult`,
+	/// and its slash pays the challenger back its fee and the reward share.
+	Upheld,
+	/// The majority answered as the receipt did: the receipt stands, the challenger paid.
+	Rejected,
+	/// No payable majority: nothing is proven, and the challenger got its fee back.
+	Inconclusive,
+}
+
+/// A relay receipt and the body it vouches for: what a challenge puts on-chain.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxBody))]
+pub struct AnsweredReceipt<MaxBody: Get<u32>> {
+	/// The receipt and its gateway key's signature.
+	pub signed: SignedRelayReceipt,
+	/// The body answered, which hashes to the receipt's response hash.
+	pub body: BoundedVec<u8, MaxBody>,
 }
 
 /// Where a session stands.

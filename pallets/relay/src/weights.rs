@@ -45,13 +45,19 @@ pub trait WeightInfo {
 	fn take_report(h: u32, ) -> Weight;
 	fn apply_outcomes(o: u32, ) -> Weight;
 	fn report_equivocation() -> Weight;
+	fn challenge(n: u32, ) -> Weight;
+	fn settle_challenge() -> Weight;
 }
 
-// Not generated yet: `take_report`, `apply_outcomes` and `report_equivocation` have benchmarks
-// but were not run on the reference machine. Until `scripts/benchmark-weights.sh pallet_relay`
-// replaces this file, they are estimated from what they touch: a handover is one log write and
-// two reputation records (3 reads, 3 writes each); an outcome one record; an equivocation two
-// ed25519 verifications (about 50 µs each) and slashing's report (4 reads, 6 writes).
+// Not generated yet: `take_report`, `apply_outcomes`, `report_equivocation`, `challenge` and
+// `settle_challenge` have benchmarks but were not run on the reference machine. Until
+// `scripts/benchmark-weights.sh pallet_relay` replaces this file, they are estimated from what
+// they touch: a handover is one log write and two reputation records (3 reads, 3 writes each);
+// an outcome one record; an equivocation two ed25519 verifications (about 50 µs each) and
+// slashing's report (4 reads, 6 writes); a challenge up to `n` verifications, hashing and
+// parsing a 16 KiB answer, and the gateway's submission over 64 candidates (about 2 ms and
+// 2 reads each, from its generated `submit_request`); a verdict slashing's report and the
+// session's mark.
 macro_rules! estimated {
 	($db:expr) => {
 		fn take_report(h: u32, ) -> Weight {
@@ -68,6 +74,14 @@ macro_rules! estimated {
 		}
 		fn report_equivocation() -> Weight {
 			Weight::from_parts(200_000_000, 10_000).saturating_add($db.reads_writes(6, 6))
+		}
+		fn challenge(n: u32, ) -> Weight {
+			Weight::from_parts(2_500_000_000, 250_000)
+				.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(n.into()))
+				.saturating_add($db.reads_writes(140, 12))
+		}
+		fn settle_challenge() -> Weight {
+			Weight::from_parts(120_000_000, 10_000).saturating_add($db.reads_writes(6, 9))
 		}
 	};
 }

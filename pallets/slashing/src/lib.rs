@@ -40,7 +40,7 @@ pub type BalanceOf<T> =
 pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 /// A stored offence.
 pub type OffenceRecordOf<T> =
-	OffenceRecord<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	OffenceRecord<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 /// Key of the dedup index.
 pub type OffenceKey<T> = (OffenceKind, OffenceSubject, <T as frame_system::Config>::AccountId);
 

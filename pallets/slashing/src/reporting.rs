@@ -1,13 +1,14 @@
 //! Offences reported by the other pallets: counted once each, deferred, and jailed at once.
 
 use baton_primitives::{
-	OffenceError, OffenceKind, OffenceSubject, PendingSlash, ReportOffence, SlashTarget,
+	CompensatedOffence, OffenceError, OffenceKind, OffenceSubject, PendingSlash, ReportOffence,
+	SlashTarget,
 };
 use frame_support::pallet_prelude::*;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	Config, Event, NextOffenceId, OffenceIndex, OffenceRecord, Offences, Offenders, Pallet, Params,
+	BalanceOf, Config, Event, NextOffenceId, OffenceIndex, OffenceRecord, Offences, Offenders, Pallet, Params,
 	Penalties, PendingOffender, PendingSlashes, SlashStatus,
 };
 
@@ -23,6 +24,31 @@ impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
 		subject: OffenceSubject,
 		offender: &T::AccountId,
 		beneficiary: Option<T::AccountId>,
+	) -> Result<(), OffenceError> {
+		Self::record_offence(kind, subject, offender, beneficiary, Zero::zero())
+	}
+}
+
+impl<T: Config> CompensatedOffence<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn report_compensated_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &T::AccountId,
+		beneficiary: T::AccountId,
+		compensation: BalanceOf<T>,
+	) -> Result<(), OffenceError> {
+		Self::record_offence(kind, subject, offender, Some(beneficiary), compensation)
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Records an offence, jails the offender and schedules its slash; see `ReportOffence`.
+	fn record_offence(
+		kind: OffenceKind,
+		subject: OffenceSubject,
+		offender: &T::AccountId,
+		beneficiary: Option<T::AccountId>,
+		compensation: BalanceOf<T>,
 	) -> Result<(), OffenceError> {
 		let key = (kind, subject, offender.clone());
 		ensure!(!OffenceIndex::<T>::contains_key(&key), OffenceError::Duplicate);
@@ -48,6 +74,7 @@ impl<T: Config> ReportOffence<T::AccountId> for Pallet<T> {
 				subject,
 				offender: offender.clone(),
 				beneficiary,
+				compensation,
 				slash: costs.slash,
 				reported_at: now,
 				apply_at,

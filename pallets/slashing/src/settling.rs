@@ -73,7 +73,10 @@ impl<T: Config> Pallet<T> {
 		let mut to_beneficiary = Zero::zero();
 		let rest = match &record.beneficiary {
 			Some(beneficiary) => {
-				let (reward, rest) = credit.split(Params::<T>::get().reward_share * amount);
+				// The compensation first, then the reward share of what is left.
+				let compensation = record.compensation.min(amount);
+				let share = Params::<T>::get().reward_share * amount.saturating_sub(compensation);
+				let (reward, rest) = credit.split(compensation.saturating_add(share));
 				let reward_amount = reward.peek();
 				match T::Currency::resolve(beneficiary, reward) {
 					Ok(()) => {

@@ -75,7 +75,7 @@ pub enum SlashStatus {
 
 /// A reported offence.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub struct OffenceRecord<AccountId, BlockNumber> {
+pub struct OffenceRecord<AccountId, Balance, BlockNumber> {
 	/// What was done wrong.
 	pub kind: OffenceKind,
 	/// What it was about (request id, heartbeat block).
@@ -84,6 +84,9 @@ pub struct OffenceRecord<AccountId, BlockNumber> {
 	pub offender: AccountId,
 	/// Who gets the reward share, if anyone.
 	pub beneficiary: Option<AccountId>,
+	/// Paid to the beneficiary out of the slash before the reward share: what proving the
+	/// offence cost it (a challenge's fee).
+	pub compensation: Balance,
 	/// Share of stake to slash, fixed at report time.
 	pub slash: Perbill,
 	/// When it was reported.

@@ -10,8 +10,8 @@ use sp_runtime::Perbill;
 use super::{RootOrCouncilTwoThirds, TreasuryAccount, MAX_REQUEST_LIFETIME};
 use crate::{
 	currency::{deposit, UNIT},
-	Balances, BlockNumber, Escrow, Gateway, Handover, Hash, OperatorStaking, Reputation, Runtime,
-	RuntimeHoldReason, Slashing, System,
+	Balances, BlockNumber, Escrow, Gateway, Handover, Hash, OperatorStaking, Relay, Reputation,
+	Runtime, RuntimeHoldReason, Slashing, System,
 };
 
 impl pallet_escrow::Config for Runtime {
@@ -31,6 +31,10 @@ impl Randomness<Hash, BlockNumber> for ParentHashRandomness {
 	}
 }
 
+/// The longest response body an API may declare, in bytes: also the longest answer a relay
+/// challenge carries.
+pub const MAX_RESPONSE_LEN: u32 = 16_384;
+
 parameter_types! {
 	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
 }
@@ -43,6 +47,8 @@ impl pallet_gateway::Config for Runtime {
 	type Reputation = Reputation;
 	type Offences = Slashing;
 	type Handovers = Handover;
+	// Challenges of relay receipts are requests: the relay pallet hears how they settle.
+	type OnSettled = Relay;
 	type Randomness = ParentHashRandomness;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type GovernanceOrigin = RootOrCouncilTwoThirds;
@@ -55,7 +61,7 @@ impl pallet_gateway::Config for Runtime {
 	type MaxHeaders = ConstU32<16>;
 	type MaxHeaderLen = ConstU32<256>;
 	type MaxBodyLen = ConstU32<4_096>;
-	type MaxResponseLen = ConstU32<16_384>;
+	type MaxResponseLen = ConstU32<MAX_RESPONSE_LEN>;
 	type MaxIgnoredFields = ConstU32<8>;
 	type MaxRedundancy = ConstU32<5>;
 	type MaxBackups = ConstU32<3>;

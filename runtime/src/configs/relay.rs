@@ -17,6 +17,7 @@ impl pallet_relay::Config for Runtime {
 	type Handovers = Handover;
 	type Reputation = Reputation;
 	type Offences = Slashing;
+	type Reruns = Gateway;
 	type TicketSignature = Signature;
 	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
 	type Treasury = TreasuryAccount;
@@ -29,6 +30,8 @@ impl pallet_relay::Config for Runtime {
 	type ClaimWindow = ConstU32<HOURS>;
 	// A client's report fills one handover log, as many records as a request's.
 	type MaxReportHandovers = ConstU32<{ super::gateway::MAX_HANDOVERS }>;
+	// The longest response an API may declare (the gateway's `MaxResponseLen`).
+	type MaxResponseLen = ConstU32<{ super::gateway::MAX_RESPONSE_LEN }>;
 	type MaxTasksPerBlock = ConstU32<64>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;
@@ -43,7 +46,13 @@ const BENCHMARK_CLIENT: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(
 /// The relay benchmarks' API (served by as many operators as routing looks at, through the
 /// gateway) and clients (sr25519 keys in the benchmark keystore, funded through balances).
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_relay::BenchmarkHelper<crate::AccountId, Signature> for super::BenchmarkOperators {
+impl
+	pallet_relay::BenchmarkHelper<
+		crate::AccountId,
+		Signature,
+		pallet_gateway::RelayedCall<Runtime>,
+	> for super::BenchmarkOperators
+{
 	fn busiest_api() -> baton_primitives::ApiId {
 		pallet_gateway::benchmarking::busiest_api::<Runtime>()
 	}
@@ -62,5 +71,28 @@ impl pallet_relay::BenchmarkHelper<crate::AccountId, Signature> for super::Bench
 		sp_io::crypto::sr25519_sign(BENCHMARK_CLIENT, &public, message)
 			.expect("the client's key is in the benchmark keystore")
 			.into()
+	}
+
+	fn relayed_call() -> pallet_gateway::RelayedCall<Runtime> {
+		use frame_support::traits::Get;
+		type HeaderLen = <Runtime as pallet_gateway::Config>::MaxHeaderLen;
+		let filled = |len: u32, byte: u8| alloc::vec![byte; len as usize];
+		let mut path = filled(<Runtime as pallet_gateway::Config>::MaxPathLen::get(), b'a');
+		path[0] = b'/';
+		let header = (
+			filled(HeaderLen::get(), b'x').try_into().expect("MaxHeaderLen"),
+			filled(HeaderLen::get(), b'v').try_into().expect("MaxHeaderLen"),
+		);
+		let headers = alloc::vec![header; <Runtime as pallet_gateway::Config>::MaxHeaders::get() as usize];
+		pallet_gateway::RelayedCall {
+			method: pallet_gateway::HttpMethod::Post,
+			path: path.try_into().expect("MaxPathLen"),
+			headers: headers.try_into().expect("MaxHeaders"),
+			body: filled(<Runtime as pallet_gateway::Config>::MaxBodyLen::get(), b'b')
+				.try_into()
+				.expect("MaxBodyLen"),
+			redundancy: <Runtime as pallet_gateway::Config>::MaxRedundancy::get(),
+			max_fee: 1_000 * crate::currency::UNIT,
+		}
 	}
 }

@@ -4,6 +4,7 @@ mod failover;
 mod nonces;
 mod offchain;
 mod registry;
+mod reruns;
 mod routing;
 mod sessions;
 mod settlement;

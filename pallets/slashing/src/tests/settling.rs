@@ -4,7 +4,7 @@ use super::subject;
 use crate::{
 	mock::*, Event, NextToApply, NextToPrune, OffenceIndex, Offences, PendingSlashes, SlashStatus,
 };
-use baton_primitives::{OffenceKind, ReportOffence};
+use baton_primitives::{CompensatedOffence, OffenceKind, ReportOffence};
 use frame_support::traits::fungible::Inspect;
 
 fn free(who: AccountId) -> Balance {
@@ -34,6 +34,40 @@ fn the_slash_lands_after_the_deferral_and_is_split() {
 				beneficiary: Some(BOB),
 				to_beneficiary: 200,
 				to_treasury: 800,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn a_compensation_is_paid_from_the_slash_before_the_reward_share() {
+	build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		// A challenge's fee of 300: paid back first, then 20% of the other 700.
+		Slashing::report_compensated_offence(OffenceKind::WrongResult, subject(1), &ALICE, BOB, 300)
+			.unwrap();
+		run_to_block(1 + DEFERRAL);
+		assert_eq!(free(ALICE), STAKE - 1_000);
+		assert_eq!(free(BOB), STAKE + 300 + 140);
+		assert_eq!(free(TREASURY), ED + 560);
+		assert_eq!(Balances::total_issuance(), issuance, "nothing minted or burnt");
+
+		// A compensation beyond the slash takes the whole slash and no more.
+		Slashing::report_compensated_offence(OffenceKind::WrongResult, subject(2), &ALICE, BOB, 5_000)
+			.unwrap();
+		run_to_block(1 + 2 * DEFERRAL);
+		assert_eq!(free(ALICE), STAKE - 1_000 - 900);
+		assert_eq!(free(BOB), STAKE + 440 + 900);
+		assert_eq!(free(TREASURY), ED + 560);
+		System::assert_has_event(
+			Event::Slashed {
+				offence_id: 1,
+				offender: ALICE,
+				amount: 900,
+				beneficiary: Some(BOB),
+				to_beneficiary: 900,
+				to_treasury: 0,
 			}
 			.into(),
 		);

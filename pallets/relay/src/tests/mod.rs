@@ -1,6 +1,8 @@
 //! Sessions opened, topped up, claimed from, closed, expired and settled; every refusal with
 //! its error and nothing changed.
 
+mod challenges;
+
 use crate::{mock::*, Agenda, AgendaTask, Error, Event, SessionStatus, Sessions};
 use baton_primitives::{session_escrow, Escrow as _};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::fungible::Inspect};
