@@ -9,6 +9,9 @@
 //   calls, against one balance transfer; and the same for 100,000 calls in a session of 8
 //   operators (8 claims), from the same weights (routing's weight does not grow with the
 //   operators drawn, and claims and closes are charged for the most operators).
+// - where the time goes: the endpoint's work per call besides HTTP (decoding the ticket,
+//   hashing, the sr25519 verification, the ed25519 signature), measured alone by
+//   `relay-endpoint/examples/relay-costs.rs`, against the machine's time per relayed call.
 // Prints ratios, not pass/fail: the numbers go to docs/performance.md.
 //
 //   node scripts/bench-relay.mjs [--pairs N] [--seconds S] [--concurrency C]
@@ -199,8 +202,23 @@ try {
   const transfer = await sendAndFinalize(api.tx.balances.transferKeepAlive(who.eve.address, 10n ** 12n), who.alice);
   const transferred = findEvent(transfer.events, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
 
+  console.log('where the time goes: the endpoint\'s work per call besides HTTP, measured alone');
+  const parts = execFileSync('cargo', ['run', '--release', '--locked', '-q', '-p', 'baton-relay-endpoint', '--example', 'relay-costs'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: path.join(path.dirname(new URL(import.meta.url).pathname), '..'),
+      // The shared target directory, as every script uses: the node's build has all it needs.
+      env: { ...process.env, CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache', 'baton-target') },
+    })
+    .trim().split('\n').map((line) => JSON.parse(line));
+  // The machine's time per relayed call at saturation: both cores, whoever used them.
+  const perCall = os.availableParallelism() * 1e6 / relayRate;
+
   const ms = (v) => `${v.toFixed(2)} ms`;
   const sessionWeight = opened + claimed + closed;
+  const share = (micros) => `${(100 * micros / perCall).toFixed(1)} %`;
+  const partsSum = parts.reduce((sum, p) => sum + p.micros, 0);
   console.log(`
 relay overhead (${PAIRS} pairs)
   direct   p50 ${ms(percentile(direct, 50))}  p99 ${ms(percentile(direct, 99))}
@@ -213,6 +231,11 @@ chain cost (ref time; claim and close are charged for ${api.consts.relay.maxOper
   open ${opened}   claim ${claimed}   close ${closed}   transfer ${transferred}
   this session (one operator, ${served} calls): ${(Number(sessionWeight) * 1_000 / served / Number(transferred)).toFixed(4)} transfers per 1,000 calls
   100,000 calls in a session of 8 operators (open + 8 claims + close): ${(Number(opened + 8n * claimed + closed) * 1_000 / 100_000 / Number(transferred)).toFixed(4)} transfers per 1,000 calls
+where the time goes (${os.availableParallelism()} cores / ${relayRate.toFixed(0)} relayed calls/s = ${perCall.toFixed(0)} µs of machine time per call)
+${parts.map((p) => `  ${p.part.padEnd(56)} ${p.micros.toFixed(2).padStart(7)} µs  ${share(p.micros)}`).join('\n')}
+  ${'all of the above'.padEnd(56)} ${partsSum.toFixed(2).padStart(7)} µs  ${share(partsSum)}
+  the rest: HTTP in the node (the client's exchange and the upstream's), the voucher's write
+  under the ledger's lock, and the load generator and the upstream on the same cores
 `);
 } finally {
   await node.stop();

@@ -427,7 +427,8 @@ test('a challenged receipt whose answer the upstream changed is a wrong result; 
     },
     body: u8aToHex(real.bodyBytes),
   };
-  const call = { method: 'Get', path, headers: [], body: '0x', redundancy: 1, maxFee: BigInt(quote.total) };
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const call = { method: 'Get', path, headers: [], body: '0x', redundancy: 1, maxFee: BigInt(quote.total), deadline: best + 8 };
 
   // A call other than the one the receipt answered proves nothing, and nothing is paid.
   await assert.rejects(

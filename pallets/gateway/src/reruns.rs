@@ -1,29 +1,29 @@
 //! Settled re-executions of relayed calls, for the relay pallet's challenges (`Rerun`): the
-//! call a receipt answered becomes a request like any other, routed among the API's operators
-//! but the one whose receipt is challenged, and the relay pallet hears how it settled
-//! (`Config::OnSettled`, called by settlement.rs).
+//! call a receipt answered becomes a request like any other (a `NewRequest`, the challenger its
+//! client), routed among the API's operators but the one whose receipt is challenged, and the
+//! relay pallet hears how it settled (`Config::OnSettled`, called by settlement.rs).
 
-use baton_primitives::{relay_request_hash, ApiId, RequestId, ResultStatus, Rerun};
+use baton_primitives::{relay_request_hash, ApiId, RequestId, Rerun, ResultStatus};
 use frame_support::pallet_prelude::*;
-use sp_runtime::traits::Saturating;
 
-use crate::{
-	settlement::result_key, BalanceOf, Config, NewRequest, NextRequestId, Pallet, RelayedCall,
-};
+use crate::{settlement::result_key, BalanceOf, Config, NewRequest, NextRequestId, Pallet};
 
 impl<T: Config> Rerun<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	type Call = RelayedCall<T>;
+	type Call = NewRequest<T>;
 
-	fn relay_request_hash(call: &RelayedCall<T>) -> [u8; 32] {
-		let headers: alloc::vec::Vec<_> =
-			call.headers.iter().map(|(name, value)| (name.to_vec(), value.to_vec())).collect();
+	fn relay_request_hash(call: &NewRequest<T>) -> [u8; 32] {
+		let headers: alloc::vec::Vec<_> = call
+			.headers
+			.iter()
+			.map(|(name, value)| (name.to_vec(), value.to_vec()))
+			.collect();
 		relay_request_hash(call.method.as_str().as_bytes(), &call.path, &headers, &call.body)
 	}
 
 	fn rerun(
 		client: &T::AccountId,
 		api_id: ApiId,
-		call: RelayedCall<T>,
+		call: NewRequest<T>,
 		excluded: &T::AccountId,
 		status: &ResultStatus,
 		body: &[u8],
@@ -32,19 +32,7 @@ impl<T: Config> Rerun<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let mut eligible = Self::eligible(api_id, &api);
 		eligible.eligible.retain(|candidate| &candidate.who != excluded);
 		let request_id = NextRequestId::<T>::get();
-		// The longest deadline: a challenge is not urgent, and every report the time allows
-		// makes its majority firmer. The request settles as soon as all have reported.
-		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
-		let request = NewRequest {
-			method: call.method,
-			path: call.path,
-			headers: call.headers,
-			body: call.body,
-			redundancy: call.redundancy,
-			max_fee: call.max_fee,
-			deadline,
-		};
-		Self::submit(client, api_id, &api, &mut eligible, request)?;
+		Self::submit(client, api_id, &api, &mut eligible, call)?;
 		// The request's terms are the API's spec now: the answer is compared by its ignored
 		// fields, as the re-execution's results are.
 		Ok((request_id, result_key(status, body, &api.spec.ignored_fields)))

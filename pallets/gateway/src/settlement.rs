@@ -12,8 +12,8 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	report_results_weight, Agenda, AgendaTask, BalanceOf, Config, Error, Event, Pallet, Report, Request,
-	Requests, StoredReport, LOG_TARGET,
+	report_results_weight, Agenda, AgendaTask, BalanceOf, Config, Error, Event, Pallet, Report,
+	Request, Requests, StoredReport, LOG_TARGET,
 };
 
 /// What results are compared by: the status, and for responses the body's hash after the

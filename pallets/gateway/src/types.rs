@@ -188,38 +188,6 @@ impl<T: Config> NewRequest<T> {
 	}
 }
 
-/// A relayed call as a challenge of its receipt carries it: the content the client's ticket
-/// and the operator's receipt bound (method, path, the headers the client signed, body), and
-/// what the challenger asks of the settled request that re-executes it.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
-#[scale_info(skip_type_params(T))]
-#[codec(mel_bound(T: Config))]
-pub struct RelayedCall<T: Config> {
-	/// HTTP method.
-	pub method: HttpMethod,
-	/// Path and query, as relayed.
-	pub path: BoundedVec<u8, T::MaxPathLen>,
-	/// The headers the client signed, as (lower-case name, value), in the order it named them.
-	pub headers: HeadersOf<T>,
-	/// Body.
-	pub body: BoundedVec<u8, T::MaxBodyLen>,
-	/// Operators that re-execute it; 0: the API's default.
-	pub redundancy: u32,
-	/// The most the challenger pays for the re-execution.
-	#[codec(compact)]
-	pub max_fee: BalanceOf<T>,
-}
-
 /// What an operator's node sends back for a request.
 #[derive(
 	Encode,

@@ -165,7 +165,7 @@ pub trait SessionRouting<AccountId, Balance> {
 /// implemented by the gateway.
 pub trait Rerun<AccountId, Balance> {
 	/// A relayed call as a challenge carries it: its content (method, path, headers, body), and
-	/// the redundancy and the most the challenger pays for its settled re-execution.
+	/// the redundancy, most fee and deadline of its settled re-execution.
 	type Call: Parameter + MaxEncodedLen;
 
 	/// The hash the call's ticket and receipt bind ([`crate::relay_request_hash`]).

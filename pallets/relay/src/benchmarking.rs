@@ -126,12 +126,12 @@ fn challenged<T: Config>(
 	n: u32,
 ) -> (SessionId, T::AccountId, T::AccountId, AnsweredReceiptOf<T>, RelayedCallOf<T>) {
 	let (id, client) = open::<T>(n);
-	let operator =
-		Sessions::<T>::get(id).expect("opened").operators[n as usize - 1].operator.clone();
+	let operator = Sessions::<T>::get(id).expect("opened").operators[n as usize - 1]
+		.operator
+		.clone();
 	let call = T::BenchmarkHelper::relayed_call();
 	let body = longest_answer::<T>();
-	let signed =
-		signed_receipt::<T>(&operator, id, 0, T::Reruns::relay_request_hash(&call), &body);
+	let signed = signed_receipt::<T>(&operator, id, 0, T::Reruns::relay_request_hash(&call), &body);
 	let receipt =
 		AnsweredReceipt { signed, body: body.try_into().expect("as long as MaxResponseLen") };
 	(id, client, operator, receipt, call)

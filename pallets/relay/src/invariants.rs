@@ -28,7 +28,8 @@ impl<T: Config> Pallet<T> {
 					let challenge =
 						Challenges::<T>::get(request_id).ok_or("a pending challenge not kept")?;
 					ensure!(
-						(challenge.session_id, &challenge.operator) == (session_id, &operator.operator),
+						(challenge.session_id, &challenge.operator)
+							== (session_id, &operator.operator),
 						"a pending challenge kept for another session or operator"
 					);
 				}

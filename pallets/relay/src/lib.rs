@@ -30,8 +30,8 @@ pub use weights::WeightInfo;
 const LOG_TARGET: &str = "baton::relay";
 
 use baton_primitives::{
-	ApiId, CompensatedOffence, Escrow, GatewayKeys, HandoverLog, ReportOffence, RequestId,
-	ReputationSink, Rerun, SessionId, SessionRouting,
+	ApiId, CompensatedOffence, Escrow, GatewayKeys, HandoverLog, ReportOffence, ReputationSink,
+	RequestId, Rerun, SessionId, SessionRouting,
 };
 use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
 use frame_system::pallet_prelude::*;
@@ -65,7 +65,7 @@ pub type OutcomesOf<T> = BoundedVec<
 /// A voucher of a runtime.
 pub type VoucherOf<T> = Voucher<BalanceOf<T>, <T as Config>::TicketSignature>;
 
-/// A relayed call as a challenge carries it, in a runtime: the gateway's `RelayedCall`.
+/// A relayed call as a challenge carries it, in a runtime: the gateway's `NewRequest`.
 pub type RelayedCallOf<T> =
 	<<T as Config>::Reruns as Rerun<<T as frame_system::Config>::AccountId, BalanceOf<T>>>::Call;
 

@@ -7,12 +7,12 @@ pub use baton_primitives::testing::RecordOffences;
 pub use baton_primitives::testing::{account, gateway_pair};
 use baton_primitives::{
 	testing::key_account, ApiId, CallPrice, Checkpoint, GatewayKey, GatewayKeys, HandoverLog,
-	HandoverReason, HandoverView, Outcome, Rerun, ReputationSink, RequestId, ResultStatus,
+	HandoverReason, HandoverView, Outcome, ReputationSink, RequestId, Rerun, ResultStatus,
 	SessionId, SessionRouting,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::BoundedVec;
 use core::cell::RefCell;
+use frame_support::BoundedVec;
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_core::Pair;
 use sp_runtime::{
@@ -124,7 +124,15 @@ impl SessionRouting<AccountId, Balance> for Router {
 /// A relayed call as the stand-in gateway takes it: content bytes, hashed as they are, and the
 /// most the challenger pays.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, scale_info::TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	scale_info::TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub struct TestCall {
 	pub content: BoundedVec<u8, ConstU32<32>>,

@@ -12,8 +12,8 @@ use sp_runtime::traits::{Bounded, Saturating, Verify, Zero};
 
 use crate::{
 	Agenda, AgendaTask, BalanceOf, ChallengeState, ClientSessions, Config, Error, Event,
-	NextSessionId, Pallet,
-	Session, SessionOf, SessionOperator, SessionReportOf, SessionStatus, Sessions, VoucherOf,
+	NextSessionId, Pallet, Session, SessionOf, SessionOperator, SessionReportOf, SessionStatus,
+	Sessions, VoucherOf,
 };
 
 impl<T: Config> Pallet<T> {

@@ -51,7 +51,16 @@ pub struct Challenge<AccountId> {
 
 /// How a challenge settled.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum Verdict {
 	/// The re-execution's majority answered otherwise: the operator committed `WrongResult`,

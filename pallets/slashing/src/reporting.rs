@@ -8,8 +8,8 @@ use frame_support::pallet_prelude::*;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	BalanceOf, Config, Event, NextOffenceId, OffenceIndex, OffenceRecord, Offences, Offenders, Pallet, Params,
-	Penalties, PendingOffender, PendingSlashes, SlashStatus,
+	BalanceOf, Config, Event, NextOffenceId, OffenceIndex, OffenceRecord, Offences, Offenders,
+	Pallet, Params, Penalties, PendingOffender, PendingSlashes, SlashStatus,
 };
 
 impl<T: Config> PendingSlash<T::AccountId> for Pallet<T> {

@@ -46,12 +46,8 @@ const BENCHMARK_CLIENT: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(
 /// The relay benchmarks' API (served by as many operators as routing looks at, through the
 /// gateway) and clients (sr25519 keys in the benchmark keystore, funded through balances).
 #[cfg(feature = "runtime-benchmarks")]
-impl
-	pallet_relay::BenchmarkHelper<
-		crate::AccountId,
-		Signature,
-		pallet_gateway::RelayedCall<Runtime>,
-	> for super::BenchmarkOperators
+impl pallet_relay::BenchmarkHelper<crate::AccountId, Signature, pallet_gateway::NewRequest<Runtime>>
+	for super::BenchmarkOperators
 {
 	fn busiest_api() -> baton_primitives::ApiId {
 		pallet_gateway::benchmarking::busiest_api::<Runtime>()
@@ -73,7 +69,7 @@ impl
 			.into()
 	}
 
-	fn relayed_call() -> pallet_gateway::RelayedCall<Runtime> {
+	fn relayed_call() -> pallet_gateway::NewRequest<Runtime> {
 		use frame_support::traits::Get;
 		type HeaderLen = <Runtime as pallet_gateway::Config>::MaxHeaderLen;
 		let filled = |len: u32, byte: u8| alloc::vec![byte; len as usize];
@@ -83,8 +79,10 @@ impl
 			filled(HeaderLen::get(), b'x').try_into().expect("MaxHeaderLen"),
 			filled(HeaderLen::get(), b'v').try_into().expect("MaxHeaderLen"),
 		);
-		let headers = alloc::vec![header; <Runtime as pallet_gateway::Config>::MaxHeaders::get() as usize];
-		pallet_gateway::RelayedCall {
+		let headers =
+			alloc::vec![header; <Runtime as pallet_gateway::Config>::MaxHeaders::get() as usize];
+		let now = frame_system::Pallet::<Runtime>::block_number();
+		pallet_gateway::NewRequest {
 			method: pallet_gateway::HttpMethod::Post,
 			path: path.try_into().expect("MaxPathLen"),
 			headers: headers.try_into().expect("MaxHeaders"),
@@ -93,6 +91,7 @@ impl
 				.expect("MaxBodyLen"),
 			redundancy: <Runtime as pallet_gateway::Config>::MaxRedundancy::get(),
 			max_fee: 1_000 * crate::currency::UNIT,
+			deadline: now + <Runtime as pallet_gateway::Config>::MaxDeadline::get(),
 		}
 	}
 }

@@ -2,7 +2,7 @@
 //! hashed as the relay hashes them, compared by the API's ignored fields, and announced when
 //! they settle.
 
-use crate::{mock::*, settlement::result_key, Error, HttpMethod, RelayedCall, Requests};
+use crate::{mock::*, settlement::result_key, Error, HttpMethod, NewRequest, Requests};
 use baton_primitives::{relay_request_hash, Escrow as _, Rerun, ResultStatus};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 
@@ -10,29 +10,40 @@ type Reruns = crate::Pallet<Test>;
 
 const OK: ResultStatus = ResultStatus::Response { code: 200 };
 
-fn call(redundancy: u32, max_fee: Balance) -> RelayedCall<Test> {
-	RelayedCall {
+/// `POST /price?coin=dot` with a signed header and a body, due in 10 blocks.
+fn call(redundancy: u32, max_fee: Balance) -> NewRequest<Test> {
+	NewRequest {
 		method: HttpMethod::Post,
 		path: b"/price?coin=dot".to_vec().try_into().unwrap(),
-		headers: vec![(b"content-type".to_vec().try_into().unwrap(), b"text/plain".to_vec().try_into().unwrap())]
-			.try_into()
-			.unwrap(),
+		headers: vec![(
+			b"content-type".to_vec().try_into().unwrap(),
+			b"text/plain".to_vec().try_into().unwrap(),
+		)]
+		.try_into()
+		.unwrap(),
 		body: b"dot".to_vec().try_into().unwrap(),
 		redundancy,
 		max_fee,
+		deadline: System::block_number() + 10,
 	}
 }
 
 #[test]
 fn a_relayed_call_hashes_as_the_relay_endpoint_hashes_it() {
-	let headers = vec![(b"content-type".to_vec(), b"text/plain".to_vec())];
-	assert_eq!(
-		Reruns::relay_request_hash(&call(0, 0)),
-		relay_request_hash(b"POST", b"/price?coin=dot", &headers, b"dot")
-	);
-	let mut other = call(0, 0);
-	other.method = HttpMethod::Get;
-	assert_ne!(Reruns::relay_request_hash(&other), Reruns::relay_request_hash(&call(0, 0)));
+	build_and_execute(|| {
+		let headers = vec![(b"content-type".to_vec(), b"text/plain".to_vec())];
+		assert_eq!(
+			Reruns::relay_request_hash(&call(0, 0)),
+			relay_request_hash(b"POST", b"/price?coin=dot", &headers, b"dot")
+		);
+		let mut other = call(0, 0);
+		other.method = HttpMethod::Get;
+		assert_ne!(Reruns::relay_request_hash(&other), Reruns::relay_request_hash(&call(0, 0)));
+		// What the re-execution asks for is no part of the call.
+		let mut dearer = call(3, 9_999);
+		dearer.deadline += 1;
+		assert_eq!(Reruns::relay_request_hash(&dearer), Reruns::relay_request_hash(&call(0, 0)));
+	});
 }
 
 #[test]
@@ -48,9 +59,11 @@ fn a_rerun_is_the_challengers_request_among_the_other_operators() {
 		let request = Requests::<Test>::get(request_id).unwrap();
 		assert_eq!(request.client, account(CLIENT));
 		assert_eq!(request.assigned.len(), 3);
-		assert!(!request.assigned.contains(&account(OP)) && !request.backups.contains(&account(OP)));
+		assert!(
+			!request.assigned.contains(&account(OP)) && !request.backups.contains(&account(OP))
+		);
 		assert_eq!(request.method, HttpMethod::Post);
-		assert_eq!(request.deadline, 1 + 10, "the longest deadline");
+		assert_eq!(request.deadline, 1 + 10);
 		// Three operators at 100 and the 10% fee.
 		assert_eq!(Escrow::held(request_id), 330);
 		// The API ignores `ts`: an answer differing only there has the same key.
@@ -77,7 +90,10 @@ fn a_refunded_rerun_is_announced_with_no_majority() {
 		}
 		let (request_id, _) =
 			Reruns::rerun(&account(CLIENT), 0, call(1, 1_000), &account(OP), &OK, b"x").unwrap();
-		assert_eq!(Requests::<Test>::get(request_id).unwrap().assigned.to_vec(), vec![account(OP + 1)]);
+		assert_eq!(
+			Requests::<Test>::get(request_id).unwrap().assigned.to_vec(),
+			vec![account(OP + 1)]
+		);
 		run_to_block(12);
 		assert_eq!(settled(), vec![(request_id, None, 0)]);
 	});
@@ -101,6 +117,12 @@ fn a_rerun_is_refused_as_a_request_would_be() {
 		assert_noop!(
 			Reruns::rerun(&account(CLIENT), 1, call(1, 1_000), &account(OP), &OK, b"x"),
 			Error::<Test>::UnknownApi
+		);
+		let mut late = call(1, 1_000);
+		late.deadline += 1;
+		assert_noop!(
+			Reruns::rerun(&account(CLIENT), 0, late, &account(OP), &OK, b"x"),
+			Error::<Test>::DeadlineOutOfRange
 		);
 		let mut put = call(1, 1_000);
 		put.method = HttpMethod::Put;

@@ -150,7 +150,12 @@ fn challenges_refuse_evidence_that_proves_nothing_and_change_nothing() {
 			Error::<Test>::ReceiptOfAnotherSession
 		);
 		assert_noop!(
-			challenge(CLIENT, id, answered(10, id, 1, &call, ResultStatus::Timeout, b""), call.clone()),
+			challenge(
+				CLIENT,
+				id,
+				answered(10, id, 1, &call, ResultStatus::Timeout, b""),
+				call.clone()
+			),
 			Error::<Test>::NotAResponse
 		);
 		let mut tampered = answered(10, id, 1, &call, OK, b"7");
@@ -177,10 +182,7 @@ fn challenges_refuse_evidence_that_proves_nothing_and_change_nothing() {
 			FEE_ABOVE_MAX
 		);
 		PAUSED.with(|p| *p.borrow_mut() = true);
-		assert_noop!(
-			challenge(CLIENT, id, answered(10, id, 1, &call, OK, b"7"), call),
-			API_PAUSED
-		);
+		assert_noop!(challenge(CLIENT, id, answered(10, id, 1, &call, OK, b"7"), call), API_PAUSED);
 		assert!(reruns().is_empty());
 	});
 }

@@ -45,8 +45,14 @@ fn a_compensation_is_paid_from_the_slash_before_the_reward_share() {
 	build_and_execute(|| {
 		let issuance = Balances::total_issuance();
 		// A challenge's fee of 300: paid back first, then 20% of the other 700.
-		Slashing::report_compensated_offence(OffenceKind::WrongResult, subject(1), &ALICE, BOB, 300)
-			.unwrap();
+		Slashing::report_compensated_offence(
+			OffenceKind::WrongResult,
+			subject(1),
+			&ALICE,
+			BOB,
+			300,
+		)
+		.unwrap();
 		run_to_block(1 + DEFERRAL);
 		assert_eq!(free(ALICE), STAKE - 1_000);
 		assert_eq!(free(BOB), STAKE + 300 + 140);
@@ -54,8 +60,14 @@ fn a_compensation_is_paid_from_the_slash_before_the_reward_share() {
 		assert_eq!(Balances::total_issuance(), issuance, "nothing minted or burnt");
 
 		// A compensation beyond the slash takes the whole slash and no more.
-		Slashing::report_compensated_offence(OffenceKind::WrongResult, subject(2), &ALICE, BOB, 5_000)
-			.unwrap();
+		Slashing::report_compensated_offence(
+			OffenceKind::WrongResult,
+			subject(2),
+			&ALICE,
+			BOB,
+			5_000,
+		)
+		.unwrap();
 		run_to_block(1 + 2 * DEFERRAL);
 		assert_eq!(free(ALICE), STAKE - 1_000 - 900);
 		assert_eq!(free(BOB), STAKE + 440 + 900);
