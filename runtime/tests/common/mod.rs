@@ -52,13 +52,14 @@ pub fn execute(preset: &str, test: impl FnOnce()) {
 
 /// Every Baton pallet's `do_try_state`, as `try-runtime` runs them on a live chain.
 pub fn check_invariants() {
-	use baton_runtime::{Escrow, Gateway, Handover, OperatorStaking, Reputation, Slashing};
+	use baton_runtime::{Escrow, Gateway, Handover, OperatorStaking, Relay, Reputation, Slashing};
 	OperatorStaking::do_try_state().expect("operator-staking invariants hold");
 	Slashing::do_try_state().expect("slashing invariants hold");
 	Reputation::do_try_state().expect("reputation invariants hold");
 	Escrow::do_try_state().expect("escrow invariants hold");
 	Gateway::do_try_state().expect("gateway invariants hold");
 	Handover::do_try_state().expect("handover invariants hold");
+	Relay::do_try_state().expect("relay invariants hold");
 }
 
 /// Runs the hooks of every block until `n` is the current block, with the timestamp inherent
