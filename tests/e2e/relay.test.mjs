@@ -408,16 +408,22 @@ function nextEvent(matches, timeoutMs, what) {
   });
 }
 
-// Last: another operator, Dave, re-executes the call of a receipt of Charlie's after the
-// upstream changed its answer; Charlie is outvoted and slashed, and the slash pays Eve back.
+// Last: three other operators re-execute the call of a receipt of Charlie's after the upstream
+// changed its answer; Charlie is outvoted and slashed, and the slash pays Eve back.
 test('a challenged receipt whose answer the upstream changed is a wrong result; the slash repays the challenger', async () => {
   assert.ok(disputed, 'the equivocation test served the call disputed here');
   const { session, real, path } = disputed;
   const charlie = who.charlie.address;
   const eve = who.eve.address;
-  await bondOperator(api, {
-    funder: who.alice, operator: who.dave, gateway: await gatewayKey('//DaveGate'), gatewaySeed: '//DaveGate', apiIds: [apiId],
-  });
+  // A verdict takes three operators besides the challenged one (`minChallengeRedundancy`).
+  const others = ['bob', 'dave', 'ferdie'];
+  for (const name of others) {
+    const seed = `//${name[0].toUpperCase()}${name.slice(1)}Gate`;
+    await bondOperator(api, { funder: who.alice, operator: who[name], gateway: await gatewayKey(seed), gatewaySeed: seed, apiIds: [apiId] });
+  }
+  const redundancy = api.consts.relay.minChallengeRedundancy.toNumber();
+  assert.equal(redundancy, 3);
+  const fee = BigInt(plain(await api.rpc.gateway.quote(apiId, redundancy)).total);
   upstreamPrice = 9.5;
   const { receipt } = real;
   const evidence = {
@@ -428,12 +434,16 @@ test('a challenged receipt whose answer the upstream changed is a wrong result; 
     body: u8aToHex(real.bodyBytes),
   };
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const call = { method: 'Get', path, headers: [], body: '0x', redundancy: 1, maxFee: BigInt(quote.total), deadline: best + 8 };
+  const call = { method: 'Get', path, headers: [], body: '0x', redundancy, maxFee: fee, deadline: best + 8 };
 
-  // A call other than the one the receipt answered proves nothing, and nothing is paid.
+  // A call other than the one the receipt answered proves nothing, and one operator's word
+  // convicts no one: both refused, nothing paid.
   await assert.rejects(
     sendAndFinalize(api.tx.relay.challenge(session.id, evidence, { ...call, path: '/price?n=4001' }), who.eve),
     /RequestMismatch/);
+  await assert.rejects(
+    sendAndFinalize(api.tx.relay.challenge(session.id, evidence, { ...call, redundancy: 1 }), who.eve),
+    /RedundancyTooLow/);
 
   const settled = nextEvent((e) => api.events.relay.ChallengeSettled.is(e), 90_000, 'verdict');
   const slashed = nextEvent((e) => api.events.slashing.Slashed.is(e) && e.data.beneficiary.toString() === eve, 120_000, 'slash');
@@ -445,22 +455,23 @@ test('a challenged receipt whose answer the upstream changed is a wrong result; 
   const requestId = challenged.requestId.toNumber();
   const submitted = findEvent(sent.events, 'gateway', 'RequestSubmitted').data;
   assert.equal(submitted.requestId.toNumber(), requestId);
-  assert.deepEqual(submitted.assigned.map(String), [who.dave.address], 'routed without Charlie');
+  assert.deepEqual(submitted.assigned.map(String).sort(), others.map((name) => who[name].address).sort(),
+    'routed among the others, without Charlie');
 
   const verdict = (await settled).data;
   assert.equal(verdict.requestId.toNumber(), requestId);
   assert.equal(verdict.verdict.toString(), 'Upheld');
   // The majority's answer is the upstream's new one, not the receipt's.
   const response = plain(await api.rpc.gateway.response(requestId));
-  assert.equal(response.operator, who.dave.address);
+  assert.ok(others.some((name) => who[name].address === response.operator));
   assert.equal(response.verified, true);
   assert.match(response.body, /"price":9\.5/);
   assert.match(real.body, /"price":7\.25/);
 
-  // Eve paid the price and the fee; the slash gives both back first, then the reward share.
+  // Eve paid three prices and the fee; the slash gives them back first, then the reward share.
   const slash = (await slashed).data;
   assert.equal(slash.offender.toString(), charlie);
-  assert.ok(slash.toBeneficiary.toBigInt() >= BigInt(quote.total), `${slash.toBeneficiary} repays ${quote.total}`);
+  assert.ok(slash.toBeneficiary.toBigInt() >= fee, `${slash.toBeneficiary} repays ${fee}`);
 
   // The operator's wrong result in this session counts once.
   await assert.rejects(sendAndFinalize(api.tx.relay.challenge(session.id, evidence, call), who.eve), /AlreadyProven/);

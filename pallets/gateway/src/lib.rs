@@ -349,6 +349,8 @@ pub mod pallet {
 		InvalidResponseCap,
 		/// The redundancy is zero or above `MaxRedundancy`.
 		InvalidRedundancy,
+		/// A challenge's re-execution asks for fewer operators than a verdict needs.
+		RedundancyTooLow,
 		/// An ignored field is empty or listed twice.
 		InvalidIgnoredField,
 		/// No API has this id.

@@ -6,7 +6,7 @@
 use baton_primitives::{relay_request_hash, ApiId, RequestId, Rerun, ResultStatus};
 use frame_support::pallet_prelude::*;
 
-use crate::{settlement::result_key, BalanceOf, Config, NewRequest, NextRequestId, Pallet};
+use crate::{settlement::result_key, BalanceOf, Config, Error, NewRequest, NextRequestId, Pallet};
 
 impl<T: Config> Rerun<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	type Call = NewRequest<T>;
@@ -25,10 +25,14 @@ impl<T: Config> Rerun<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		api_id: ApiId,
 		call: NewRequest<T>,
 		excluded: &T::AccountId,
+		min_redundancy: u32,
 		status: &ResultStatus,
 		body: &[u8],
 	) -> Result<(RequestId, [u8; 32]), DispatchError> {
 		let api = Self::open_api(api_id)?;
+		let redundancy =
+			if call.redundancy == 0 { api.spec.default_redundancy } else { call.redundancy };
+		ensure!(redundancy >= min_redundancy, Error::<T>::RedundancyTooLow);
 		let mut eligible = Self::eligible(api_id, &api);
 		eligible.eligible.retain(|candidate| &candidate.who != excluded);
 		let request_id = NextRequestId::<T>::get();

@@ -172,13 +172,15 @@ pub trait Rerun<AccountId, Balance> {
 	fn relay_request_hash(call: &Self::Call) -> [u8; 32];
 
 	/// Submits `call` to `api_id` as a settled request that `client` pays for, routed among the
-	/// API's operators but `excluded`. Returns the request's id and the key that an answer of
-	/// `status` and `body` would be compared by in it (the API's ignored fields dropped).
+	/// API's operators but `excluded`, with at least `min_redundancy` of them. Returns the
+	/// request's id and the key that an answer of `status` and `body` would be compared by in it
+	/// (the API's ignored fields dropped).
 	fn rerun(
 		client: &AccountId,
 		api_id: ApiId,
 		call: Self::Call,
 		excluded: &AccountId,
+		min_redundancy: u32,
 		status: &ResultStatus,
 		body: &[u8],
 	) -> Result<(RequestId, [u8; 32]), DispatchError>;

@@ -105,6 +105,7 @@ impl<T: Config> Pallet<T> {
 			session.api_id,
 			request,
 			&operator,
+			T::MinChallengeRedundancy::get(),
 			&signed.status,
 			&receipt.body,
 		)?;

@@ -148,6 +148,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReportHandovers: Get<u32>;
 
+		/// The fewest operators that re-execute a challenged call. Three make a verdict the
+		/// agreement of at least two operators other than the challenged one, so that no single
+		/// operator routing happens to pick can convict another.
+		#[pallet::constant]
+		type MinChallengeRedundancy: Get<u32>;
+
 		/// The longest answer a challenged receipt may vouch for, in bytes: the longest response
 		/// an API may declare.
 		#[pallet::constant]

@@ -144,6 +144,9 @@ pub fn test_call(content: &[u8]) -> TestCall {
 	TestCall { content: content.to_vec().try_into().unwrap(), max_fee: RERUN_FEE }
 }
 
+/// The fewest operators a challenge's re-execution has.
+pub const MIN_CHALLENGE_REDUNDANCY: u32 = 3;
+
 /// What a re-execution costs at the stand-in gateway.
 pub const RERUN_FEE: Balance = 33;
 pub const FEE_ABOVE_MAX: DispatchError = DispatchError::Other("FeeAboveMax");
@@ -172,6 +175,7 @@ impl Rerun<AccountId, Balance> for Reruns {
 		api_id: ApiId,
 		call: TestCall,
 		excluded: &AccountId,
+		min_redundancy: u32,
 		status: &ResultStatus,
 		body: &[u8],
 	) -> Result<(RequestId, [u8; 32]), DispatchError> {
@@ -179,6 +183,7 @@ impl Rerun<AccountId, Balance> for Reruns {
 		if call.max_fee < RERUN_FEE {
 			return Err(FEE_ABOVE_MAX);
 		}
+		assert_eq!(min_redundancy, MIN_CHALLENGE_REDUNDANCY, "the pallet passes its constant");
 		let key = answer_key(status, body);
 		let id = RERUNS.with(|reruns| {
 			let mut reruns = reruns.borrow_mut();
@@ -280,6 +285,7 @@ impl pallet_relay::Config for Test {
 	type MaxSessionBlocks = ConstU32<100>;
 	type ClaimWindow = ConstU32<5>;
 	type MaxReportHandovers = ConstU32<MAX_HANDOVERS>;
+	type MinChallengeRedundancy = ConstU32<MIN_CHALLENGE_REDUNDANCY>;
 	type MaxResponseLen = ConstU32<256>;
 	type MaxTasksPerBlock = ConstU32<2>;
 	type WeightInfo = ();

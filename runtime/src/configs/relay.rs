@@ -30,6 +30,8 @@ impl pallet_relay::Config for Runtime {
 	type ClaimWindow = ConstU32<HOURS>;
 	// A client's report fills one handover log, as many records as a request's.
 	type MaxReportHandovers = ConstU32<{ super::gateway::MAX_HANDOVERS }>;
+	// A verdict needs two operators other than the challenged one to agree.
+	type MinChallengeRedundancy = ConstU32<3>;
 	// The longest response an API may declare (the gateway's `MaxResponseLen`).
 	type MaxResponseLen = ConstU32<{ super::gateway::MAX_RESPONSE_LEN }>;
 	type MaxTasksPerBlock = ConstU32<64>;

@@ -55,7 +55,7 @@ fn a_rerun_is_the_challengers_request_among_the_other_operators() {
 		}
 		let body = br#"{"price":7,"ts":1}"#;
 		let (request_id, key) =
-			Reruns::rerun(&account(CLIENT), 0, call(3, 1_000), &account(OP), &OK, body).unwrap();
+			Reruns::rerun(&account(CLIENT), 0, call(3, 1_000), &account(OP), 1, &OK, body).unwrap();
 		let request = Requests::<Test>::get(request_id).unwrap();
 		assert_eq!(request.client, account(CLIENT));
 		assert_eq!(request.assigned.len(), 3);
@@ -89,7 +89,7 @@ fn a_refunded_rerun_is_announced_with_no_majority() {
 			bond_operator(OP + n, 5_000);
 		}
 		let (request_id, _) =
-			Reruns::rerun(&account(CLIENT), 0, call(1, 1_000), &account(OP), &OK, b"x").unwrap();
+			Reruns::rerun(&account(CLIENT), 0, call(1, 1_000), &account(OP), 1, &OK, b"x").unwrap();
 		assert_eq!(
 			Requests::<Test>::get(request_id).unwrap().assigned.to_vec(),
 			vec![account(OP + 1)]
@@ -107,28 +107,37 @@ fn a_rerun_is_refused_as_a_request_would_be() {
 		bond_operator(OP + 1, 5_000);
 		// Two operators serve the API; without the challenged one, one is left.
 		assert_noop!(
-			Reruns::rerun(&account(CLIENT), 0, call(2, 1_000), &account(OP), &OK, b"x"),
+			Reruns::rerun(&account(CLIENT), 0, call(2, 1_000), &account(OP), 1, &OK, b"x"),
 			Error::<Test>::NotEnoughOperators
 		);
 		assert_noop!(
-			Reruns::rerun(&account(CLIENT), 0, call(1, 10), &account(OP), &OK, b"x"),
+			Reruns::rerun(&account(CLIENT), 0, call(1, 10), &account(OP), 1, &OK, b"x"),
 			Error::<Test>::FeeAboveMax
 		);
 		assert_noop!(
-			Reruns::rerun(&account(CLIENT), 1, call(1, 1_000), &account(OP), &OK, b"x"),
+			Reruns::rerun(&account(CLIENT), 1, call(1, 1_000), &account(OP), 1, &OK, b"x"),
 			Error::<Test>::UnknownApi
 		);
 		let mut late = call(1, 1_000);
 		late.deadline += 1;
 		assert_noop!(
-			Reruns::rerun(&account(CLIENT), 0, late, &account(OP), &OK, b"x"),
+			Reruns::rerun(&account(CLIENT), 0, late, &account(OP), 1, &OK, b"x"),
 			Error::<Test>::DeadlineOutOfRange
 		);
 		let mut put = call(1, 1_000);
 		put.method = HttpMethod::Put;
 		assert_noop!(
-			Reruns::rerun(&account(CLIENT), 0, put, &account(OP), &OK, b"x"),
+			Reruns::rerun(&account(CLIENT), 0, put, &account(OP), 1, &OK, b"x"),
 			Error::<Test>::MethodNotAllowed
+		);
+		// A verdict of at least three operators, asked of two, or of the API's default one.
+		assert_noop!(
+			Reruns::rerun(&account(CLIENT), 0, call(2, 1_000), &account(OP), 3, &OK, b"x"),
+			Error::<Test>::RedundancyTooLow
+		);
+		assert_noop!(
+			Reruns::rerun(&account(CLIENT), 0, call(0, 1_000), &account(OP), 3, &OK, b"x"),
+			Error::<Test>::RedundancyTooLow
 		);
 		assert!(settled().is_empty());
 	});
