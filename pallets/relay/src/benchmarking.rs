@@ -119,22 +119,29 @@ fn longest_answer<T: Config>() -> Vec<u8> {
 	body
 }
 
-/// The last of a session's `n` operators answered the helper's call with the longest answer;
-/// the session's client challenges the receipt. Returns the session, its client, the
-/// operator and the evidence.
-fn challenged<T: Config>(
-	n: u32,
-) -> (SessionId, T::AccountId, T::AccountId, AnsweredReceiptOf<T>, RelayedCallOf<T>) {
-	let (id, client) = open::<T>(n);
-	let operator = Sessions::<T>::get(id).expect("opened").operators[n as usize - 1]
+/// A session whose last operator answered the helper's call with the longest answer, and the
+/// evidence its client challenges that receipt with.
+struct Challengeable<T: Config> {
+	session_id: SessionId,
+	client: T::AccountId,
+	operator: T::AccountId,
+	receipt: AnsweredReceiptOf<T>,
+	call: RelayedCallOf<T>,
+}
+
+/// A session of `n` operators whose last one's receipt is ready to be challenged.
+fn challengeable<T: Config>(n: u32) -> Challengeable<T> {
+	let (session_id, client) = open::<T>(n);
+	let operator = Sessions::<T>::get(session_id).expect("opened").operators[n as usize - 1]
 		.operator
 		.clone();
 	let call = T::BenchmarkHelper::relayed_call();
 	let body = longest_answer::<T>();
-	let signed = signed_receipt::<T>(&operator, id, 0, T::Reruns::relay_request_hash(&call), &body);
+	let signed =
+		signed_receipt::<T>(&operator, session_id, 0, T::Reruns::relay_request_hash(&call), &body);
 	let receipt =
 		AnsweredReceipt { signed, body: body.try_into().expect("as long as MaxResponseLen") };
-	(id, client, operator, receipt, call)
+	Challengeable { session_id, client, operator, receipt, call }
 }
 
 #[benchmarks]
@@ -316,7 +323,8 @@ mod benchmarks {
 	/// most operators.
 	#[benchmark]
 	fn challenge(n: Linear<1, { T::MaxOperators::get() }>) {
-		let (id, client, operator, receipt, call) = challenged::<T>(n);
+		let Challengeable { session_id: id, client, operator, receipt, call } =
+			challengeable::<T>(n);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client), id, Box::new(receipt), Box::new(call));
@@ -331,7 +339,7 @@ mod benchmarks {
 	#[benchmark]
 	fn settle_challenge() {
 		let n = T::MaxOperators::get();
-		let (id, client, _, receipt, call) = challenged::<T>(n);
+		let Challengeable { session_id: id, client, receipt, call, .. } = challengeable::<T>(n);
 		let request_id = Pallet::<T>::do_challenge(&client, id, receipt, call).expect("valid");
 		let paid = allowance::<T>(T::BenchmarkHelper::busiest_api());
 
