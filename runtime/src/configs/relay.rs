@@ -81,8 +81,8 @@ impl pallet_relay::BenchmarkHelper<crate::AccountId, Signature, pallet_gateway::
 			filled(HeaderLen::get(), b'x').try_into().expect("MaxHeaderLen"),
 			filled(HeaderLen::get(), b'v').try_into().expect("MaxHeaderLen"),
 		);
-		let headers =
-			alloc::vec![header; <Runtime as pallet_gateway::Config>::MaxHeaders::get() as usize];
+		let count: u32 = <Runtime as pallet_gateway::Config>::MaxHeaders::get();
+		let headers = alloc::vec![header; count as usize];
 		let now = frame_system::Pallet::<Runtime>::block_number();
 		pallet_gateway::NewRequest {
 			method: pallet_gateway::HttpMethod::Post,
