@@ -148,8 +148,11 @@ try {
   // the client's sr25519 signing.
   let sequence = 0;
   const signed = [];
-  const ticketsFor = (n) => {
+  // Signing yields to the event loop every 500 tickets: a minute and more of signing in one
+  // stretch left the node's WebSocket unanswered until it dropped the connection.
+  const ticketsFor = async (n) => {
     for (let i = 0; i < n; i++, sequence++) {
+      if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
       const ticket = {
         genesisHash: api.genesisHash.toHex(), sessionId, sequence, operator,
         calls: BigInt(sequence + 1), amount: cost * BigInt(sequence + 1),
@@ -165,7 +168,7 @@ try {
   const directUrl = `${upstream.url}/price`;
 
   console.log(`overhead: ${PAIRS} pairs, direct and relayed, interleaved`);
-  ticketsFor(PAIRS + 50);
+  await ticketsFor(PAIRS + 50);
   freshAgent();
   for (let i = 0; i < 50; i++) { await get(directUrl); await get(relayUrl, signed.shift()); }
   const direct = [];
@@ -181,7 +184,7 @@ try {
 
   console.log(`throughput: ${CONCURRENCY} in flight for ${SECONDS} s each`);
   const signingStarted = Date.now();
-  ticketsFor(Math.min(calls - sequence, TICKETS));
+  await ticketsFor(Math.min(calls - sequence, TICKETS));
   console.log(`  ${TICKETS} tickets signed in ${((Date.now() - signingStarted) / 1_000).toFixed(1)} s`);
   const relayRate = await saturate(() => signed.length > 0 && get(relayUrl, signed.shift()));
   const nginx = await startNginx(upstream.url);
