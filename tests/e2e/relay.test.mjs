@@ -26,8 +26,6 @@ let cost;
 let minBlocks;
 /** The body the upstream answered, by the idempotency key it was called with. */
 const answers = new Map();
-/** The price the upstream quotes; the challenge test changes it under a receipt. */
-let upstreamPrice = 7.25;
 /** The equivocation test's real call, which the challenge test disputes. */
 let disputed;
 
@@ -37,7 +35,7 @@ before(async () => {
     const n = Number(new URL(req.url, 'http://upstream').searchParams.get('n'));
     // Each body differs (n), and has a character of more than one byte, so that a body that
     // went through a string conversion on the way would not match byte for byte.
-    const answer = JSON.stringify({ n, price: upstreamPrice, unit: '€', method: req.method, bodyBytes: body.length });
+    const answer = JSON.stringify({ n, price: 7.25, unit: '€', method: req.method, bodyBytes: body.length });
     answers.set(req.headers['idempotency-key'], answer);
     // Jitter, so that calls in flight together come back out of order.
     return { body: answer, delayMs: Math.floor(Math.random() * 20) };
@@ -357,16 +355,8 @@ test('two receipts for one call with different answers are an equivocation, slas
   const real = await served(relay, { path: '/price?n=4000' });
   disputed = { session, real, path: '/price?n=4000' };
   const { receipt } = real;
-  const asCall = (r, signature) => ({
-    receipt: { sessionId: r.sessionId, sequence: r.sequence, requestHash: r.requestHash, responseHash: r.responseHash, status: r.status },
-    signature,
-  });
   // A second answer to the same call, signed with the operator's gateway key in the test.
-  const other = { ...receipt, responseHash: u8aToHex(blake2AsU8a(new TextEncoder().encode('{"n":-1}'), 256)) };
-  const u64 = (n) => bnToU8a(BigInt(n), { bitLength: 64, isLe: true });
-  const message = u8aConcat(stringToU8a('baton/relay-receipt'), api.genesisHash.toU8a(), u64(other.sessionId),
-    u64(other.sequence), hexToU8a(other.requestHash), hexToU8a(other.responseHash), receipt.statusBytes);
-  const forged = u8aToHex(gate.sign(message));
+  const { receipt: other, signature: forged } = forgeReceipt(receipt, new TextEncoder().encode('{"n":-1}'));
 
   const slashed = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no slash within 90 s')), 90_000);
@@ -380,7 +370,7 @@ test('two receipts for one call with different answers are an equivocation, slas
     });
   });
   const reported = await sendAndFinalize(
-    api.tx.relay.reportEquivocation(charlie, asCall(receipt, real.receiptSignature), asCall(other, forged)), who.eve);
+    api.tx.relay.reportEquivocation(charlie, signedReceipt(receipt, real.receiptSignature), signedReceipt(other, forged)), who.eve);
   const event = findEvent(reported.events, 'relay', 'EquivocationReported').data;
   assert.equal(event.operator.toString(), charlie);
   assert.equal(event.reporter.toString(), who.eve.address);
@@ -389,9 +379,29 @@ test('two receipts for one call with different answers are an equivocation, slas
 
   // The same session's equivocation again is refused.
   await assert.rejects(
-    sendAndFinalize(api.tx.relay.reportEquivocation(charlie, asCall(receipt, real.receiptSignature), asCall(other, forged)), who.eve),
+    sendAndFinalize(api.tx.relay.reportEquivocation(charlie, signedReceipt(receipt, real.receiptSignature), signedReceipt(other, forged)), who.eve),
     /OffenceAlreadyReported/);
 });
+
+/** A receipt and its signature as the chain takes them (`SignedRelayReceipt`). */
+function signedReceipt(r, signature) {
+  return {
+    receipt: { sessionId: r.sessionId, sequence: r.sequence, requestHash: r.requestHash, responseHash: r.responseHash, status: r.status },
+    signature,
+  };
+}
+
+/**
+ * `receipt` with `body` as its answer, signed with Charlie's gateway key in the test: an answer
+ * to the same call that his node never gave.
+ */
+function forgeReceipt(receipt, body) {
+  const responseHash = u8aToHex(blake2AsU8a(body, 256));
+  const u64 = (n) => bnToU8a(BigInt(n), { bitLength: 64, isLe: true });
+  const message = u8aConcat(stringToU8a('baton/relay-receipt'), api.genesisHash.toU8a(), u64(receipt.sessionId),
+    u64(receipt.sequence), hexToU8a(receipt.requestHash), hexToU8a(responseHash), receipt.statusBytes);
+  return { receipt: { ...receipt, responseHash }, signature: u8aToHex(gate.sign(message)) };
+}
 
 /** Resolves with the first event `matches` accepts among the next blocks' events. */
 function nextEvent(matches, timeoutMs, what) {
@@ -408,9 +418,9 @@ function nextEvent(matches, timeoutMs, what) {
   });
 }
 
-// Last: three other operators re-execute the call of a receipt of Charlie's after the upstream
-// changed its answer; Charlie is outvoted and slashed, and the slash pays Eve back.
-test('a challenged receipt whose answer the upstream changed is a wrong result; the slash repays the challenger', async () => {
+// Last: a receipt of Charlie's vouches for an answer the upstream never gave; three other
+// operators re-execute its call, Charlie is outvoted and slashed, and the slash pays Eve back.
+test('a challenged receipt whose answer differs from the upstream\'s is a wrong result; the slash repays the challenger', async () => {
   assert.ok(disputed, 'the equivocation test served the call disputed here');
   const { session, real, path } = disputed;
   const charlie = who.charlie.address;
@@ -424,15 +434,12 @@ test('a challenged receipt whose answer the upstream changed is a wrong result; 
   const redundancy = api.consts.relay.minChallengeRedundancy.toNumber();
   assert.equal(redundancy, 3);
   const fee = BigInt(plain(await api.rpc.gateway.quote(apiId, redundancy)).total);
-  upstreamPrice = 9.5;
+  // Charlie's wrong answer to the call: the upstream's body with another price.
+  const wrongBody = new TextEncoder().encode(real.body.replace('"price":7.25', '"price":1'));
+  assert.notEqual(Buffer.from(wrongBody).toString(), real.body);
+  const wrong = forgeReceipt(real.receipt, wrongBody);
   const { receipt } = real;
-  const evidence = {
-    signed: {
-      receipt: { sessionId: receipt.sessionId, sequence: receipt.sequence, requestHash: receipt.requestHash, responseHash: receipt.responseHash, status: receipt.status },
-      signature: real.receiptSignature,
-    },
-    body: u8aToHex(real.bodyBytes),
-  };
+  const evidence = { signed: signedReceipt(wrong.receipt, wrong.signature), body: u8aToHex(wrongBody) };
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const call = { method: 'Get', path, headers: [], body: '0x', redundancy, maxFee: fee, deadline: best + 8 };
 
@@ -461,12 +468,11 @@ test('a challenged receipt whose answer the upstream changed is a wrong result; 
   const verdict = (await settled).data;
   assert.equal(verdict.requestId.toNumber(), requestId);
   assert.equal(verdict.verdict.toString(), 'Upheld');
-  // The majority's answer is the upstream's new one, not the receipt's.
+  // The majority's answer is the upstream's, not the receipt's.
   const response = plain(await api.rpc.gateway.response(requestId));
   assert.ok(others.some((name) => who[name].address === response.operator));
   assert.equal(response.verified, true);
-  assert.match(response.body, /"price":9\.5/);
-  assert.match(real.body, /"price":7\.25/);
+  assert.equal(response.body, real.body);
 
   // Eve paid three prices and the fee; the slash gives them back first, then the reward share.
   const slash = (await slashed).data;
