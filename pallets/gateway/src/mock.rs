@@ -57,9 +57,12 @@ pub fn offences_with_beneficiaries() -> Vec<(OffenceKind, AccountId, Option<Acco
 		.collect()
 }
 
+/// A settlement the gateway announced: (request, its majority's result key, what the client
+/// paid).
+pub type Settled = (RequestId, Option<[u8; 32]>, Balance);
+
 std::thread_local! {
-	static SETTLED: core::cell::RefCell<Vec<(RequestId, Option<[u8; 32]>, Balance)>> =
-		const { core::cell::RefCell::new(Vec::new()) };
+	static SETTLED: core::cell::RefCell<Vec<Settled>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
 /// Records the settlements the gateway announces, as the relay pallet hears of its
@@ -71,8 +74,8 @@ impl baton_primitives::OnSettled<Balance> for RecordSettled {
 	}
 }
 
-/// The settlements announced so far: (request, majority's result key, what the client paid).
-pub fn settled() -> Vec<(RequestId, Option<[u8; 32]>, Balance)> {
+/// The settlements announced so far.
+pub fn settled() -> Vec<Settled> {
 	SETTLED.with(|settled| settled.borrow().clone())
 }
 
