@@ -32,6 +32,7 @@ fn main() {
 	// bench-relay's call: GET /price, no signed headers, no body; its 31-byte answer.
 	let (method, path, body) = (b"GET", b"/price", Vec::<u8>::new());
 	let answer = br#"{"price":7.25,"pair":"DOT/USD"}"#;
+	const NO_HEADERS: &[(Vec<u8>, Vec<u8>)] = &[];
 	let ticket = RelayTicket::<AccountId32, u128> {
 		genesis_hash: [3; 32],
 		session_id: 7,
@@ -40,7 +41,7 @@ fn main() {
 		calls: 12_346,
 		amount: 12_346 * 110,
 	};
-	let request_hash = relay_request_hash(method, path, &[], &body);
+	let request_hash = relay_request_hash(method, path, NO_HEADERS, &body);
 	let signature = MultiSignature::from(client.sign(&ticket.message(&request_hash)));
 	let (ticket_hex, signature_hex) = (
 		format!("0x{}", hex::encode(ticket.encode())),
@@ -52,6 +53,7 @@ fn main() {
 		request_hash,
 		response_hash: sp_crypto_hashing::blake2_256(answer),
 		status: ResultStatus::Response { code: 200 },
+		answered_at: 1_234,
 	};
 
 	let parts = [
@@ -68,7 +70,7 @@ fn main() {
 		),
 		(
 			"hash the request (blake2-256)",
-			measure(iterations, || relay_request_hash(method, path, &[], &body)),
+			measure(iterations, || relay_request_hash(method, path, NO_HEADERS, &body)),
 		),
 		(
 			"verify the client's ticket signature (sr25519)",

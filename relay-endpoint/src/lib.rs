@@ -123,6 +123,7 @@ impl<S: OffchainStorage> Endpoint<S> {
 			request_hash: checked.request_hash,
 			response_hash: sp_crypto_hashing::blake2_256(&answer.body),
 			status: answer.status,
+			answered_at: self.chain.best_number(),
 		};
 		let Some(signature) = self.sign(&checked.gateway_key, &receipt.message(&self.genesis_hash))
 		else {

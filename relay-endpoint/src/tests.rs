@@ -302,6 +302,8 @@ async fn a_call_is_served_with_a_receipt_the_gateway_key_alone_verifies() {
 		(3, 0, request_hash, sp_crypto_hashing::blake2_256(&answer.body))
 	);
 	assert_eq!(receipt.status, ResultStatus::Response { code: 200 });
+	// Dated by the node's best block (the fake chain's is 10).
+	assert_eq!(receipt.answered_at, 10);
 	let signature: [u8; 64] =
 		unhex(answer.header("baton-receipt-signature").unwrap()).try_into().unwrap();
 	assert!(sp_core::ed25519::Pair::verify(

@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bnToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../lib/gateway.mjs';
-import { RelayClient, httpRequest, openSession, verifyRelayReceipt, waitForClaimed } from '../lib/relay.mjs';
+import {
+  RelayClient, httpRequest, openSession, relayReceiptMessage, verifyRelayReceipt, waitForClaimed,
+} from '../lib/relay.mjs';
 
 let node;
 let api;
@@ -156,7 +158,11 @@ test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable r
   const [one, two] = results;
   const tampered = Buffer.from(one.body.replace('7.25', '7.26'));
   assert.equal(verifyRelayReceipt(api, { ...one, bodyBytes: tampered }, gatewayKeyHex), false);
-  assert.equal(verifyRelayReceipt(api, one, gatewayKeyHex, `0x${'09'.repeat(32)}`), false);
+  assert.equal(verifyRelayReceipt(api, one, gatewayKeyHex, { genesisHash: `0x${'09'.repeat(32)}` }), false);
+  // Dated by the node's best block, near the client's; a date the client knows is too early
+  // (it would close the challenge window early) fails the check.
+  assert.ok(results.every((r) => r.receipt.answeredAt >= r.sentAt - 2 && r.sentAt > 0));
+  assert.equal(verifyRelayReceipt(api, one, gatewayKeyHex, { sentAt: one.receipt.answeredAt + 3 }), false);
   assert.equal(verifyRelayReceipt(api, one, u8aToHex((await gatewayKey('//DaveGate')).publicKey)), false);
   const othersReceipt = { ...one, receipt: two.receipt, receiptSignature: two.receiptSignature };
   assert.equal(verifyRelayReceipt(api, othersReceipt, gatewayKeyHex), false);
@@ -386,21 +392,21 @@ test('two receipts for one call with different answers are an equivocation, slas
 /** A receipt and its signature as the chain takes them (`SignedRelayReceipt`). */
 function signedReceipt(r, signature) {
   return {
-    receipt: { sessionId: r.sessionId, sequence: r.sequence, requestHash: r.requestHash, responseHash: r.responseHash, status: r.status },
+    receipt: {
+      sessionId: r.sessionId, sequence: r.sequence, requestHash: r.requestHash, responseHash: r.responseHash,
+      status: r.status, answeredAt: r.answeredAt,
+    },
     signature,
   };
 }
 
 /**
- * `receipt` with `body` as its answer, signed with Charlie's gateway key in the test: an answer
- * to the same call that his node never gave.
+ * `receipt` with `body` as its answer (dated `answeredAt`, the receipt's own by default), signed
+ * with Charlie's gateway key in the test: an answer to the same call that his node never gave.
  */
-function forgeReceipt(receipt, body) {
-  const responseHash = u8aToHex(blake2AsU8a(body, 256));
-  const u64 = (n) => bnToU8a(BigInt(n), { bitLength: 64, isLe: true });
-  const message = u8aConcat(stringToU8a('baton/relay-receipt'), api.genesisHash.toU8a(), u64(receipt.sessionId),
-    u64(receipt.sequence), hexToU8a(receipt.requestHash), hexToU8a(responseHash), receipt.statusBytes);
-  return { receipt: { ...receipt, responseHash }, signature: u8aToHex(gate.sign(message)) };
+function forgeReceipt(receipt, body, answeredAt = receipt.answeredAt) {
+  const forged = { ...receipt, responseHash: u8aToHex(blake2AsU8a(body, 256)), answeredAt };
+  return { receipt: forged, signature: u8aToHex(gate.sign(relayReceiptMessage(api.genesisHash.toHex(), forged))) };
 }
 
 /** Resolves with the first event `matches` accepts among the next blocks' events. */
@@ -437,11 +443,21 @@ test('a challenged receipt whose answer differs from the upstream\'s is a wrong 
   // Charlie's wrong answer to the call: the upstream's body with another price.
   const wrongBody = new TextEncoder().encode(real.body.replace('"price":7.25', '"price":1'));
   assert.notEqual(Buffer.from(wrongBody).toString(), real.body);
-  const wrong = forgeReceipt(real.receipt, wrongBody);
-  const { receipt } = real;
-  const evidence = { signed: signedReceipt(wrong.receipt, wrong.signature), body: u8aToHex(wrongBody) };
+  // Dated now: the bonds above took longer than the challenge window may be.
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const { receipt } = real;
+  const evidenceOf = ({ receipt: r, signature }) => ({ signed: signedReceipt(r, signature), body: u8aToHex(wrongBody) });
+  const evidence = evidenceOf(forgeReceipt(receipt, wrongBody, best));
   const call = { method: 'Get', path, headers: [], body: '0x', redundancy, maxFee: fee, deadline: best + 8 };
+
+  // A receipt older than the window, and a call that does not only read, cannot be checked by
+  // running it again: refused, nothing paid.
+  const window = api.consts.relay.challengeWindow.toNumber();
+  const stale = evidenceOf(forgeReceipt(receipt, wrongBody, best - window - 1));
+  await assert.rejects(sendAndFinalize(api.tx.relay.challenge(session.id, stale, call), who.eve), /ChallengeWindowClosed/);
+  await assert.rejects(
+    sendAndFinalize(api.tx.relay.challenge(session.id, evidence, { ...call, method: 'Post' }), who.eve),
+    /UnsafeMethod/);
 
   // A call other than the one the receipt answered proves nothing, and one operator's word
   // convicts no one: both refused, nothing paid.

@@ -12,6 +12,7 @@ import { findEvent, plain } from './gateway.mjs';
 
 // SCALE, by hand: polkadot.js's `Bytes` reads a Uint8Array as already length-prefixed and a
 // string starting with 0x as hex, either of which would hash another request than was sent.
+const u32 = (n) => bnToU8a(BigInt(n), { bitLength: 32, isLe: true });
 const u64 = (n) => bnToU8a(BigInt(n), { bitLength: 64, isLe: true });
 const u128 = (n) => bnToU8a(BigInt(n), { bitLength: 128, isLe: true });
 const raw = (value) => (typeof value === 'string' ? stringToU8a(value) : new Uint8Array(value));
@@ -69,14 +70,14 @@ function resultStatusType(api) {
 
 /**
  * Decodes a `Baton-Receipt` header: SCALE of `RelayReceipt { session_id, sequence, request_hash,
- * response_hash, status }`. `statusBytes` are the status's own bytes, the receipt's last ones,
- * which the receipt's signature covers as they are.
+ * response_hash, status, answered_at }`. `statusBytes` are the status's own bytes, which the
+ * receipt's signature covers as they are.
  */
 export function decodeRelayReceipt(api, hex) {
   const bytes = hexToU8a(hex);
-  const decoded = api.createType(`(u64, u64, [u8; 32], [u8; 32], ${resultStatusType(api)})`, bytes);
+  const decoded = api.createType(`(u64, u64, [u8; 32], [u8; 32], ${resultStatusType(api)}, u32)`, bytes);
   if (decoded.encodedLength !== bytes.length) throw new Error('receipt has trailing bytes');
-  const [sessionId, sequence, requestHash, responseHash, status] = decoded;
+  const [sessionId, sequence, requestHash, responseHash, status, answeredAt] = decoded;
   return {
     sessionId: sessionId.toNumber(),
     sequence: sequence.toNumber(),
@@ -84,26 +85,44 @@ export function decodeRelayReceipt(api, hex) {
     responseHash: u8aToHex(responseHash.toU8a()),
     status: status.toJSON(),
     statusBytes: status.toU8a(),
+    answeredAt: answeredAt.toNumber(),
   };
 }
 
 /**
+ * `baton_primitives::relay_receipt_message`: SCALE("baton/relay-receipt", genesis_hash,
+ * session_id, sequence, request_hash, response_hash, status, answered_at), what the operator's
+ * gateway key signs.
+ */
+export function relayReceiptMessage(genesisHash, { sessionId, sequence, requestHash, responseHash, statusBytes, answeredAt }) {
+  return u8aConcat(stringToU8a('baton/relay-receipt'), hash32(genesisHash), u64(sessionId), u64(sequence),
+    hash32(requestHash), hash32(responseHash), statusBytes, u32(answeredAt));
+}
+
+/**
+ * How many blocks a node's best block may trail the client's when it answers: the node learns of
+ * a block a moment after the RPC serves it.
+ */
+export const ANSWER_LAG_BLOCKS = 2;
+
+/**
  * Whether a `RelayClient.call` result carries a receipt for that very call, signed by
  * `gatewayKeyHex` on the client's chain: the body hashes to the receipt's response hash, the
- * receipt names the session, sequence and request hash the client signed, and the ed25519
- * signature covers SCALE("baton/relay-receipt", genesis_hash, session_id, sequence,
- * request_hash, response_hash, status) rebuilt from those.
+ * receipt names the session, sequence and request hash the client signed, it is dated no
+ * earlier than `sentAt` (the client's best block when it sent the call) less
+ * `ANSWER_LAG_BLOCKS` — an earlier date would close its challenge window early —, and the
+ * ed25519 signature covers `relayReceiptMessage` rebuilt from those.
  */
-export function verifyRelayReceipt(api, result, gatewayKeyHex, genesisHash = api.genesisHash) {
+export function verifyRelayReceipt(api, result, gatewayKeyHex, { genesisHash = api.genesisHash, sentAt = result.sentAt ?? 0 } = {}) {
   const { receipt } = result;
   if (!receipt || !result.receiptSignature || !gatewayKeyHex) return false;
-  const responseHash = blake2AsU8a(result.bodyBytes, 256);
-  if (u8aToHex(responseHash) !== receipt.responseHash) return false;
+  const responseHash = u8aToHex(blake2AsU8a(result.bodyBytes, 256));
+  if (responseHash !== receipt.responseHash) return false;
   if (receipt.requestHash !== result.requestHash) return false;
   if (receipt.sessionId !== Number(result.sessionId) || receipt.sequence !== Number(result.sequence)) return false;
+  if (receipt.answeredAt < sentAt - ANSWER_LAG_BLOCKS) return false;
   const genesis = typeof genesisHash === 'string' ? genesisHash : genesisHash.toHex();
-  const message = u8aConcat(stringToU8a('baton/relay-receipt'), hash32(genesis), u64(result.sessionId),
-    u64(result.sequence), hash32(result.requestHash), responseHash, receipt.statusBytes);
+  const message = relayReceiptMessage(genesis, { ...receipt, sessionId: result.sessionId, sequence: result.sequence, requestHash: result.requestHash, responseHash });
   return ed25519Verify(message, hexToU8a(result.receiptSignature), hexToU8a(gatewayKeyHex));
 }
 
@@ -184,9 +203,14 @@ export async function waitForClaimed(api, sessionId, operator, calls, timeoutMs 
  * have served it. Sequence numbers are never given back: one refused leaves a gap.
  */
 export class RelayClient {
-  /** `client` is the session's client's sr25519 key pair; `session` its `relay_session` view. */
+  /**
+   * `client` is the session's client's sr25519 key pair; `session` its `relay_session` view. The
+   * client follows the best block (until `api` disconnects) to date what it sends.
+   */
   constructor({ api, client, session, endpoint }) {
     this.api = api;
+    this.best = 0;
+    api.rpc.chain.subscribeNewHeads((header) => { this.best = header.number.toNumber(); });
     this.client = client;
     this.session = session;
     this.sessionId = session.id;
@@ -204,7 +228,8 @@ export class RelayClient {
   /**
    * Sends one call to `operator` (an address) and returns { status, body, bodyBytes, headers,
    * error (the refusal's JSON `error`, if any), receipt (decoded, or null), receiptSignature,
-   * operatorHex, sessionId, sequence, requestHash, ticket, ticketHex, signature }.
+   * operatorHex, sessionId, sequence, requestHash, ticket, ticketHex, signature, sentAt (the
+   * best block the client knew when it sent the call) }.
    *
    * `headers` (an object or [name, value] pairs) are signed and sent, named in order in
    * `Baton-Signed-Headers`. For the refusals the endpoint must make: `ticketOverride` replaces
@@ -218,6 +243,7 @@ export class RelayClient {
     method = 'GET', path = '/', headers = {}, body = '',
     ticketOverride = {}, signer = this.client, signatureOverride, signedRequest, extraHeaders = {},
   } = {}) {
+    const sentAt = this.best;
     const sequence = ticketOverride.sequence ?? this.sequence++;
     const previous = this.voucher(operator);
     const next = { calls: previous.calls + 1n, amount: previous.amount + this.cost };
@@ -267,6 +293,7 @@ export class RelayClient {
       ticket,
       ticketHex,
       signature: signatureHex,
+      sentAt,
     };
   }
 }

@@ -29,7 +29,7 @@ pub mod weights;
 
 pub use requests::request_hash;
 pub use types::*;
-pub use weight_formulas::{report_results_weight, submit_requests_weight};
+pub use weight_formulas::{report_result_weight, report_results_weight, submit_requests_weight};
 pub use weights::WeightInfo;
 
 use baton_primitives::{
@@ -425,7 +425,9 @@ pub mod pallet {
 			// with nothing due is charged nothing beyond the agenda reads.
 			let expiring = match expired {
 				0 => Weight::zero(),
-				n => T::WeightInfo::expire_settling(n).max(T::WeightInfo::expire_handing_over(n)),
+				n => T::WeightInfo::expire_settling(n)
+					.saturating_add(T::OnSettled::weight().saturating_mul(n.into()))
+					.max(T::WeightInfo::expire_handing_over(n)),
 			};
 			let pruning = match pruned {
 				0 => Weight::zero(),
@@ -535,7 +537,7 @@ pub mod pallet {
 		/// push it past the request's deadline.
 		#[pallet::call_index(4)]
 		#[pallet::weight((
-			<T as Config>::WeightInfo::report_result(T::MaxRedundancy::get(), report.body.len() as u32),
+			report_result_weight::<T>(T::MaxRedundancy::get(), report.body.len() as u32),
 			DispatchClass::Operational,
 		))]
 		pub fn report_result(
@@ -546,7 +548,7 @@ pub mod pallet {
 			let signer = ensure_signed(origin)?;
 			let body = report.body.len() as u32;
 			let redundancy = Self::do_report_result(&signer, request_id, report)?;
-			let actual = <T as Config>::WeightInfo::report_result(redundancy, body);
+			let actual = report_result_weight::<T>(redundancy, body);
 			Ok(frame_support::dispatch::PostDispatchInfo {
 				actual_weight: Some(actual),
 				pays_fee: Pays::No,

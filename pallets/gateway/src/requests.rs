@@ -124,8 +124,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(api.spec.methods.contains(&call.method), Error::<T>::MethodNotAllowed);
 		Self::ensure_valid_path(&call.path)?;
 		Self::ensure_valid_headers(&call.headers)?;
-		let redundancy =
-			if call.redundancy == 0 { api.spec.default_redundancy } else { call.redundancy };
+		let redundancy = api.redundancy(call.redundancy);
 		ensure!(redundancy <= T::MaxRedundancy::get(), Error::<T>::InvalidRedundancy);
 		let (price, protocol_fee, fee) =
 			price::<T>(api, redundancy).ok_or(sp_runtime::ArithmeticError::Overflow)?;
@@ -195,7 +194,7 @@ impl<T: Config> Pallet<T> {
 		if api.paused {
 			return Err(QuoteError::ApiPaused);
 		}
-		let redundancy = if redundancy == 0 { api.spec.default_redundancy } else { redundancy };
+		let redundancy = api.redundancy(redundancy);
 		let eligible_operators = Self::eligible(api_id, &api).eligible.len() as u32;
 		if redundancy > T::MaxRedundancy::get() || redundancy > eligible_operators {
 			return Err(QuoteError::InvalidRedundancy);

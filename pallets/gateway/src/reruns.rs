@@ -6,18 +6,19 @@
 use baton_primitives::{relay_request_hash, ApiId, RequestId, Rerun, ResultStatus};
 use frame_support::pallet_prelude::*;
 
-use crate::{settlement::result_key, BalanceOf, Config, Error, NewRequest, NextRequestId, Pallet};
+use crate::{
+	settlement::result_key, BalanceOf, Config, Error, HttpMethod, NewRequest, NextRequestId, Pallet,
+};
 
 impl<T: Config> Rerun<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	type Call = NewRequest<T>;
 
 	fn relay_request_hash(call: &NewRequest<T>) -> [u8; 32] {
-		let headers: alloc::vec::Vec<_> = call
-			.headers
-			.iter()
-			.map(|(name, value)| (name.to_vec(), value.to_vec()))
-			.collect();
-		relay_request_hash(call.method.as_str().as_bytes(), &call.path, &headers, &call.body)
+		relay_request_hash(call.method.as_str().as_bytes(), &call.path, &call.headers, &call.body)
+	}
+
+	fn is_safe(call: &NewRequest<T>) -> bool {
+		call.method == HttpMethod::Get
 	}
 
 	fn rerun(
@@ -30,9 +31,7 @@ impl<T: Config> Rerun<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		body: &[u8],
 	) -> Result<(RequestId, [u8; 32]), DispatchError> {
 		let api = Self::open_api(api_id)?;
-		let redundancy =
-			if call.redundancy == 0 { api.spec.default_redundancy } else { call.redundancy };
-		ensure!(redundancy >= min_redundancy, Error::<T>::RedundancyTooLow);
+		ensure!(api.redundancy(call.redundancy) >= min_redundancy, Error::<T>::RedundancyTooLow);
 		let mut eligible = Self::eligible(api_id, &api);
 		eligible.eligible.retain(|candidate| &candidate.who != excluded);
 		let request_id = NextRequestId::<T>::get();

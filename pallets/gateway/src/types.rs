@@ -105,6 +105,17 @@ pub struct Api<T: Config> {
 	pub spec: ApiSpec<T>,
 }
 
+impl<T: Config> Api<T> {
+	/// The redundancy a request asking for `asked` gets: its own, or the API's default for 0.
+	pub fn redundancy(&self, asked: u32) -> u32 {
+		if asked == 0 {
+			self.spec.default_redundancy
+		} else {
+			asked
+		}
+	}
+}
+
 /// What a request is executed and settled under: its API's spec as it was at submission, so that
 /// `update_api` changes only later requests (an open request's operators never see a URL, a
 /// timeout or comparison rules the client did not submit under).

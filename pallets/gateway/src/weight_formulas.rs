@@ -1,6 +1,9 @@
 //! The weights of the batch calls, composed from their benchmarks: a batch is charged what
 //! its parts measured, refunded to what it did.
 
+use baton_primitives::OnSettled;
+use frame_support::weights::Weight;
+
 use crate::{Config, WeightInfo};
 
 /// Weight of `submit_requests` routing among `candidates` operators, with requests of
@@ -11,7 +14,7 @@ use crate::{Config, WeightInfo};
 pub fn submit_requests_weight<T: Config>(
 	candidates: u32,
 	requests: impl ExactSizeIterator<Item = (u32, u32)>,
-) -> frame_support::weights::Weight {
+) -> Weight {
 	use frame_support::traits::Get;
 	let (count, candidates) = (requests.len() as u32, candidates.max(1));
 	let single = |candidates: u32, bytes: u32, redundancy: u32| {
@@ -28,6 +31,13 @@ pub fn submit_requests_weight<T: Config>(
 	})
 }
 
+/// Weight of `report_result` on a request of `redundancy` operators with a body of `body`
+/// bytes: its benchmark, plus what the settlement it may make tells `OnSettled`.
+pub fn report_result_weight<T: Config>(redundancy: u32, body: u32) -> Weight {
+	<T as Config>::WeightInfo::report_result(redundancy, body)
+		.saturating_add(T::OnSettled::weight())
+}
+
 /// Weight of `report_results` with reports of `(redundancy, body bytes)` on requests of
 /// `parties` distinct (client, API) pairs: the benchmark of reports that each settle a
 /// one-operator request with the smallest body, one report per pair and the others as in the
@@ -36,7 +46,7 @@ pub fn submit_requests_weight<T: Config>(
 pub fn report_results_weight<T: Config>(
 	parties: u32,
 	reports: impl ExactSizeIterator<Item = (u32, u32)>,
-) -> frame_support::weights::Weight {
+) -> Weight {
 	let single = |redundancy: u32, body: u32| {
 		<T as Config>::WeightInfo::report_result(redundancy.max(1), body)
 	};
@@ -44,7 +54,11 @@ pub fn report_results_weight<T: Config>(
 	let parties = parties.clamp(1, count.max(1));
 	let shared = <T as Config>::WeightInfo::report_results_shared(count)
 		.saturating_sub(<T as Config>::WeightInfo::report_results_shared(parties));
-	let batch = <T as Config>::WeightInfo::report_results(parties).saturating_add(shared);
+	// Each report may settle its request, which `OnSettled` hears of.
+	let settled = T::OnSettled::weight().saturating_mul(count.into());
+	let batch = <T as Config>::WeightInfo::report_results(parties)
+		.saturating_add(shared)
+		.saturating_add(settled);
 	reports.fold(batch, |weight, (redundancy, body)| {
 		weight.saturating_add(single(redundancy, body).saturating_sub(single(1, 0)))
 	})

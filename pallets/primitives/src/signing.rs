@@ -141,7 +141,9 @@ pub fn ticket_message<AccountId: Encode, Hash: Encode, Balance: Encode>(
 
 /// The bytes an operator's gateway key signs for its answer to a relayed call, its relay
 /// receipt: the SCALE encoding of `("baton/relay-receipt", genesis_hash, session_id, sequence,
-/// request_hash, response_hash, status)`.
+/// request_hash, response_hash, status, answered_at)`. `answered_at`, the node's best block when
+/// it answered, dates the answer: a challenge is taken only within a window after it.
+#[allow(clippy::too_many_arguments, reason = "the fields of one signed message")]
 pub fn relay_receipt_message<Hash: Encode>(
 	genesis_hash: &Hash,
 	session_id: SessionId,
@@ -149,6 +151,7 @@ pub fn relay_receipt_message<Hash: Encode>(
 	request_hash: &[u8; 32],
 	response_hash: &[u8; 32],
 	status: &ResultStatus,
+	answered_at: u32,
 ) -> Vec<u8> {
 	(
 		b"baton/relay-receipt",
@@ -158,6 +161,7 @@ pub fn relay_receipt_message<Hash: Encode>(
 		request_hash,
 		response_hash,
 		status,
+		answered_at,
 	)
 		.encode()
 }
@@ -203,10 +207,11 @@ pub const RELAY_REQUEST_TAG: [u8; 19] = *b"baton/relay-request";
 /// encoding of `("baton/relay-request", method, path, headers, body)`, the method upper-case
 /// ASCII, the path with its query as sent, the headers the client signed as (lower-case name,
 /// value) in the order it named them.
-pub fn relay_request_hash(
+/// `headers` is anything that encodes as a `Vec<(Vec<u8>, Vec<u8>)>` does (bounded vectors do).
+pub fn relay_request_hash<Headers: Encode + ?Sized>(
 	method: &[u8],
 	path: &[u8],
-	headers: &[(Vec<u8>, Vec<u8>)],
+	headers: &Headers,
 	body: &[u8],
 ) -> [u8; 32] {
 	sp_io::hashing::blake2_256(&(RELAY_REQUEST_TAG, method, path, headers, body).encode())
@@ -228,6 +233,10 @@ pub struct RelayReceipt {
 	pub response_hash: [u8; 32],
 	/// What the upstream gave.
 	pub status: ResultStatus,
+	/// The node's best block when it answered. A client takes no receipt dated before its own
+	/// best block when it sent the call (a few blocks' lag allowed): an earlier date would close
+	/// the receipt's challenge window early.
+	pub answered_at: u32,
 }
 
 impl RelayReceipt {
@@ -241,6 +250,7 @@ impl RelayReceipt {
 			&self.request_hash,
 			&self.response_hash,
 			&self.status,
+			self.answered_at,
 		)
 	}
 }

@@ -3,7 +3,7 @@
 //! runtime wires them. Each says who implements it.
 
 use alloc::vec::Vec;
-use frame_support::pallet_prelude::{DispatchError, MaxEncodedLen, Parameter};
+use frame_support::pallet_prelude::{DispatchError, MaxEncodedLen, Parameter, Weight};
 
 use crate::{
 	ApiId, CallPrice, Candidate, Checkpoint, GatewayKey, HandoverReason, HandoverView,
@@ -171,6 +171,10 @@ pub trait Rerun<AccountId, Balance> {
 	/// The hash the call's ticket and receipt bind ([`crate::relay_request_hash`]).
 	fn relay_request_hash(call: &Self::Call) -> [u8; 32];
 
+	/// Whether the call only reads (HTTP's safe methods; Baton's is GET): only such a call's
+	/// answer can be checked by running it again, since any other may change what it answers.
+	fn is_safe(call: &Self::Call) -> bool;
+
 	/// Submits `call` to `api_id` as a settled request that `client` pays for, routed among the
 	/// API's operators but `excluded`, with at least `min_redundancy` of them. Returns the
 	/// request's id and the key that an answer of `status` and `body` would be compared by in it
@@ -190,12 +194,21 @@ pub trait Rerun<AccountId, Balance> {
 /// settled requests, and by `()` for no one.
 pub trait OnSettled<Balance> {
 	/// Request `request_id` settled: `majority` is the key its payable majority's results
-	/// share (none: it was refunded), `paid` what its client paid for it.
+	/// share (none: it was refunded), `paid` what its client paid for it. Cheap: whatever
+	/// follows from it is done later, in a hook that weighs it.
 	fn on_settled(request_id: RequestId, majority: Option<[u8; 32]>, paid: Balance);
+
+	/// The most [`OnSettled::on_settled`] costs, which every settlement is charged on top of
+	/// its benchmark.
+	fn weight() -> Weight;
 }
 
 impl<Balance> OnSettled<Balance> for () {
 	fn on_settled(_: RequestId, _: Option<[u8; 32]>, _: Balance) {}
+
+	fn weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// The on-chain handover log; implemented by the handover pallet.

@@ -8,7 +8,7 @@ use baton_primitives::{
 };
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
-use sp_runtime::traits::Saturating;
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto};
 
 /// Calls each operator's allowance pays for in the benchmarks' sessions.
 const CALLS: u32 = 1_000;
@@ -101,6 +101,7 @@ fn signed_receipt<T: Config>(
 		request_hash,
 		response_hash: sp_io::hashing::blake2_256(body),
 		status: ResultStatus::Response { code: 200 },
+		answered_at: frame_system::Pallet::<T>::block_number().unique_saturated_into(),
 	};
 	let public = sp_core::ed25519::Public::from_raw(key);
 	let message = receipt.message(&genesis_hash::<T>());
@@ -329,13 +330,11 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client), id, Box::new(receipt), Box::new(call));
 
-		let state = Sessions::<T>::get(id).expect("open").operators[n as usize - 1].challenge;
-		assert!(matches!(state, ChallengeState::Pending { .. }));
 		assert_eq!(Challenges::<T>::iter().next().map(|(_, c)| c.operator), Some(operator));
 	}
 
-	/// An upheld challenge's verdict: the offence reported with its compensation, the
-	/// session's mark.
+	/// An upheld challenge's verdict, as the hook gives it: the noted outcome taken, the
+	/// offence reported with its compensation, the session's mark.
 	#[benchmark]
 	fn settle_challenge() {
 		let n = T::MaxOperators::get();
@@ -343,14 +342,18 @@ mod benchmarks {
 		let request_id = Pallet::<T>::do_challenge(&client, id, receipt, call).expect("valid");
 		// The helper's API is made once per benchmark: read it from the session.
 		let paid = allowance::<T>(Sessions::<T>::get(id).expect("opened").api_id);
+		<Pallet<T> as baton_primitives::OnSettled<_>>::on_settled(
+			request_id,
+			Some([0xff; 32]),
+			paid,
+		);
 
 		#[block]
 		{
-			Pallet::<T>::settle_challenge(request_id, Some([0xff; 32]), paid);
+			assert_eq!(Pallet::<T>::give_verdicts(), 1);
 		}
 
-		let state = Sessions::<T>::get(id).expect("open").operators[n as usize - 1].challenge;
-		assert_eq!(state, ChallengeState::Upheld);
+		assert!(Sessions::<T>::get(id).expect("open").operators[n as usize - 1].proven_wrong);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -2,18 +2,29 @@
 //! equivocation: the operator commits `Equivocation` and the reporter gets the reward share of
 //! its slash. A challenge re-executes a receipt's call as a settled request among other
 //! operators: a majority that answers otherwise proves `WrongResult`, and the slash pays the
-//! challenger back its fee and the reward share.
+//! challenger back its fee and the reward share. Only GET calls, and only within
+//! `ChallengeWindow` blocks of the block the receipt dates its answer in: the re-execution runs
+//! when the challenge is sent, and must ask the upstream what the call asked, nearly when it
+//! asked.
+//!
+//! The verdict takes three steps: the challenge submits the re-execution; its settlement tells
+//! `OnSettled`, which only notes the outcome in `Verdicts` (the gateway's settlement stays as
+//! cheap as any other); the next block's hook gives the verdict, weighed as
+//! `settle_challenge`.
 
+use alloc::vec::Vec;
 use baton_primitives::{
 	genesis_hash, CompensatedOffence, GatewayKeys, OffenceError, OffenceKind, OnSettled,
 	ReportOffence, RequestId, Rerun, SessionId, SignedRelayReceipt,
 };
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::Saturating;
 
 use crate::{
-	AnsweredReceiptOf, BalanceOf, Challenge, ChallengeState, Challenges, Config, Error, Event,
-	Pallet, RelayedCallOf, Sessions, Verdict, LOG_TARGET,
+	AnsweredReceiptOf, BalanceOf, Challenge, ChallengedCalls, Challenges, Config, Error, Event,
+	Pallet, RelayedCallOf, RerunOutcome, Sessions, Verdict, Verdicts, LOG_TARGET,
 };
 
 /// What an offence of `operator` in session `session_id` is about: once per operator and
@@ -71,9 +82,16 @@ impl<T: Config> Pallet<T> {
 		receipt: AnsweredReceiptOf<T>,
 		request: RelayedCallOf<T>,
 	) -> Result<RequestId, DispatchError> {
-		let mut session = Sessions::<T>::get(session_id).ok_or(Error::<T>::UnknownSession)?;
+		let session = Sessions::<T>::get(session_id).ok_or(Error::<T>::UnknownSession)?;
 		let signed = &receipt.signed.receipt;
 		ensure!(signed.session_id == session_id, Error::<T>::ReceiptOfAnotherSession);
+		let answered_at = BlockNumberFor::<T>::from(signed.answered_at);
+		ensure!(
+			frame_system::Pallet::<T>::block_number()
+				<= answered_at.saturating_add(T::ChallengeWindow::get()),
+			Error::<T>::ChallengeWindowClosed
+		);
+		ensure!(T::Reruns::is_safe(&request), Error::<T>::UnsafeMethod);
 		ensure!(signed.status.is_response(), Error::<T>::NotAResponse);
 		ensure!(
 			sp_io::hashing::blake2_256(&receipt.body) == signed.response_hash,
@@ -94,11 +112,12 @@ impl<T: Config> Pallet<T> {
 			})
 			.ok_or(Error::<T>::NotSessionReceipt)?;
 		let operator = session.operators[index].operator.clone();
-		match session.operators[index].challenge {
-			ChallengeState::Unchallenged => {},
-			ChallengeState::Pending { .. } => return Err(Error::<T>::ChallengePending.into()),
-			ChallengeState::Upheld => return Err(Error::<T>::AlreadyProven.into()),
-		}
+		ensure!(!session.operators[index].proven_wrong, Error::<T>::AlreadyProven);
+		let sequence = signed.sequence;
+		let call = (session_id, operator.clone(), sequence);
+		// Keyed by the receipt, not the operator: an operator challenging its own correct
+		// receipts cannot hold off a challenge of another.
+		ensure!(!ChallengedCalls::<T>::contains_key(&call), Error::<T>::ChallengePending);
 
 		let (request_id, answer_key) = T::Reruns::rerun(
 			challenger,
@@ -109,9 +128,7 @@ impl<T: Config> Pallet<T> {
 			&signed.status,
 			&receipt.body,
 		)?;
-		session.operators[index].challenge = ChallengeState::Pending { request_id };
-		Sessions::<T>::insert(session_id, session);
-		let sequence = signed.sequence;
+		ChallengedCalls::<T>::insert(&call, request_id);
 		Challenges::<T>::insert(
 			request_id,
 			Challenge {
@@ -132,14 +149,30 @@ impl<T: Config> Pallet<T> {
 		Ok(request_id)
 	}
 
-	/// Gives the challenge that request `request_id` re-executed its verdict, if it was one.
-	pub(crate) fn settle_challenge(
-		request_id: RequestId,
-		majority: Option<[u8; 32]>,
-		paid: BalanceOf<T>,
-	) {
-		let Some(challenge) = Challenges::<T>::take(request_id) else { return };
-		let verdict = match majority {
+	/// Gives at most `MaxTasksPerBlock` challenges whose re-executions settled their verdicts;
+	/// returns how many.
+	pub(crate) fn give_verdicts() -> u32 {
+		let due: Vec<_> =
+			Verdicts::<T>::drain().take(T::MaxTasksPerBlock::get() as usize).collect();
+		for (request_id, outcome) in &due {
+			Self::settle_challenge(*request_id, outcome);
+		}
+		due.len() as u32
+	}
+
+	/// Gives the challenge that request `request_id` re-executed its verdict.
+	pub(crate) fn settle_challenge(request_id: RequestId, outcome: &RerunOutcome<BalanceOf<T>>) {
+		let Some(challenge) = Challenges::<T>::take(request_id) else {
+			frame_support::defensive!("a verdict is noted only for a challenge");
+			return;
+		};
+		ChallengedCalls::<T>::remove((
+			challenge.session_id,
+			challenge.operator.clone(),
+			challenge.sequence,
+		));
+		let paid = outcome.paid;
+		let verdict = match outcome.majority {
 			Some(key) if key != challenge.answer_key => Verdict::Upheld,
 			Some(_) => Verdict::Rejected,
 			None => Verdict::Inconclusive,
@@ -154,7 +187,8 @@ impl<T: Config> Pallet<T> {
 				challenge.challenger.clone(),
 				paid,
 			) {
-				// An operator whose stake has all gone has nothing left to slash.
+				// An operator whose stake has all gone has nothing left to slash; one proven
+				// wrong in the session by another challenge settled meanwhile counts once.
 				log::warn!(
 					target: LOG_TARGET,
 					"WrongResult of {:?} in session {} not taken: {error:?}",
@@ -163,18 +197,17 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
-		// The session may have settled meanwhile; then there is nothing to mark.
-		Sessions::<T>::mutate(challenge.session_id, |session| {
-			let Some(session) = session else { return };
-			if let Some(operator) =
-				session.operators.iter_mut().find(|o| o.operator == challenge.operator)
-			{
-				operator.challenge = match verdict {
-					Verdict::Upheld => ChallengeState::Upheld,
-					Verdict::Rejected | Verdict::Inconclusive => ChallengeState::Unchallenged,
-				};
-			}
-		});
+		if verdict == Verdict::Upheld {
+			// The session may have settled meanwhile; then there is nothing to mark.
+			Sessions::<T>::mutate(challenge.session_id, |session| {
+				let Some(session) = session else { return };
+				if let Some(operator) =
+					session.operators.iter_mut().find(|o| o.operator == challenge.operator)
+				{
+					operator.proven_wrong = true;
+				}
+			});
+		}
 		Self::deposit_event(Event::ChallengeSettled {
 			session_id: challenge.session_id,
 			sequence: challenge.sequence,
@@ -187,6 +220,12 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> OnSettled<BalanceOf<T>> for Pallet<T> {
 	fn on_settled(request_id: RequestId, majority: Option<[u8; 32]>, paid: BalanceOf<T>) {
-		Self::settle_challenge(request_id, majority, paid)
+		if Challenges::<T>::contains_key(request_id) {
+			Verdicts::<T>::insert(request_id, RerunOutcome { majority, paid });
+		}
+	}
+
+	fn weight() -> Weight {
+		T::DbWeight::get().reads_writes(1, 1)
 	}
 }

@@ -5,8 +5,8 @@ use frame_support::ensure;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	Agenda, BalanceOf, ChallengeState, Challenges, ClientSessions, Config, Outcomes, Pallet,
-	SessionStatus, Sessions,
+	Agenda, BalanceOf, ChallengedCalls, Challenges, ClientSessions, Config, Outcomes, Pallet,
+	SessionStatus, Sessions, Verdicts,
 };
 
 impl<T: Config> Pallet<T> {
@@ -24,15 +24,6 @@ impl<T: Config> Pallet<T> {
 					session.operators.iter().skip(i + 1).all(|o| o.operator != operator.operator),
 					"an operator twice in one session"
 				);
-				if let ChallengeState::Pending { request_id } = operator.challenge {
-					let challenge =
-						Challenges::<T>::get(request_id).ok_or("a pending challenge not kept")?;
-					ensure!(
-						(challenge.session_id, &challenge.operator)
-							== (session_id, &operator.operator),
-						"a pending challenge kept for another session or operator"
-					);
-				}
 			}
 			ensure!(
 				T::Escrow::held(session_escrow(session_id)) == unclaimed,
@@ -58,19 +49,23 @@ impl<T: Config> Pallet<T> {
 			let session = Sessions::<T>::get(session_id).ok_or("outcomes of no session")?;
 			ensure!(session.status != SessionStatus::Open, "outcomes of an open session");
 		}
+		// Every challenge being settled is its receipt's one, and the other way round; a
+		// noted verdict is a challenge's.
+		let mut challenged = 0u32;
 		for (request_id, challenge) in Challenges::<T>::iter() {
-			// A session that settled before its challenge did is gone; one that is kept knows
-			// its challenge.
-			if let Some(session) = Sessions::<T>::get(challenge.session_id) {
-				let pending = ChallengeState::Pending { request_id };
-				ensure!(
-					session
-						.operators
-						.iter()
-						.any(|o| o.operator == challenge.operator && o.challenge == pending),
-					"a challenge its session does not know of"
-				);
-			}
+			let call = (challenge.session_id, challenge.operator, challenge.sequence);
+			ensure!(
+				ChallengedCalls::<T>::get(call) == Some(request_id),
+				"a challenge its receipt does not name"
+			);
+			challenged += 1;
+		}
+		ensure!(
+			ChallengedCalls::<T>::iter().count() as u32 == challenged,
+			"a challenged receipt with no challenge"
+		);
+		for (request_id, _) in Verdicts::<T>::iter() {
+			ensure!(Challenges::<T>::contains_key(request_id), "a verdict of no challenge");
 		}
 		for (_, session_id, ()) in ClientSessions::<T>::iter() {
 			ensure!(Sessions::<T>::contains_key(session_id), "the client index names no session");

@@ -159,6 +159,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxResponseLen: Get<u32>;
 
+		/// Blocks after a receipt's `answered_at` in which it may be challenged: the re-execution
+		/// runs then, so an upstream whose answer changed long after the call cannot convict
+		/// an honest receipt. At most `ClaimWindow`, so that the session is still kept.
+		#[pallet::constant]
+		type ChallengeWindow: Get<BlockNumberFor<Self>>;
+
 		/// Agenda tasks (expiries and settlements) a block's hook does at most; the rest wait
 		/// for the next block.
 		#[pallet::constant]
@@ -207,6 +213,19 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Challenges<T: Config> =
 		StorageMap<_, Twox64Concat, RequestId, Challenge<T::AccountId>>;
+
+	/// The calls whose receipts are being challenged, by (session, operator, sequence): the
+	/// request re-executing each. One challenge per receipt at a time.
+	#[pallet::storage]
+	pub type ChallengedCalls<T: Config> =
+		StorageMap<_, Blake2_128Concat, (SessionId, T::AccountId, u64), RequestId>;
+
+	/// Re-executions that settled, by request, until the next block's hook gives their
+	/// challenges a verdict (at most `MaxTasksPerBlock` a block): the settlement stays as
+	/// cheap as any other, and the verdict is weighed where it is given.
+	#[pallet::storage]
+	pub type Verdicts<T: Config> =
+		StorageMap<_, Twox64Concat, RequestId, RerunOutcome<BalanceOf<T>>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -314,10 +333,16 @@ pub mod pallet {
 		RequestMismatch,
 		/// No operator of the session signed the receipt on this chain.
 		NotSessionReceipt,
-		/// A challenge of this operator in this session is being settled; wait for its verdict.
+		/// This receipt is being challenged already; wait for the verdict.
 		ChallengePending,
 		/// A challenge of this operator in this session was upheld already: it counts once.
 		AlreadyProven,
+		/// The receipt's challenge window has passed (`ChallengeWindow` blocks after the block
+		/// it was answered in).
+		ChallengeWindowClosed,
+		/// Only a GET call can be challenged: running any other again may change what it
+		/// answers.
+		UnsafeMethod,
 		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
 		Defensive,
 	}
@@ -326,6 +351,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let (expired, settled) = Self::process_agenda(now);
+			let verdicts = Self::give_verdicts();
 			// Each of the two counts the hook's own reads once more: an overestimate by a few
 			// reads, never an underestimate.
 			// A settling session's report has at most one outcome per operator.
@@ -333,6 +359,9 @@ pub mod pallet {
 			T::WeightInfo::expire(expired)
 				.saturating_add(T::WeightInfo::settle(settled))
 				.saturating_add(outcomes.saturating_mul(settled.into()))
+				.saturating_add(T::WeightInfo::settle_challenge().saturating_mul(verdicts.into()))
+				// Looking for verdicts: the first key of `Verdicts`.
+				.saturating_add(T::DbWeight::get().reads(1))
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -344,6 +373,10 @@ pub mod pallet {
 			assert!(T::MinSessionBlocks::get() > Zero::zero(), "a session lasts a block at least");
 			assert!(T::MinSessionBlocks::get() <= T::MaxSessionBlocks::get(), "no duration fits");
 			assert!(T::MaxTasksPerBlock::get() > 0, "the agenda must move");
+			assert!(
+				T::ChallengeWindow::get() <= T::ClaimWindow::get(),
+				"a receipt's session is kept for as long as it may be challenged"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -438,11 +471,13 @@ pub mod pallet {
 			Ok(Pays::No.into())
 		}
 
-		/// Disputes a receipt of the session: `request`, the call it answered, is re-executed
-		/// as a settled request that the sender pays for, among the API's operators but the
-		/// one that signed the receipt. If their majority answers otherwise (the API's ignored
-		/// fields dropped), that operator commits `WrongResult`, and its slash pays the sender
-		/// back the request's fee and the reward share; either way the verdict is an event.
+		/// Disputes a receipt of the session, within `ChallengeWindow` blocks of the block it
+		/// was answered in: `request`, the GET call it answered, is re-executed as a settled
+		/// request that the sender pays for, among the API's operators but the one that signed
+		/// the receipt. If their majority answers otherwise (the API's ignored fields dropped),
+		/// that operator commits `WrongResult`, and its slash pays the sender back the
+		/// request's fee and the reward share; either way the verdict is an event, in the
+		/// block after the request settles.
 		#[pallet::call_index(5)]
 		#[pallet::weight(<T as Config>::WeightInfo::challenge(T::MaxOperators::get())
 			.saturating_add(<T as Config>::WeightInfo::settle_challenge()))]

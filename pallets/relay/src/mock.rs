@@ -137,12 +137,17 @@ impl SessionRouting<AccountId, Balance> for Router {
 pub struct TestCall {
 	pub content: BoundedVec<u8, ConstU32<32>>,
 	pub max_fee: Balance,
+	/// Whether it only reads, as a GET does.
+	pub safe: bool,
 }
 
-/// A call of content `content`, for a fee of at most `RERUN_FEE`.
+/// A reading call of content `content`, for a fee of at most `RERUN_FEE`.
 pub fn test_call(content: &[u8]) -> TestCall {
-	TestCall { content: content.to_vec().try_into().unwrap(), max_fee: RERUN_FEE }
+	TestCall { content: content.to_vec().try_into().unwrap(), max_fee: RERUN_FEE, safe: true }
 }
+
+/// Blocks after its answer in which a receipt may be challenged.
+pub const CHALLENGE_WINDOW: u32 = 3;
 
 /// The fewest operators a challenge's re-execution has.
 pub const MIN_CHALLENGE_REDUNDANCY: u32 = 3;
@@ -168,6 +173,10 @@ impl Rerun<AccountId, Balance> for Reruns {
 
 	fn relay_request_hash(call: &TestCall) -> [u8; 32] {
 		sp_io::hashing::blake2_256(&call.content)
+	}
+
+	fn is_safe(call: &TestCall) -> bool {
+		call.safe
 	}
 
 	fn rerun(
@@ -287,6 +296,7 @@ impl pallet_relay::Config for Test {
 	type MaxReportHandovers = ConstU32<MAX_HANDOVERS>;
 	type MinChallengeRedundancy = ConstU32<MIN_CHALLENGE_REDUNDANCY>;
 	type MaxResponseLen = ConstU32<256>;
+	type ChallengeWindow = ConstU32<CHALLENGE_WINDOW>;
 	type MaxTasksPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -333,13 +343,24 @@ pub fn receipt(
 	sequence: u64,
 	response: &[u8],
 ) -> baton_primitives::SignedRelayReceipt {
-	let receipt = baton_primitives::RelayReceipt {
-		session_id,
-		sequence,
-		request_hash: [sequence as u8; 32],
-		response_hash: sp_io::hashing::blake2_256(response),
-		status: baton_primitives::ResultStatus::Response { code: 200 },
-	};
+	sign_receipt(
+		operator,
+		baton_primitives::RelayReceipt {
+			session_id,
+			sequence,
+			request_hash: [sequence as u8; 32],
+			response_hash: sp_io::hashing::blake2_256(response),
+			status: baton_primitives::ResultStatus::Response { code: 200 },
+			answered_at: System::block_number(),
+		},
+	)
+}
+
+/// `receipt`, signed by operator `operator`'s gateway key on the mock's chain.
+pub fn sign_receipt(
+	operator: u8,
+	receipt: baton_primitives::RelayReceipt,
+) -> baton_primitives::SignedRelayReceipt {
 	let signature = gateway_pair(operator)
 		.sign(&receipt.message(&baton_primitives::genesis_hash::<Test>()))
 		.0;
@@ -347,7 +368,8 @@ pub fn receipt(
 }
 
 /// Operator `operator`'s receipt of `body` with `status` for `call` as call `sequence` of
-/// session `session_id`, with the body: the evidence of a challenge.
+/// session `session_id`, answered in the current block, with the body: the evidence of a
+/// challenge.
 pub fn answered(
 	operator: u8,
 	session_id: SessionId,
@@ -362,12 +384,10 @@ pub fn answered(
 		request_hash: Reruns::relay_request_hash(call),
 		response_hash: sp_io::hashing::blake2_256(body),
 		status,
+		answered_at: System::block_number(),
 	};
-	let signature = gateway_pair(operator)
-		.sign(&receipt.message(&baton_primitives::genesis_hash::<Test>()))
-		.0;
 	crate::AnsweredReceipt {
-		signed: baton_primitives::SignedRelayReceipt { receipt, signature },
+		signed: sign_receipt(operator, receipt),
 		body: body.to_vec().try_into().unwrap(),
 	}
 }

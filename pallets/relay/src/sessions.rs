@@ -11,9 +11,8 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Bounded, Saturating, Verify, Zero};
 
 use crate::{
-	Agenda, AgendaTask, BalanceOf, ChallengeState, ClientSessions, Config, Error, Event,
-	NextSessionId, Pallet, Session, SessionOf, SessionOperator, SessionReportOf, SessionStatus,
-	Sessions, VoucherOf,
+	Agenda, AgendaTask, BalanceOf, ClientSessions, Config, Error, Event, NextSessionId, Pallet,
+	Session, SessionOf, SessionOperator, SessionReportOf, SessionStatus, Sessions, VoucherOf,
 };
 
 impl<T: Config> Pallet<T> {
@@ -47,11 +46,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let operators: BoundedVec<_, T::MaxOperators> = chosen
 			.into_iter()
-			.map(|operator| SessionOperator {
-				operator,
-				claimed_calls: 0,
-				challenge: ChallengeState::Unchallenged,
-			})
+			.map(|operator| SessionOperator { operator, claimed_calls: 0, proven_wrong: false })
 			.collect::<alloc::vec::Vec<_>>()
 			.try_into()
 			.defensive_map_err(|_| Error::<T>::Defensive)?;

@@ -2,7 +2,7 @@
 
 pub use baton_primitives::{RelayFault, SignedRelayReceipt, Voucher};
 
-use baton_primitives::{ApiId, CallPrice, RequestId, SessionId};
+use baton_primitives::{ApiId, CallPrice, SessionId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
@@ -16,20 +16,9 @@ pub struct SessionOperator<AccountId> {
 	pub operator: AccountId,
 	/// Calls it has been paid for.
 	pub claimed_calls: u64,
-	/// Where challenges of its receipts in the session stand.
-	pub challenge: ChallengeState,
-}
-
-/// Where challenges of one operator's receipts in one session stand.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub enum ChallengeState {
-	/// None is being settled, and none was upheld.
-	#[default]
-	Unchallenged,
-	/// One is being settled as request `request_id`; another waits until it has settled.
-	Pending { request_id: RequestId },
-	/// One was upheld: the operator committed `WrongResult` in the session, which counts once.
-	Upheld,
+	/// Whether a challenge of one of its receipts in the session was upheld: it committed
+	/// `WrongResult` in the session, which counts once.
+	pub proven_wrong: bool,
 }
 
 /// A challenge being settled: a receipt the settled request re-executing its call will uphold
@@ -47,6 +36,16 @@ pub struct Challenge<AccountId> {
 	/// What the receipt's answer is compared by: its status and body, the API's ignored fields
 	/// dropped.
 	pub answer_key: [u8; 32],
+}
+
+/// How the settled request re-executing a challenged call settled, kept until the block's hook
+/// gives the challenge its verdict.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RerunOutcome<Balance> {
+	/// The key its payable majority's results share; none if it was refunded.
+	pub majority: Option<[u8; 32]>,
+	/// What the challenger paid for it.
+	pub paid: Balance,
 }
 
 /// How a challenge settled.

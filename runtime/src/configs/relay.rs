@@ -34,6 +34,9 @@ impl pallet_relay::Config for Runtime {
 	type MinChallengeRedundancy = ConstU32<3>;
 	// The longest response an API may declare (the gateway's `MaxResponseLen`).
 	type MaxResponseLen = ConstU32<{ super::gateway::MAX_RESPONSE_LEN }>;
+	// Two minutes: the re-execution then asks the upstream nearly when the call did. Answers
+	// that change faster are for the API's ignored fields.
+	type ChallengeWindow = ConstU32<{ 2 * MINUTES }>;
 	type MaxTasksPerBlock = ConstU32<64>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;

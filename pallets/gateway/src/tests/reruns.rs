@@ -47,6 +47,17 @@ fn a_relayed_call_hashes_as_the_relay_endpoint_hashes_it() {
 }
 
 #[test]
+fn only_a_get_is_safe_to_run_again() {
+	build_and_execute(|| {
+		let with = |method| NewRequest { method, ..call(0, 0) };
+		assert!(Reruns::is_safe(&with(HttpMethod::Get)));
+		for method in [HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch, HttpMethod::Delete] {
+			assert!(!Reruns::is_safe(&with(method)));
+		}
+	});
+}
+
+#[test]
 fn a_rerun_is_the_challengers_request_among_the_other_operators() {
 	build_and_execute(|| {
 		register_api();
