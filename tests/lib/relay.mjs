@@ -205,11 +205,12 @@ export async function waitForClaimed(api, sessionId, operator, calls, timeoutMs 
 export class RelayClient {
   /**
    * `client` is the session's client's sr25519 key pair; `session` its `relay_session` view. The
-   * client follows the best block (until `api` disconnects) to date what it sends.
+   * client follows the best block (until `api` disconnects) to date what it sends, from the
+   * session's opening block until the first new head arrives.
    */
   constructor({ api, client, session, endpoint }) {
     this.api = api;
-    this.best = 0;
+    this.best = session.openedAt;
     api.rpc.chain.subscribeNewHeads((header) => { this.best = header.number.toNumber(); });
     this.client = client;
     this.session = session;
