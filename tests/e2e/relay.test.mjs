@@ -4,12 +4,13 @@
 // offchain worker claims once for all the calls it served — also after a SIGKILL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
-import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
+import { batonProgram, sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../lib/gateway.mjs';
 import {
   RelayClient, httpRequest, openSession, relayReceiptMessage, verifyRelayReceipt, waitForClaimed,
@@ -163,6 +164,29 @@ test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable r
   // (it would close the challenge window early) fails the check.
   assert.ok(results.every((r) => r.receipt.answeredAt >= r.sentAt - 2 && r.sentAt >= session.openedAt));
   assert.equal(verifyRelayReceipt(api, one, gatewayKeyHex, { sentAt: one.receipt.answeredAt + 3 }), false);
+
+  // `baton verify` checks a saved receipt with the key it reads from the chain: the right body
+  // verifies (exit 0), another body or another call's signature does not (exit 1).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-verify-'));
+  const save = (name, data) => {
+    fs.writeFileSync(path.join(dir, name), data);
+    return path.join(dir, name);
+  };
+  const saved = (signature) => JSON.stringify({ receipt: one.headers['baton-receipt'], signature });
+  const verify = (receiptFile, ...args) => spawnSync(batonProgram(),
+    ['verify', receiptFile, '--node', node.rpcUrl, ...args], { encoding: 'utf8' });
+  const good = verify(save('receipt.json', saved(one.receiptSignature)), '--body', save('body', one.bodyBytes));
+  assert.equal(good.status, 0, good.stdout + good.stderr);
+  assert.match(good.stdout, new RegExp(`signed by: ${who.charlie.address}'s gateway key`));
+  assert.match(good.stdout, new RegExp(`session ${sessionId}, call ${one.sequence}, answered at block ${one.receipt.answeredAt}`));
+  assert.match(good.stdout, /^verified$/m);
+  const wrongBody = verify(path.join(dir, 'receipt.json'), '--body', save('tampered', tampered));
+  assert.equal(wrongBody.status, 1, wrongBody.stdout + wrongBody.stderr);
+  assert.match(wrongBody.stdout, /not verified: the body is not the one the receipt vouches for/);
+  const swapped = verify(save('swapped.json', saved(two.receiptSignature)));
+  assert.equal(swapped.status, 1, swapped.stdout + swapped.stderr);
+  assert.match(swapped.stdout, new RegExp(`not verified: no operator of session ${sessionId} signed it`));
+  fs.rmSync(dir, { recursive: true });
   assert.equal(verifyRelayReceipt(api, one, u8aToHex((await gatewayKey('//DaveGate')).publicKey)), false);
   const othersReceipt = { ...one, receipt: two.receipt, receiptSignature: two.receiptSignature };
   assert.equal(verifyRelayReceipt(api, othersReceipt, gatewayKeyHex), false);
@@ -497,4 +521,53 @@ test('a challenged receipt whose answer differs from the upstream\'s is a wrong 
 
   // The operator's wrong result in this session counts once.
   await assert.rejects(sendAndFinalize(api.tx.relay.challenge(session.id, evidence, call), who.eve), /AlreadyProven/);
+});
+
+/** `planck` (a BigInt in the smallest unit) in BTN, as the baton program takes amounts. */
+const btn = (planck) => {
+  const digits = planck.toString().padStart(13, '0');
+  return `${digits.slice(0, -12)}.${digits.slice(-12)}`;
+};
+
+test('the baton program opens, tops up, shows and closes a session, and names the runtime\'s error when the chain refuses', async () => {
+  const run = (env, ...args) => spawnSync(batonProgram(), ['session', ...args, '--node', node.rpcUrl],
+    { encoding: 'utf8', env: { ...process.env, ...env } });
+  const bob = (...args) => run({ BATON_SURI: '//Bob' }, ...args);
+
+  const opened = bob('open', String(apiId), '--operators', '1', '--allowance', btn(10n * cost), '--blocks', String(minBlocks));
+  assert.equal(opened.status, 0, opened.stdout + opened.stderr);
+  const id = Number(opened.stdout.match(/session (\d+) opened on API/)[1]);
+  // Its progress, step by step.
+  assert.match(opened.stdout, /sent 0x[0-9a-f]{64}\n {2}in block #\d+\n {2}finalized #\d+/);
+  let session = plain(await api.rpc.relay.session(id));
+  assert.equal(session.client, who.bob.address);
+  assert.equal(BigInt(session.allowance), 10n * cost);
+
+  const topped = bob('top-up', String(id), '--allowance', btn(cost));
+  assert.equal(topped.status, 0, topped.stdout + topped.stderr);
+  assert.equal(BigInt(plain(await api.rpc.relay.session(id)).allowance), 11n * cost);
+  const shown = bob('show', String(id));
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.equal(JSON.parse(shown.stdout).id, id);
+
+  const closed = bob('close', String(id));
+  assert.equal(closed.status, 0, closed.stdout + closed.stderr);
+  assert.match(closed.stdout, new RegExp(`session ${id} closed: claims until block #\\d+`));
+  session = plain(await api.rpc.relay.session(id));
+  assert.equal(session.status, 'closed');
+
+  // Refused by the chain: exit 1, the runtime's error by name and what it means.
+  const again = bob('close', String(id));
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /relay\.SessionClosed: The session is closed\./);
+  const unknown = bob('top-up', '999999', '--allowance', '1');
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /relay\.UnknownSession: No session has this id\./);
+  // Refused by the program, before anything is sent.
+  const noKey = run({ BATON_SURI: '' }, 'close', String(id));
+  assert.equal(noKey.status, 1);
+  assert.match(noKey.stderr, /secret URI/);
+  const badAmount = bob('top-up', String(id), '--allowance', '1,5');
+  assert.equal(badAmount.status, 1);
+  assert.match(badAmount.stderr, /1,5: not an amount of BTN/);
 });

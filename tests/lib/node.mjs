@@ -8,15 +8,21 @@ import fs from 'node:fs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { gatewayRpc } from './rpc.mjs';
 
-/** The node binary: $BATON_NODE, else the release build in the shared target directory. */
-export function nodeBinary() {
+/** A release binary of the workspace: `$<variable>`, else its build in the shared target directory. */
+function releaseBinary(name, variable) {
   const target = process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache', 'baton-target');
-  const binary = process.env.BATON_NODE || path.join(target, 'release', 'baton-node');
+  const binary = process.env[variable] || path.join(target, 'release', name);
   if (!fs.existsSync(binary)) {
-    throw new Error(`baton-node not found at ${binary}: build it with scripts/build.sh`);
+    throw new Error(`${name} not found at ${binary}: build it with scripts/build.sh`);
   }
   return binary;
 }
+
+/** The node binary: $BATON_NODE, else the release build in the shared target directory. */
+export const nodeBinary = () => releaseBinary('baton-node', 'BATON_NODE');
+
+/** The `baton` program: $BATON_PROGRAM, else the release build in the shared target directory. */
+export const batonProgram = () => releaseBinary('baton', 'BATON_PROGRAM');
 
 /**
  * Where test upstreams listen: a loopback address of its own, which every node the tests start

@@ -504,7 +504,7 @@ pub trait BenchmarkHelper<AccountId, Signature, RelayedCall> {
 	fn client(i: u32) -> AccountId;
 	/// `client`'s signature over `message`.
 	fn sign(client: &AccountId, message: &[u8]) -> Signature;
-	/// The largest call of [`BenchmarkHelper::busiest_api`] a challenge can carry, re-executed
+	/// The largest GET call of [`BenchmarkHelper::busiest_api`] a challenge can carry, re-executed
 	/// by as many operators as a request may have, for a fee the helper's clients can pay.
 	fn relayed_call() -> RelayedCall;
 }

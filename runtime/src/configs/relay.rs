@@ -88,7 +88,8 @@ impl pallet_relay::BenchmarkHelper<crate::AccountId, Signature, pallet_gateway::
 		let headers = alloc::vec![header; count as usize];
 		let now = frame_system::Pallet::<Runtime>::block_number();
 		pallet_gateway::NewRequest {
-			method: pallet_gateway::HttpMethod::Post,
+			// Only a GET is challenged; it may carry a body all the same.
+			method: pallet_gateway::HttpMethod::Get,
 			path: path.try_into().expect("MaxPathLen"),
 			headers: headers.try_into().expect("MaxHeaders"),
 			body: filled(<Runtime as pallet_gateway::Config>::MaxBodyLen::get(), b'b')

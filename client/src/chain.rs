@@ -1,0 +1,76 @@
+//! The chain as the program reads it: JSON-RPC over HTTP to a node. A node's RPC port serves
+//! HTTP and WebSocket on one port, so a `ws://` address is taken as the same `http://` one.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::{
+	client::legacy::{connect::HttpConnector, Client},
+	rt::TokioExecutor,
+};
+use serde_json::{json, Value};
+
+/// A node's JSON-RPC methods, over HTTP.
+pub struct Chain {
+	url: hyper::Uri,
+	http: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Chain {
+	/// The node at `node`: `ws://host:port` or `http://host:port`.
+	pub fn new(node: &str) -> Result<Self, String> {
+		let url = match node.split_once("://") {
+			Some(("ws" | "http", rest)) => format!("http://{rest}"),
+			_ => {
+				return Err(format!(
+					"{node}: a node's address is ws://host:port or http://host:port"
+				))
+			},
+		};
+		let url = url.parse().map_err(|error| format!("{node}: {error}"))?;
+		Ok(Self { url, http: Client::builder(TokioExecutor::new()).build_http() })
+	}
+
+	/// Calls `method` with `params`; its result, or the node's error as text.
+	pub async fn call(&self, method: &str, params: Value) -> Result<Value, String> {
+		let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+		let request = hyper::Request::post(&self.url)
+			.header(hyper::header::CONTENT_TYPE, "application/json")
+			.body(Full::new(Bytes::from(body.to_string())))
+			.map_err(|error| error.to_string())?;
+		let unreachable = |error: &dyn std::fmt::Display| format!("node {}: {error}", self.url);
+		let response = self.http.request(request).await.map_err(|e| unreachable(&e))?;
+		let bytes = response.into_body().collect().await.map_err(|e| unreachable(&e))?.to_bytes();
+		let mut reply: Value = serde_json::from_slice(&bytes).map_err(|e| unreachable(&e))?;
+		match reply.get("error") {
+			Some(error) => {
+				Err(format!("{method}: {}", error["message"].as_str().unwrap_or("error")))
+			},
+			None => Ok(reply["result"].take()),
+		}
+	}
+
+	/// The chain's genesis hash, which every signature binds.
+	pub async fn genesis_hash(&self) -> Result<[u8; 32], String> {
+		let hash = self.call("chain_getBlockHash", json!([0])).await?;
+		hash.as_str()
+			.and_then(|hash| hex32(hash).ok())
+			.ok_or_else(|| format!("chain_getBlockHash: not a hash: {hash}"))
+	}
+
+	/// Relay session `id` as `relay_session` serves it, while the chain keeps it.
+	pub async fn relay_session(&self, id: u64) -> Result<Option<Value>, String> {
+		let session = self.call("relay_session", json!([id])).await?;
+		Ok((!session.is_null()).then_some(session))
+	}
+}
+
+/// The 32 bytes `0x`-prefixed hex `text` spells.
+pub fn hex32(text: &str) -> Result<[u8; 32], String> {
+	unhex(text)?.try_into().map_err(|_| format!("{text}: not 32 bytes"))
+}
+
+/// The bytes `0x`-prefixed hex `text` spells.
+pub fn unhex(text: &str) -> Result<Vec<u8>, String> {
+	let digits = text.strip_prefix("0x").ok_or_else(|| format!("{text}: not 0x-prefixed hex"))?;
+	hex::decode(digits).map_err(|error| format!("{text}: {error}"))
+}

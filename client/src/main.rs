@@ -1,0 +1,190 @@
+//! `baton`, the program for Baton's users. This version has `baton verify` and `baton session`;
+//! `baton gateway` and the other roles' commands come on the same chain access (`chain.rs`,
+//! `transactions.rs`).
+
+mod chain;
+mod sessions;
+mod transactions;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "baton", version, about = "Baton's program for clients, operators and publishers")]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Checks a saved relay receipt with its operator's gateway key from the chain.
+	///
+	/// RECEIPT is a JSON file {"receipt": "0x…", "signature": "0x…"}: the values of a relayed
+	/// call's Baton-Receipt and Baton-Receipt-Signature headers. Exits 0 when one of the
+	/// session's operators signed it on the node's chain (and the body, if given, is the one it
+	/// vouches for), 1 when not, 2 when it could not tell.
+	///
+	/// Example: baton verify receipt.json --body body.bin --node ws://127.0.0.1:9944
+	Verify {
+		/// The saved receipt (JSON).
+		receipt: std::path::PathBuf,
+		/// The body the call returned, to check against the receipt's response hash.
+		#[arg(long)]
+		body: Option<std::path::PathBuf>,
+		/// The node to read the session and the genesis hash from.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		node: String,
+	},
+	/// A client's relay sessions: open, top up, close, show.
+	///
+	/// Transactions are signed with the account key whose secret URI is in the environment
+	/// variable BATON_SURI (or --suri, which puts the secret in your shell's history: for
+	/// development keys only). Each prints its progress: sent, in block, finalized. A refused one
+	/// exits 1 with the runtime's error, e.g. `relay.UnknownSession: No session has this id.`
+	///
+	/// Example: BATON_SURI="$(cat key.suri)" baton session open 0 --operators 3 --allowance 2.5
+	/// --blocks 600
+	Session {
+		#[command(subcommand)]
+		command: SessionCommand,
+		/// The node to send to and read from.
+		#[arg(long, default_value = "ws://127.0.0.1:9944", global = true)]
+		node: String,
+		/// The account's secret URI, if not in BATON_SURI.
+		#[arg(long, global = true)]
+		suri: Option<String>,
+	},
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+	/// Opens a session on API API_ID; holds operators × allowance in escrow.
+	Open {
+		/// The API.
+		api_id: u32,
+		/// How many operators routing picks for the session.
+		#[arg(long, default_value_t = 3)]
+		operators: u32,
+		/// What each operator may be paid at most, in BTN (e.g. 2.5).
+		#[arg(long)]
+		allowance: String,
+		/// How many blocks calls are served for.
+		#[arg(long)]
+		blocks: u32,
+	},
+	/// Raises each operator's allowance in an open session.
+	TopUp {
+		/// The session.
+		session_id: u64,
+		/// How much more each operator may be paid, in BTN.
+		#[arg(long)]
+		allowance: String,
+	},
+	/// Closes a session; its operators claim for the claim window, then the rest comes back.
+	Close {
+		/// The session.
+		session_id: u64,
+	},
+	/// Prints a session as the node serves it (JSON).
+	Show {
+		/// The session.
+		session_id: u64,
+	},
+}
+
+fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+	let result = runtime.map_err(|error| error.to_string()).and_then(|runtime| {
+		runtime.block_on(async {
+			match cli.command {
+				Command::Verify { receipt, body, node } => run_verify(&receipt, body, &node).await,
+				Command::Session { command, node, suri } => run_session(command, &node, suri)
+					.await
+					.map(|()| ExitCode::SUCCESS)
+					.or_else(refused),
+			}
+		})
+	});
+	match result {
+		Ok(code) => code,
+		Err(error) => {
+			eprintln!("error: {error}");
+			ExitCode::from(2)
+		},
+	}
+}
+
+/// A transaction the chain refused, or a request the program cannot make: exit 1 with the
+/// reason.
+fn refused(reason: String) -> Result<ExitCode, String> {
+	eprintln!("error: {reason}");
+	Ok(ExitCode::from(1))
+}
+
+async fn run_session(
+	command: SessionCommand,
+	node: &str,
+	suri: Option<String>,
+) -> Result<(), String> {
+	let chain = chain::Chain::new(node)?;
+	let signer = || {
+		let suri = suri
+			.clone()
+			.or_else(|| std::env::var("BATON_SURI").ok().filter(|suri| !suri.is_empty()))
+			.ok_or("give the account's secret URI in BATON_SURI")?;
+		transactions::Signer::from_suri(&suri)
+	};
+	match command {
+		SessionCommand::Open { api_id, operators, allowance, blocks } => {
+			let allowance = sessions::parse_btn(&allowance)?;
+			sessions::open(&chain, &signer()?, api_id, operators, allowance, blocks)
+				.await
+				.map(drop)
+		},
+		SessionCommand::TopUp { session_id, allowance } => {
+			let allowance = sessions::parse_btn(&allowance)?;
+			sessions::top_up(&chain, &signer()?, session_id, allowance).await
+		},
+		SessionCommand::Close { session_id } => {
+			sessions::close(&chain, &signer()?, session_id).await
+		},
+		SessionCommand::Show { session_id } => sessions::show(&chain, session_id).await,
+	}
+}
+
+async fn run_verify(
+	receipt: &std::path::Path,
+	body: Option<std::path::PathBuf>,
+	node: &str,
+) -> Result<ExitCode, String> {
+	let read = |path: &std::path::Path| {
+		std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))
+	};
+	let text = String::from_utf8(read(receipt)?)
+		.map_err(|_| format!("{}: not UTF-8 JSON", receipt.display()))?;
+	let saved =
+		verify::SavedReceipt::parse(&text).map_err(|e| format!("{}: {e}", receipt.display()))?;
+	let body = body.as_deref().map(read).transpose()?;
+	let chain = chain::Chain::new(node)?;
+	println!("receipt of {}", verify::describe(&saved.receipt));
+	Ok(match verify::verify(&chain, &saved, body.as_deref()).await? {
+		verify::Verdict::Verified { operator, body_checked } => {
+			println!("  signed by: {operator}'s gateway key, on this chain");
+			if body_checked {
+				println!("  body: the one it vouches for");
+			} else {
+				println!("  body: not checked (give --body)");
+			}
+			println!("verified");
+			ExitCode::SUCCESS
+		},
+		verify::Verdict::Refuted(reason) => {
+			println!("not verified: {reason}");
+			ExitCode::from(1)
+		},
+	})
+}

@@ -1,0 +1,243 @@
+//! Transactions the program signs with the user's account key and sends to the node: built with
+//! the runtime's own types, signed as its transaction extensions require, followed until their
+//! block is finalized, and their events and errors read with the runtime's metadata.
+
+use baton_runtime::{
+	AccountId, Hash, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension,
+	UncheckedExtrinsic,
+};
+use codec::{Decode, Encode};
+use frame_system::{EventRecord, Phase};
+use serde_json::json;
+use sp_core::{crypto::Ss58Codec, sr25519, Pair};
+use sp_runtime::{generic::Era, DispatchError, MultiAddress, MultiSignature};
+
+use crate::chain::{unhex, Chain};
+
+/// The user's account key.
+pub struct Signer {
+	pair: sr25519::Pair,
+}
+
+impl Signer {
+	/// The key a secret URI names (`//Alice`, a mnemonic, a hex seed, with a derivation path).
+	pub fn from_suri(suri: &str) -> Result<Self, String> {
+		sr25519::Pair::from_string(suri, None)
+			.map(|pair| Self { pair })
+			.map_err(|error| format!("the secret URI is no sr25519 key: {error:?}"))
+	}
+
+	/// The account it signs as.
+	pub fn account(&self) -> AccountId {
+		AccountId::from(self.pair.public())
+	}
+}
+
+/// A transaction in a block, and what it did there.
+pub struct Included {
+	/// The block's number.
+	pub block: u32,
+	/// The events it emitted, in order.
+	pub events: Vec<RuntimeEvent>,
+}
+
+/// How often the node is asked again while a transaction waits for its block.
+const POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Blocks a transaction may wait for inclusion before the program gives up on it.
+const INCLUSION_BLOCKS: u32 = 20;
+
+impl Chain {
+	/// Signs `call` as `signer` (immortal, no tip), sends it, and waits until the block that
+	/// includes it is finalized, telling `progress` of each step. Fails with the runtime's
+	/// name of the error when the call failed (`relay.UnknownSession: …`).
+	pub async fn submit(
+		&self,
+		signer: &Signer,
+		call: RuntimeCall,
+		progress: impl Fn(&str),
+	) -> Result<Included, String> {
+		let genesis = Hash::from(self.genesis_hash().await?);
+		let version = self.call("state_getRuntimeVersion", json!([])).await?;
+		let spec = version["specVersion"]
+			.as_u64()
+			.ok_or("state_getRuntimeVersion: no specVersion")?;
+		let tx = version["transactionVersion"]
+			.as_u64()
+			.ok_or("state_getRuntimeVersion: no transactionVersion")?;
+		let account = signer.account();
+		let nonce = self.call("system_accountNextIndex", json!([account.to_ss58check()])).await?;
+		let nonce = nonce.as_u64().ok_or("system_accountNextIndex: not a number")? as Nonce;
+
+		let extension: TxExtension = (
+			frame_system::CheckNonZeroSender::new(),
+			frame_system::CheckSpecVersion::new(),
+			frame_system::CheckTxVersion::new(),
+			frame_system::CheckGenesis::new(),
+			frame_system::CheckEra::from(Era::Immortal),
+			frame_system::CheckNonce::from(nonce),
+			frame_system::CheckWeight::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::from(0),
+			frame_metadata_hash_extension::CheckMetadataHash::new(false),
+			frame_system::WeightReclaim::new(),
+		);
+		// What each extension adds to the signed bytes without sending them.
+		let implicit = ((), spec as u32, tx as u32, genesis, genesis, (), (), (), None, ());
+		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+		let signature = payload.using_encoded(|bytes| signer.pair.sign(bytes));
+		let extrinsic = UncheckedExtrinsic::new_signed(
+			call,
+			MultiAddress::Id(account),
+			MultiSignature::Sr25519(signature),
+			extension,
+		)
+		.encode();
+
+		let from = self.best_number().await?;
+		let hash = self
+			.call("author_submitExtrinsic", json!([format!("0x{}", hex::encode(&extrinsic))]))
+			.await?;
+		progress(&format!("sent {}", hash.as_str().unwrap_or("?")));
+		let included = self.wait_for(&extrinsic, from).await?;
+		progress(&format!("in block #{}", included.block));
+		while self.finalized_number().await? < included.block {
+			tokio::time::sleep(POLL).await;
+		}
+		progress(&format!("finalized #{}", included.block));
+		Ok(included)
+	}
+
+	/// The best block's number.
+	pub async fn best_number(&self) -> Result<u32, String> {
+		let header = self.call("chain_getHeader", json!([])).await?;
+		number(&header["number"])
+	}
+
+	/// The last finalized block's number.
+	async fn finalized_number(&self) -> Result<u32, String> {
+		let head = self.call("chain_getFinalizedHead", json!([])).await?;
+		let header = self.call("chain_getHeader", json!([head])).await?;
+		number(&header["number"])
+	}
+
+	/// Looks for `extrinsic` in the blocks after `from` until it is in one; returns that block
+	/// and the events it emitted there, or the runtime's name of its error.
+	async fn wait_for(&self, extrinsic: &[u8], from: u32) -> Result<Included, String> {
+		let wanted = format!("0x{}", hex::encode(extrinsic));
+		let mut next = from + 1;
+		loop {
+			if next > from + INCLUSION_BLOCKS {
+				return Err(format!("not in any of the {INCLUSION_BLOCKS} blocks after #{from}"));
+			}
+			if self.best_number().await? < next {
+				tokio::time::sleep(POLL).await;
+				continue;
+			}
+			let hash = self.call("chain_getBlockHash", json!([next])).await?;
+			let block = self.call("chain_getBlock", json!([hash])).await?;
+			let extrinsics = block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+			if let Some(index) = extrinsics.iter().position(|x| x.as_str() == Some(&wanted)) {
+				let events = self.events(&hash, index as u32).await?;
+				return Included::of(next, events);
+			}
+			next += 1;
+		}
+	}
+
+	/// The events of extrinsic `index` in block `hash`.
+	async fn events(
+		&self,
+		hash: &serde_json::Value,
+		index: u32,
+	) -> Result<Vec<RuntimeEvent>, String> {
+		// frame-system's `Events`: the pallet's and the item's names, each twox-128 hashed.
+		let key = [sp_crypto_hashing::twox_128(b"System"), sp_crypto_hashing::twox_128(b"Events")];
+		let key = format!("0x{}", hex::encode(key.concat()));
+		let stored = self.call("state_getStorage", json!([key, hash])).await?;
+		let bytes = stored.as_str().map(unhex).transpose()?.unwrap_or_default();
+		let records = Vec::<EventRecord<RuntimeEvent, Hash>>::decode(&mut &bytes[..])
+			.map_err(|error| format!("the block's events do not decode: {error}"))?;
+		Ok(records
+			.into_iter()
+			.filter(|record| record.phase == Phase::ApplyExtrinsic(index))
+			.map(|record| record.event)
+			.collect())
+	}
+}
+
+impl Included {
+	/// What the extrinsic in block `block` that emitted `events` did: it succeeded, or failed
+	/// with the error its `ExtrinsicFailed` names.
+	fn of(block: u32, events: Vec<RuntimeEvent>) -> Result<Self, String> {
+		for event in &events {
+			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error,
+				..
+			}) = event
+			{
+				return Err(error_name(dispatch_error));
+			}
+		}
+		Ok(Self { block, events })
+	}
+}
+
+/// A dispatch error as `pallet.Error` with its documentation, from the runtime's metadata.
+pub fn error_name(error: &DispatchError) -> String {
+	use frame_metadata::RuntimeMetadata;
+	use scale_info::TypeDef;
+	let DispatchError::Module(module) = error else { return format!("{error:?}") };
+	// Building the metadata reads a storage value or two: an empty state serves.
+	let metadata = sp_io::TestExternalities::default().execute_with(Runtime::metadata);
+	let RuntimeMetadata::V14(metadata) = metadata.1 else {
+		return format!("{error:?}");
+	};
+	let Some(pallet) = metadata.pallets.iter().find(|p| p.index == module.index) else {
+		return format!("{error:?}");
+	};
+	let variant = pallet.error.as_ref().and_then(|e| metadata.types.resolve(e.ty.id)).and_then(
+		|ty| match &ty.type_def {
+			TypeDef::Variant(def) => def.variants.iter().find(|v| v.index == module.error[0]),
+			_ => None,
+		},
+	);
+	let pallet_name = lower_first(&pallet.name);
+	match variant {
+		Some(v) => format!("{pallet_name}.{}: {}", v.name, v.docs.join(" ")),
+		None => format!("{pallet_name}: error {}", module.error[0]),
+	}
+}
+
+/// `name` with its first letter lower-case, as polkadot.js names pallets.
+fn lower_first(name: &str) -> String {
+	let mut chars = name.chars();
+	chars
+		.next()
+		.map(|c| c.to_lowercase().chain(chars).collect())
+		.unwrap_or_default()
+}
+
+fn number(value: &serde_json::Value) -> Result<u32, String> {
+	let text = value.as_str().ok_or("a block number is hex text")?;
+	u32::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|e| format!("{text}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_runtime::ModuleError;
+
+	#[test]
+	fn a_module_error_is_named_by_its_pallet_variant_and_docs() {
+		let relay = <baton_runtime::Relay as frame_support::traits::PalletInfoAccess>::index();
+		let encoded = pallet_relay::Error::<Runtime>::UnknownSession.encode();
+		let mut error = [0; 4];
+		error[..encoded.len()].copy_from_slice(&encoded);
+		let module = ModuleError { index: relay as u8, error, message: None };
+		assert_eq!(
+			error_name(&DispatchError::Module(module)),
+			"relay.UnknownSession: No session has this id."
+		);
+		assert_eq!(error_name(&DispatchError::BadOrigin), "BadOrigin");
+	}
+}

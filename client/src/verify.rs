@@ -1,0 +1,180 @@
+//! `baton verify`: whether a saved relay receipt is one of its session's operators' signatures on
+//! this chain, and whether a body is the one it vouches for.
+//!
+//! A saved receipt is the JSON `{"receipt": "0x…", "signature": "0x…"}`: the values of a relayed
+//! call's `Baton-Receipt` and `Baton-Receipt-Signature` headers.
+
+use baton_primitives::{RelayReceipt, ResultStatus};
+use codec::DecodeAll;
+use sp_core::{ed25519, Pair};
+
+use crate::chain::{hex32, unhex, Chain};
+
+/// A receipt as a relayed call's headers carry it.
+pub struct SavedReceipt {
+	pub receipt: RelayReceipt,
+	pub signature: [u8; 64],
+}
+
+impl SavedReceipt {
+	/// Reads the saved receipt JSON `text`.
+	pub fn parse(text: &str) -> Result<Self, String> {
+		let json: serde_json::Value =
+			serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+		let field = |name: &str| {
+			json[name].as_str().ok_or_else(|| format!("no \"{name}\" (0x-prefixed hex)"))
+		};
+		let bytes = unhex(field("receipt")?)?;
+		let receipt = RelayReceipt::decode_all(&mut &bytes[..])
+			.map_err(|error| format!("\"receipt\" is no relay receipt: {error}"))?;
+		let signature = unhex(field("signature")?)?
+			.try_into()
+			.map_err(|_| "\"signature\" is not 64 bytes".to_owned())?;
+		Ok(Self { receipt, signature })
+	}
+
+	/// Whether `key` signed the receipt on the chain of `genesis_hash`.
+	pub fn signed_by(&self, key: &[u8; 32], genesis_hash: &[u8; 32]) -> bool {
+		ed25519::Pair::verify(
+			&ed25519::Signature::from_raw(self.signature),
+			self.receipt.message(genesis_hash),
+			&ed25519::Public::from_raw(*key),
+		)
+	}
+}
+
+/// What `baton verify` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+	/// Signed by `operator`'s gateway key, and the body (if given) is the one vouched for.
+	Verified { operator: String, body_checked: bool },
+	/// Why the receipt does not hold.
+	Refuted(String),
+}
+
+/// Checks `saved` against its session on `chain`, and `body` against its response hash.
+pub async fn verify(
+	chain: &Chain,
+	saved: &SavedReceipt,
+	body: Option<&[u8]>,
+) -> Result<Verdict, String> {
+	let receipt = &saved.receipt;
+	let genesis = chain.genesis_hash().await?;
+	let Some(session) = chain.relay_session(receipt.session_id).await? else {
+		return Err(format!(
+			"session {} is not kept on this chain (never opened, or settled after its claim \
+			 window): its operators' keys cannot be read",
+			receipt.session_id
+		));
+	};
+	let operators = session["operators"].as_array().cloned().unwrap_or_default();
+	let mut keys = Vec::new();
+	for operator in &operators {
+		if let Some(key) = operator["gatewayKey"].as_str() {
+			keys.push((operator["operator"].as_str().unwrap_or("?").to_owned(), hex32(key)?));
+		}
+	}
+	Ok(judge(saved, &genesis, &keys, body))
+}
+
+/// The verdict on `saved`, given the chain's genesis hash, the session's operators' gateway
+/// keys and the body, if any.
+pub fn judge(
+	saved: &SavedReceipt,
+	genesis_hash: &[u8; 32],
+	keys: &[(String, [u8; 32])],
+	body: Option<&[u8]>,
+) -> Verdict {
+	let Some((operator, _)) = keys.iter().find(|(_, key)| saved.signed_by(key, genesis_hash))
+	else {
+		return Verdict::Refuted(format!(
+			"no operator of session {} signed it on this chain",
+			saved.receipt.session_id
+		));
+	};
+	if let Some(body) = body {
+		if sp_crypto_hashing::blake2_256(body) != saved.receipt.response_hash {
+			return Verdict::Refuted("the body is not the one the receipt vouches for".to_owned());
+		}
+	}
+	Verdict::Verified { operator: operator.clone(), body_checked: body.is_some() }
+}
+
+/// The receipt's fields, one line each.
+pub fn describe(receipt: &RelayReceipt) -> String {
+	let status = match receipt.status {
+		ResultStatus::Response { code } => format!("HTTP {code}"),
+		ref failure => format!("no answer ({})", failure.label()),
+	};
+	format!(
+		"session {}, call {}, answered at block {}\n  status: {status}\n  request hash: 0x{}\n  \
+		 response hash: 0x{}",
+		receipt.session_id,
+		receipt.sequence,
+		receipt.answered_at,
+		hex::encode(receipt.request_hash),
+		hex::encode(receipt.response_hash),
+	)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::Encode;
+
+	const GENESIS: [u8; 32] = [7; 32];
+
+	fn saved(pair: &ed25519::Pair, body: &[u8]) -> SavedReceipt {
+		let receipt = RelayReceipt {
+			session_id: 3,
+			sequence: 9,
+			request_hash: [1; 32],
+			response_hash: sp_crypto_hashing::blake2_256(body),
+			status: ResultStatus::Response { code: 200 },
+			answered_at: 40,
+		};
+		let signature = pair.sign(&receipt.message(&GENESIS)).0;
+		let json = format!(
+			r#"{{"receipt":"0x{}","signature":"0x{}"}}"#,
+			hex::encode(receipt.encode()),
+			hex::encode(signature)
+		);
+		SavedReceipt::parse(&json).unwrap()
+	}
+
+	#[test]
+	fn a_receipt_holds_only_with_its_signer_its_chain_and_its_body() {
+		let (signer, other) =
+			(ed25519::Pair::from_seed(&[1; 32]), ed25519::Pair::from_seed(&[2; 32]));
+		let keys =
+			vec![("other".to_owned(), other.public().0), ("signer".to_owned(), signer.public().0)];
+		let receipt = saved(&signer, b"{\"price\":7}");
+		assert_eq!(
+			judge(&receipt, &GENESIS, &keys, Some(b"{\"price\":7}")),
+			Verdict::Verified { operator: "signer".into(), body_checked: true }
+		);
+		assert_eq!(
+			judge(&receipt, &GENESIS, &keys, None),
+			Verdict::Verified { operator: "signer".into(), body_checked: false }
+		);
+		assert!(matches!(
+			judge(&receipt, &GENESIS, &keys, Some(b"{\"price\":8}")),
+			Verdict::Refuted(reason) if reason.contains("body")
+		));
+		assert!(matches!(judge(&receipt, &[8; 32], &keys, None), Verdict::Refuted(_)));
+		assert!(matches!(judge(&receipt, &GENESIS, &keys[..1], None), Verdict::Refuted(_)));
+	}
+
+	#[test]
+	fn a_saved_receipt_that_is_not_one_is_refused_with_its_reason() {
+		for (text, reason) in [
+			("[", "not JSON"),
+			("{}", "no \"receipt\""),
+			(r#"{"receipt":"0x00","signature":"0x00"}"#, "no relay receipt"),
+			(r#"{"receipt":"00","signature":"0x00"}"#, "not 0x-prefixed"),
+		] {
+			let error = SavedReceipt::parse(text).err().unwrap();
+			assert!(error.contains(reason), "{text}: {error}");
+		}
+	}
+}
