@@ -81,16 +81,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::SessionLoad` (r:8 w:8)
 	/// Proof: `Gateway::SessionLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Sessions` (r:0 w:1)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Agenda` (r:0 w:1)
 	/// Proof: `Relay::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::ClientSessions` (r:0 w:1)
 	/// Proof: `Relay::ClientSessions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 8]`.
 	fn open_session(n: u32, ) -> Weight {
-		// Proof size: measured `14953`, estimated `211934 + n * (2527 ±0)`.
-		// Minimum execution time: 2_019_678_000 picoseconds.
-		Weight::from_parts(4_253_846_862, 211934)
+		// Proof size: measured `15023`, estimated `211934 + n * (2527 ±0)`.
+		// Minimum execution time: 1_607_512_000 picoseconds.
+		Weight::from_parts(2_010_383_830, 211934)
 			.saturating_add(T::DbWeight::get().reads(328_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -98,7 +98,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
 	}
 	/// Storage: `Relay::Sessions` (r:1 w:1)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -107,15 +107,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 8]`.
 	fn top_up(n: u32, ) -> Weight {
-		// Proof size: measured `1408 + n * (25 ±0)`, estimated `3971`.
-		// Minimum execution time: 155_212_000 picoseconds.
-		Weight::from_parts(175_035_890, 3971)
-			.saturating_add(Weight::from_parts(4_073_940, 0).saturating_mul(n.into()))
+		// Proof size: measured `1342 + n * (46 ±0)`, estimated `3907`.
+		// Minimum execution time: 127_024_000 picoseconds.
+		Weight::from_parts(143_371_364, 3907)
+			.saturating_add(Weight::from_parts(2_191_982, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Relay::Sessions` (r:1 w:1)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::SessionLoad` (r:8 w:8)
 	/// Proof: `Gateway::SessionLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Load` (r:8 w:8)
@@ -124,10 +124,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Relay::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 8]`.
 	fn close_session(n: u32, ) -> Weight {
-		// Proof size: measured `403 + n * (122 ±0)`, estimated `3971 + n * (2527 ±0)`.
-		// Minimum execution time: 96_423_000 picoseconds.
-		Weight::from_parts(103_865_266, 3971)
-			.saturating_add(Weight::from_parts(20_218_471, 0).saturating_mul(n.into()))
+		// Proof size: measured `403 + n * (122 ±0)`, estimated `3907 + n * (2527 ±0)`.
+		// Minimum execution time: 79_428_000 picoseconds.
+		Weight::from_parts(73_628_751, 3907)
+			.saturating_add(Weight::from_parts(12_980_882, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -139,7 +139,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `OperatorStaking::Operators` (r:1 w:0)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(821), added: 3296, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Sessions` (r:1 w:1)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
@@ -150,17 +150,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 8]`.
 	fn claim(n: u32, ) -> Weight {
-		// Proof size: measured `3694 + n * (37 ±0)`, estimated `8799`.
-		// Minimum execution time: 339_624_000 picoseconds.
-		Weight::from_parts(375_445_932, 8799)
-			.saturating_add(Weight::from_parts(31_571_170, 0).saturating_mul(n.into()))
+		// Proof size: measured `3830 + n * (11 ±0)`, estimated `8799`.
+		// Minimum execution time: 305_482_000 picoseconds.
+		Weight::from_parts(321_172_203, 8799)
+			.saturating_add(Weight::from_parts(4_372_540, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Relay::Agenda` (r:65 w:128)
 	/// Proof: `Relay::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Sessions` (r:64 w:64)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::SessionLoad` (r:64 w:64)
 	/// Proof: `Gateway::SessionLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Load` (r:64 w:64)
@@ -169,20 +169,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Relay::AgendaCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 64]`.
 	fn expire(e: u32, ) -> Weight {
-		// Proof size: measured `3668 + e * (484 ±0)`, estimated `105002 + e * (2981 ±0)`.
-		// Minimum execution time: 39_276_000 picoseconds.
-		Weight::from_parts(493_860_212, 105002)
-			.saturating_add(Weight::from_parts(150_192_723, 0).saturating_mul(e.into()))
+		// Proof size: measured `3668 + e * (484 ±0)`, estimated `105002 + e * (2917 ±248)`.
+		// Minimum execution time: 23_164_000 picoseconds.
+		Weight::from_parts(284_941_559, 105002)
+			.saturating_add(Weight::from_parts(78_359_959, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(68_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(68_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 2981).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 2917).saturating_mul(e.into()))
 	}
 	/// Storage: `Relay::Agenda` (r:65 w:64)
 	/// Proof: `Relay::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Sessions` (r:64 w:64)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Outcomes` (r:64 w:0)
 	/// Proof: `Relay::Outcomes` (`max_values`: None, `max_size`: Some(369), added: 2844, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:64 w:64)
@@ -199,15 +199,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Relay::AgendaCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn settle(s: u32, ) -> Weight {
-		// Proof size: measured `2484 + s * (772 ±0)`, estimated `3494 + s * (2981 ±0)`.
-		// Minimum execution time: 37_090_000 picoseconds.
-		Weight::from_parts(975_152_289, 3494)
-			.saturating_add(Weight::from_parts(108_021_962, 0).saturating_mul(s.into()))
+		// Proof size: measured `2948 + s * (763 ±0)`, estimated `3494 + s * (2917 ±0)`.
+		// Minimum execution time: 25_160_000 picoseconds.
+		Weight::from_parts(25_609_000, 3494)
+			.saturating_add(Weight::from_parts(103_356_845, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 2981).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2917).saturating_mul(s.into()))
 	}
 	/// Storage: `Handover::History` (r:1 w:1)
 	/// Proof: `Handover::History` (`max_values`: None, `max_size`: Some(1705), added: 4180, mode: `MaxEncodedLen`)
@@ -222,9 +222,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `h` is `[0, 8]`.
 	fn take_report(h: u32, ) -> Weight {
 		// Proof size: measured `46`, estimated `6164`.
-		// Minimum execution time: 13_748_000 picoseconds.
-		Weight::from_parts(29_703_017, 6164)
-			.saturating_add(Weight::from_parts(47_578_830, 0).saturating_mul(h.into()))
+		// Minimum execution time: 13_048_000 picoseconds.
+		Weight::from_parts(40_605_699, 6164)
+			.saturating_add(Weight::from_parts(30_500_379, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -245,9 +245,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[0, 8]`.
 	fn apply_outcomes(o: u32, ) -> Weight {
 		// Proof size: measured `1263 + o * (44 ±0)`, estimated `4351 + o * (2587 ±0)`.
-		// Minimum execution time: 24_034_000 picoseconds.
-		Weight::from_parts(54_996_693, 4351)
-			.saturating_add(Weight::from_parts(32_746_861, 0).saturating_mul(o.into()))
+		// Minimum execution time: 20_740_000 picoseconds.
+		Weight::from_parts(46_493_207, 4351)
+			.saturating_add(Weight::from_parts(19_614_963, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -280,17 +280,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	fn report_equivocation() -> Weight {
 		// Proof size: measured `2810`, estimated `4286`.
-		// Minimum execution time: 464_043_000 picoseconds.
-		Weight::from_parts(510_584_000, 4286)
+		// Minimum execution time: 288_629_000 picoseconds.
+		Weight::from_parts(314_993_000, 4286)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
-	/// Storage: `Relay::Sessions` (r:1 w:1)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Storage: `Relay::Sessions` (r:1 w:0)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::Operators` (r:64 w:0)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(821), added: 3296, mode: `MaxEncodedLen`)
+	/// Storage: `Relay::ChallengedCalls` (r:1 w:1)
+	/// Proof: `Relay::ChallengedCalls` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Apis` (r:1 w:0)
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::NextRequestId` (r:1 w:1)
@@ -325,13 +327,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15618), added: 18093, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 8]`.
 	fn challenge(n: u32, ) -> Weight {
-		// Proof size: measured `15361 + n * (107 ±0)`, estimated `211934`.
-		// Minimum execution time: 2_452_369_000 picoseconds.
-		Weight::from_parts(3_851_413_441, 211934)
-			.saturating_add(Weight::from_parts(100_918_728, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(330_u64))
+		// Proof size: measured `15453 + n * (76 ±0)`, estimated `211934`.
+		// Minimum execution time: 2_018_420_000 picoseconds.
+		Weight::from_parts(2_156_855_414, 211934)
+			.saturating_add(Weight::from_parts(156_301_553, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(331_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
+	/// Storage: `Relay::Verdicts` (r:2 w:1)
+	/// Proof: `Relay::Verdicts` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Challenges` (r:1 w:1)
 	/// Proof: `Relay::Challenges` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::OffenceIndex` (r:1 w:1)
@@ -355,22 +359,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `OperatorStaking::Available` (r:1 w:2)
 	/// Proof: `OperatorStaking::Available` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Relay::Sessions` (r:1 w:1)
-	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(506), added: 2981, mode: `MaxEncodedLen`)
+	/// Proof: `Relay::Sessions` (`max_values`: None, `max_size`: Some(442), added: 2917, mode: `MaxEncodedLen`)
+	/// Storage: `Relay::ChallengedCalls` (r:0 w:1)
+	/// Proof: `Relay::ChallengedCalls` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::Offences` (r:0 w:1)
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	fn settle_challenge() -> Weight {
-		// Proof size: measured `3417`, estimated `4286`.
-		// Minimum execution time: 204_754_000 picoseconds.
-		Weight::from_parts(306_781_000, 4286)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		// Proof size: measured `3516`, estimated `6070`.
+		// Minimum execution time: 196_247_000 picoseconds.
+		Weight::from_parts(213_631_000, 6070)
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 }
 
 /// The same weights with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn open_session(n: u32, ) -> Weight {
-		Weight::from_parts(4_253_846_862, 211934)
+		Weight::from_parts(2_010_383_830, 211934)
 			.saturating_add(RocksDbWeight::get().reads(328_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
@@ -378,14 +384,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
 	}
 	fn top_up(n: u32, ) -> Weight {
-		Weight::from_parts(175_035_890, 3971)
-			.saturating_add(Weight::from_parts(4_073_940, 0).saturating_mul(n.into()))
+		Weight::from_parts(143_371_364, 3907)
+			.saturating_add(Weight::from_parts(2_191_982, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn close_session(n: u32, ) -> Weight {
-		Weight::from_parts(103_865_266, 3971)
-			.saturating_add(Weight::from_parts(20_218_471, 0).saturating_mul(n.into()))
+		Weight::from_parts(73_628_751, 3907)
+			.saturating_add(Weight::from_parts(12_980_882, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -393,40 +399,40 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(n.into()))
 	}
 	fn claim(n: u32, ) -> Weight {
-		Weight::from_parts(375_445_932, 8799)
-			.saturating_add(Weight::from_parts(31_571_170, 0).saturating_mul(n.into()))
+		Weight::from_parts(321_172_203, 8799)
+			.saturating_add(Weight::from_parts(4_372_540, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn expire(e: u32, ) -> Weight {
-		Weight::from_parts(493_860_212, 105002)
-			.saturating_add(Weight::from_parts(150_192_723, 0).saturating_mul(e.into()))
+		Weight::from_parts(284_941_559, 105002)
+			.saturating_add(Weight::from_parts(78_359_959, 0).saturating_mul(e.into()))
 			.saturating_add(RocksDbWeight::get().reads(68_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(e.into())))
 			.saturating_add(RocksDbWeight::get().writes(68_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 2981).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 2917).saturating_mul(e.into()))
 	}
 	fn settle(s: u32, ) -> Weight {
-		Weight::from_parts(975_152_289, 3494)
-			.saturating_add(Weight::from_parts(108_021_962, 0).saturating_mul(s.into()))
+		Weight::from_parts(25_609_000, 3494)
+			.saturating_add(Weight::from_parts(103_356_845, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 2981).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2917).saturating_mul(s.into()))
 	}
 	fn take_report(h: u32, ) -> Weight {
-		Weight::from_parts(29_703_017, 6164)
-			.saturating_add(Weight::from_parts(47_578_830, 0).saturating_mul(h.into()))
+		Weight::from_parts(40_605_699, 6164)
+			.saturating_add(Weight::from_parts(30_500_379, 0).saturating_mul(h.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(h.into())))
 	}
 	fn apply_outcomes(o: u32, ) -> Weight {
-		Weight::from_parts(54_996_693, 4351)
-			.saturating_add(Weight::from_parts(32_746_861, 0).saturating_mul(o.into()))
+		Weight::from_parts(46_493_207, 4351)
+			.saturating_add(Weight::from_parts(19_614_963, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(o.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -434,19 +440,19 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2587).saturating_mul(o.into()))
 	}
 	fn report_equivocation() -> Weight {
-		Weight::from_parts(510_584_000, 4286)
+		Weight::from_parts(314_993_000, 4286)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn challenge(n: u32, ) -> Weight {
-		Weight::from_parts(3_851_413_441, 211934)
-			.saturating_add(Weight::from_parts(100_918_728, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(330_u64))
+		Weight::from_parts(2_156_855_414, 211934)
+			.saturating_add(Weight::from_parts(156_301_553, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(331_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn settle_challenge() -> Weight {
-		Weight::from_parts(306_781_000, 4286)
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		Weight::from_parts(213_631_000, 6070)
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
+			.saturating_add(RocksDbWeight::get().writes(15_u64))
 	}
 }
