@@ -31,6 +31,9 @@ const arg = (name, fallback) => {
 };
 const PAIRS = arg('--pairs', 1_000);
 const SECONDS = arg('--seconds', 10);
+// The throughput's seconds go in this many rounds of relay, nginx and direct in turn, so that
+// whatever else the machine does during the run weighs on the three alike.
+const ROUNDS = arg('--rounds', 5);
 const CONCURRENCY = arg('--concurrency', 16);
 // Tickets signed before the relay's throughput is measured: more than it can serve in
 // `SECONDS` on this machine, or the run ends early and says so.
@@ -106,13 +109,13 @@ const percentile = (values, p) => {
 };
 
 /**
- * Calls per second of `send()` with `CONCURRENCY` in flight for `SECONDS`, or until `send`
- * returns null (nothing left to send).
+ * Calls `send()` with `CONCURRENCY` in flight for `seconds`, or until it returns null (nothing
+ * left to send); returns { done, seconds } as they were.
  */
-async function saturate(send) {
+async function saturate(send, seconds) {
   freshAgent();
   let done = 0;
-  const until = Date.now() + SECONDS * 1_000;
+  const until = Date.now() + seconds * 1_000;
   const started = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (Date.now() < until) {
@@ -122,7 +125,7 @@ async function saturate(send) {
       done++;
     }
   }));
-  return done / ((Date.now() - started) / 1_000);
+  return { done, seconds: (Date.now() - started) / 1_000 };
 }
 
 const upstream = await startUpstream(() => ({ body: BODY }));
@@ -182,15 +185,26 @@ try {
     differences.push(r - d);
   }
 
-  console.log(`throughput: ${CONCURRENCY} in flight for ${SECONDS} s each`);
+  console.log(`throughput: ${CONCURRENCY} in flight for ${SECONDS} s each, in ${ROUNDS} interleaved rounds`);
   const signingStarted = Date.now();
   await ticketsFor(Math.min(calls - sequence, TICKETS));
   console.log(`  ${TICKETS} tickets signed in ${((Date.now() - signingStarted) / 1_000).toFixed(1)} s`);
-  const relayRate = await saturate(() => signed.length > 0 && get(relayUrl, signed.shift()));
   const nginx = await startNginx(upstream.url);
-  const nginxRate = await saturate(() => get(`${nginx.url}/price`));
-  const directRate = await saturate(() => get(directUrl));
+  const targets = {
+    relay: () => signed.length > 0 && get(relayUrl, signed.shift()),
+    nginx: () => get(`${nginx.url}/price`),
+    direct: () => get(directUrl),
+  };
+  const totals = Object.fromEntries(Object.keys(targets).map((name) => [name, { done: 0, seconds: 0 }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, send] of Object.entries(targets)) {
+      const { done, seconds } = await saturate(send, SECONDS / ROUNDS);
+      totals[name].done += done;
+      totals[name].seconds += seconds;
+    }
+  }
   nginx.stop();
+  const [relayRate, nginxRate, directRate] = ['relay', 'nginx', 'direct'].map((name) => totals[name].done / totals[name].seconds);
 
   console.log('chain cost: close, claim, transfer');
   const served = sequence - signed.length;
@@ -227,7 +241,7 @@ relay overhead (${PAIRS} pairs)
   direct   p50 ${ms(percentile(direct, 50))}  p99 ${ms(percentile(direct, 99))}
   relayed  p50 ${ms(percentile(relayed, 50))}  p99 ${ms(percentile(relayed, 99))}
   overhead p50 ${ms(percentile(differences, 50))}  p99 ${ms(percentile(differences, 99))}
-throughput (${CONCURRENCY} in flight, ${SECONDS} s each, ${served} relayed calls in all)
+throughput (${CONCURRENCY} in flight, ${SECONDS} s each in ${ROUNDS} interleaved rounds, ${served} relayed calls in all)
   relay ${relayRate.toFixed(0)}/s   nginx ${nginxRate.toFixed(0)}/s   direct ${directRate.toFixed(0)}/s
   relay / nginx = ${(100 * relayRate / nginxRate).toFixed(1)} %
 chain cost (ref time; claim and close are charged for ${api.consts.relay.maxOperators} operators whatever the session has)
