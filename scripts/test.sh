@@ -30,12 +30,18 @@ log "runtime tests: genesis presets, governance, operator pallets wired together
 cargo test --release --locked -p baton-runtime
 passed "runtime tests"
 
-log "pallet tests, try_state after each, and their benchmarks run as tests; the egress, relay"
-log "endpoint and baton program crates' tests with them (the policy's address table, real calls"
-log "over loopback, receipts checked)"
-# One invocation: these crates share the frame crates the pallets' tests build.
+log "the baton program's tests: receipts checked, amounts parsed, the runtime's errors named"
+# Apart from the pallets' invocation: the program builds the whole runtime, whose SDK pallets
+# do not compile with the benchmark features the pallets' tests turn on in frame-support. Alone,
+# it takes the node's build of every dependency.
+cargo test --release --locked -p baton
+passed "baton program tests"
+
+log "pallet tests, try_state after each, and their benchmarks run as tests; the egress and relay"
+log "endpoint crates' tests with them (the policy's address table, real calls over loopback)"
+# One invocation: the egress and endpoint crates share the frame crates the pallets' tests build.
 cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egress \
-	--package=baton-relay-endpoint --package=baton --features "${features%,}"
+	--package=baton-relay-endpoint --features "${features%,}"
 passed "pallet and egress tests"
 
 log "end-to-end: polkadot.js against baton-node --dev"
