@@ -166,8 +166,7 @@ async fn run_verify(
 	};
 	let text = String::from_utf8(read(receipt)?)
 		.map_err(|_| format!("{}: not UTF-8 JSON", receipt.display()))?;
-	let saved =
-		verify::SavedReceipt::parse(&text).map_err(|e| format!("{}: {e}", receipt.display()))?;
+	let saved = verify::parse_saved(&text).map_err(|e| format!("{}: {e}", receipt.display()))?;
 	let body = body.as_deref().map(read).transpose()?;
 	let chain = chain::Chain::new(node)?;
 	println!("receipt of {}", verify::describe(&saved.receipt));

@@ -4,43 +4,24 @@
 //! A saved receipt is the JSON `{"receipt": "0x…", "signature": "0x…"}`: the values of a relayed
 //! call's `Baton-Receipt` and `Baton-Receipt-Signature` headers.
 
-use baton_primitives::{RelayReceipt, ResultStatus};
+use baton_primitives::{RelayReceipt, ResultStatus, SignedRelayReceipt};
 use codec::DecodeAll;
-use sp_core::{ed25519, Pair};
 
 use crate::chain::{hex32, unhex, Chain};
 
-/// A receipt as a relayed call's headers carry it.
-pub struct SavedReceipt {
-	pub receipt: RelayReceipt,
-	pub signature: [u8; 64],
-}
-
-impl SavedReceipt {
-	/// Reads the saved receipt JSON `text`.
-	pub fn parse(text: &str) -> Result<Self, String> {
-		let json: serde_json::Value =
-			serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
-		let field = |name: &str| {
-			json[name].as_str().ok_or_else(|| format!("no \"{name}\" (0x-prefixed hex)"))
-		};
-		let bytes = unhex(field("receipt")?)?;
-		let receipt = RelayReceipt::decode_all(&mut &bytes[..])
-			.map_err(|error| format!("\"receipt\" is no relay receipt: {error}"))?;
-		let signature = unhex(field("signature")?)?
-			.try_into()
-			.map_err(|_| "\"signature\" is not 64 bytes".to_owned())?;
-		Ok(Self { receipt, signature })
-	}
-
-	/// Whether `key` signed the receipt on the chain of `genesis_hash`.
-	pub fn signed_by(&self, key: &[u8; 32], genesis_hash: &[u8; 32]) -> bool {
-		ed25519::Pair::verify(
-			&ed25519::Signature::from_raw(self.signature),
-			self.receipt.message(genesis_hash),
-			&ed25519::Public::from_raw(*key),
-		)
-	}
+/// Reads the saved receipt JSON `text`: the receipt and its gateway key's signature.
+pub fn parse_saved(text: &str) -> Result<SignedRelayReceipt, String> {
+	let json: serde_json::Value =
+		serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+	let field =
+		|name: &str| json[name].as_str().ok_or_else(|| format!("no \"{name}\" (0x-prefixed hex)"));
+	let bytes = unhex(field("receipt")?)?;
+	let receipt = RelayReceipt::decode_all(&mut &bytes[..])
+		.map_err(|error| format!("\"receipt\" is no relay receipt: {error}"))?;
+	let signature = unhex(field("signature")?)?
+		.try_into()
+		.map_err(|_| "\"signature\" is not 64 bytes".to_owned())?;
+	Ok(SignedRelayReceipt { receipt, signature })
 }
 
 /// What `baton verify` found.
@@ -55,7 +36,7 @@ pub enum Verdict {
 /// Checks `saved` against its session on `chain`, and `body` against its response hash.
 pub async fn verify(
 	chain: &Chain,
-	saved: &SavedReceipt,
+	saved: &SignedRelayReceipt,
 	body: Option<&[u8]>,
 ) -> Result<Verdict, String> {
 	let receipt = &saved.receipt;
@@ -80,7 +61,7 @@ pub async fn verify(
 /// The verdict on `saved`, given the chain's genesis hash, the session's operators' gateway
 /// keys and the body, if any.
 pub fn judge(
-	saved: &SavedReceipt,
+	saved: &SignedRelayReceipt,
 	genesis_hash: &[u8; 32],
 	keys: &[(String, [u8; 32])],
 	body: Option<&[u8]>,
@@ -121,10 +102,11 @@ pub fn describe(receipt: &RelayReceipt) -> String {
 mod tests {
 	use super::*;
 	use codec::Encode;
+	use sp_core::{ed25519, Pair};
 
 	const GENESIS: [u8; 32] = [7; 32];
 
-	fn saved(pair: &ed25519::Pair, body: &[u8]) -> SavedReceipt {
+	fn saved(pair: &ed25519::Pair, body: &[u8]) -> SignedRelayReceipt {
 		let receipt = RelayReceipt {
 			session_id: 3,
 			sequence: 9,
@@ -139,7 +121,7 @@ mod tests {
 			hex::encode(receipt.encode()),
 			hex::encode(signature)
 		);
-		SavedReceipt::parse(&json).unwrap()
+		parse_saved(&json).unwrap()
 	}
 
 	#[test]
@@ -173,7 +155,7 @@ mod tests {
 			(r#"{"receipt":"0x00","signature":"0x00"}"#, "no relay receipt"),
 			(r#"{"receipt":"00","signature":"0x00"}"#, "not 0x-prefixed"),
 		] {
-			let error = SavedReceipt::parse(text).err().unwrap();
+			let error = parse_saved(text).err().unwrap();
 			assert!(error.contains(reason), "{text}: {error}");
 		}
 	}
