@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 pub struct Chain {
 	url: hyper::Uri,
 	http: Client<HttpConnector, Full<Bytes>>,
+	genesis: tokio::sync::OnceCell<[u8; 32]>,
+	/// Held while a transaction is signed and sent (`transactions.rs`).
+	pub(crate) sending: tokio::sync::Mutex<()>,
 }
 
 impl Chain {
@@ -27,7 +30,12 @@ impl Chain {
 			},
 		};
 		let url = url.parse().map_err(|error| format!("{node}: {error}"))?;
-		Ok(Self { url, http: Client::builder(TokioExecutor::new()).build_http() })
+		Ok(Self {
+			url,
+			http: Client::builder(TokioExecutor::new()).build_http(),
+			genesis: Default::default(),
+			sending: Default::default(),
+		})
 	}
 
 	/// Calls `method` with `params`; its result, or the node's error as text.
@@ -51,10 +59,13 @@ impl Chain {
 
 	/// The chain's genesis hash, which every signature binds.
 	pub async fn genesis_hash(&self) -> Result<[u8; 32], String> {
-		let hash = self.call("chain_getBlockHash", json!([0])).await?;
-		hash.as_str()
-			.and_then(|hash| hex32(hash).ok())
-			.ok_or_else(|| format!("chain_getBlockHash: not a hash: {hash}"))
+		let read = || async {
+			let hash = self.call("chain_getBlockHash", json!([0])).await?;
+			hash.as_str()
+				.and_then(|hash| hex32(hash).ok())
+				.ok_or_else(|| format!("chain_getBlockHash: not a hash: {hash}"))
+		};
+		self.genesis.get_or_try_init(read).await.copied()
 	}
 
 	/// Relay session `id` as `relay_session` serves it, while the chain keeps it.

@@ -1,8 +1,9 @@
-//! `baton`, the program for Baton's users. This version has `baton verify` and `baton session`;
-//! `baton gateway` and the other roles' commands come on the same chain access (`chain.rs`,
+//! `baton`, the program for Baton's users. This version has `baton gateway`, `baton verify` and
+//! `baton session`; the other roles' commands come on the same chain access (`chain.rs`,
 //! `transactions.rs`).
 
 mod chain;
+mod gateway;
 mod sessions;
 mod transactions;
 mod verify;
@@ -20,6 +21,46 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+	/// A local HTTP gateway over relay sessions: `<METHOD> http://LISTEN/<api_id>/<path>`.
+	///
+	/// Opens a session on the API on its first call and renews it before it ends, sends each
+	/// call to the session's best operator, hedges to the next one when that one is late,
+	/// fails over at once when it fails, and answers with the upstream's status and bytes once
+	/// a receipt verifies (headers Baton-Receipt, Baton-Receipt-Signature, Baton-Operator,
+	/// Baton-Session). Prometheus metrics at GET /metrics. On SIGINT or SIGTERM it closes its
+	/// sessions, reporting their handovers. The account key is BATON_SURI's (or --suri's).
+	///
+	/// Example: BATON_SURI="$(cat key.suri)" baton gateway --node ws://127.0.0.1:9944
+	Gateway {
+		/// The node to send transactions to and read the chain from.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		node: String,
+		/// The account's secret URI, if not in BATON_SURI (development keys only).
+		#[arg(long)]
+		suri: Option<String>,
+		/// Where to serve.
+		#[arg(long, default_value = "127.0.0.1:8787")]
+		listen: std::net::SocketAddr,
+		/// Operators per session.
+		#[arg(long, default_value_t = 3)]
+		operators: u32,
+		/// Each operator's allowance per session, in BTN; default: 1,000 calls' worth.
+		#[arg(long)]
+		allowance: Option<String>,
+		/// Blocks a session serves calls for.
+		#[arg(long, default_value_t = 600)]
+		blocks: u32,
+		/// Hedge after this many milliseconds; default: adaptive, the operator's recent p95
+		/// latency, at least 50 ms.
+		#[arg(long)]
+		hedge_ms: Option<u64>,
+		/// Failures in a row after which an operator is skipped for the rest of the session.
+		#[arg(long, default_value_t = 3)]
+		max_failures: u32,
+		/// Where receipts that do not verify are kept with their calls.
+		#[arg(long, default_value = "baton-evidence")]
+		evidence_dir: std::path::PathBuf,
+	},
 	/// Checks a saved relay receipt with its operator's gateway key from the chain.
 	///
 	/// RECEIPT is a JSON file {"receipt": "0x…", "signature": "0x…"}: the values of a relayed
@@ -97,10 +138,34 @@ enum SessionCommand {
 
 fn main() -> ExitCode {
 	let cli = Cli::parse();
-	let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
 	let result = runtime.map_err(|error| error.to_string()).and_then(|runtime| {
 		runtime.block_on(async {
 			match cli.command {
+				Command::Gateway {
+					node,
+					suri,
+					listen,
+					operators,
+					allowance,
+					blocks,
+					hedge_ms,
+					max_failures,
+					evidence_dir,
+				} => {
+					let hedge = match hedge_ms {
+						Some(ms) => gateway::Hedge::Fixed(std::time::Duration::from_millis(ms)),
+						None => gateway::Hedge::Adaptive,
+					};
+					let allowance = allowance.as_deref().map(sessions::parse_btn).transpose()?;
+					let terms =
+						gateway::Terms { operators, allowance, blocks, hedge, max_failures };
+					let options = gateway::Options { listen, terms, evidence_dir };
+					let signer = signer(suri)?;
+					gateway::run(chain::Chain::new(&node)?, signer, options)
+						.await
+						.map(|()| ExitCode::SUCCESS)
+				},
 				Command::Verify { receipt, body, node } => run_verify(&receipt, body, &node).await,
 				Command::Session { command, node, suri } => run_session(command, &node, suri)
 					.await
@@ -125,19 +190,21 @@ fn refused(reason: String) -> Result<ExitCode, String> {
 	Ok(ExitCode::from(1))
 }
 
+/// The account key of `--suri`, or else of BATON_SURI.
+fn signer(suri: Option<String>) -> Result<transactions::Signer, String> {
+	let suri = suri
+		.or_else(|| std::env::var("BATON_SURI").ok().filter(|suri| !suri.is_empty()))
+		.ok_or("give the account's secret URI in BATON_SURI")?;
+	transactions::Signer::from_suri(&suri)
+}
+
 async fn run_session(
 	command: SessionCommand,
 	node: &str,
 	suri: Option<String>,
 ) -> Result<(), String> {
 	let chain = chain::Chain::new(node)?;
-	let signer = || {
-		let suri = suri
-			.clone()
-			.or_else(|| std::env::var("BATON_SURI").ok().filter(|suri| !suri.is_empty()))
-			.ok_or("give the account's secret URI in BATON_SURI")?;
-		transactions::Signer::from_suri(&suri)
-	};
+	let signer = || signer(suri.clone());
 	match command {
 		SessionCommand::Open { api_id, operators, allowance, blocks } => {
 			let allowance = sessions::parse_btn(&allowance)?;

@@ -31,6 +31,11 @@ impl Signer {
 	pub fn account(&self) -> AccountId {
 		AccountId::from(self.pair.public())
 	}
+
+	/// Its signature over `message`, as the runtime's `MultiSignature` (a relay ticket's).
+	pub fn sign(&self, message: &[u8]) -> MultiSignature {
+		MultiSignature::Sr25519(self.pair.sign(message))
+	}
 }
 
 /// A transaction in a block, and what it did there.
@@ -47,6 +52,19 @@ const POLL: std::time::Duration = std::time::Duration::from_millis(500);
 /// Blocks a transaction may wait for inclusion before the program gives up on it.
 const INCLUSION_BLOCKS: u32 = 20;
 
+/// Blocks authored after a transaction's block without finalizing it before the program gives
+/// up waiting (finality stalls when too few validators are up).
+const FINALITY_BLOCKS: u32 = 60;
+
+/// How far a transaction is followed before `submit` returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+	/// Until a block includes it.
+	InBlock,
+	/// Until that block is finalized.
+	Finalized,
+}
+
 impl Chain {
 	/// Signs `call` as `signer` (immortal, no tip), sends it, and waits until the block that
 	/// includes it is finalized, telling `progress` of each step. Fails with the runtime's
@@ -57,6 +75,49 @@ impl Chain {
 		call: RuntimeCall,
 		progress: impl Fn(&str),
 	) -> Result<Included, String> {
+		self.submit_until(signer, call, Wait::Finalized, progress).await
+	}
+
+	/// [`Chain::submit`], followed as far as `wait` says.
+	pub async fn submit_until(
+		&self,
+		signer: &Signer,
+		call: RuntimeCall,
+		wait: Wait,
+		progress: impl Fn(&str),
+	) -> Result<Included, String> {
+		let (extrinsic, from) = self.send(signer, call, &progress).await?;
+		let included = self.wait_for(&extrinsic, from).await?;
+		progress(&format!("in block #{}", included.block));
+		if wait == Wait::InBlock {
+			return Ok(included);
+		}
+		loop {
+			if self.finalized_number().await? >= included.block {
+				break;
+			}
+			let best = self.best_number().await?;
+			if best > included.block + FINALITY_BLOCKS {
+				return Err(format!(
+					"in block #{} but not finalized by #{best}: is finality stalled?",
+					included.block
+				));
+			}
+			tokio::time::sleep(POLL).await;
+		}
+		progress(&format!("finalized #{}", included.block));
+		Ok(included)
+	}
+
+	/// Signs and sends `call`; returns the extrinsic and the best block before it was sent.
+	/// Sends of one `Chain` go one at a time, so that each reads the nonce the last one left.
+	async fn send(
+		&self,
+		signer: &Signer,
+		call: RuntimeCall,
+		progress: &impl Fn(&str),
+	) -> Result<(Vec<u8>, u32), String> {
+		let _one_at_a_time = self.sending.lock().await;
 		let genesis = Hash::from(self.genesis_hash().await?);
 		let version = self.call("state_getRuntimeVersion", json!([])).await?;
 		let spec = version["specVersion"]
@@ -98,13 +159,7 @@ impl Chain {
 			.call("author_submitExtrinsic", json!([format!("0x{}", hex::encode(&extrinsic))]))
 			.await?;
 		progress(&format!("sent {}", hash.as_str().unwrap_or("?")));
-		let included = self.wait_for(&extrinsic, from).await?;
-		progress(&format!("in block #{}", included.block));
-		while self.finalized_number().await? < included.block {
-			tokio::time::sleep(POLL).await;
-		}
-		progress(&format!("finalized #{}", included.block));
-		Ok(included)
+		Ok((extrinsic, from))
 	}
 
 	/// The best block's number.

@@ -4,8 +4,9 @@
 //! checks the ticket against the node's best block (session open, operator served by this
 //! node, client's signature over the ticket and the request, sequence not replayed, voucher
 //! covering the call within the allowance), keeps the best voucher durably, calls the
-//! upstream under the egress policy with `Idempotency-Key: <session_id>-<sequence>`, and
-//! answers the upstream's status and body with a receipt signed by the gateway key.
+//! upstream under the egress policy with the client's signed `Idempotency-Key`, or
+//! `<session_id>-<sequence>` when it signed none, and answers the upstream's status and body
+//! with a receipt signed by the gateway key.
 
 use std::{
 	convert::Infallible,
@@ -44,7 +45,9 @@ const LOG_TARGET: &str = "baton::relay";
 const MAX_CONNECTIONS: usize = 1_024;
 /// How long a connection may take to send a request's headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Headers a client may not have forwarded: the connection's own and Baton's.
+/// Headers a client may not have forwarded: the connection's own and Baton's. A signed
+/// `Idempotency-Key` is forwarded: a client that hedges a call to two operators gives both the
+/// same key, so that an upstream honouring it runs the call once.
 const UNFORWARDABLE: &[&str] = &[
 	"host",
 	"connection",
@@ -56,7 +59,6 @@ const UNFORWARDABLE: &[&str] = &[
 	"trailer",
 	"proxy-authorization",
 	"proxy-connection",
-	"idempotency-key",
 ];
 
 /// The relay endpoint of a node.
@@ -224,8 +226,10 @@ impl<S: OffchainStorage> Endpoint<S> {
 		self.ledger.take(&session, &ticket, request_hash, signature)?;
 
 		let mut upstream_headers = headers;
-		let idempotency = format!("{}-{}", session.id, ticket.sequence);
-		upstream_headers.push((b"idempotency-key".to_vec(), idempotency.into_bytes()));
+		if !upstream_headers.iter().any(|(name, _)| name == b"idempotency-key") {
+			let idempotency = format!("{}-{}", session.id, ticket.sequence);
+			upstream_headers.push((b"idempotency-key".to_vec(), idempotency.into_bytes()));
+		}
 		let request = EgressRequest {
 			method: method.to_vec(),
 			url: [&api.base_url[..], path.as_bytes()].concat(),

@@ -320,6 +320,16 @@ async fn a_call_is_served_with_a_receipt_the_gateway_key_alone_verifies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_idempotency_key_goes_upstream_as_the_client_gave_it() {
+	let h = Harness::new(vec![session(3, 100 * COST)]).await;
+	let mut hedged = call(3, 5, 1);
+	hedged.headers = vec![("Idempotency-Key".into(), "3-4".into())];
+	let answer = send(h.address, &hedged).await;
+	assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.body));
+	assert_eq!(answer.body, b"GET /price?n=5 3-4 ".to_vec(), "the client's key, not 3-5");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_refusal_has_its_status_and_reason_and_changes_nothing() {
 	let h = Harness::new(vec![session(3, 100 * COST), session(4, COST)]).await;
 	// Session 4's one call is spent first, so that its next one is over the allowance.

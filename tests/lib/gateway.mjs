@@ -87,10 +87,11 @@ export async function registerApi(api, owner, spec) {
 /**
  * Makes `operator` a Baton operator serving `apiIds` whose node signs with `gateway` (inserted
  * into the keystore of the node `api` talks to, unless `insertKey` is false), funding both from
- * `funder`.
+ * `funder`. `endpoint` is its profile's: where clients reach its relay endpoint.
  */
 export async function bondOperator(api, {
   funder, operator, gateway, gatewaySeed, apiIds, capacity = 50, stakeMultiple = 1n, insertKey = true,
+  endpoint = 'https://operator.example',
 }) {
   // Raw JSON-RPC: polkadot.js would turn a hex seed given as `Text` into the bytes it spells.
   if (insertKey) await rawRpc(api, 'author_insertKey', ['gate', gatewaySeed, u8aToHex(gateway.publicKey)]);
@@ -99,7 +100,7 @@ export async function bondOperator(api, {
   await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);
   // The gateway key's account pays nothing for accepted reports but must exist.
   await sendAndFinalize(api.tx.balances.transferKeepAlive(gateway.address, unit), funder);
-  const profile = { endpoint: 'https://operator.example', region: 'DE', capacity, apis: apiIds };
+  const profile = { endpoint, region: 'DE', capacity, apis: apiIds };
   const proof = keyProof(api, operator.address, gateway);
   await sendAndFinalize(api.tx.operatorStaking.bond(stake, gateway.publicKey, profile, proof), operator);
 }

@@ -1,0 +1,100 @@
+// The `baton` program as its users run it: `baton gateway` in front of a node, and a loopback
+// TCP proxy that tests put between it and an operator's relay endpoint to make that operator
+// late or dead on demand.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { batonProgram, freePorts } from './node.mjs';
+import { httpRequest } from './relay.mjs';
+
+/**
+ * Starts `baton gateway --node <node>` as the account of `suri` (given in BATON_SURI, as the
+ * docs say), with `args` added; resolves once it listens. Returns { url, output (its lines so
+ * far), metric(name, labels), call(path, options), stop() (SIGTERM, then its exit code) }.
+ */
+export async function startGateway({ node, suri, args = [] }) {
+  const [port] = await freePorts(1);
+  const child = spawn(batonProgram(), ['gateway', '--node', node, '--listen', `127.0.0.1:${port}`, ...args], {
+    env: { ...process.env, BATON_SURI: suri },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = [];
+  const exited = once(child, 'exit');
+  const keep = (chunk) => output.push(...chunk.toString().split('\n').filter(Boolean));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const deadline = Date.now() + 30_000;
+  while (!output.some((line) => line.includes('listening on'))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`baton gateway did not start:\n${output.join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    output,
+    /** `GET|POST … <url><path>`: { status, headers, bodyBytes, body }. */
+    call: (path, options = {}) => httpRequest(`${url}${path}`, options),
+    /** The value of metric `name` with exactly these `labels` ({} for none), 0 if absent. */
+    async metric(name, labels = {}) {
+      const { body } = await httpRequest(`${url}/metrics`);
+      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+      const series = wanted ? `${name}{${wanted}}` : name;
+      const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.split(' ')[1]) : 0;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      const [code] = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `target` (http://host:port). `mode` is 'pass' (bytes flow),
+ * 'hang' (what clients send is dropped, so they wait for an answer that never comes, also on
+ * connections already open) or 'dead' (every connection is cut and new ones are refused).
+ */
+export async function startProxy(target) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set();
+  let mode = 'pass';
+  let server;
+  const listen = async (at) => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(Number(port), hostname);
+      sockets.add(client).add(upstream);
+      client.on('data', (data) => { if (mode === 'pass') upstream.write(data); });
+      upstream.on('data', (data) => client.write(data));
+      const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+      client.on('close', end).on('error', end);
+      upstream.on('close', end).on('error', end);
+    });
+    server.listen(at, '127.0.0.1');
+    await once(server, 'listening');
+    return server.address().port;
+  };
+  const at = await listen(0);
+  return {
+    url: `http://127.0.0.1:${at}`,
+    get mode() { return mode; },
+    async set(next) {
+      if (next === 'dead' && mode !== 'dead') {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      } else if (next !== 'dead' && mode === 'dead') {
+        await listen(at);
+      }
+      mode = next;
+    },
+    close: () => (mode === 'dead' ? Promise.resolve() : new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(resolve);
+    })),
+  };
+}
