@@ -1,6 +1,7 @@
 // The relay's cost against baselines measured in the same run, on one dev node:
-// - overhead: the same upstream called directly and through the relay endpoint, interleaved
-//   call by call; p50 and p99 of both and of the per-pair difference;
+// - overhead: the same upstream called directly, through the relay endpoint, and through
+//   `baton gateway` in front of it (which signs each ticket and verifies each receipt),
+//   interleaved call by call; p50 and p99 of each and of the per-call differences;
 // - throughput: calls per second at saturation through the relay endpoint (every ticket
 //   verified, every receipt signed, every voucher kept) against nginx as a reverse proxy to the
 //   same upstream, from the same load generator with the same concurrency (nginx from Debian's
@@ -24,6 +25,7 @@ import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { freePorts, sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
 import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 import { encodeTicket, openSession, relayRequestHash, ticketMessage } from '../tests/lib/relay.mjs';
+import { startGateway } from '../tests/lib/program.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -137,6 +139,7 @@ try {
   const apiId = await registerApi(api, who.bob, { baseUrl: upstream.url });
   await bondOperator(api, {
     funder: who.alice, operator: who.charlie, gateway, gatewaySeed: '//CharlieGate', apiIds: [apiId],
+    endpoint: node.relayUrl,
   });
   const quote = plain(await api.rpc.gateway.quote(apiId, 1));
   const cost = BigInt(quote.pricePerOperator) + BigInt(quote.protocolFee);
@@ -170,20 +173,31 @@ try {
   const relayUrl = `${node.relayUrl}/relay/${sessionId}/price`;
   const directUrl = `${upstream.url}/price`;
 
-  console.log(`overhead: ${PAIRS} pairs, direct and relayed, interleaved`);
+  console.log(`overhead: ${PAIRS} calls each, direct, relayed and through baton gateway, interleaved`);
   await ticketsFor(PAIRS + 50);
+  // Eve's gateway, with a session of its own (opened by its first call, during the warm-up).
+  const local = await startGateway({
+    node: node.rpcUrl, suri: '//Eve', args: ['--operators', '1', '--allowance', `${cost * 10_000n / 10n ** 12n}.${String(cost * 10_000n % 10n ** 12n).padStart(12, '0')}`],
+  });
+  const gatewayUrl = `${local.url}/${apiId}/price`;
   freshAgent();
-  for (let i = 0; i < 50; i++) { await get(directUrl); await get(relayUrl, signed.shift()); }
+  for (let i = 0; i < 50; i++) { await get(directUrl); await get(relayUrl, signed.shift()); await get(gatewayUrl); }
   const direct = [];
   const relayed = [];
+  const throughGateway = [];
   const differences = [];
+  const gatewayDifferences = [];
   for (let i = 0; i < PAIRS; i++) {
     const d = await get(directUrl);
     const r = await get(relayUrl, signed.shift());
+    const g = await get(gatewayUrl);
     direct.push(d);
     relayed.push(r);
+    throughGateway.push(g);
     differences.push(r - d);
+    gatewayDifferences.push(g - d);
   }
+  await local.stop();
 
   console.log(`throughput: ${CONCURRENCY} in flight for ${SECONDS} s each, in ${ROUNDS} interleaved rounds`);
   const signingStarted = Date.now();
@@ -237,10 +251,12 @@ try {
   const share = (micros) => `${(100 * micros / perCall).toFixed(1)} %`;
   const partsSum = parts.reduce((sum, p) => sum + p.micros, 0);
   console.log(`
-relay overhead (${PAIRS} pairs)
+relay overhead (${PAIRS} calls each, interleaved)
   direct   p50 ${ms(percentile(direct, 50))}  p99 ${ms(percentile(direct, 99))}
   relayed  p50 ${ms(percentile(relayed, 50))}  p99 ${ms(percentile(relayed, 99))}
   overhead p50 ${ms(percentile(differences, 50))}  p99 ${ms(percentile(differences, 99))}
+  through baton gateway p50 ${ms(percentile(throughGateway, 50))}  p99 ${ms(percentile(throughGateway, 99))}
+  gateway overhead p50 ${ms(percentile(gatewayDifferences, 50))}  p99 ${ms(percentile(gatewayDifferences, 99))} (the gateway's ticket, HTTP hop and receipt check on top of the relay's)
 throughput (${CONCURRENCY} in flight, ${SECONDS} s each in ${ROUNDS} interleaved rounds, ${served} relayed calls in all)
   relay ${relayRate.toFixed(0)}/s   nginx ${nginxRate.toFixed(0)}/s   direct ${directRate.toFixed(0)}/s
   relay / nginx = ${(100 * relayRate / nginxRate).toFixed(1)} %

@@ -3,13 +3,20 @@
 // for a request, the node's offchain worker calls the upstream, the chain settles, and the
 // response is printed with its receipt verified. Then the fast path: the client opens a relay
 // session, calls the operator's relay endpoint (http://127.0.0.1:9955) directly, checks every
-// receipt, closes the session, and the operator's node claims for all the calls at once.
+// receipt, closes the session, and the operator's node claims for all the calls at once. Last,
+// the same through `baton gateway` (http://127.0.0.1:8787): curl calls it like any HTTP API and
+// prints the answer with its receipt, which `baton verify` checks against the chain.
 //
 //   node scripts/demo.mjs [--url URL] [--exit | --blocks N]
 //   --url URL   call this URL (default: a small price API this script serves on 127.0.0.1)
 //   --exit      stop once the response is printed; --blocks N: once block N is finalized;
 //               otherwise the chain keeps running for polkadot.js apps until Ctrl-C.
-import { sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import nodePath from 'node:path';
+import { batonProgram, sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
+import { startGateway } from '../tests/lib/program.mjs';
 import { RelayClient, openSession, verifyRelayReceipt, waitForClaimed } from '../tests/lib/relay.mjs';
 import {
   accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream, submitRequest, verifyReceipt,
@@ -52,6 +59,7 @@ step('Charlie bonds as an operator; its gateway key //CharlieGate goes into the 
 const gateway = await gatewayKey('//CharlieGate');
 await bondOperator(api, {
   funder: who.alice, operator: who.charlie, gateway, gatewaySeed: '//CharlieGate', apiIds: [apiId],
+  endpoint: node.relayUrl,
 });
 console.log(`operator ${who.charlie.address}, gateway key ${gateway.address}`);
 
@@ -98,6 +106,38 @@ await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outc
 const claimed = await waitForClaimed(api, sessionId, operator.operator, RELAY_CALLS);
 console.log(`closed; Charlie's node claimed ${claimed.session.operators[0].claimedCalls} calls in one transaction`);
 
+const gatewayPort = Number(process.env.BATON_GATEWAY_PORT || 8787);
+step(`Eve runs baton gateway on http://127.0.0.1:${gatewayPort}; curl calls the API through it`);
+const evidence = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'baton-evidence-'));
+const local = await startGateway({
+  node: node.rpcUrl, suri: '//Eve', port: gatewayPort, args: ['--operators', '1', '--evidence-dir', evidence],
+});
+// Not spawnSync: the upstream is served by this very process.
+const curl = await new Promise((resolve) => {
+  const child = spawn('curl', ['-sS', '-i', `${local.url}/${apiId}${path}`]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => { stdout += chunk; });
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  child.on('close', (status) => resolve({ status, stdout, stderr }));
+});
+console.log(`$ curl -i ${local.url}/${apiId}${path}\n${curl.stdout.trim()}${curl.stderr}`);
+const answer = await local.call(`/${apiId}${path}`);
+const saved = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'baton-demo-'));
+fs.writeFileSync(nodePath.join(saved, 'receipt.json'), JSON.stringify({
+  receipt: answer.headers['baton-receipt'], signature: answer.headers['baton-receipt-signature'],
+}));
+fs.writeFileSync(nodePath.join(saved, 'body'), answer.bodyBytes);
+const checked = spawnSync(batonProgram(), [
+  'verify', nodePath.join(saved, 'receipt.json'), '--body', nodePath.join(saved, 'body'), '--node', node.rpcUrl,
+], { encoding: 'utf8' });
+fs.rmSync(saved, { recursive: true, force: true });
+fs.rmSync(evidence, { recursive: true, force: true });
+console.log(`$ baton verify receipt.json --body body\n${checked.stdout.trim()}${checked.stderr}`);
+const gatewayStopped = await local.stop();
+console.log(local.output.filter((line) => line.startsWith('session')).join('\n'));
+const gatewayServed = curl.status === 0 && checked.status === 0 && gatewayStopped === 0;
+
 if (!exitWhenServed) {
   step('the chain keeps running (Ctrl-C to stop)');
   let shutdown;
@@ -113,4 +153,4 @@ if (!exitWhenServed) {
 }
 await node.stop();
 if (upstream) await upstream.close();
-process.exit(response?.verified && verified === RELAY_CALLS ? 0 : 1);
+process.exit(response?.verified && verified === RELAY_CALLS && gatewayServed ? 0 : 1);

@@ -12,9 +12,10 @@ for component in rust-src rustfmt clippy; do
 	rustup component list --installed | grep -q "^$component" || rustup component add "$component"
 done
 
-log "system packages: protobuf-compiler (libp2p's protocol definitions)"
+log "system packages: protobuf-compiler (libp2p's protocol definitions), curl (the demo's client)"
 missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
+command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
 	sudo_cmd=()
 	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -6,9 +6,22 @@
 //   check                       every request ends completed, op1's within deadline + 2 blocks
 //                               by successors; HandedOver on-chain; op1 slashed after the
 //                               deferral with the successor's bonus; issuance unchanged
+// Then the fast path, after `op1: resume`:
+//   relay-stream                `baton gateway` (Charlie's) in front of the operators' relay
+//                               endpoints, and a steady stream of calls through it
+//   relay-kill-primary          kill -9 the node of the operator answering the calls, restart it
+//                               on its database 10 s later
+//   relay-check                 no call failed, each ran upstream once; the gateway's close puts
+//                               the handovers on-chain; each operator is paid for what it served
+const fs = require('node:fs');
 const path = require('node:path');
 
 const state = { requests: [] };
+// Where each operator node's relay endpoint listens (failover.toml), and so its profile says.
+const RELAY_PORTS = { op1: 19955, op2: 19956, op3: 19957 };
+// scripts/bench-failover.sh may stream longer after the restart (BATON_GATEWAY_AFTER_KILL_MS).
+const RELAY_STREAM_WORKERS = 4;
+const RELAY_AFTER_KILL_MS = Number(process.env.BATON_GATEWAY_AFTER_KILL_MS || 15_000);
 // scripts/bench-failover.sh asks for more requests of the dead operator, for its percentiles.
 const BATCH = Number(process.env.BATON_FAILOVER_BATCH || 6);
 const MIN_DEAD = Number(process.env.BATON_FAILOVER_MIN_DEAD || 1);
@@ -19,6 +32,7 @@ async function lib() {
   return {
     node: await import(path.join(dir, 'node.mjs')),
     gateway: await import(path.join(dir, 'gateway.mjs')),
+    program: await import(path.join(dir, 'program.mjs')),
   };
 }
 
@@ -47,7 +61,7 @@ async function setup(api, networkInfo) {
     // Bond through Alice's node: the key is only in the operator's own node.
     await gateway.bondOperator(api, {
       funder: who.alice, operator: who[account], gateway: key, gatewaySeed: seed, apiIds: [state.apiId],
-      insertKey: false,
+      insertKey: false, endpoint: `http://127.0.0.1:${RELAY_PORTS[nodeName]}`,
     });
     state.operators[nodeName] = who[account].address;
   }
@@ -145,10 +159,172 @@ async function check(api) {
   }
   const issuance = (await api.query.balances.totalIssuance()).toBigInt();
   if (issuance !== state.issuance) failures.push(`issuance moved: ${state.issuance} → ${issuance}`);
-  await state.upstream.close();
   console.log(`handed over from op1: ${takenOver.length}; slash ${slash.data.amount} with bonus ${slash.data.toBeneficiary} to ${beneficiary}`);
   if (failures.length) throw new Error(failures.join('; '));
   await node.sleep(0);
+}
+
+/** `amount` (smallest units, 12 decimals) as the BTN text `baton` takes. */
+const btn = (amount) => `${amount / 10n ** 12n}.${(amount % 10n ** 12n).toString().padStart(12, '0')}`;
+
+/** The value at fraction `p` of `values` sorted. */
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+async function relayStream(api, networkInfo) {
+  const { gateway, program } = await lib();
+  const quote = gateway.plain(await api.rpc.gateway.quote(state.apiId, 1));
+  const cost = BigInt(quote.pricePerOperator) + BigInt(quote.protocolFee);
+  state.gateway = await program.startGateway({
+    node: networkInfo.nodesByName.alice.wsUri,
+    suri: '//Charlie',
+    args: ['--operators', '2', '--allowance', btn(cost * 20_000n)],
+  });
+  state.calls = [];
+  state.streaming = true;
+  let n = 0;
+  // Each worker sends its next call as soon as the last one is answered, with a short pause.
+  state.stream = Promise.all(Array.from({ length: RELAY_STREAM_WORKERS }, async () => {
+    while (state.streaming) {
+      const call = { n: n++, start: Date.now() };
+      try {
+        const answer = await state.gateway.call(`/${state.apiId}/price?relay=${call.n}`);
+        Object.assign(call, { status: answer.status, operator: answer.headers['baton-operator'], body: answer.body });
+      } catch (error) {
+        call.error = error.message;
+      }
+      call.end = Date.now();
+      state.calls.push(call);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }));
+  while (state.calls.filter((c) => c.status === 200).length < 200) {
+    if (state.calls.some((c) => c.status !== 200)) {
+      throw new Error(`a call failed before any fault: ${JSON.stringify(state.calls.find((c) => c.status !== 200))}\n${state.gateway.output.join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const counts = {};
+  for (const c of state.calls.slice(-50)) counts[c.operator] = (counts[c.operator] ?? 0) + 1;
+  state.primary = Object.entries(counts).sort((a, b) => b[1] - a[1])[0][0];
+  state.primaryNode = Object.keys(state.operators).find((name) => state.operators[name] === state.primary);
+  // The no-fault baseline: 5 s of calls from here (the first ones waited for the session).
+  state.steadyFrom = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  console.log(`relay: ${state.calls.length} calls through the gateway so far; the primary is ${state.primaryNode}`);
+}
+
+/** The command line of node `name`'s process, as zombienet started it: [pid, argv]. */
+function nodeProcess(name) {
+  for (const pid of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let argv;
+    try {
+      argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue;
+    }
+    const at = argv.indexOf('--name');
+    if (argv[0]?.endsWith('baton-node') && at >= 0 && argv[at + 1] === name) return [Number(pid), argv];
+  }
+  throw new Error(`no process of node ${name}`);
+}
+
+async function relayKillPrimary(networkInfo) {
+  const { node } = await lib();
+  const name = state.primaryNode;
+  const [pid, argv] = nodeProcess(name);
+  process.kill(pid, 'SIGKILL');
+  state.killedAt = Date.now();
+  console.log(`relay: killed ${name} (pid ${pid}) with SIGKILL`);
+  await node.sleep(10_000);
+  // Restarted as zombienet would, on its database, logging where zombienet logs it. Zombienet
+  // no longer knows the process: it is killed when this one exits.
+  const log = fs.openSync(path.join(networkInfo.tmpDir, `${name}.log`), 'a');
+  const restarted = require('node:child_process').spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log] });
+  process.on('exit', () => restarted.kill('SIGKILL'));
+  state.restartedAt = Date.now();
+  for (let tries = 1; ; tries++) {
+    try {
+      const api = await node.connectTo(networkInfo.nodesByName[name].wsUri);
+      await api.disconnect();
+      break;
+    } catch (error) {
+      if (tries === 60) throw new Error(`${name} did not come back: ${error.message}`);
+      await node.sleep(1_000);
+    }
+  }
+  console.log(`relay: ${name} restarted on its database (pid ${restarted.pid})`);
+}
+
+async function relayCheck(api) {
+  const { gateway, node } = await lib();
+  await node.sleep(Math.max(0, state.restartedAt + RELAY_AFTER_KILL_MS - Date.now()));
+  state.streaming = false;
+  await state.stream;
+  const failures = [];
+  const calls = state.calls;
+  const failed = calls.filter((c) => c.status !== 200);
+  if (failed.length) failures.push(`${failed.length} calls failed, e.g. ${JSON.stringify(failed[0])}`);
+
+  // Exactly once upstream: every key the gateway sent ran once, however many operators it reached.
+  const keys = [...state.executions.entries()].filter(([key]) => key.startsWith('baton-'));
+  const twice = keys.filter(([, count]) => count !== 1);
+  if (twice.length) failures.push(`${twice.length} calls ran upstream more than once`);
+  if (keys.length !== calls.length) failures.push(`${keys.length} keys upstream for ${calls.length} calls`);
+
+  const latency = (c) => c.end - c.start;
+  const before = calls.filter((c) => c.start >= state.steadyFrom && c.end < state.killedAt).map(latency);
+  const inFlight = calls.filter((c) => c.start <= state.killedAt && c.end >= state.killedAt);
+  const skippedAt = state.gateway.output.findIndex((line) => line.includes('skipped after'));
+  const skipped = state.gateway.output[skippedAt];
+  const lastToDead = Math.max(...calls.filter((c) => c.operator === state.primary).map((c) => c.end));
+  const all = calls.map(latency);
+  const p50 = percentile(before, 0.5);
+  const p99 = percentile(before, 0.99);
+  console.log(`relay: ${calls.length} calls, ${failed.length} failed; no fault: p50 ${p50} ms, p99 ${p99} ms; `
+    + `${inFlight.length} in flight at the kill, the slowest ${Math.max(0, ...inFlight.map(latency))} ms `
+    + `(+${Math.max(0, ...inFlight.map(latency)) - p50} ms); last answer from the dead operator ${lastToDead - state.killedAt} ms after the kill; `
+    + `every call to the survivor (the dead one skipped) ${skippedAt < 0 ? 'never' : `${state.gateway.seenAt[skippedAt] - state.killedAt} ms`} after the kill; `
+    + `all calls: p99 ${percentile(all, 0.99)} ms = ${(percentile(all, 0.99) / p99).toFixed(2)} × the no-fault p99`);
+  console.log(`relay: ${skipped ?? 'the dead operator was not skipped'}`);
+
+  const hedges = await state.gateway.metric('baton_gateway_hedges_total');
+  // Stopping the gateway closes its session with the handovers of the switch.
+  const code = await state.gateway.stop();
+  const closed = state.gateway.output.find((line) => line.includes('closed (gateway stopped)'));
+  if (code !== 0 || !closed) failures.push(`the gateway stopped with ${code}: ${state.gateway.output.slice(-5).join(' | ')}`);
+  const sessionId = Number(closed?.match(/^session (\d+)/)?.[1]);
+  const log = gateway.plain(await api.query.handover.history(BigInt(sessionId) | (1n << 63n)));
+  const fromDead = log.filter((record) => record.from === state.primary);
+  if (fromDead.length === 0) failures.push(`no handover from the dead operator in session ${sessionId}'s log`);
+  console.log(`relay: session ${sessionId} closed with ${log.length} handovers on-chain: ${log.map((r) => `${r.reason.relay.cause} at call ${r.reason.relay.sequence}`).join(', ')}`);
+
+  // Paid for what each served: at least every call it answered; the dead one at most those
+  // and the calls it took in before it died; all of them no more than the calls answered and
+  // the hedges that also reached a second operator.
+  const answered = {};
+  for (const c of calls) answered[c.operator] = (answered[c.operator] ?? 0) + 1;
+  const deadline = Date.now() + 180_000;
+  let paid;
+  for (;;) {
+    const session = gateway.plain(await api.rpc.relay.session(sessionId));
+    paid = Object.fromEntries(session.operators.map((o) => [o.operator, o.claimedCalls]));
+    const settled = Object.entries(paid).every(([who, n]) => n >= (answered[who] ?? 0));
+    if (settled || Date.now() > deadline) break;
+    await node.sleep(2_000);
+  }
+  for (const [who, n] of Object.entries(paid)) {
+    if (n < (answered[who] ?? 0)) failures.push(`${who} paid for ${n} calls, answered ${answered[who]}`);
+  }
+  const dead = paid[state.primary] ?? 0;
+  if (dead > (answered[state.primary] ?? 0) + inFlight.length) failures.push(`the dead operator paid for ${dead} calls, answered ${answered[state.primary]}`);
+  const total = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+  if (total(paid) > calls.length + hedges + inFlight.length) failures.push(`paid for ${total(paid)} calls, ${calls.length} answered`);
+  console.log(`relay: answered ${JSON.stringify(answered)}; paid ${JSON.stringify(paid)}; hedges ${hedges}`);
+  await state.upstream.close();
+  if (failures.length) throw new Error(failures.join('; '));
 }
 
 async function run(nodeName, networkInfo, args) {
@@ -170,6 +346,9 @@ async function run(nodeName, networkInfo, args) {
         break;
       }
       case 'check': await check(api); break;
+      case 'relay-stream': await relayStream(api, networkInfo); break;
+      case 'relay-kill-primary': await relayKillPrimary(networkInfo); break;
+      case 'relay-check': await relayCheck(api); break;
       default: throw new Error(`unknown step ${args[0]}`);
     }
   } finally {

@@ -30,6 +30,7 @@ const executions = new Map();
 /** Calls answered through the gateway, by the operator that answered (Baton-Operator). */
 const served = new Map();
 let sessionId;
+let evidence;
 
 before(async () => {
   who = await accounts();
@@ -57,7 +58,10 @@ before(async () => {
     });
     operators.set(who[name].address, { proxy, key: key.publicKey });
   }
-  gateway = await startGateway({ node: node.rpcUrl, suri: '//Eve', args: ['--operators', '3', '--hedge-ms', '1000'] });
+  evidence = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-evidence-'));
+  gateway = await startGateway({
+    node: node.rpcUrl, suri: '//Eve', args: ['--operators', '3', '--hedge-ms', '1000', '--evidence-dir', evidence],
+  });
 });
 
 after(async () => {
@@ -65,6 +69,10 @@ after(async () => {
   for (const { proxy } of operators.values()) await proxy.close();
   if (node) await node.stop();
   if (upstream) await upstream.close();
+  if (evidence) {
+    assert.deepEqual(fs.readdirSync(evidence), [], 'no receipt failed to verify');
+    fs.rmSync(evidence, { recursive: true, force: true });
+  }
 });
 
 /**

@@ -9,18 +9,25 @@ import { httpRequest } from './relay.mjs';
 
 /**
  * Starts `baton gateway --node <node>` as the account of `suri` (given in BATON_SURI, as the
- * docs say), with `args` added; resolves once it listens. Returns { url, output (its lines so
- * far), metric(name, labels), call(path, options), stop() (SIGTERM, then its exit code) }.
+ * docs say), on `port` (default: a free one), with `args` added; resolves once it listens.
+ * Returns { url, output (its lines so far), seenAt (when each line came, in ms), metric(name,
+ * labels), call(path, options), stop() (SIGTERM, then its exit code) }.
  */
-export async function startGateway({ node, suri, args = [] }) {
-  const [port] = await freePorts(1);
+export async function startGateway({ node, suri, port, args = [] }) {
+  port = port ?? (await freePorts(1))[0];
   const child = spawn(batonProgram(), ['gateway', '--node', node, '--listen', `127.0.0.1:${port}`, ...args], {
     env: { ...process.env, BATON_SURI: suri },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = [];
+  const seenAt = [];
   const exited = once(child, 'exit');
-  const keep = (chunk) => output.push(...chunk.toString().split('\n').filter(Boolean));
+  const keep = (chunk) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      output.push(line);
+      seenAt.push(Date.now());
+    }
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const deadline = Date.now() + 30_000;
@@ -35,6 +42,7 @@ export async function startGateway({ node, suri, args = [] }) {
   return {
     url,
     output,
+    seenAt,
     /** `GET|POST … <url><path>`: { status, headers, bodyBytes, body }. */
     call: (path, options = {}) => httpRequest(`${url}${path}`, options),
     /** The value of metric `name` with exactly these `labels` ({} for none), 0 if absent. */

@@ -214,9 +214,12 @@ fn check_receipt(
 			receipt.answered_at
 		));
 	}
+	// When the upstream did not answer, the endpoint's body is its own JSON about it, and the
+	// receipt vouches for the (empty) answer it got.
+	let answered = matches!(receipt.status, ResultStatus::Response { .. });
 	let signed = SignedRelayReceipt { receipt, signature };
 	let key = ("operator".to_owned(), session.members[member].key);
-	match verify::judge(&signed, &gateway.genesis_hash, &[key], Some(body)) {
+	match verify::judge(&signed, &gateway.genesis_hash, &[key], answered.then_some(body)) {
 		verify::Verdict::Verified { .. } => Ok(signed.receipt),
 		verify::Verdict::Refuted(reason) => Err(reason),
 	}
