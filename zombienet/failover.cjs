@@ -192,6 +192,9 @@ async function relayStream(api, networkInfo) {
       try {
         const answer = await state.gateway.call(`/${state.apiId}/price?relay=${call.n}`);
         Object.assign(call, { status: answer.status, operator: answer.headers['baton-operator'], body: answer.body });
+        // The receipt's sequence number (SCALE: the session id, then the sequence, u64 LE).
+        const receipt = Buffer.from(answer.headers['baton-receipt'].slice(2), 'hex');
+        call.sequence = Number(receipt.readBigUInt64LE(8));
       } catch (error) {
         call.error = error.message;
       }
@@ -299,6 +302,12 @@ async function relayCheck(api) {
   const log = gateway.plain(await api.query.handover.history(BigInt(sessionId) | (1n << 63n)));
   const fromDead = log.filter((record) => record.from === state.primary);
   if (fromDead.length === 0) failures.push(`no handover from the dead operator in session ${sessionId}'s log`);
+  // The calls the kill caught: their first try failed, the survivor answered the next (the
+  // handover's sequence number is the try it was answered in).
+  const handedOver = new Set(fromDead.map((record) => record.reason.relay.sequence));
+  const caught = calls.filter((c) => handedOver.has(c.sequence)).map(latency);
+  console.log(`relay: ${caught.length} calls handed over from the dead operator, the slowest ${Math.max(0, ...caught)} ms `
+    + `(+${Math.max(0, ...caught) - p50} ms on the no-fault p50)`);
   console.log(`relay: session ${sessionId} closed with ${log.length} handovers on-chain: ${log.map((r) => `${r.reason.relay.cause} at call ${r.reason.relay.sequence}`).join(', ')}`);
 
   // Paid for what each served: at least every call it answered; the dead one at most those

@@ -200,3 +200,24 @@ test('stopping the gateway closes its session: the handovers are logged on-chain
   assert.equal(session.status, 'closed');
   gateway = null;
 });
+
+test('when every operator is down, a new session is tried and then the answer is 503 with each failure', async () => {
+  for (const { proxy } of operators.values()) await proxy.set('dead');
+  const local = await startGateway({
+    node: node.rpcUrl, suri: '//Eve', args: ['--operators', '3', '--max-failures', '1', '--evidence-dir', evidence],
+  });
+  try {
+    const calls = upstream.requests.length;
+    const answer = await local.call(`/${apiId}/price?n=900`);
+    assert.equal(answer.status, 503, answer.body);
+    const { error, message } = JSON.parse(answer.body);
+    assert.equal(error, 'no_operator');
+    assert.match(message, /no operator of session \d+ answered .*connect.* and in session \d+: /);
+    assert.equal(upstream.requests.length, calls, 'nothing reached the upstream');
+    assert.equal(await local.metric('baton_gateway_calls_total', { result: 'no_operator' }), 1);
+  } finally {
+    assert.equal(await local.stop(), 0, local.output.join('\n'));
+    for (const { proxy } of operators.values()) await proxy.set('pass');
+  }
+  assert.equal(local.output.filter((line) => line.includes('closed (')).length, 2, local.output.join('\n'));
+});
