@@ -11,12 +11,12 @@
 //   --url URL   call this URL (default: a small price API this script serves on 127.0.0.1)
 //   --exit      stop once the response is printed; --blocks N: once block N is finalized;
 //               otherwise the chain keeps running for polkadot.js apps until Ctrl-C.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
-import { batonProgram, sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
-import { startGateway } from '../tests/lib/program.mjs';
+import { sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
+import { batonVerify, startGateway } from '../tests/lib/program.mjs';
 import { RelayClient, openSession, verifyRelayReceipt, waitForClaimed } from '../tests/lib/relay.mjs';
 import {
   accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream, submitRequest, verifyReceipt,
@@ -123,16 +123,7 @@ const curl = await new Promise((resolve) => {
 });
 console.log(`$ curl -i ${local.url}/${apiId}${path}\n${curl.stdout.trim()}${curl.stderr}`);
 const answer = await local.call(`/${apiId}${path}`);
-const saved = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'baton-demo-'));
-fs.writeFileSync(nodePath.join(saved, 'receipt.json'), JSON.stringify({
-  receipt: answer.headers['baton-receipt'], signature: answer.headers['baton-receipt-signature'],
-}));
-fs.writeFileSync(nodePath.join(saved, 'body'), answer.bodyBytes);
-const checked = spawnSync(batonProgram(), [
-  'verify', nodePath.join(saved, 'receipt.json'), '--body', nodePath.join(saved, 'body'), '--node', node.rpcUrl,
-], { encoding: 'utf8' });
-fs.rmSync(saved, { recursive: true, force: true });
-fs.rmSync(evidence, { recursive: true, force: true });
+const checked = batonVerify(node.rpcUrl, answer);
 console.log(`$ baton verify receipt.json --body body\n${checked.stdout.trim()}${checked.stderr}`);
 const gatewayStopped = await local.stop();
 console.log(local.output.filter((line) => line.startsWith('session')).join('\n'));

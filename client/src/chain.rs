@@ -9,6 +9,9 @@ use hyper_util::{
 };
 use serde_json::{json, Value};
 
+/// How long the node may take to answer one call.
+const RPC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A node's JSON-RPC methods, over HTTP.
 pub struct Chain {
 	url: hyper::Uri,
@@ -46,8 +49,14 @@ impl Chain {
 			.body(Full::new(Bytes::from(body.to_string())))
 			.map_err(|error| error.to_string())?;
 		let unreachable = |error: &dyn std::fmt::Display| format!("node {}: {error}", self.url);
-		let response = self.http.request(request).await.map_err(|e| unreachable(&e))?;
-		let bytes = response.into_body().collect().await.map_err(|e| unreachable(&e))?.to_bytes();
+		let exchange = async {
+			let response = self.http.request(request).await.map_err(|e| unreachable(&e))?;
+			let body = response.into_body().collect().await.map_err(|e| unreachable(&e))?;
+			Ok::<_, String>(body.to_bytes())
+		};
+		let bytes = tokio::time::timeout(RPC_TIMEOUT, exchange)
+			.await
+			.map_err(|_| unreachable(&format!("no answer to {method} in {RPC_TIMEOUT:?}")))??;
 		let mut reply: Value = serde_json::from_slice(&bytes).map_err(|e| unreachable(&e))?;
 		match reply.get("error") {
 			Some(error) => {

@@ -60,6 +60,10 @@ enum Command {
 		/// Where receipts that do not verify are kept with their calls.
 		#[arg(long, default_value = "baton-evidence")]
 		evidence_dir: std::path::PathBuf,
+		/// Keep every verified receipt with its call in this directory, one file per call, for
+		/// `baton verify --challenge` later.
+		#[arg(long)]
+		keep_receipts: Option<std::path::PathBuf>,
 	},
 	/// Checks a saved relay receipt with its operator's gateway key from the chain.
 	///
@@ -69,15 +73,29 @@ enum Command {
 	/// vouches for), 1 when not, 2 when it could not tell.
 	///
 	/// Example: baton verify receipt.json --body body.bin --node ws://127.0.0.1:9944
+	///
+	/// With --challenge, a receipt that verifies is disputed on-chain (relay.challenge, signed
+	/// with BATON_SURI's key): the file must be one baton gateway kept (--keep-receipts), with
+	/// the call and the body answered; the call is re-executed among other operators, and an
+	/// answer that differs slashes the receipt's operator and repays the challenger.
+	///
+	/// Example: BATON_SURI="$(cat key.suri)" baton verify kept/session-3-call-17.json --challenge
 	Verify {
 		/// The saved receipt (JSON).
 		receipt: std::path::PathBuf,
-		/// The body the call returned, to check against the receipt's response hash.
+		/// The body the call returned, to check against the receipt's response hash (default:
+		/// the file's "body", if it has one).
 		#[arg(long)]
 		body: Option<std::path::PathBuf>,
 		/// The node to read the session and the genesis hash from.
 		#[arg(long, default_value = "ws://127.0.0.1:9944")]
 		node: String,
+		/// Dispute the receipt on-chain once it verifies.
+		#[arg(long)]
+		challenge: bool,
+		/// The account's secret URI for --challenge, if not in BATON_SURI.
+		#[arg(long)]
+		suri: Option<String>,
 	},
 	/// A client's relay sessions: open, top up, close, show.
 	///
@@ -152,6 +170,7 @@ fn main() -> ExitCode {
 					hedge_ms,
 					max_failures,
 					evidence_dir,
+					keep_receipts,
 				} => {
 					let hedge = match hedge_ms {
 						Some(ms) => gateway::Hedge::Fixed(std::time::Duration::from_millis(ms)),
@@ -160,13 +179,16 @@ fn main() -> ExitCode {
 					let allowance = allowance.as_deref().map(sessions::parse_btn).transpose()?;
 					let terms =
 						gateway::Terms { operators, allowance, blocks, hedge, max_failures };
-					let options = gateway::Options { listen, terms, evidence_dir };
+					let options = gateway::Options { listen, terms, evidence_dir, keep_receipts };
 					let signer = signer(suri)?;
 					gateway::run(chain::Chain::new(&node)?, signer, options)
 						.await
 						.map(|()| ExitCode::SUCCESS)
 				},
-				Command::Verify { receipt, body, node } => run_verify(&receipt, body, &node).await,
+				Command::Verify { receipt, body, node, challenge, suri } => {
+					let challenger = challenge.then(|| signer(suri)).transpose()?;
+					run_verify(&receipt, body, &node, challenger).await
+				},
 				Command::Session { command, node, suri } => run_session(command, &node, suri)
 					.await
 					.map(|()| ExitCode::SUCCESS)
@@ -227,17 +249,26 @@ async fn run_verify(
 	receipt: &std::path::Path,
 	body: Option<std::path::PathBuf>,
 	node: &str,
+	challenger: Option<transactions::Signer>,
 ) -> Result<ExitCode, String> {
 	let read = |path: &std::path::Path| {
 		std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))
 	};
 	let text = String::from_utf8(read(receipt)?)
 		.map_err(|_| format!("{}: not UTF-8 JSON", receipt.display()))?;
-	let saved = verify::parse_saved(&text).map_err(|e| format!("{}: {e}", receipt.display()))?;
-	let body = body.as_deref().map(read).transpose()?;
+	let in_file = |e: String| format!("{}: {e}", receipt.display());
+	let saved = verify::parse_saved(&text).map_err(in_file)?;
+	let kept = match challenger {
+		Some(_) => Some(verify::parse_kept(&text).map_err(in_file)?),
+		None => verify::parse_kept(&text).ok(),
+	};
+	let body = match body {
+		Some(path) => Some(read(&path)?),
+		None => kept.as_ref().map(|kept| kept.answer.clone()),
+	};
 	let chain = chain::Chain::new(node)?;
 	println!("receipt of {}", verify::describe(&saved.receipt));
-	Ok(match verify::verify(&chain, &saved, body.as_deref()).await? {
+	let operator = match verify::verify(&chain, &saved, body.as_deref()).await? {
 		verify::Verdict::Verified { operator, body_checked } => {
 			println!("  signed by: {operator}'s gateway key, on this chain");
 			if body_checked {
@@ -246,11 +277,20 @@ async fn run_verify(
 				println!("  body: not checked (give --body)");
 			}
 			println!("verified");
-			ExitCode::SUCCESS
+			operator
 		},
 		verify::Verdict::Refuted(reason) => {
 			println!("not verified: {reason}");
-			ExitCode::from(1)
+			if challenger.is_some() {
+				println!("not challenged: the chain takes only a receipt that verifies");
+			}
+			return Ok(ExitCode::from(1));
 		},
-	})
+	};
+	let (Some(challenger), Some(kept)) = (challenger, kept) else { return Ok(ExitCode::SUCCESS) };
+	println!("challenging {operator}'s answer");
+	verify::challenge(&chain, &challenger, &saved, kept)
+		.await
+		.map(|()| ExitCode::SUCCESS)
+		.or_else(refused)
 }

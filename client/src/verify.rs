@@ -2,12 +2,20 @@
 //! this chain, and whether a body is the one it vouches for.
 //!
 //! A saved receipt is the JSON `{"receipt": "0x…", "signature": "0x…"}`: the values of a relayed
-//! call's `Baton-Receipt` and `Baton-Receipt-Signature` headers.
+//! call's `Baton-Receipt` and `Baton-Receipt-Signature` headers. A receipt `baton gateway` kept
+//! (`--keep-receipts`, `--evidence-dir`) also has the `body` answered and the `request` made, and
+//! `baton verify --challenge` disputes it on-chain with them.
 
 use baton_primitives::{RelayReceipt, ResultStatus, SignedRelayReceipt};
+use baton_runtime::{Runtime, RuntimeCall, RuntimeEvent};
 use codec::DecodeAll;
+use serde_json::{json, Value};
+use sp_runtime::traits::Get;
 
-use crate::chain::{hex32, unhex, Chain};
+use crate::{
+	chain::{hex32, unhex, Chain},
+	transactions::Signer,
+};
 
 /// Reads the saved receipt JSON `text`: the receipt and its gateway key's signature.
 pub fn parse_saved(text: &str) -> Result<SignedRelayReceipt, String> {
@@ -22,6 +30,122 @@ pub fn parse_saved(text: &str) -> Result<SignedRelayReceipt, String> {
 		.try_into()
 		.map_err(|_| "\"signature\" is not 64 bytes".to_owned())?;
 	Ok(SignedRelayReceipt { receipt, signature })
+}
+
+/// A call as `baton gateway` keeps it with its receipt: what was sent, and what came back.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Kept {
+	pub method: String,
+	pub path: String,
+	pub headers: Vec<(String, String)>,
+	pub body: Vec<u8>,
+	/// The body the receipt answered with.
+	pub answer: Vec<u8>,
+}
+
+/// The call and the answer in a kept receipt's JSON `text`, if it has them.
+pub fn parse_kept(text: &str) -> Result<Kept, String> {
+	let json: Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+	let request = &json["request"];
+	let missing = |what: &str| {
+		format!("no {what}: a challenge needs the call and its answer, as baton gateway keeps them")
+	};
+	let text_of =
+		|value: &Value, what: &str| value.as_str().map(str::to_owned).ok_or(missing(what));
+	let headers = request["headers"]
+		.as_array()
+		.ok_or(missing("\"request\".\"headers\""))?
+		.iter()
+		.map(|pair| Ok((text_of(&pair[0], "header name")?, text_of(&pair[1], "header value")?)))
+		.collect::<Result<_, String>>()?;
+	Ok(Kept {
+		method: text_of(&request["method"], "\"request\".\"method\"")?,
+		path: text_of(&request["path"], "\"request\".\"path\"")?,
+		headers,
+		body: unhex(&text_of(&request["body"], "\"request\".\"body\"")?)?,
+		answer: unhex(&text_of(&json["body"], "\"body\"")?)?,
+	})
+}
+
+/// Disputes `saved` on-chain as `signer` (`relay.challenge`): its call is re-executed as a
+/// settled request among `MinChallengeRedundancy` other operators, paid at the quote. Prints
+/// the request that re-executes it.
+pub async fn challenge(
+	chain: &Chain,
+	signer: &Signer,
+	saved: &SignedRelayReceipt,
+	kept: Kept,
+) -> Result<(), String> {
+	let session_id = saved.receipt.session_id;
+	let session = chain
+		.relay_session(session_id)
+		.await?
+		.ok_or_else(|| format!("session {session_id} is not kept on this chain"))?;
+	let api_id = session["apiId"].as_u64().ok_or("relay_session: no apiId")?;
+	let redundancy = <<Runtime as pallet_relay::Config>::MinChallengeRedundancy as Get<u32>>::get();
+	let quote = chain.call("gateway_quote", json!([api_id, redundancy])).await?;
+	let max_fee = quote["total"]
+		.as_str()
+		.and_then(|total| total.parse().ok())
+		.ok_or("gateway_quote: no total")?;
+	use pallet_gateway::HttpMethod;
+	let method = match kept.method.as_str() {
+		"GET" => HttpMethod::Get,
+		"POST" => HttpMethod::Post,
+		"PUT" => HttpMethod::Put,
+		"PATCH" => HttpMethod::Patch,
+		"DELETE" => HttpMethod::Delete,
+		other => return Err(format!("{other}: not a method a challenge re-executes")),
+	};
+	let too_long = |what: &str| format!("the call's {what} is longer than the chain takes");
+	let headers = kept
+		.headers
+		.into_iter()
+		.map(|(name, value)| {
+			Ok((
+				name.into_bytes().try_into().map_err(|_| too_long("header"))?,
+				value.into_bytes().try_into().map_err(|_| too_long("header"))?,
+			))
+		})
+		.collect::<Result<Vec<_>, String>>()?;
+	// A few blocks for the re-execution, as for any settled request (the API's timeout needs
+	// at least its own).
+	const DEADLINE_BLOCKS: u32 = 8;
+	let request = pallet_gateway::NewRequest::<Runtime> {
+		method,
+		path: kept.path.into_bytes().try_into().map_err(|_| too_long("path"))?,
+		headers: headers.try_into().map_err(|_| too_long("header list"))?,
+		body: kept.body.try_into().map_err(|_| too_long("body"))?,
+		redundancy,
+		max_fee,
+		deadline: chain.best_number().await? + DEADLINE_BLOCKS,
+	};
+	let receipt = pallet_relay::AnsweredReceipt {
+		signed: saved.clone(),
+		body: kept.answer.try_into().map_err(|_| too_long("answer"))?,
+	};
+	let call = RuntimeCall::Relay(pallet_relay::Call::challenge {
+		session_id,
+		receipt: Box::new(receipt),
+		request: Box::new(request),
+	});
+	let included = chain.submit(signer, call, |step| println!("  {step}")).await?;
+	let request_id = included.events.iter().find_map(|event| match event {
+		RuntimeEvent::Relay(pallet_relay::Event::Challenged { request_id, .. }) => {
+			Some(*request_id)
+		},
+		_ => None,
+	});
+	match request_id {
+		Some(id) => println!(
+			"challenged: request {id} re-executes call {} of session {session_id} among \
+			 {redundancy} other operators; the verdict comes in the block after it settles \
+			 (relay.ChallengeSettled)",
+			saved.receipt.sequence
+		),
+		None => println!("challenged"),
+	}
+	Ok(())
 }
 
 /// What `baton verify` found.
@@ -145,6 +269,28 @@ mod tests {
 		));
 		assert!(matches!(judge(&receipt, &[8; 32], &keys, None), Verdict::Refuted(_)));
 		assert!(matches!(judge(&receipt, &GENESIS, &keys[..1], None), Verdict::Refuted(_)));
+	}
+
+	#[test]
+	fn a_kept_receipt_has_its_call_and_answer() {
+		let text = r#"{"receipt":"0x00","signature":"0x00","body":"0x7b7d","request":{"method":"GET","path":"/price?n=1","headers":[["accept","*/*"],["idempotency-key","k"]],"body":"0x"}}"#;
+		assert_eq!(
+			parse_kept(text),
+			Ok(Kept {
+				method: "GET".into(),
+				path: "/price?n=1".into(),
+				headers: vec![
+					("accept".into(), "*/*".into()),
+					("idempotency-key".into(), "k".into())
+				],
+				body: vec![],
+				answer: b"{}".to_vec(),
+			})
+		);
+		let saved_only = r#"{"receipt":"0x00","signature":"0x00"}"#;
+		assert!(parse_kept(saved_only).unwrap_err().contains("baton gateway keeps them"));
+		let no_answer = text.replace(r#""body":"0x7b7d","#, "");
+		assert!(parse_kept(&no_answer).unwrap_err().contains("\"body\""));
 	}
 
 	#[test]

@@ -45,10 +45,10 @@ const LOG_TARGET: &str = "baton::relay";
 const MAX_CONNECTIONS: usize = 1_024;
 /// How long a connection may take to send a request's headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Headers a client may not have forwarded: the connection's own and Baton's. A signed
-/// `Idempotency-Key` is forwarded: a client that hedges a call to two operators gives both the
-/// same key, so that an upstream honouring it runs the call once.
-const UNFORWARDABLE: &[&str] = &[
+/// Headers a client may not have forwarded (nor may `baton-*` ones): the connection's own. A
+/// signed `Idempotency-Key` is forwarded: a client that hedges a call to two operators gives
+/// both the same key, so that an upstream honouring it runs the call once.
+pub const UNFORWARDABLE: &[&str] = &[
 	"host",
 	"connection",
 	"content-length",
@@ -57,6 +57,7 @@ const UNFORWARDABLE: &[&str] = &[
 	"upgrade",
 	"te",
 	"trailer",
+	"expect",
 	"proxy-authorization",
 	"proxy-connection",
 ];

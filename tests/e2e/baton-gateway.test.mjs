@@ -6,14 +6,13 @@
 // which the test makes late or dead.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { batonProgram, startDevNode } from '../lib/node.mjs';
+import { startDevNode } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream } from '../lib/gateway.mjs';
 import { decodeRelayReceipt, relayReceiptMessage } from '../lib/relay.mjs';
-import { startGateway, startProxy } from '../lib/program.mjs';
+import { batonVerify, runBaton, startGateway, startProxy } from '../lib/program.mjs';
 import { hexToU8a } from '@polkadot/util';
 import { blake2AsU8a, ed25519Verify } from '@polkadot/util-crypto';
 
@@ -31,6 +30,8 @@ const executions = new Map();
 const served = new Map();
 let sessionId;
 let evidence;
+/** Where the gateway keeps every verified receipt with its call (`--keep-receipts`). */
+let receipts;
 
 before(async () => {
   who = await accounts();
@@ -59,8 +60,11 @@ before(async () => {
     operators.set(who[name].address, { proxy, key: key.publicKey });
   }
   evidence = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-evidence-'));
+  receipts = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-receipts-'));
   gateway = await startGateway({
-    node: node.rpcUrl, suri: '//Eve', args: ['--operators', '3', '--hedge-ms', '1000', '--evidence-dir', evidence],
+    node: node.rpcUrl,
+    suri: '//Eve',
+    args: ['--operators', '3', '--hedge-ms', '1000', '--evidence-dir', evidence, '--keep-receipts', receipts],
   });
 });
 
@@ -73,6 +77,7 @@ after(async () => {
     assert.deepEqual(fs.readdirSync(evidence), [], 'no receipt failed to verify');
     fs.rmSync(evidence, { recursive: true, force: true });
   }
+  if (receipts) fs.rmSync(receipts, { recursive: true, force: true });
 });
 
 /**
@@ -111,16 +116,15 @@ test('calls through baton gateway come back with the upstream\'s exact bytes and
   assert.equal(JSON.parse(post.body).body, '{"qty":3}');
 
   // The saved receipt verifies with `baton verify` against the chain, with its body.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-gateway-'));
-  fs.writeFileSync(path.join(dir, 'receipt.json'), JSON.stringify({
-    receipt: get.headers['baton-receipt'], signature: get.headers['baton-receipt-signature'],
-  }));
-  fs.writeFileSync(path.join(dir, 'body.bin'), get.bodyBytes);
-  const checked = spawnSync(batonProgram(), [
-    'verify', path.join(dir, 'receipt.json'), '--body', path.join(dir, 'body.bin'), '--node', node.rpcUrl,
-  ], { encoding: 'utf8' });
-  fs.rmSync(dir, { recursive: true, force: true });
+  const checked = batonVerify(node.rpcUrl, get);
   assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  // So does the file the gateway kept of the call, body and request included.
+  const sequence = decodeRelayReceipt(api, get.headers['baton-receipt']).sequence;
+  const kept = path.join(receipts, `session-${get.headers['baton-session']}-call-${sequence}.json`);
+  assert.deepEqual(JSON.parse(fs.readFileSync(kept, 'utf8')).request.path, '/price?n=1');
+  const keptChecked = await runBaton(['verify', kept, '--node', node.rpcUrl]);
+  assert.equal(keptChecked.status, 0, keptChecked.stdout + keptChecked.stderr);
+  assert.match(keptChecked.stdout, /body: the one it vouches for/);
 
   // Bad input gets a JSON reason and reaches no upstream.
   const calls = upstream.requests.length;

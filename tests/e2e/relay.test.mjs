@@ -13,8 +13,9 @@ import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { batonProgram, sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../lib/gateway.mjs';
 import {
-  RelayClient, httpRequest, openSession, relayReceiptMessage, verifyRelayReceipt, waitForClaimed,
+  RelayClient, encodeRelayReceipt, httpRequest, openSession, relayReceiptMessage, verifyRelayReceipt, waitForClaimed,
 } from '../lib/relay.mjs';
+import { runBaton } from '../lib/program.mjs';
 
 let node;
 let api;
@@ -494,13 +495,28 @@ test('a challenged receipt whose answer differs from the upstream\'s is a wrong 
 
   const settled = nextEvent((e) => api.events.relay.ChallengeSettled.is(e), 90_000, 'verdict');
   const slashed = nextEvent((e) => api.events.slashing.Slashed.is(e) && e.data.beneficiary.toString() === eve, 120_000, 'slash');
-  const sent = await sendAndFinalize(api.tx.relay.challenge(session.id, evidence, call), who.eve);
-  const challenged = findEvent(sent.events, 'relay', 'Challenged').data;
+  // Eve disputes it with the baton program, from a file as `baton gateway --keep-receipts`
+  // keeps one: the receipt, its signature, the body answered and the call made.
+  const forged = forgeReceipt(receipt, wrongBody, best);
+  const kept = `${os.tmpdir()}/baton-challenge-${process.pid}.json`;
+  fs.writeFileSync(kept, JSON.stringify({
+    receipt: u8aToHex(encodeRelayReceipt(forged.receipt)),
+    signature: forged.signature,
+    body: u8aToHex(wrongBody),
+    request: { method: 'GET', path, headers: [], body: '0x' },
+  }));
+  const challengedEvent = nextEvent((e) => api.events.relay.Challenged.is(e), 60_000, 'challenge');
+  const submittedEvent = nextEvent((e) => api.events.gateway.RequestSubmitted.is(e), 60_000, 'rerun');
+  const disputing = await runBaton(['verify', kept, '--challenge', '--node', node.rpcUrl], { BATON_SURI: '//Eve' });
+  fs.rmSync(kept, { force: true });
+  assert.equal(disputing.status, 0, disputing.stdout + disputing.stderr);
+  assert.match(disputing.stdout, /verified\nchallenging .*\n {2}sent 0x[0-9a-f]+\n {2}in block #\d+\n {2}finalized #\d+\nchallenged: request \d+ re-executes call/);
+  const challenged = (await challengedEvent).data;
   assert.equal(challenged.operator.toString(), charlie);
   assert.equal(challenged.challenger.toString(), eve);
   assert.equal(challenged.sequence.toNumber(), receipt.sequence);
   const requestId = challenged.requestId.toNumber();
-  const submitted = findEvent(sent.events, 'gateway', 'RequestSubmitted').data;
+  const submitted = (await submittedEvent).data;
   assert.equal(submitted.requestId.toNumber(), requestId);
   assert.deepEqual(submitted.assigned.map(String).sort(), others.map((name) => who[name].address).sort(),
     'routed among the others, without Charlie');

@@ -1,9 +1,12 @@
 // The `baton` program as its users run it: `baton gateway` in front of a node, and a loopback
 // TCP proxy that tests put between it and an operator's relay endpoint to make that operator
 // late or dead on demand.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { batonProgram, freePorts } from './node.mjs';
 import { httpRequest } from './relay.mjs';
 
@@ -61,6 +64,42 @@ export async function startGateway({ node, suri, port, args = [] }) {
       return code;
     },
   };
+}
+
+/**
+ * Runs `baton <args>` with `env` added, without blocking this process (its servers keep
+ * answering): resolves with { status, stdout, stderr }.
+ */
+export function runBaton(args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(batonProgram(), args, { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * Runs `baton verify` against the node at `node` on `answer`'s receipt (its Baton-Receipt and
+ * Baton-Receipt-Signature headers, saved as a user would) and body: { status, stdout, stderr }.
+ * Synchronous: the caller's own servers wait meanwhile.
+ */
+export function batonVerify(node, answer) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-verify-'));
+  try {
+    const receipt = path.join(dir, 'receipt.json');
+    const body = path.join(dir, 'body');
+    fs.writeFileSync(receipt, JSON.stringify({
+      receipt: answer.headers['baton-receipt'], signature: answer.headers['baton-receipt-signature'],
+    }));
+    fs.writeFileSync(body, answer.bodyBytes);
+    return spawnSync(batonProgram(), ['verify', receipt, '--body', body, '--node', node], { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

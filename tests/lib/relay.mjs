@@ -89,14 +89,18 @@ export function decodeRelayReceipt(api, hex) {
   };
 }
 
+/** SCALE of `RelayReceipt { session_id, sequence, request_hash, response_hash, status, answered_at }`. */
+export function encodeRelayReceipt({ sessionId, sequence, requestHash, responseHash, statusBytes, answeredAt }) {
+  return u8aConcat(u64(sessionId), u64(sequence), hash32(requestHash), hash32(responseHash), statusBytes, u32(answeredAt));
+}
+
 /**
  * `baton_primitives::relay_receipt_message`: SCALE("baton/relay-receipt", genesis_hash,
  * session_id, sequence, request_hash, response_hash, status, answered_at), what the operator's
- * gateway key signs.
+ * gateway key signs: the tag and the genesis hash, then the receipt's own encoding.
  */
-export function relayReceiptMessage(genesisHash, { sessionId, sequence, requestHash, responseHash, statusBytes, answeredAt }) {
-  return u8aConcat(stringToU8a('baton/relay-receipt'), hash32(genesisHash), u64(sessionId), u64(sequence),
-    hash32(requestHash), hash32(responseHash), statusBytes, u32(answeredAt));
+export function relayReceiptMessage(genesisHash, receipt) {
+  return u8aConcat(stringToU8a('baton/relay-receipt'), hash32(genesisHash), encodeRelayReceipt(receipt));
 }
 
 /**

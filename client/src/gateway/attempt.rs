@@ -1,7 +1,10 @@
 //! One try of a call at one operator's relay endpoint: the ticket signed, the call sent, the
 //! answer sorted into what the gateway does next (docs/relay.md, "baton gateway").
 
-use std::time::{Duration, Instant};
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
 
 use baton_primitives::{RelayFault, RelayReceipt, ResultStatus, SignedRelayReceipt};
 use bytes::Bytes;
@@ -41,72 +44,174 @@ pub enum Tried {
 	Next(RelayFault, String, Option<Answer>),
 }
 
-/// Sends `call` to `session`'s member `member` with `taken`'s ticket; `sent_at` is the
-/// gateway's best block as it sends.
-pub async fn attempt(
-	gateway: &Gateway,
-	session: &Session,
-	member: usize,
-	taken: &Taken,
-	call: &Call,
-	sent_at: u32,
-) -> Tried {
-	let started = Instant::now();
-	let tried =
-		match tokio::time::timeout(ATTEMPT_TIMEOUT, send(gateway, session, member, taken, call))
-			.await
-		{
-			Ok(Ok((status, headers, body))) => {
-				judge(gateway, session, member, taken, call, sent_at, status, &headers, body)
-			},
+/// One try: a call sent to one member of a session with a ticket taken for it.
+pub struct Try {
+	pub gateway: Arc<Gateway>,
+	pub session: Arc<Session>,
+	pub member: usize,
+	pub taken: Taken,
+	pub call: Arc<Call>,
+	/// The gateway's best block as it sends.
+	pub sent_at: u32,
+}
+
+impl Try {
+	/// Sends the call and sorts its answer.
+	pub async fn run(self) -> Tried {
+		let started = Instant::now();
+		let tried = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.send()).await {
+			Ok(Ok((status, headers, body))) => self.judge(status, &headers, body),
 			Ok(Err(error)) => Tried::Next(RelayFault::Failed, error, None),
 			Err(_) => {
 				Tried::Next(RelayFault::Late, format!("no answer in {ATTEMPT_TIMEOUT:?}"), None)
 			},
 		};
-	if let Tried::Verified(_) = &tried {
-		session.succeeded(member, started.elapsed());
+		if let Tried::Verified(_) = &tried {
+			self.session.succeeded(self.member, started.elapsed());
+		}
+		tried
 	}
-	tried
+
+	async fn send(&self) -> Result<(u16, HeaderMap, Bytes), String> {
+		let (session, call, ticket) = (&self.session, &self.call, &self.taken.ticket);
+		let endpoint = &session.members[self.member].endpoint;
+		let signature = self.gateway.signer.sign(&ticket.message(&call.request_hash));
+		let mut request = hyper::Request::builder()
+			.method(call.method.as_str())
+			.uri(format!("{endpoint}/relay/{}{}", session.id, call.path))
+			.header("baton-ticket", format!("0x{}", hex::encode(ticket.encode())))
+			.header("baton-signature", format!("0x{}", hex::encode(signature.encode())));
+		if !call.headers.is_empty() {
+			let names: Vec<_> =
+				call.headers.iter().map(|(name, _)| String::from_utf8_lossy(name)).collect();
+			request = request.header("baton-signed-headers", names.join(","));
+		}
+		for (name, value) in &call.headers {
+			request = request.header(&name[..], &value[..]);
+		}
+		let request = request
+			.body(Full::new(call.body.clone()))
+			.map_err(|e| format!("{endpoint}: {e}"))?;
+		let response = self
+			.gateway
+			.http
+			.request(request)
+			.await
+			.map_err(|error| format!("{endpoint}: {}", describe(&error)))?;
+		let (parts, body) = response.into_parts();
+		let body = Limited::new(body, MAX_ANSWER_BYTES)
+			.collect()
+			.await
+			.map_err(|error| format!("{endpoint}: the answer broke off: {error}"))?
+			.to_bytes();
+		Ok((parts.status.as_u16(), parts.headers, body))
+	}
+
+	fn judge(&self, status: u16, headers: &HeaderMap, body: Bytes) -> Tried {
+		let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+		let (Some(receipt_hex), Some(signature_hex)) =
+			(header("baton-receipt"), header("baton-receipt-signature"))
+		else {
+			// Refused (a 4xx): nothing was served, so nothing is owed for it. A 5xx without a
+			// receipt may come after the call was taken in.
+			if (400..500).contains(&status) {
+				self.session.give_back(self.member);
+			}
+			if CALLERS_FAULT.contains(&status) {
+				return Tried::CallersFault(status, body);
+			}
+			let reason = serde_json::from_slice::<serde_json::Value>(&body)
+				.ok()
+				.and_then(|json| json["message"].as_str().map(str::to_owned))
+				.unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
+			let reason = format!("refused with {status}: {reason}");
+			return Tried::Next(RelayFault::Failed, reason, None);
+		};
+		let receipt = match self.check_receipt(status, &receipt_hex, &signature_hex, &body) {
+			Ok(receipt) => receipt,
+			Err(reason) => {
+				let evidence = Evidence {
+					receipt_hex: &receipt_hex,
+					signature_hex: &signature_hex,
+					body: &body,
+					reason: Some(&reason),
+				};
+				self.gateway.keep_evidence(&self.session, self.member, &self.call, evidence);
+				return Tried::Next(RelayFault::BadReceipt, reason, None);
+			},
+		};
+		match receipt.status {
+			ResultStatus::Response { code } => {
+				Tried::Verified(Answer { status: code, body, receipt_hex, signature_hex })
+			},
+			failed => {
+				// The receipt vouches for no body: the client gets the gateway's own words.
+				let label = failed.label();
+				let body = serde_json::json!({ "error": "upstream", "status": label });
+				let status = if failed == ResultStatus::Timeout { 504 } else { 502 };
+				let body = body.to_string().into();
+				let answer = Answer { status, body, receipt_hex, signature_hex };
+				let reason = format!("the upstream did not answer ({label})");
+				Tried::Next(RelayFault::Failed, reason, Some(answer))
+			},
+		}
+	}
+
+	/// The receipt, if it is the member's signature on this chain for this very try, with the
+	/// status and body that came with it.
+	fn check_receipt(
+		&self,
+		status: u16,
+		receipt_hex: &str,
+		signature_hex: &str,
+		body: &[u8],
+	) -> Result<RelayReceipt, String> {
+		let receipt = unhex(receipt_hex).and_then(|bytes| {
+			RelayReceipt::decode_all(&mut &bytes[..]).map_err(|e| format!("not a receipt: {e}"))
+		})?;
+		let signature: [u8; 64] = unhex(signature_hex)?
+			.try_into()
+			.map_err(|_| "the receipt's signature is not 64 bytes".to_owned())?;
+		let ticket = &self.taken.ticket;
+		if (receipt.session_id, receipt.sequence) != (ticket.session_id, ticket.sequence) {
+			return Err("the receipt is for another call".to_owned());
+		}
+		if receipt.request_hash != self.call.request_hash {
+			return Err("the receipt vouches for another request".to_owned());
+		}
+		if receipt.answered_at.saturating_add(ANSWER_LAG_BLOCKS) < self.sent_at {
+			return Err(format!(
+				"the receipt is dated #{}, before the call was sent at #{}",
+				receipt.answered_at, self.sent_at
+			));
+		}
+		// When the upstream did not answer, the endpoint's body is its own JSON about it, and
+		// the receipt vouches for the (empty) answer it got.
+		let answered = match receipt.status {
+			ResultStatus::Response { code } if code != status => {
+				return Err(format!(
+					"the status {status} is not the {code} the receipt vouches for"
+				));
+			},
+			ResultStatus::Response { .. } => true,
+			_ => false,
+		};
+		let signed = SignedRelayReceipt { receipt, signature };
+		let key = ("operator".to_owned(), self.session.members[self.member].key);
+		let genesis_hash = &self.gateway.genesis_hash;
+		match verify::judge(&signed, genesis_hash, &[key], answered.then_some(body)) {
+			verify::Verdict::Verified { .. } => Ok(signed.receipt),
+			verify::Verdict::Refuted(reason) => Err(reason),
+		}
+	}
 }
 
-async fn send(
-	gateway: &Gateway,
-	session: &Session,
-	member: usize,
-	taken: &Taken,
-	call: &Call,
-) -> Result<(u16, HeaderMap, Bytes), String> {
-	let endpoint = &session.members[member].endpoint;
-	let signature = gateway.signer.sign(&taken.ticket.message(&call.request_hash));
-	let mut request = hyper::Request::builder()
-		.method(call.method.as_str())
-		.uri(format!("{endpoint}/relay/{}{}", session.id, call.path))
-		.header("baton-ticket", format!("0x{}", hex::encode(taken.ticket.encode())))
-		.header("baton-signature", format!("0x{}", hex::encode(signature.encode())));
-	if !call.headers.is_empty() {
-		let names: Vec<_> =
-			call.headers.iter().map(|(name, _)| String::from_utf8_lossy(name)).collect();
-		request = request.header("baton-signed-headers", names.join(","));
-	}
-	for (name, value) in &call.headers {
-		request = request.header(&name[..], &value[..]);
-	}
-	let request = request
-		.body(Full::new(call.body.clone()))
-		.map_err(|e| format!("{endpoint}: {e}"))?;
-	let response = gateway
-		.http
-		.request(request)
-		.await
-		.map_err(|error| format!("{endpoint}: {}", describe(&error)))?;
-	let (parts, body) = response.into_parts();
-	let body = Limited::new(body, MAX_ANSWER_BYTES)
-		.collect()
-		.await
-		.map_err(|error| format!("{endpoint}: the answer broke off: {error}"))?
-		.to_bytes();
-	Ok((parts.status.as_u16(), parts.headers, body))
+/// A receipt as the gateway keeps it, with why it did not verify, if it did not.
+pub struct Evidence<'a> {
+	pub receipt_hex: &'a str,
+	pub signature_hex: &'a str,
+	pub body: &'a [u8],
+	pub reason: Option<&'a str>,
 }
 
 /// The error and its causes, which name what failed (`connection refused`).
@@ -118,109 +223,4 @@ fn describe(error: &dyn std::error::Error) -> String {
 		source = cause.source();
 	}
 	text
-}
-
-#[allow(clippy::too_many_arguments, reason = "one try's facts, judged together")]
-fn judge(
-	gateway: &Gateway,
-	session: &Session,
-	member: usize,
-	taken: &Taken,
-	call: &Call,
-	sent_at: u32,
-	status: u16,
-	headers: &HeaderMap,
-	body: Bytes,
-) -> Tried {
-	let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-	let (Some(receipt_hex), Some(signature_hex)) =
-		(header("baton-receipt"), header("baton-receipt-signature"))
-	else {
-		// Refused: nothing was served, so nothing is owed for it.
-		session.give_back(member, taken);
-		if CALLERS_FAULT.contains(&status) {
-			return Tried::CallersFault(status, body);
-		}
-		let reason = serde_json::from_slice::<serde_json::Value>(&body)
-			.ok()
-			.and_then(|json| json["message"].as_str().map(str::to_owned))
-			.unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
-		return Tried::Next(RelayFault::Failed, format!("refused with {status}: {reason}"), None);
-	};
-	let checked = check_receipt(
-		gateway,
-		session,
-		member,
-		taken,
-		call,
-		sent_at,
-		&receipt_hex,
-		&signature_hex,
-		&body,
-	);
-	let receipt = match checked {
-		Ok(receipt) => receipt,
-		Err(reason) => {
-			gateway.keep_evidence(
-				session,
-				member,
-				call,
-				&receipt_hex,
-				&signature_hex,
-				&body,
-				&reason,
-			);
-			return Tried::Next(RelayFault::BadReceipt, reason, None);
-		},
-	};
-	let answer = Answer { status, body, receipt_hex, signature_hex };
-	if matches!(receipt.status, ResultStatus::Response { .. }) {
-		Tried::Verified(answer)
-	} else {
-		let reason = format!("the upstream did not answer ({})", receipt.status.label());
-		Tried::Next(RelayFault::Failed, reason, Some(answer))
-	}
-}
-
-/// The receipt, if it is `member`'s signature on this chain for this very call and body.
-#[allow(clippy::too_many_arguments, reason = "one try's facts, judged together")]
-fn check_receipt(
-	gateway: &Gateway,
-	session: &Session,
-	member: usize,
-	taken: &Taken,
-	call: &Call,
-	sent_at: u32,
-	receipt_hex: &str,
-	signature_hex: &str,
-	body: &[u8],
-) -> Result<RelayReceipt, String> {
-	let receipt = unhex(receipt_hex).and_then(|bytes| {
-		RelayReceipt::decode_all(&mut &bytes[..]).map_err(|e| format!("not a receipt: {e}"))
-	})?;
-	let signature: [u8; 64] = unhex(signature_hex)?
-		.try_into()
-		.map_err(|_| "the receipt's signature is not 64 bytes".to_owned())?;
-	let ticket = &taken.ticket;
-	if (receipt.session_id, receipt.sequence) != (ticket.session_id, ticket.sequence) {
-		return Err("the receipt is for another call".to_owned());
-	}
-	if receipt.request_hash != call.request_hash {
-		return Err("the receipt vouches for another request".to_owned());
-	}
-	if receipt.answered_at.saturating_add(ANSWER_LAG_BLOCKS) < sent_at {
-		return Err(format!(
-			"the receipt is dated #{}, before the call was sent at #{sent_at}",
-			receipt.answered_at
-		));
-	}
-	// When the upstream did not answer, the endpoint's body is its own JSON about it, and the
-	// receipt vouches for the (empty) answer it got.
-	let answered = matches!(receipt.status, ResultStatus::Response { .. });
-	let signed = SignedRelayReceipt { receipt, signature };
-	let key = ("operator".to_owned(), session.members[member].key);
-	match verify::judge(&signed, &gateway.genesis_hash, &[key], answered.then_some(body)) {
-		verify::Verdict::Verified { .. } => Ok(signed.receipt),
-		verify::Verdict::Refuted(reason) => Err(reason),
-	}
 }

@@ -21,8 +21,9 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use attempt::{Answer, Tried};
+use attempt::{Answer, Evidence, Tried};
 use baton_primitives::{relay_request_hash, ApiId, RelayFault};
+use baton_relay_endpoint::UNFORWARDABLE;
 use baton_runtime::{AccountId, RuntimeCall, RuntimeEvent};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -45,23 +46,15 @@ const MAX_REQUEST_BYTES: usize = 8 << 20;
 /// How long an operator that was skipped in one session goes last in the next ones.
 const SUSPECT_FOR: Duration = Duration::from_secs(300);
 /// How long a closing session waits for its calls in flight, and shutdown for its calls.
-const DRAIN: Duration = Duration::from_secs(10);
-/// Headers not forwarded: the connection's own, Baton's, and `accept-encoding` (the relay
-/// passes bodies on as they are, without the upstream's `content-encoding`).
-const UNFORWARDED: &[&str] = &[
-	"host",
-	"connection",
-	"content-length",
-	"transfer-encoding",
-	"keep-alive",
-	"upgrade",
-	"te",
-	"trailer",
-	"expect",
-	"proxy-authorization",
-	"proxy-connection",
-	"accept-encoding",
-];
+const DRAIN: Duration = Duration::from_secs(attempt::ATTEMPT_TIMEOUT.as_secs() + 5);
+/// How long a failed open answers for the calls after it, before the next call tries again.
+const RETRY_OPEN_AFTER: Duration = Duration::from_secs(5);
+/// A session with this few blocks left and no calls is closed with its report, rather than
+/// left to expire on-chain with none.
+const IDLE_CLOSE_BLOCKS: u32 = 10;
+/// Not forwarded besides the relay endpoint's unforwardable headers: the relay passes bodies on
+/// as they are, without the upstream's `content-encoding`.
+const NOT_ASKED: &str = "accept-encoding";
 
 /// The gateway's options.
 pub struct Options {
@@ -69,6 +62,8 @@ pub struct Options {
 	pub terms: Terms,
 	/// Where receipts that do not verify are kept with their calls.
 	pub evidence_dir: PathBuf,
+	/// Where every verified receipt is kept with its call, if anywhere.
+	pub keep_receipts: Option<PathBuf>,
 }
 
 /// One call as it arrived, as every operator gets it: the same request hash for all.
@@ -84,7 +79,14 @@ pub struct Call {
 
 /// Where an API's current session is kept: locked while one is opened, so that calls arriving
 /// meanwhile wait for it rather than open their own.
-type Slot = Arc<tokio::sync::Mutex<Option<Arc<Session>>>>;
+type Slot = Arc<tokio::sync::Mutex<Current>>;
+
+/// An API's current session, and why the last try to open one failed, while that is recent.
+#[derive(Default)]
+struct Current {
+	session: Option<Arc<Session>>,
+	failed: Option<(Instant, String)>,
+}
 
 /// The running gateway.
 pub struct Gateway {
@@ -93,6 +95,7 @@ pub struct Gateway {
 	genesis_hash: [u8; 32],
 	terms: Terms,
 	evidence_dir: PathBuf,
+	keep_receipts: Option<PathBuf>,
 	http: Client<HttpConnector, Full<Bytes>>,
 	metrics: metrics::Metrics,
 	best: AtomicU32,
@@ -100,6 +103,8 @@ pub struct Gateway {
 	suspects: Mutex<HashMap<AccountId, Instant>>,
 	closing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 	in_flight: AtomicUsize,
+	/// Set at SIGINT or SIGTERM: no call is taken and no session opened after it.
+	stopping: std::sync::atomic::AtomicBool,
 	/// Makes this run's idempotency keys its own: a hash of its start time and process id.
 	run: String,
 	calls: AtomicU64,
@@ -112,11 +117,12 @@ enum Served {
 	NoOperator(String),
 }
 
-/// A call sent to one member: which, as which sequence number, and why it was left, if it was.
+/// A call sent to one member: which, as which sequence number, and which earlier try it took
+/// over from and why (none for the first).
 struct Started {
 	member: usize,
 	sequence: u64,
-	fault: Option<RelayFault>,
+	from: Option<(usize, RelayFault)>,
 }
 
 /// Runs the gateway until SIGINT or SIGTERM, then closes its sessions with their reports.
@@ -133,6 +139,7 @@ pub async fn run(chain: Chain, signer: Signer, options: Options) -> Result<(), S
 		genesis_hash,
 		terms: options.terms,
 		evidence_dir: options.evidence_dir,
+		keep_receipts: options.keep_receipts,
 		http: Client::builder(TokioExecutor::new()).build_http(),
 		metrics: metrics::Metrics::new().map_err(|error| error.to_string())?,
 		best: AtomicU32::new(best),
@@ -140,6 +147,7 @@ pub async fn run(chain: Chain, signer: Signer, options: Options) -> Result<(), S
 		suspects: Default::default(),
 		closing: Default::default(),
 		in_flight: AtomicUsize::new(0),
+		stopping: Default::default(),
 		run: hex::encode(&sp_crypto_hashing::blake2_128(started.as_bytes())[..6]),
 		calls: AtomicU64::new(0),
 	});
@@ -179,13 +187,26 @@ async fn shutdown_signal() {
 }
 
 impl Gateway {
+	/// Keeps the best block's number, and closes sessions that near their end with no call
+	/// to renew them.
 	async fn follow_best_block(self: Arc<Self>) {
 		loop {
 			if let Ok(best) = self.chain.best_number().await {
 				self.best.store(best, Ordering::Relaxed);
+				for slot in self.all_slots() {
+					let mut current = slot.lock().await;
+					let ending = |s: &Arc<Session>| best + IDLE_CLOSE_BLOCKS >= s.expires_at;
+					if let Some(session) = current.session.take_if(|s| ending(s)) {
+						self.close_later(session, "near its end, idle");
+					}
+				}
 			}
 			tokio::time::sleep(Duration::from_secs(1)).await;
 		}
+	}
+
+	fn all_slots(&self) -> Vec<Slot> {
+		self.slots.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
 	}
 
 	fn best(&self) -> u32 {
@@ -207,6 +228,10 @@ impl Gateway {
 		let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
 		if parts.method == hyper::Method::GET && target == "/metrics" {
 			return response(200, "text/plain; version=0.0.4", self.metrics.text().into());
+		}
+		if self.stopping.load(Ordering::SeqCst) {
+			self.metrics.call("stopping");
+			return refusal(503, "stopping", "the gateway is closing its sessions");
 		}
 		let Some((api_id, path)) = parse_target(target) else {
 			self.metrics.call("bad_request");
@@ -270,13 +295,17 @@ impl Gateway {
 		given: &hyper::HeaderMap,
 		body: Bytes,
 	) -> Call {
-		let mut headers: Vec<(Vec<u8>, Vec<u8>)> = given
-			.iter()
-			.filter(|(name, _)| {
-				!UNFORWARDED.contains(&name.as_str()) && !name.as_str().starts_with("baton-")
-			})
-			.map(|(name, value)| (name.as_str().as_bytes().to_vec(), value.as_bytes().to_vec()))
-			.collect();
+		// One header a name, repeated values joined with ", " (RFC 9110, 5.3): the endpoint
+		// signs and forwards each named header's value once.
+		let mut headers: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+		for name in given.keys() {
+			let name = name.as_str();
+			if UNFORWARDABLE.contains(&name) || name == NOT_ASKED || name.starts_with("baton-") {
+				continue;
+			}
+			let values: Vec<&[u8]> = given.get_all(name).iter().map(|v| v.as_bytes()).collect();
+			headers.push((name.as_bytes().to_vec(), values.join(&b", "[..])));
+		}
 		if !headers.iter().any(|(name, _)| name == b"idempotency-key") {
 			let n = self.calls.fetch_add(1, Ordering::Relaxed);
 			let key = format!("baton-{}-{n}", self.run);
@@ -293,14 +322,30 @@ impl Gateway {
 		let slot = self.slot(api_id);
 		let mut current = slot.lock().await;
 		let best = self.best();
-		if let Some(session) = current.as_ref().filter(|s| s.usable(best)) {
+		if let Some(session) = current.session.as_ref().filter(|s| s.usable(best)) {
 			if session.start_renewal(best) {
 				tokio::spawn(self.clone().renew(api_id, session.clone()));
 			}
 			return Ok(session.clone());
 		}
-		let fresh = Arc::new(self.open(api_id).await?);
-		if let Some(old) = current.replace(fresh.clone()) {
+		// Calls that waited for an open that failed get its reason, not an open each.
+		if let Some((at, reason)) = &current.failed {
+			if at.elapsed() < RETRY_OPEN_AFTER {
+				return Err(reason.clone());
+			}
+		}
+		if self.stopping.load(Ordering::SeqCst) {
+			return Err("the gateway is stopping".into());
+		}
+		let fresh = match self.open(api_id).await {
+			Ok(fresh) => Arc::new(fresh),
+			Err(reason) => {
+				current.failed = Some((Instant::now(), reason.clone()));
+				return Err(reason);
+			},
+		};
+		current.failed = None;
+		if let Some(old) = current.session.replace(fresh.clone()) {
 			self.close_later(old, "replaced");
 		}
 		Ok(fresh)
@@ -322,15 +367,14 @@ impl Gateway {
 			operators.join(", "),
 			session.expires_at
 		);
-		if session.members.is_empty() {
-			self.close_later(Arc::new(session), "no operator has an endpoint");
-			return Err("no operator of the new session has an endpoint in its profile".into());
-		}
 		Ok(session)
 	}
 
 	/// Opens `old`'s successor and puts it in `old`'s place.
 	async fn renew(self: Arc<Self>, api_id: ApiId, old: Arc<Session>) {
+		if self.stopping.load(Ordering::SeqCst) {
+			return;
+		}
 		let fresh = match self.open(api_id).await {
 			Ok(fresh) => Arc::new(fresh),
 			Err(error) => {
@@ -341,8 +385,8 @@ impl Gateway {
 		};
 		let slot = self.slot(api_id);
 		let mut current = slot.lock().await;
-		if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &old)) {
-			*current = Some(fresh);
+		if current.session.as_ref().is_some_and(|c| Arc::ptr_eq(c, &old)) {
+			current.session = Some(fresh);
 			self.close_later(old, "renewed");
 		} else {
 			self.close_later(fresh, "not needed");
@@ -422,24 +466,30 @@ impl Gateway {
 		let mut started: Vec<Started> = Vec::new();
 		let mut next = 0;
 		let mut fallback = None;
-		let mut last_error;
-		// Sends the call to the next candidate; returns when to hedge it.
-		let launch = |tries: &mut JoinSet<_>, started: &mut Vec<Started>, next: &mut usize| {
+		let mut last_error = String::from("no try ended with an answer");
+		// Sends the call to the next candidate, taking over from the try `from` says, if any;
+		// returns when to hedge it.
+		let launch = |tries: &mut JoinSet<_>,
+		              started: &mut Vec<Started>,
+		              next: &mut usize,
+		              from: Option<(usize, RelayFault)>| {
 			let member = candidates[*next];
 			*next += 1;
 			let taken = session.take_ticket(member, self.genesis_hash);
 			let position = started.len();
-			started.push(Started { member, sequence: taken.ticket.sequence, fault: None });
-			let (gateway, within, call) = (self.clone(), session.clone(), call.clone());
-			let sent_at = self.best();
-			tries.spawn(async move {
-				let tried =
-					attempt::attempt(&gateway, &within, member, &taken, &call, sent_at).await;
-				(position, tried)
-			});
+			started.push(Started { member, sequence: taken.ticket.sequence, from });
+			let attempt = attempt::Try {
+				gateway: self.clone(),
+				session: session.clone(),
+				member,
+				taken,
+				call: call.clone(),
+				sent_at: self.best(),
+			};
+			tries.spawn(async move { (position, attempt.run().await) });
 			Instant::now() + session.hedge_after(member, self.terms.hedge)
 		};
-		let mut hedge_at = launch(&mut tries, &mut started, &mut next);
+		let mut hedge_at = launch(&mut tries, &mut started, &mut next, None);
 		loop {
 			tokio::select! {
 				joined = tries.join_next(), if !tries.is_empty() => {
@@ -448,6 +498,7 @@ impl Gateway {
 					match tried {
 						Tried::Verified(answer) => {
 							self.hand_over(session, &started, position);
+							self.keep_receipt(session, &started[position], call, &answer);
 							self.metrics.answered(arrived.elapsed().as_secs_f64());
 							return Served::Answer(self.respond(session, member, answer));
 						},
@@ -456,7 +507,6 @@ impl Gateway {
 							return Served::Answer(response(status, "application/json", body));
 						},
 						Tried::Next(cause, reason, upstream_failure) => {
-							started[position].fault = Some(cause);
 							if upstream_failure.is_none() && session.failed(member, self.terms.max_failures) {
 								self.skipped(session, member);
 							}
@@ -466,7 +516,8 @@ impl Gateway {
 							let who = short(&session.members[member].account.to_ss58check());
 							last_error = format!("{who}: {reason}");
 							if next < candidates.len() {
-								hedge_at = launch(&mut tries, &mut started, &mut next);
+								let from = Some((position, cause));
+								hedge_at = launch(&mut tries, &mut started, &mut next, from);
 							} else if tries.is_empty() {
 								break;
 							}
@@ -475,8 +526,12 @@ impl Gateway {
 				},
 				_ = tokio::time::sleep_until(hedge_at.into()), if next < candidates.len() => {
 					self.metrics.hedged();
-					hedge_at = launch(&mut tries, &mut started, &mut next);
+					// The try hedged past is the last one sent.
+					let from = Some((started.len() - 1, RelayFault::Late));
+					hedge_at = launch(&mut tries, &mut started, &mut next, from);
 				},
+				// No try in flight and none left to send (a try that panicked ends here too).
+				else => break,
 			}
 		}
 		match fallback {
@@ -489,12 +544,18 @@ impl Gateway {
 		}
 	}
 
-	/// Records the handovers of a call answered by its `winner`-th try: each try before it
-	/// handed the call to the one after it.
+	/// Records the handovers of a call answered by its `winner`-th try: the chain of tries
+	/// that led to it, each taking over from the one before for that one's fault.
 	fn hand_over(&self, session: &Session, started: &[Started], winner: usize) {
-		for pair in started[..=winner].windows(2) {
-			let cause = pair[0].fault.unwrap_or(RelayFault::Late);
-			session.handed_over(pair[0].member, pair[1].member, pair[1].sequence, cause);
+		let mut chain = Vec::new();
+		let mut at = winner;
+		while let Some((from, cause)) = started[at].from {
+			chain.push((from, at, cause));
+			at = from;
+		}
+		for (from, to, cause) in chain.into_iter().rev() {
+			let (from, to) = (&started[from], &started[to]);
+			session.handed_over(from.member, to.member, to.sequence, cause);
 			self.metrics.handed_over(match cause {
 				RelayFault::Late => "late",
 				RelayFault::Failed => "failed",
@@ -539,39 +600,14 @@ impl Gateway {
 		response
 	}
 
-	/// Keeps a receipt that did not verify with its call, for `baton verify --challenge`.
-	#[allow(clippy::too_many_arguments, reason = "the evidence's parts")]
-	fn keep_evidence(
-		&self,
-		session: &Session,
-		member: usize,
-		call: &Call,
-		receipt_hex: &str,
-		signature_hex: &str,
-		body: &[u8],
-		reason: &str,
-	) {
-		let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-		let evidence = json!({
-			"receipt": receipt_hex,
-			"signature": signature_hex,
-			"body": format!("0x{}", hex::encode(body)),
-			"session": session.id,
-			"operator": session.members[member].account.to_ss58check(),
-			"reason": reason,
-			"request": {
-				"method": call.method.as_str(),
-				"path": call.path,
-				"headers": call.headers.iter().map(|(n, v)| [text(n), text(v)]).collect::<Vec<_>>(),
-				"body": format!("0x{}", hex::encode(&call.body)),
-			},
-		});
-		let name = format!("session-{}-{}.json", session.id, hex::encode(&call.request_hash[..6]));
-		let path = self.evidence_dir.join(name);
-		let written = std::fs::create_dir_all(&self.evidence_dir)
-			.and_then(|()| std::fs::write(&path, evidence.to_string()));
-		match written {
-			Ok(()) => println!(
+	/// Keeps a receipt that did not verify with its call, for a later look.
+	fn keep_evidence(&self, session: &Session, member: usize, call: &Call, kept: Evidence) {
+		// One file per (call, operator): a call's tries at two operators may both fail.
+		let request = hex::encode(&call.request_hash[..6]);
+		let name = format!("session-{}-{request}-{member}.json", session.id);
+		let reason = kept.reason.unwrap_or_default();
+		match keep(&self.evidence_dir, &name, session, member, call, &kept) {
+			Ok(path) => println!(
 				"session {}: a receipt did not verify ({reason}); kept in {}",
 				session.id,
 				path.display()
@@ -583,25 +619,80 @@ impl Gateway {
 		}
 	}
 
-	/// Stops: lets calls in flight finish (at most [`DRAIN`]), then closes every session.
+	/// Keeps a verified answer with its call under `--keep-receipts`, for a dispute later.
+	fn keep_receipt(&self, session: &Session, tried: &Started, call: &Call, answer: &Answer) {
+		let Some(dir) = &self.keep_receipts else { return };
+		let kept = Evidence {
+			receipt_hex: &answer.receipt_hex,
+			signature_hex: &answer.signature_hex,
+			body: &answer.body,
+			reason: None,
+		};
+		let name = format!("session-{}-call-{}.json", session.id, tried.sequence);
+		if let Err(error) = keep(dir, &name, session, tried.member, call, &kept) {
+			println!("session {}: call {} not kept: {error}", session.id, tried.sequence);
+		}
+	}
+
+	/// Stops: takes no more calls, lets those in flight finish (at most [`DRAIN`]), then
+	/// closes every session, also those a renewal opens meanwhile.
 	async fn shut_down(self: Arc<Self>) {
 		println!("baton gateway: stopping; closing its sessions");
+		self.stopping.store(true, Ordering::SeqCst);
 		let until = Instant::now() + DRAIN;
 		while self.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < until {
 			tokio::time::sleep(Duration::from_millis(50)).await;
 		}
-		let slots: Vec<_> =
-			self.slots.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
-		for slot in slots {
-			if let Some(session) = slot.lock().await.take() {
-				self.close_later(session, "gateway stopped");
+		loop {
+			for slot in self.all_slots() {
+				if let Some(session) = slot.lock().await.session.take() {
+					self.close_later(session, "gateway stopped");
+				}
+			}
+			let closing =
+				std::mem::take(&mut *self.closing.lock().unwrap_or_else(|p| p.into_inner()));
+			if closing.is_empty() {
+				break;
+			}
+			for task in closing {
+				let _ = task.await;
 			}
 		}
-		let closing = std::mem::take(&mut *self.closing.lock().unwrap_or_else(|p| p.into_inner()));
-		for task in closing {
-			let _ = task.await;
-		}
 	}
+}
+
+/// Writes `kept` with its call to `dir/name` as JSON: `{receipt, signature, body, session,
+/// operator, reason?, request: {method, path, headers, body}}`, the file `baton verify` reads
+/// (and with `--challenge` sends on-chain).
+fn keep(
+	dir: &std::path::Path,
+	name: &str,
+	session: &Session,
+	member: usize,
+	call: &Call,
+	kept: &Evidence,
+) -> std::io::Result<PathBuf> {
+	let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+	let mut file = json!({
+		"receipt": kept.receipt_hex,
+		"signature": kept.signature_hex,
+		"body": format!("0x{}", hex::encode(kept.body)),
+		"session": session.id,
+		"operator": session.members[member].account.to_ss58check(),
+		"request": {
+			"method": call.method.as_str(),
+			"path": call.path,
+			"headers": call.headers.iter().map(|(n, v)| [text(n), text(v)]).collect::<Vec<_>>(),
+			"body": format!("0x{}", hex::encode(&call.body)),
+		},
+	});
+	if let Some(reason) = kept.reason {
+		file["reason"] = reason.into();
+	}
+	let path = dir.join(name);
+	std::fs::create_dir_all(dir)?;
+	std::fs::write(&path, file.to_string())?;
+	Ok(path)
 }
 
 /// The API id and the upstream path (query included) of `/<api_id>/<path>`.

@@ -41,6 +41,8 @@ pub enum Hedge {
 
 /// An operator's allowance when none is given: this many calls at the session's price.
 pub const DEFAULT_CALLS: u128 = 1_000;
+/// The failures in a row of an operator skipped for the rest of its session.
+const SKIPPED: u32 = u32::MAX;
 /// Latencies kept per operator for the adaptive hedge.
 const LATENCY_WINDOW: usize = 64;
 /// The adaptive hedge waits for this share of the operator's recent calls' latencies...
@@ -95,10 +97,22 @@ struct State {
 	closing: bool,
 }
 
-/// A ticket taken for one call to one member: what to give back if the call is refused.
+impl State {
+	/// The state of a new session of `members` operators.
+	fn of(members: usize) -> Self {
+		Self {
+			vouchers: vec![(0, 0); members],
+			failures_in_row: vec![0; members],
+			failed_calls: vec![0; members],
+			latencies_ms: vec![VecDeque::new(); members],
+			..Default::default()
+		}
+	}
+}
+
+/// A ticket taken for one call to one member.
 pub struct Taken {
 	pub ticket: RelayTicket<AccountId, Balance>,
-	step: (u64, Balance),
 }
 
 impl Session {
@@ -137,10 +151,40 @@ impl Session {
 				_ => None,
 			})
 			.ok_or("open_session succeeded without opening a session")?;
+		let read = Self::read_members(chain, id, api_id).await;
+		let (cost, members) = match read {
+			Ok(read) => read,
+			Err(error) => {
+				// Opened but unusable: closed at once, so that its escrow comes back.
+				let close = RuntimeCall::Relay(pallet_relay::Call::close_session {
+					session_id: id,
+					report: Default::default(),
+				});
+				let closed = chain.submit_until(signer, close, Wait::InBlock, |_| ()).await;
+				let closed =
+					closed.map_or_else(|e| format!("not closed: {e}"), |_| "closed".into());
+				return Err(format!("session {id} opened, then {error}; {closed}"));
+			},
+		};
+		let state = Mutex::new(State::of(members.len()));
+		Ok(Self { id, api_id, cost, allowance, expires_at, members, state })
+	}
+
+	/// What one call of session `id` costs, and its operators that have a key and an endpoint.
+	async fn read_members(
+		chain: &Chain,
+		id: SessionId,
+		api_id: ApiId,
+	) -> Result<(Balance, Vec<Member>), String> {
 		let view = chain
 			.relay_session(id)
 			.await?
-			.ok_or_else(|| format!("session {id} opened but the node does not serve it"))?;
+			.ok_or_else(|| format!("the node does not serve session {id}"))?;
+		// The session's own price: the API's may have changed since the quote.
+		let cost = view["cost"]
+			.as_str()
+			.and_then(|cost| cost.parse().ok())
+			.ok_or("relay_session: no cost")?;
 		let profiles = chain.call("gateway_operators", json!([api_id])).await?;
 		let profiles = profiles.as_array().cloned().unwrap_or_default();
 		let mut members = Vec::new();
@@ -160,15 +204,10 @@ impl Session {
 				endpoint: endpoint.trim_end_matches('/').to_owned(),
 			});
 		}
-		let n = members.len();
-		let state = State {
-			vouchers: vec![(0, 0); n],
-			failures_in_row: vec![0; n],
-			failed_calls: vec![0; n],
-			latencies_ms: vec![VecDeque::new(); n],
-			..Default::default()
-		};
-		Ok(Self { id, api_id, cost, allowance, expires_at, members, state: Mutex::new(state) })
+		if members.is_empty() {
+			return Err("no operator of the session has an endpoint in its profile".into());
+		}
+		Ok((cost, members))
 	}
 
 	fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -176,16 +215,19 @@ impl Session {
 	}
 
 	/// The members a call may go to, in the order to try them: those not skipped after
-	/// `max_failures` failures in a row, those `suspect` says failed elsewhere lately last.
+	/// `max_failures` failures in a row and with allowance left for one more call, those
+	/// `suspect` says failed elsewhere lately last.
 	pub fn candidates(
 		&self,
 		max_failures: u32,
 		suspect: impl Fn(&AccountId) -> bool,
 	) -> Vec<usize> {
 		let state = self.state();
-		let mut live: Vec<usize> = (0..self.members.len())
-			.filter(|&i| state.failures_in_row[i] < max_failures)
-			.collect();
+		let usable = |i: usize| {
+			state.failures_in_row[i] < max_failures
+				&& state.vouchers[i].1.saturating_add(self.cost) <= self.allowance
+		};
+		let mut live: Vec<usize> = (0..self.members.len()).filter(|&i| usable(i)).collect();
 		live.sort_by_key(|&i| suspect(&self.members[i].account));
 		live
 	}
@@ -196,33 +238,31 @@ impl Session {
 		let sequence = state.next_sequence;
 		state.next_sequence += 1;
 		let (calls, amount) = state.vouchers[member];
-		let step = (calls + 1, amount.saturating_add(self.cost));
-		state.vouchers[member] = step;
-		let ticket = RelayTicket {
-			genesis_hash,
-			session_id: self.id,
-			sequence,
-			operator: self.members[member].account.clone(),
-			calls: step.0,
-			amount: step.1,
-		};
-		Taken { ticket, step }
+		let (calls, amount) = (calls + 1, amount.saturating_add(self.cost));
+		state.vouchers[member] = (calls, amount);
+		let operator = self.members[member].account.clone();
+		let ticket =
+			RelayTicket { genesis_hash, session_id: self.id, sequence, operator, calls, amount };
+		Taken { ticket }
 	}
 
-	/// Gives back the voucher step of a call `member` refused, unless a later call took one
-	/// after it: the client then owes nothing for a call it did not get. (A call that got no
-	/// answer keeps its step: the node may have served it.)
-	pub fn give_back(&self, member: usize, taken: &Taken) {
+	/// Gives back the voucher step of a call `member`'s endpoint refused (served nothing): the
+	/// client then owes nothing for a call it did not get. Later vouchers stay high enough, as
+	/// the endpoint counts only the calls it served. (A call that got no answer keeps its step:
+	/// the node may have served it.)
+	pub fn give_back(&self, member: usize) {
 		let mut state = self.state();
-		if state.vouchers[member] == taken.step {
-			state.vouchers[member] = (taken.step.0 - 1, taken.step.1.saturating_sub(self.cost));
-		}
+		let (calls, amount) = state.vouchers[member];
+		state.vouchers[member] = (calls.saturating_sub(1), amount.saturating_sub(self.cost));
 	}
 
 	/// `member` answered a call with a verified receipt in `latency`.
 	pub fn succeeded(&self, member: usize, latency: Duration) {
 		let mut state = self.state();
-		state.failures_in_row[member] = 0;
+		// A skipped operator stays skipped, even when a late answer of its arrives.
+		if state.failures_in_row[member] != SKIPPED {
+			state.failures_in_row[member] = 0;
+		}
 		let window = &mut state.latencies_ms[member];
 		if window.len() == LATENCY_WINDOW {
 			window.pop_front();
@@ -234,8 +274,16 @@ impl Session {
 	pub fn failed(&self, member: usize, max_failures: u32) -> bool {
 		let mut state = self.state();
 		state.failed_calls[member] += 1;
-		state.failures_in_row[member] += 1;
-		state.failures_in_row[member] == max_failures
+		let in_row = &mut state.failures_in_row[member];
+		if *in_row == SKIPPED {
+			return false;
+		}
+		*in_row += 1;
+		let skipped = *in_row >= max_failures;
+		if skipped {
+			*in_row = SKIPPED;
+		}
+		skipped
 	}
 
 	/// How long a call waits for `member` before it is hedged.
@@ -345,13 +393,6 @@ mod tests {
 				endpoint: format!("http://127.0.0.1:{}", 9000 + i),
 			})
 			.collect();
-		let state = State {
-			vouchers: vec![(0, 0); n],
-			failures_in_row: vec![0; n],
-			failed_calls: vec![0; n],
-			latencies_ms: vec![VecDeque::new(); n],
-			..Default::default()
-		};
 		Session {
 			id: 4,
 			api_id: 0,
@@ -359,7 +400,7 @@ mod tests {
 			allowance: 100,
 			expires_at: 200,
 			members,
-			state: Mutex::new(state),
+			state: Mutex::new(State::of(n)),
 		}
 	}
 
@@ -372,12 +413,23 @@ mod tests {
 		assert_eq!((a.ticket.sequence, b.ticket.sequence, c.ticket.sequence), (0, 1, 2));
 		assert_eq!((c.ticket.calls, c.ticket.amount), (2, 20));
 		assert_eq!((b.ticket.calls, b.ticket.amount), (1, 10));
-		// A refused call gives its step back only when it is the last one taken.
-		s.give_back(0, &a);
-		assert_eq!(s.take_ticket(0, [1; 32]).ticket.calls, 3);
-		let d = s.take_ticket(1, [1; 32]);
-		s.give_back(1, &d);
-		assert_eq!(s.take_ticket(1, [1; 32]).ticket.calls, 2);
+		assert_eq!(a.ticket.calls, 1);
+		// A refused call gives its step back, also after later ones took theirs.
+		s.give_back(0);
+		assert_eq!(s.take_ticket(0, [1; 32]).ticket.calls, 2);
+		s.give_back(1);
+		assert_eq!(s.take_ticket(1, [1; 32]).ticket.calls, 1);
+	}
+
+	#[test]
+	fn an_operator_with_no_allowance_left_is_no_candidate() {
+		let s = session(2);
+		for _ in 0..9 {
+			s.take_ticket(0, [0; 32]);
+		}
+		assert_eq!(s.candidates(3, |_| false), vec![0, 1], "one call of 10 left");
+		s.take_ticket(0, [0; 32]);
+		assert_eq!(s.candidates(3, |_| false), vec![1], "100 of 100 vouched");
 	}
 
 	#[test]
@@ -388,6 +440,9 @@ mod tests {
 		assert!(!s.failed(0, 2));
 		assert!(s.failed(0, 2), "two in a row");
 		assert_eq!(s.candidates(2, |_| false), vec![1, 2]);
+		s.succeeded(0, Duration::from_millis(5));
+		assert!(!s.failed(0, 2), "skipped once");
+		assert_eq!(s.candidates(2, |_| false), vec![1, 2], "a late answer does not bring it back");
 		assert_eq!(s.candidates(2, |who| who == &AccountId::new([1; 32])), vec![2, 1]);
 	}
 
