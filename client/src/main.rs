@@ -17,6 +17,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
 	#[command(subcommand)]
 	command: Command,
+	/// A file holding the account's secret URI, instead of BATON_SURI: a text file, or a key
+	/// file of a Substrate keystore (the secret as a JSON string).
+	#[arg(long, global = true)]
+	key_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -156,6 +160,13 @@ enum SessionCommand {
 
 fn main() -> ExitCode {
 	let cli = Cli::parse();
+	let key_file = cli.key_file;
+	// --suri, else the key file, else BATON_SURI (read by `signer`).
+	let secret = move |suri: Option<String>| match (suri, &key_file) {
+		(Some(suri), _) => Ok(Some(suri)),
+		(None, Some(path)) => read_key_file(path).map(Some),
+		(None, None) => Ok(None),
+	};
 	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
 	let result = runtime.map_err(|error| error.to_string()).and_then(|runtime| {
 		runtime.block_on(async {
@@ -180,19 +191,21 @@ fn main() -> ExitCode {
 					let terms =
 						gateway::Terms { operators, allowance, blocks, hedge, max_failures };
 					let options = gateway::Options { listen, terms, evidence_dir, keep_receipts };
-					let signer = signer(suri)?;
+					let signer = signer(secret(suri)?)?;
 					gateway::run(chain::Chain::new(&node)?, signer, options)
 						.await
 						.map(|()| ExitCode::SUCCESS)
 				},
 				Command::Verify { receipt, body, node, challenge, suri } => {
-					let challenger = challenge.then(|| signer(suri)).transpose()?;
+					let challenger = challenge.then(|| signer(secret(suri)?)).transpose()?;
 					run_verify(&receipt, body, &node, challenger).await
 				},
-				Command::Session { command, node, suri } => run_session(command, &node, suri)
-					.await
-					.map(|()| ExitCode::SUCCESS)
-					.or_else(refused),
+				Command::Session { command, node, suri } => {
+					run_session(command, &node, secret(suri)?)
+						.await
+						.map(|()| ExitCode::SUCCESS)
+						.or_else(refused)
+				},
 			}
 		})
 	});
@@ -212,12 +225,27 @@ fn refused(reason: String) -> Result<ExitCode, String> {
 	Ok(ExitCode::from(1))
 }
 
-/// The account key of `--suri`, or else of BATON_SURI.
+/// The account key of `suri` (from `--suri` or `--key-file`), or else of BATON_SURI.
 fn signer(suri: Option<String>) -> Result<transactions::Signer, String> {
 	let suri = suri
 		.or_else(|| std::env::var("BATON_SURI").ok().filter(|suri| !suri.is_empty()))
-		.ok_or("give the account's secret URI in BATON_SURI")?;
+		.ok_or("give the account's secret URI in BATON_SURI or a file (--key-file)")?;
 	transactions::Signer::from_suri(&suri)
+}
+
+/// The secret URI in the file at `path`: its text, or the JSON string a Substrate keystore's
+/// key file holds.
+fn read_key_file(path: &std::path::Path) -> Result<String, String> {
+	let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+	let text = text.trim();
+	if text.starts_with('"') {
+		return serde_json::from_str(text)
+			.map_err(|e| format!("{}: not a keystore key file: {e}", path.display()));
+	}
+	if text.is_empty() {
+		return Err(format!("{}: empty", path.display()));
+	}
+	Ok(text.to_owned())
 }
 
 async fn run_session(
@@ -293,4 +321,29 @@ async fn run_verify(
 		.await
 		.map(|()| ExitCode::SUCCESS)
 		.or_else(refused)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_key_file_is_the_secret_as_text_or_as_a_keystore_json_string() {
+		let dir = std::env::temp_dir().join(format!("baton-key-file-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let write = |name: &str, text: &str| {
+			let path = dir.join(name);
+			std::fs::write(&path, text).unwrap();
+			path
+		};
+		assert_eq!(read_key_file(&write("plain", "//Eve\n")), Ok("//Eve".to_owned()));
+		let keystore = write("keystore", "\"bottom drive obey lake//Eve\"");
+		assert_eq!(read_key_file(&keystore), Ok("bottom drive obey lake//Eve".to_owned()));
+		assert!(read_key_file(&write("broken", "\"unterminated"))
+			.unwrap_err()
+			.contains("keystore"));
+		assert!(read_key_file(&write("empty", " \n")).unwrap_err().contains("empty"));
+		assert!(read_key_file(&dir.join("missing")).is_err());
+		std::fs::remove_dir_all(&dir).unwrap();
+	}
 }

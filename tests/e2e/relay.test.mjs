@@ -559,7 +559,11 @@ test('the baton program opens, tops up, shows and closes a session, and names th
   assert.equal(session.client, who.bob.address);
   assert.equal(BigInt(session.allowance), 10n * cost);
 
-  const topped = bob('top-up', String(id), '--allowance', btn(cost));
+  // Bob's key from a file as a Substrate keystore keeps one (the secret as a JSON string).
+  const keyFile = path.join(os.tmpdir(), `baton-key-${process.pid}`);
+  fs.writeFileSync(keyFile, JSON.stringify('//Bob'));
+  const topped = run({}, 'top-up', String(id), '--allowance', btn(cost), '--key-file', keyFile);
+  fs.rmSync(keyFile, { force: true });
   assert.equal(topped.status, 0, topped.stdout + topped.stderr);
   assert.equal(BigInt(plain(await api.rpc.relay.session(id)).allowance), 11n * cost);
   const shown = bob('show', String(id));
