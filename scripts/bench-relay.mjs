@@ -25,7 +25,7 @@ import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { freePorts, sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
 import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 import { encodeTicket, openSession, relayRequestHash, ticketMessage } from '../tests/lib/relay.mjs';
-import { startGateway } from '../tests/lib/program.mjs';
+import { btn, startGateway } from '../tests/lib/program.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -177,7 +177,7 @@ try {
   await ticketsFor(PAIRS + 50);
   // Eve's gateway, with a session of its own (opened by its first call, during the warm-up).
   const local = await startGateway({
-    node: node.rpcUrl, suri: '//Eve', args: ['--operators', '1', '--allowance', `${cost * 10_000n / 10n ** 12n}.${String(cost * 10_000n % 10n ** 12n).padStart(12, '0')}`],
+    node: node.rpcUrl, suri: '//Eve', args: ['--operators', '1', '--allowance', btn(cost * 10_000n)],
   });
   const gatewayUrl = `${local.url}/${apiId}/price`;
   freshAgent();

@@ -11,12 +11,11 @@
 //   --url URL   call this URL (default: a small price API this script serves on 127.0.0.1)
 //   --exit      stop once the response is printed; --blocks N: once block N is finalized;
 //               otherwise the chain keeps running for polkadot.js apps until Ctrl-C.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
-import { batonVerify, startGateway } from '../tests/lib/program.mjs';
+import { batonVerify, runCommand, startGateway } from '../tests/lib/program.mjs';
 import { RelayClient, openSession, verifyRelayReceipt, waitForClaimed } from '../tests/lib/relay.mjs';
 import {
   accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream, submitRequest, verifyReceipt,
@@ -113,14 +112,7 @@ const local = await startGateway({
   node: node.rpcUrl, suri: '//Eve', port: gatewayPort, args: ['--operators', '1', '--evidence-dir', evidence],
 });
 // Not spawnSync: the upstream is served by this very process.
-const curl = await new Promise((resolve) => {
-  const child = spawn('curl', ['-sS', '-i', `${local.url}/${apiId}${path}`]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => { stdout += chunk; });
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  child.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const curl = await runCommand('curl', ['-sS', '-i', `${local.url}/${apiId}${path}`]);
 console.log(`$ curl -i ${local.url}/${apiId}${path}\n${curl.stdout.trim()}${curl.stderr}`);
 const answer = await local.call(`/${apiId}${path}`);
 const checked = batonVerify(node.rpcUrl, answer);

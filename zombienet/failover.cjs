@@ -164,9 +164,6 @@ async function check(api) {
   await node.sleep(0);
 }
 
-/** `amount` (smallest units, 12 decimals) as the BTN text `baton` takes. */
-const btn = (amount) => `${amount / 10n ** 12n}.${(amount % 10n ** 12n).toString().padStart(12, '0')}`;
-
 /** The value at fraction `p` of `values` sorted. */
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -180,7 +177,7 @@ async function relayStream(api, networkInfo) {
   state.gateway = await program.startGateway({
     node: networkInfo.nodesByName.alice.wsUri,
     suri: '//Charlie',
-    args: ['--operators', '2', '--allowance', btn(cost * 20_000n)],
+    args: ['--operators', '2', '--allowance', program.btn(cost * 20_000n)],
   });
   state.calls = [];
   state.streaming = true;

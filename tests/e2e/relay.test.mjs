@@ -15,7 +15,7 @@ import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, star
 import {
   RelayClient, encodeRelayReceipt, httpRequest, openSession, relayReceiptMessage, verifyRelayReceipt, waitForClaimed,
 } from '../lib/relay.mjs';
-import { runBaton } from '../lib/program.mjs';
+import { btn, runBaton } from '../lib/program.mjs';
 
 let node;
 let api;
@@ -539,11 +539,6 @@ test('a challenged receipt whose answer differs from the upstream\'s is a wrong 
   await assert.rejects(sendAndFinalize(api.tx.relay.challenge(session.id, evidence, call), who.eve), /AlreadyProven/);
 });
 
-/** `planck` (a BigInt in the smallest unit) in BTN, as the baton program takes amounts. */
-const btn = (planck) => {
-  const digits = planck.toString().padStart(13, '0');
-  return `${digits.slice(0, -12)}.${digits.slice(-12)}`;
-};
 
 test('the baton program opens, tops up, shows and closes a session, and names the runtime\'s error when the chain refuses', async () => {
   const run = (env, ...args) => spawnSync(batonProgram(), ['session', ...args, '--node', node.rpcUrl],

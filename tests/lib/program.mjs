@@ -66,13 +66,19 @@ export async function startGateway({ node, suri, port, args = [] }) {
   };
 }
 
+/** `planck` (a BigInt in the smallest unit, 12 decimals) as the BTN text `baton` takes. */
+export const btn = (planck) => `${planck / 10n ** 12n}.${(planck % 10n ** 12n).toString().padStart(12, '0')}`;
+
 /**
  * Runs `baton <args>` with `env` added, without blocking this process (its servers keep
  * answering): resolves with { status, stdout, stderr }.
  */
-export function runBaton(args, env = {}) {
+export const runBaton = (args, env = {}) => runCommand(batonProgram(), args, env);
+
+/** Runs `file` with `args` and `env` added, without blocking: { status, stdout, stderr }. */
+export function runCommand(file, args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(batonProgram(), args, { env: { ...process.env, ...env } });
+    const child = spawn(file, args, { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });

@@ -194,7 +194,9 @@ impl Gateway {
 			if let Ok(best) = self.chain.best_number().await {
 				self.best.store(best, Ordering::Relaxed);
 				for slot in self.all_slots() {
-					let mut current = slot.lock().await;
+					// A slot locked while a session opens is looked at next time: waiting for
+					// it would stop the best block's number for every API meanwhile.
+					let Ok(mut current) = slot.try_lock() else { continue };
 					let ending = |s: &Arc<Session>| best + IDLE_CLOSE_BLOCKS >= s.expires_at;
 					if let Some(session) = current.session.take_if(|s| ending(s)) {
 						self.close_later(session, "near its end, idle");
