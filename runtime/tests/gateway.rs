@@ -9,7 +9,7 @@ use baton_runtime::{
 	currency::UNIT, AccountId, Balances, Gateway, OperatorStaking, Runtime, RuntimeOrigin, Treasury,
 };
 use common::{execute, run_to_block};
-use frame_support::{assert_ok, traits::fungible::Inspect};
+use frame_support::{assert_ok, dispatch::DispatchResultWithPostInfo, traits::fungible::Inspect};
 use pallet_gateway::{ApiSpec, HttpMethod, Report, Requests};
 use sp_core::Pair;
 use sp_keyring::Sr25519Keyring::{Alice, Eve, Ferdie};
@@ -143,27 +143,88 @@ fn a_missed_deadline_refunds_the_client_and_slashes_the_operator_after_the_defer
 	});
 }
 
+/// Dave bonds as a second operator of API 0 with a gateway key of his own; returns the key.
+fn bond_dave() -> sp_core::ed25519::Pair {
+	use sp_keyring::Sr25519Keyring::Dave;
+	let dave_key = sp_core::ed25519::Pair::from_seed(&[43; 32]);
+	let profile = pallet_operator_staking::Profile {
+		endpoint: b"https://dave.example".to_vec().try_into().unwrap(),
+		region: *b"DE",
+		capacity: 4,
+		apis: vec![0].try_into().unwrap(),
+	};
+	let proof = dave_key.sign(&OperatorStaking::key_ownership_message(&Dave.to_account_id())).0;
+	assert_ok!(OperatorStaking::bond(
+		RuntimeOrigin::signed(Dave.to_account_id()),
+		1_000 * UNIT,
+		dave_key.public().0,
+		profile,
+		proof
+	));
+	dave_key
+}
+
+/// `operator`'s report of `{"price":7.25}` on `id`, signed with its gateway key `pair`.
+fn report_as(
+	pair: &sp_core::ed25519::Pair,
+	operator: &AccountId,
+	id: u64,
+) -> DispatchResultWithPostInfo {
+	let body = br#"{"price":7.25}"#.to_vec();
+	let status = ResultStatus::Response { code: 200 };
+	let response_hash = sp_io::hashing::blake2_256(&body);
+	let signature = pair.sign(&receipt(id, &response_hash, &status, operator)).0;
+	let report = Report::<Runtime> {
+		status,
+		response_hash,
+		latency_ms: 40,
+		body: body.try_into().unwrap(),
+		signature,
+	};
+	let signer = OperatorStaking::key_account(&pair.public().0);
+	Gateway::report_result(RuntimeOrigin::signed(signer), id, report)
+}
+
 #[test]
-fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_takeover_bonus() {
+fn a_silent_operators_backup_is_armed_after_the_grace_and_completes_the_request_in_two_blocks() {
 	use sp_keyring::Sr25519Keyring::Dave;
 	execute("development", || {
 		setup();
-		// Dave serves the API too, with his own gateway key.
-		let dave_key = sp_core::ed25519::Pair::from_seed(&[43; 32]);
-		let profile = pallet_operator_staking::Profile {
-			endpoint: b"https://dave.example".to_vec().try_into().unwrap(),
-			region: *b"DE",
-			capacity: 4,
-			apis: vec![0].try_into().unwrap(),
-		};
-		let proof = dave_key.sign(&OperatorStaking::key_ownership_message(&Dave.to_account_id())).0;
-		assert_ok!(OperatorStaking::bond(
-			RuntimeOrigin::signed(Dave.to_account_id()),
-			1_000 * UNIT,
-			dave_key.public().0,
-			profile,
-			proof
+		let dave_key = bond_dave();
+		let issuance = Balances::total_issuance();
+		let submitted = frame_system::Pallet::<Runtime>::block_number();
+		let id = submit();
+		let request = Requests::<Runtime>::get(id).unwrap();
+		let (silent, backup) = (request.assigned[0].clone(), request.backups[0].clone());
+		let backup_pair = if backup == Dave.to_account_id() { dave_key } else { gateway_pair() };
+		// The default grace: the silent operator has the block after submission alone.
+		run_to_block(submitted + 2);
+
+		let history = pallet_handover::History::<Runtime>::get(id);
+		assert_eq!(history.len(), 1);
+		assert_eq!((&history[0].from, &history[0].to), (&silent, &backup));
+		let before = Balances::balance(&backup);
+		assert_ok!(report_as(&backup_pair, &backup, id));
+		assert!(matches!(
+			Requests::<Runtime>::get(id).unwrap().status,
+			RequestStatus::Completed { at, .. } if at == submitted + 2
 		));
+		assert_eq!(Balances::balance(&backup), before + PRICE);
+		// Settled within the deadline: the silent operator is not charged.
+		assert!(pallet_slashing::Offences::<Runtime>::iter().next().is_none());
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}
+
+#[test]
+fn with_hedging_off_a_silent_operators_request_passes_to_a_backup_at_the_deadline_with_the_takeover_bonus(
+) {
+	use sp_keyring::Sr25519Keyring::Dave;
+	execute("development", || {
+		setup();
+		let dave_key = bond_dave();
+		// Governance turns hedging off: failover waits for the deadline.
+		assert_ok!(Gateway::set_backup_grace(RuntimeOrigin::root(), u32::MAX));
 		let issuance = Balances::total_issuance();
 		let id = submit();
 		let request = Requests::<Runtime>::get(id).unwrap();
@@ -175,20 +236,8 @@ fn a_silent_operators_request_passes_to_a_backup_who_finishes_it_and_gets_the_ta
 		let history = pallet_handover::History::<Runtime>::get(id);
 		assert_eq!(history.len(), 1);
 		assert_eq!((&history[0].from, &history[0].to), (&silent, &successor));
-		let body = br#"{"price":7.25}"#.to_vec();
-		let status = ResultStatus::Response { code: 200 };
-		let response_hash = sp_io::hashing::blake2_256(&body);
-		let signature = successor_pair.sign(&receipt(id, &response_hash, &status, &successor)).0;
-		let report = Report::<Runtime> {
-			status,
-			response_hash,
-			latency_ms: 40,
-			body: body.try_into().unwrap(),
-			signature,
-		};
-		let signer = OperatorStaking::key_account(&successor_pair.public().0);
 		let before = Balances::balance(&successor);
-		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
+		assert_ok!(report_as(&successor_pair, &successor, id));
 		assert!(matches!(
 			Requests::<Runtime>::get(id).unwrap().status,
 			RequestStatus::Completed { .. }

@@ -317,26 +317,31 @@ mod benchmarks {
 	}
 
 	/// The last report of a request with `k` operators, which settles it; its body is `b`
-	/// bytes of JSON the API ignores fields of.
+	/// bytes of JSON the API ignores fields of. Backups are armed beside as many of its
+	/// operators as there are backups, and the reports come from them first: the settlement
+	/// frees every operator that did not report.
 	#[benchmark]
 	fn report_result(
 		k: Linear<1, { T::MaxRedundancy::get() }>,
 		b: Linear<8, { T::MaxResponseLen::get() }>,
 	) {
 		let api = api::<T>();
-		let ops = operators::<T>(api, k);
+		let ops = operators::<T>(api, k + k.min(T::MaxBackups::get()));
 		let client = funded::<T>("client", 0);
 		let request_id = submit::<T>(&client, api, k);
+		Pallet::<T>::arm_backups(request_id);
 		let body = json_body(b as usize);
-		let assigned = Requests::<T>::get(request_id).unwrap().assigned;
+		let request = Requests::<T>::get(request_id).unwrap();
+		let reporters: vec::Vec<_> =
+			request.armed.iter().chain(request.assigned.iter()).take(k as usize).collect();
 		let key_of =
 			|who: &T::AccountId| ops.iter().find(|(o, _)| o == who).expect("an operator").1;
-		for who in assigned.iter().take(k as usize - 1) {
+		for who in reporters.iter().take(k as usize - 1) {
 			let report = signed_report::<T>(request_id, who, &key_of(who), body.clone());
 			let signer = T::Operators::signer_of(&key_of(who).0);
 			Pallet::<T>::do_report_result(&signer, request_id, report).expect("a valid report");
 		}
-		let last = assigned.last().expect("k > 0").clone();
+		let last = (*reporters.last().expect("k > 0")).clone();
 		let report = signed_report::<T>(request_id, &last, &key_of(&last), body);
 		let signer = T::Operators::signer_of(&key_of(&last).0);
 
@@ -424,6 +429,42 @@ mod benchmarks {
 			assert_eq!(request.status, RequestStatus::Pending);
 			assert_ne!(request.assigned, request.routed);
 		}
+	}
+
+	/// The end of the backup grace of `h` one-operator requests whose operator did not report:
+	/// a backup is armed beside each. A request of more operators counts as one per backup it
+	/// may arm, which charges it for reading the request more than once.
+	#[benchmark]
+	fn arm_backups(h: Linear<0, { T::MaxHedgesPerBlock::get() }>) {
+		let api = api::<T>();
+		operators::<T>(api, 2);
+		let client = funded::<T>("client", 0);
+		let ids: vec::Vec<_> = (0..h).map(|_| submit_unrouted::<T>(&client, api, 1, 1)).collect();
+		let now = System::<T>::block_number();
+		let requests = BoundedVec::truncate_from(ids.clone());
+		Hedges::<T>::insert(now, HedgesDue { requests, backups: h });
+
+		#[block]
+		{
+			Pallet::<T>::on_finalize(now);
+		}
+
+		for id in ids {
+			assert_eq!(Requests::<T>::get(id).unwrap().armed.len(), 1);
+		}
+	}
+
+	/// Governance sets the backup grace.
+	#[benchmark]
+	fn set_backup_grace() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 2u32.into());
+
+		assert_eq!(BackupGrace::<T>::get(), 2u32.into());
+		Ok(())
 	}
 
 	/// `p` finished requests whose retention ended.
@@ -555,6 +596,7 @@ fn pending_request<T: Config>(
 			routed: assigned.clone(),
 			assigned,
 			backups,
+			armed: Default::default(),
 			reports: Default::default(),
 			status: RequestStatus::Pending,
 			served: None,

@@ -1,7 +1,13 @@
-//! Failover: requests whose operators did not report by the deadline pass to the next backup,
-//! as do requests an operator hands over itself (through the handover pallet). Every move is
-//! logged in the handover pallet; when no backup is left the request settles with what it has,
-//! which refunds the client in full unless a majority already answered.
+//! Failover, one path for every way a request's work passes to a backup, each move logged in the
+//! handover pallet:
+//! - at the end of the backup grace, the next backup is armed beside each operator routing
+//!   assigned that has not reported: both execute, and the first reports settle
+//!   (`arm_backups`);
+//! - at the deadline, an assigned operator that has not reported passes its assignment to the
+//!   next backup, and commits `MissedDeadline` (`do_reassign`);
+//! - an operator hands its request over itself, with a checkpoint, through the handover pallet.
+//! When no backup is left the request settles with what it has, which refunds the client in
+//! full unless a majority already answered.
 
 use alloc::vec::Vec;
 use baton_primitives::{
@@ -20,11 +26,11 @@ impl<T: Config> Pallet<T> {
 		Self::timeout_blocks(request.terms.timeout_ms).saturating_add(T::HandoverMargin::get())
 	}
 
-	/// The first backup that may take work now and is not assigned already; the backups before
-	/// it (no longer available) are dropped with it.
+	/// The first backup that may take work now and does not execute the request already; the
+	/// backups before it (no longer available) are dropped with it.
 	fn next_backup(request: &mut Request<T>) -> Option<T::AccountId> {
 		let position = request.backups.iter().position(|who| {
-			!request.assigned.contains(who)
+			!request.executed_by(who)
 				&& T::Operators::candidate(who)
 					.is_some_and(|candidate| Load::<T>::get(who) < candidate.capacity)
 		})?;
@@ -43,7 +49,11 @@ impl<T: Config> Pallet<T> {
 	) -> Result<T::AccountId, DispatchError> {
 		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
 		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
-		ensure!(Assignments::<T>::contains_key(from, request_id), Error::<T>::NotAssigned);
+		// An armed backup has an open assignment but no slot to pass on.
+		ensure!(
+			request.assigned.contains(from) && Assignments::<T>::contains_key(from, request_id),
+			Error::<T>::NotAssigned
+		);
 		let now = frame_system::Pallet::<T>::block_number();
 		let expired = matches!(reason, HandoverReason::Timeout | HandoverReason::Offline);
 		ensure!(expired || now <= request.deadline, Error::<T>::DeadlinePassed);
@@ -103,6 +113,54 @@ impl<T: Config> Pallet<T> {
 		T::Reputation::record(&to, api_id, Outcome::TookOver);
 		Ok(to)
 	}
+
+	/// The end of `request_id`'s backup grace: arms the next backup beside each operator
+	/// routing assigned that has not reported, logged as a `timeout` (or `offline`) handover.
+	/// The operator keeps its assignment and may still report; the backup executes and reports
+	/// as an assigned operator does, and the first reports settle the request. An operator that
+	/// took the request over since submission is left to its own deadline. Returns how many
+	/// backups it armed.
+	pub(crate) fn arm_backups(request_id: RequestId) -> u32 {
+		let Some(mut request) = Requests::<T>::get(request_id) else { return 0 };
+		if request.status != RequestStatus::Pending {
+			return 0;
+		}
+		let silent: Vec<T::AccountId> = request
+			.assigned
+			.iter()
+			.zip(request.routed.iter())
+			.filter(|(who, routed)| who == routed && !request.reported_by(who))
+			.map(|(who, _)| who.clone())
+			.collect();
+		let mut armed = 0;
+		for from in silent {
+			if !T::Handovers::has_room(request_id) {
+				break;
+			}
+			let Some(to) = Self::next_backup(&mut request) else { break };
+			let reason = if T::Operators::is_online(&from) {
+				HandoverReason::Timeout
+			} else {
+				HandoverReason::Offline
+			};
+			// The log's record first: the one write that can fail (`has_room` said it would
+			// not), leaving nothing half-done.
+			if T::Handovers::record(request_id, &from, &to, reason, None).is_err() {
+				break;
+			}
+			// As many armed as assigned operators at most: each is armed beside one.
+			if request.armed.try_push(to.clone()).is_err() {
+				frame_support::defensive!("a backup armed twice beside one operator");
+				break;
+			}
+			Self::assign(&to, request_id);
+			T::Reputation::record(&from, request.api_id, Outcome::HandedOver);
+			T::Reputation::record(&to, request.api_id, Outcome::TookOver);
+			armed += 1;
+		}
+		Requests::<T>::insert(request_id, request);
+		armed
+	}
 }
 
 impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
@@ -120,6 +178,10 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 			.take(max as usize)
 			.filter_map(|request_id| {
 				let request = Requests::<T>::get(request_id)?;
+				// An armed backup's work is not its to hand over: it may simply not report.
+				if !request.assigned.contains(operator) {
+					return None;
+				}
 				let (request_hash, api_id, timeout_ms) =
 					(request.request_hash, request.api_id, request.terms.timeout_ms);
 				Some(OpenAssignment { request_id, request_hash, api_id, timeout_ms })

@@ -111,7 +111,7 @@ pub mod pallet {
 		/// The gateway key's application crypto, used by the offchain worker to sign reports.
 		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 
-		/// Who may pause any API besides its owner.
+		/// Who may pause any API besides its owner, and set the backup grace.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Where protocol fees go.
@@ -199,6 +199,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;
 
+		/// Requests submitted in one block whose backups are armed at the end of the backup
+		/// grace; later ones in that block wait for their deadline instead.
+		#[pallet::constant]
+		type MaxHedgesPerBlock: Get<u32>;
+
 		/// Agenda tasks (missed deadlines and prunings) one block does at most; the rest waits
 		/// for the next.
 		#[pallet::constant]
@@ -269,6 +274,26 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type AgendaCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
+	/// The backup grace (a governance parameter): how many blocks, from the first a report can
+	/// land in (the one after submission), a request's assigned operators report in alone. At
+	/// the end of block `submission + grace`, each operator routing assigned that has not
+	/// reported gets the next backup armed beside it, whose report can land in the block after.
+	/// 1 by default: the earliest block a report can land in.
+	#[pallet::storage]
+	pub type BackupGrace<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultBackupGrace<T>>;
+
+	#[pallet::type_value]
+	pub fn DefaultBackupGrace<T: Config>() -> BlockNumberFor<T> {
+		1u32.into()
+	}
+
+	/// By block, the requests whose backups are armed at its end if their operators have not
+	/// reported by then.
+	#[pallet::storage]
+	pub type Hedges<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, HedgesDue<T>, ValueQuery>;
+
 	/// Whether APIs may point at loopback and private addresses: on development chains only,
 	/// whose operators' nodes widen their egress policy with `--gateway-allow-hosts`.
 	#[pallet::storage]
@@ -301,6 +326,9 @@ pub mod pallet {
 		ApiPaused { api_id: ApiId },
 		/// A paused API takes requests again.
 		ApiResumed { api_id: ApiId },
+		/// Governance set the backup grace: requests submitted from now on arm backups beside
+		/// their silent operators at the end of block `submission + grace`.
+		BackupGraceSet { grace: BlockNumberFor<T> },
 		/// A client submitted a request; its fee is in escrow and its operators are chosen.
 		RequestSubmitted {
 			request_id: RequestId,
@@ -420,6 +448,12 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			// The backups this block's end arms; it cannot tell before then which are needed,
+			// so it is charged for every request due.
+			let hedges = match Hedges::<T>::get(now).backups {
+				0 => Weight::zero(),
+				n => T::WeightInfo::arm_backups(n),
+			};
 			let (expired, pruned) = Self::process_agenda(now);
 			// An expired request either settles or is handed over; charge the dearer. A block
 			// with nothing due is charged nothing beyond the agenda reads.
@@ -434,9 +468,18 @@ pub mod pallet {
 				n => T::WeightInfo::prune(n),
 			};
 			T::DbWeight::get()
-				.reads_writes(2, 1)
+				.reads_writes(3, 1)
+				.saturating_add(hedges)
 				.saturating_add(expiring)
 				.saturating_add(pruning)
+		}
+
+		fn on_finalize(now: BlockNumberFor<T>) {
+			// At the block's end, so that its reports are in and the armed backups' nodes see
+			// their assignments in the state they run their offchain workers on.
+			for request_id in Hedges::<T>::take(now).requests {
+				Self::arm_backups(request_id);
+			}
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -624,6 +667,19 @@ pub mod pallet {
 				second,
 			)?;
 			Ok(Pays::No.into())
+		}
+
+		/// Sets the backup grace (governance): how many blocks, from the one after submission,
+		/// a request's assigned operators report in alone before backups are armed beside those
+		/// that have not reported. 0 arms them at the end of the submission's block; a grace
+		/// that reaches a request's deadline arms none, leaving failover to the deadline.
+		/// Requests submitted before keep the grace they were submitted under.
+		#[pallet::call_index(8)]
+		pub fn set_backup_grace(origin: OriginFor<T>, grace: BlockNumberFor<T>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			BackupGrace::<T>::put(grace);
+			Self::deposit_event(Event::BackupGraceSet { grace });
+			Ok(())
 		}
 	}
 }

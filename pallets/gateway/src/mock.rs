@@ -163,6 +163,7 @@ impl pallet_gateway::Config for Test {
 	type Retention = ConstU32<5>;
 	type MaxTasksPerBlock = ConstU32<4>;
 	type MaxExpiriesPerBlock = ConstU32<3>;
+	type MaxHedgesPerBlock = ConstU32<4>;
 	type MaxExecutionsPerBlock = ConstU32<4>;
 	type MaxReportsPerCall = ConstU32<3>;
 	type MaxRequestsPerCall = ConstU32<4>;
@@ -396,6 +397,12 @@ pub fn build_and_execute(test: impl FnOnce()) {
 		test();
 		try_state();
 	});
+}
+
+/// Arms no backups at the end of a grace: requests submitted from now on fail over at their
+/// deadline only, as when a grace reaches past it.
+pub fn without_hedging() {
+	assert_ok!(Gateway::set_backup_grace(RuntimeOrigin::root(), u32::MAX));
 }
 
 /// Runs the hooks of every block until `n` is the current block.

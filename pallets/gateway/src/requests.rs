@@ -7,8 +7,9 @@ use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::traits::{CheckedMul, Saturating};
 
 use crate::{
-	routing::Candidates, Agenda, AgendaTask, Api, Apis, Assignments, BalanceOf, Config, Error,
-	Event, HeadersOf, Load, NewRequest, NextRequestId, Pallet, Request, Requests, Terms,
+	routing::Candidates, Agenda, AgendaTask, Api, Apis, Assignments, BackupGrace, BalanceOf,
+	Config, Error, Event, HeadersOf, Hedges, Load, NewRequest, NextRequestId, Pallet, Request,
+	Requests, Terms,
 };
 
 /// What a submission's weight depends on.
@@ -153,6 +154,17 @@ impl<T: Config> Pallet<T> {
 			Self::assign(operator, request_id);
 		}
 		Agenda::<T>::insert(settle_at, request_id, AgendaTask::Settle);
+		// Backups are armed at the end of the grace if one is left, and if a backup's report
+		// can land before the deadline. A block with more requests than the hedges it arms
+		// leaves the rest to their deadline's failover.
+		let hedge_at = now.saturating_add(BackupGrace::<T>::get());
+		if !routed.backups.is_empty() && hedge_at < call.deadline {
+			Hedges::<T>::mutate(hedge_at, |due| {
+				if due.requests.try_push(request_id).is_ok() {
+					due.backups.saturating_accrue(redundancy.min(routed.backups.len() as u32));
+				}
+			});
+		}
 		NextRequestId::<T>::put(next_id);
 		let assigned: Vec<_> = routed.assigned.to_vec();
 		Requests::<T>::insert(
@@ -173,6 +185,7 @@ impl<T: Config> Pallet<T> {
 				routed: routed.assigned.clone(),
 				assigned: routed.assigned,
 				backups: routed.backups,
+				armed: Default::default(),
 				reports: Default::default(),
 				status: RequestStatus::Pending,
 				served: None,

@@ -91,7 +91,8 @@ impl<T: Config> Pallet<T> {
 		Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: Some(actual), pays_fee })
 	}
 
-	/// Takes `signer`'s report on `request_id`, settling the request when it is the last one.
+	/// Takes `signer`'s report on `request_id`, settling the request when it is the last one
+	/// needed: as many reports as assigned operators, from them or their armed backups.
 	/// Returns the request's redundancy, which the weight depends on.
 	pub(crate) fn do_report_result(
 		signer: &T::AccountId,
@@ -114,11 +115,8 @@ impl<T: Config> Pallet<T> {
 		let operator = operator.clone();
 		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
 		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
-		ensure!(request.assigned.contains(&operator), Error::<T>::NotAssigned);
-		ensure!(
-			!request.reports.iter().any(|r| r.operator == operator),
-			Error::<T>::AlreadyReported
-		);
+		ensure!(request.executed_by(&operator), Error::<T>::NotAssigned);
+		ensure!(!request.reported_by(&operator), Error::<T>::AlreadyReported);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= request.deadline, Error::<T>::DeadlinePassed);
 		ensure!(
@@ -154,8 +152,8 @@ impl<T: Config> Pallet<T> {
 				signature: report.signature,
 				at: now,
 			})
-			// An assigned operator that has not reported leaves room: there are no more reports
-			// than assigned operators.
+			// A pending request has fewer reports than assigned operators: it settles with as
+			// many.
 			.defensive_map_err(|_| Error::<T>::Defensive)?;
 		Self::unassign(&operator, request_id);
 		Self::deposit_event(Event::ResultReported {
@@ -228,12 +226,23 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::RequestRefunded { request_id, amount });
 			},
 		}
+		// Settled before the deadline with armed backups' reports, an operator that has not
+		// reported may still have been on its way (a late but correct report within the
+		// deadline is no offence), or have just taken its slot over: it is only freed. Its
+		// reputation already counts the handover to the backup armed beside it.
+		let expired = now > request.deadline;
 		for operator in request.assigned.iter() {
-			if !request.reports.iter().any(|r| &r.operator == operator) {
+			if !request.reported_by(operator) {
 				Self::unassign(operator, request_id);
-				T::Reputation::record(operator, request.api_id, Outcome::Failed);
-				Self::report(OffenceKind::MissedDeadline, request_id, operator);
+				if expired {
+					T::Reputation::record(operator, request.api_id, Outcome::Failed);
+					Self::report(OffenceKind::MissedDeadline, request_id, operator);
+				}
 			}
+		}
+		// An armed backup that has not reported was a hedge the settlement did not need.
+		for backup in request.armed.iter() {
+			Self::unassign(backup, request_id);
 		}
 		let prune_at = now.saturating_add(T::Retention::get());
 		Agenda::<T>::insert(prune_at, request_id, AgendaTask::Prune);

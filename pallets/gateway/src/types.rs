@@ -4,7 +4,7 @@ use baton_primitives::{ApiId, RequestStatus, ResultStatus};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::{BoundedVec, ConstU32},
-	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+	CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -312,12 +312,50 @@ pub struct Request<T: Config> {
 	pub routed: BoundedVec<T::AccountId, T::MaxRedundancy>,
 	/// Operators next in line, in order.
 	pub backups: BoundedVec<T::AccountId, T::MaxBackups>,
+	/// Backups armed beside the assigned operators that had not reported by the end of the
+	/// backup grace: each executes and reports too, and the first reports settle
+	/// (failover.rs, `arm_backups`).
+	pub armed: BoundedVec<T::AccountId, T::MaxRedundancy>,
 	/// Reports received.
 	pub reports: BoundedVec<StoredReport<T>, T::MaxRedundancy>,
 	/// Where it stands.
 	pub status: RequestStatus<BlockNumberFor<T>>,
 	/// Index in `reports` of the report served as the response, once completed.
 	pub served: Option<u32>,
+}
+
+impl<T: Config> Request<T> {
+	/// Whether `who` executes it: an assigned operator or an armed backup.
+	pub fn executed_by(&self, who: &T::AccountId) -> bool {
+		self.assigned.contains(who) || self.armed.contains(who)
+	}
+
+	/// Whether `who` reported it.
+	pub fn reported_by(&self, who: &T::AccountId) -> bool {
+		self.reports.iter().any(|report| &report.operator == who)
+	}
+}
+
+/// The requests whose backups a block's end arms if their operators have not reported by
+/// then, and how many backups that is at most (what the block is charged for).
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct HedgesDue<T: Config> {
+	/// The requests, in submission order.
+	pub requests: BoundedVec<baton_primitives::RequestId, T::MaxHedgesPerBlock>,
+	/// The most backups they arm: each request's redundancy or backups, the fewer.
+	pub backups: u32,
 }
 
 /// Work the block hook does for a request.

@@ -89,30 +89,37 @@ impl<T: Config> Pallet<T> {
 				pending != T::Escrow::held(id).is_zero(),
 				"escrow is held exactly while a request is pending"
 			);
-			for operator in request.assigned.iter() {
-				let reported = request.reports.iter().any(|r| &r.operator == operator);
+			for operator in request.assigned.iter().chain(request.armed.iter()) {
 				ensure!(
-					Assignments::<T>::contains_key(operator, id) == (pending && !reported),
+					Assignments::<T>::contains_key(operator, id)
+						== (pending && !request.reported_by(operator)),
 					"an assignment is open exactly while its report is missing"
 				);
 			}
 			ensure!(
-				request.reports.iter().all(|r| request.assigned.contains(&r.operator)),
-				"a report from an operator that was not assigned"
+				request.reports.iter().all(|r| request.executed_by(&r.operator)),
+				"a report from an operator neither assigned nor armed"
 			);
-			// Replaying the handover log on the operators routing chose gives the assigned set.
+			// Replaying the handover log on the operators routing chose gives the assigned set
+			// and the armed backups: a record to an armed backup arms it beside `from`, any
+			// other passes `from`'s slot on.
 			let mut implied = request.routed.to_vec();
+			let mut armed = alloc::vec::Vec::new();
 			for record in T::Handovers::history(id) {
 				let slot = implied.iter().position(|who| who == &record.from);
 				ensure!(
-					slot.is_some() && !implied.contains(&record.to),
+					slot.is_some() && !implied.contains(&record.to) && !armed.contains(&record.to),
 					"the log does not fit the assignments"
 				);
-				implied[slot.unwrap_or_default()] = record.to;
+				if request.armed.contains(&record.to) {
+					armed.push(record.to);
+				} else {
+					implied[slot.unwrap_or_default()] = record.to;
+				}
 			}
 			ensure!(
-				implied == request.assigned.to_vec(),
-				"the assigned set is not the one the log implies"
+				implied == request.assigned.to_vec() && armed == request.armed.to_vec(),
+				"the assigned and armed operators are not the ones the log implies"
 			);
 			let task = if pending { AgendaTask::Settle } else { AgendaTask::Prune };
 			ensure!(

@@ -49,6 +49,8 @@ pub trait WeightInfo {
 	fn expire_settling(s: u32, ) -> Weight;
 	fn expire_handing_over(s: u32, ) -> Weight;
 	fn prune(p: u32, ) -> Weight;
+	fn arm_backups(h: u32, ) -> Weight;
+	fn set_backup_grace() -> Weight;
 }
 
 /// Weights measured on Baton's reference machine, with the runtime's database weights.
@@ -471,6 +473,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 18093).saturating_mul(p.into()))
 	}
+	fn arm_backups(h: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 0).saturating_mul(h.into())
+			.saturating_add(T::DbWeight::get().reads_writes((12_u64).saturating_mul(h.into()), (12_u64).saturating_mul(h.into())))
+	}
+	fn set_backup_grace() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same weights with RocksDB's reference database weights, for tests and mocks.
@@ -573,5 +583,13 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 18093).saturating_mul(p.into()))
+	}
+	fn arm_backups(h: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 0).saturating_mul(h.into())
+			.saturating_add(RocksDbWeight::get().reads_writes((12_u64).saturating_mul(h.into()), (12_u64).saturating_mul(h.into())))
+	}
+	fn set_backup_grace() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -80,6 +80,9 @@ impl pallet_gateway::Config for Runtime {
 	// 64 expiries (≈ 110 ms) are the dearer kind.
 	type MaxTasksPerBlock = ConstU32<256>;
 	type MaxExpiriesPerBlock = ConstU32<64>;
+	// Requests of one block that arm backups at the end of their grace; each block is charged
+	// for arming theirs whether they are needed or not, as it cannot tell until its end.
+	type MaxHedgesPerBlock = ConstU32<256>;
 	type MaxExecutionsPerBlock = ConstU32<128>;
 	// At most two report transactions per operator and block; the largest (64 bodies of 16 KiB)
 	// stays far below a block's length.

@@ -40,6 +40,7 @@ fn hand_over(
 fn a_missed_deadline_passes_the_request_to_the_next_backup_who_finishes_and_is_paid() {
 	build_and_execute(|| {
 		setup(3);
+		without_hedging();
 		let id = submit(1);
 		let (first, next) = (assigned(id), backups(id)[0]);
 		let deadline = Requests::<Test>::get(id).unwrap().deadline;
@@ -105,6 +106,7 @@ fn an_operator_marked_offline_is_handed_over_as_offline() {
 fn when_the_backups_run_out_the_client_is_refunded_in_full() {
 	build_and_execute(|| {
 		setup(2);
+		without_hedging();
 		let client = Balances::free_balance(account(CLIENT));
 		let issuance = Balances::total_issuance();
 		let id = submit(1);
@@ -152,6 +154,7 @@ fn submit_with_the_latest_deadline() -> u64 {
 fn handovers_stop_at_the_end_of_a_requests_lifetime() {
 	build_and_execute(|| {
 		setup(4);
+		without_hedging();
 		let id = submit_with_the_latest_deadline();
 		run_to_block(12);
 		assert_eq!(Requests::<Test>::get(id).unwrap().deadline, 16);

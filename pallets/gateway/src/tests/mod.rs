@@ -1,6 +1,7 @@
 mod deadlines;
 mod equivocation;
 mod failover;
+mod hedging;
 mod nonces;
 mod offchain;
 mod registry;
