@@ -13,7 +13,10 @@ use frame_support::{
 	traits::{fungible::Mutate, Hooks},
 };
 use frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin};
-use sp_runtime::{traits::Bounded, Perbill};
+use sp_runtime::{
+	traits::{Bounded, Zero},
+	Perbill,
+};
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -332,8 +335,13 @@ mod benchmarks {
 		Pallet::<T>::arm_backups(request_id);
 		let body = json_body(b as usize);
 		let request = Requests::<T>::get(request_id).unwrap();
-		let reporters: vec::Vec<_> =
-			request.armed.iter().chain(request.assigned.iter()).take(k as usize).collect();
+		let reporters: vec::Vec<_> = request
+			.armed
+			.iter()
+			.map(|(backup, _)| backup)
+			.chain(request.assigned.iter())
+			.take(k as usize)
+			.collect();
 		let key_of =
 			|who: &T::AccountId| ops.iter().find(|(o, _)| o == who).expect("an operator").1;
 		for who in reporters.iter().take(k as usize - 1) {
@@ -382,16 +390,32 @@ mod benchmarks {
 		assert_completed::<T>(&ids);
 	}
 
-	/// `s` requests whose deadline passed with no report from any of their operators and no
-	/// backup: each settles, refunding the client and reporting every operator.
+	/// `s` requests whose deadline passed with no report from any of their operators, nor from
+	/// the backups armed beside as many of them as there were backups, none left (their
+	/// lifetime over): each settles, refunding the client, reporting every operator and
+	/// freeing every armed backup.
 	#[benchmark]
 	fn expire_settling(s: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
 		let api = api::<T>();
 		let k = T::MaxRedundancy::get();
-		operators::<T>(api, k);
+		let backups = k.min(T::MaxBackups::get());
+		operators::<T>(api, k + backups);
 		let client = funded::<T>("client", 0);
-		let ids: vec::Vec<_> = (0..s).map(|_| submit_unrouted::<T>(&client, api, k, 0)).collect();
+		System::<T>::set_block_number(T::MaxLifetime::get());
+		let ids: vec::Vec<_> = (0..s)
+			.map(|_| {
+				let id = submit_unrouted::<T>(&client, api, k, backups);
+				Pallet::<T>::arm_backups(id);
+				id
+			})
+			.collect();
 		let due = expire_at::<T>();
+		// Their lifetime over, no armed backup can be given more time to report.
+		for id in &ids {
+			Requests::<T>::mutate(id, |request| {
+				request.as_mut().expect("just made").submitted_at = Zero::zero();
+			});
+		}
 
 		#[block]
 		{
@@ -432,14 +456,22 @@ mod benchmarks {
 	}
 
 	/// The end of the backup grace of `h` one-operator requests whose operator did not report:
-	/// a backup is armed beside each. A request of more operators counts as one per backup it
-	/// may arm, which charges it for reading the request more than once.
+	/// a backup is armed beside each, each backup another operator (their stake bounds their
+	/// capacity). A request of more operators counts as one per backup it may arm, which
+	/// charges it for reading the request more than once.
 	#[benchmark]
 	fn arm_backups(h: Linear<0, { T::MaxHedgesPerBlock::get() }>) {
 		let api = api::<T>();
-		operators::<T>(api, 2);
+		operators::<T>(api, h + 1);
+		let serving: vec::Vec<_> =
+			(0..=h).filter_map(|slot| T::Operators::available_at(api, slot)).collect();
 		let client = funded::<T>("client", 0);
-		let ids: vec::Vec<_> = (0..h).map(|_| submit_unrouted::<T>(&client, api, 1, 1)).collect();
+		let ids: vec::Vec<_> = serving[1..]
+			.iter()
+			.map(|backup| {
+				pending_request::<T>(&client, api, vec![serving[0].clone()], vec![backup.clone()])
+			})
+			.collect();
 		let now = System::<T>::block_number();
 		let requests = BoundedVec::truncate_from(ids.clone());
 		Hedges::<T>::insert(now, HedgesDue { requests, backups: h });
@@ -498,11 +530,13 @@ mod benchmarks {
 }
 
 /// The gateway key's account of one operator and its reports, each settling a pending
-/// one-operator request with the smallest body: all of one client to one API if `shared`,
+/// one-operator request, beside whose silent operator it is armed, with the smallest body: all of one client to one API if `shared`,
 /// else each of another client to another API.
 fn reports_of_one_operator<T: Config>(n: u32, shared: bool) -> (T::AccountId, ReportsOf<T>) {
 	let first_api = api::<T>();
-	let (operator, key) = operators::<T>(first_api, 1).remove(0);
+	let mut serving = operators::<T>(first_api, 2);
+	let (operator, key) = serving.remove(0);
+	let silent = serving.remove(0).0;
 	let first_client = funded::<T>("client", 0);
 	let body = json_body(8);
 	let reports: vec::Vec<_> = (0..n)
@@ -512,8 +546,10 @@ fn reports_of_one_operator<T: Config>(n: u32, shared: bool) -> (T::AccountId, Re
 			} else {
 				(funded::<T>("client", i), api::<T>())
 			};
+			// The report is an armed backup's: settling frees the silent operator beside it.
 			let request_id =
-				pending_request::<T>(&client, api, vec![operator.clone()], vec::Vec::new());
+				pending_request::<T>(&client, api, vec![silent.clone()], vec![operator.clone()]);
+			Pallet::<T>::arm_backups(request_id);
 			(request_id, signed_report::<T>(request_id, &operator, &key, body.clone()))
 		})
 		.collect();

@@ -5,8 +5,8 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	offchain::keys::response_storage_key, HandoverLog, HandoverReason, OperatorRouting, RequestId,
-	RequestStatus,
+	offchain::keys::response_storage_key, HandoverLog, HandoverReason, OffenceKind,
+	OperatorRouting, Outcome, ReputationSink, RequestId, RequestStatus,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -87,8 +87,9 @@ impl<T: Config> Pallet<T> {
 		(settled, pruned)
 	}
 
-	/// The first block after `request_id`'s deadline: hands each operator that did not report
-	/// to a backup if one is left, else settles.
+	/// The first block after `request_id`'s deadline: passes the slot of each operator that did
+	/// not report to the backup armed beside it, or else to the next backup, and settles when
+	/// the request waits for no one.
 	pub(crate) fn expire(request_id: RequestId, now: BlockNumberFor<T>) {
 		let Some(request) = Requests::<T>::get(request_id) else { return };
 		if request.status != RequestStatus::Pending {
@@ -100,20 +101,34 @@ impl<T: Config> Pallet<T> {
 			.filter(|who| !request.reports.iter().any(|r| &r.operator == *who))
 			.cloned()
 			.collect();
-		let mut handed_over = false;
+		let mut waits = false;
+		let mut stranded = Vec::new();
 		for operator in missing {
 			let reason = if T::Operators::is_online(&operator) {
 				HandoverReason::Timeout
 			} else {
 				HandoverReason::Offline
 			};
-			handed_over |= Self::do_reassign(request_id, &operator, reason, None).is_ok();
-		}
-		if !handed_over {
-			if let Some(mut request) = Requests::<T>::get(request_id) {
-				Self::settle(request_id, &mut request, now);
-				Requests::<T>::insert(request_id, request);
+			match Self::promote_armed(request_id, &operator) {
+				Ok(promoted_waits) => waits |= promoted_waits,
+				Err(_) => match Self::do_reassign(request_id, &operator, reason, None) {
+					Ok(_) => waits = true,
+					Err(_) => stranded.push(operator),
+				},
 			}
+		}
+		let Some(mut request) = Requests::<T>::get(request_id) else { return };
+		if waits {
+			// The request goes on under a later deadline, which could otherwise settle it
+			// within and spare them: those no one took over from are charged for this one now
+			// (once per request, however often), and may still report until the new one.
+			for operator in stranded {
+				T::Reputation::record(&operator, request.api_id, Outcome::Failed);
+				Self::report(OffenceKind::MissedDeadline, request_id, &operator);
+			}
+		} else {
+			Self::settle(request_id, &mut request, now);
+			Requests::<T>::insert(request_id, request);
 		}
 	}
 }

@@ -26,6 +26,38 @@ impl<T: Config> Pallet<T> {
 		Self::timeout_blocks(request.terms.timeout_ms).saturating_add(T::HandoverMargin::get())
 	}
 
+	/// The deadline of a request whose slot passes to a successor now: the successor gets its
+	/// whole timeout and a block to report in, within the request's lifetime, or the request is
+	/// not handed to it (it would be charged for a deadline it could not meet).
+	fn successor_deadline(
+		request: &Request<T>,
+		now: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let end_of_life = request.submitted_at.saturating_add(T::MaxLifetime::get());
+		let deadline = now
+			.saturating_add(Self::extension(request))
+			.min(end_of_life)
+			.max(request.deadline);
+		ensure!(
+			deadline >= Self::earliest_deadline(now, request.terms.timeout_ms),
+			Error::<T>::LifetimeExhausted
+		);
+		Ok(deadline)
+	}
+
+	/// Moves `request`'s deadline, and its settlement on the agenda, to `deadline`.
+	fn move_deadline(request_id: RequestId, request: &mut Request<T>, deadline: BlockNumberFor<T>) {
+		if deadline != request.deadline {
+			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
+			Agenda::<T>::insert(
+				deadline.saturating_add(1u32.into()),
+				request_id,
+				AgendaTask::Settle,
+			);
+			request.deadline = deadline;
+		}
+	}
+
 	/// The first backup that may take work now and does not execute the request already; the
 	/// backups before it (no longer available) are dropped with it.
 	fn next_backup(request: &mut Request<T>) -> Option<T::AccountId> {
@@ -57,17 +89,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let expired = matches!(reason, HandoverReason::Timeout | HandoverReason::Offline);
 		ensure!(expired || now <= request.deadline, Error::<T>::DeadlinePassed);
-		let end_of_life = request.submitted_at.saturating_add(T::MaxLifetime::get());
-		let deadline = now
-			.saturating_add(Self::extension(&request))
-			.min(end_of_life)
-			.max(request.deadline);
-		// The successor gets its whole timeout and a block to report in, or the request is not
-		// handed to it: it would be charged for a deadline it could not meet.
-		ensure!(
-			deadline >= Self::earliest_deadline(now, request.terms.timeout_ms),
-			Error::<T>::LifetimeExhausted
-		);
+		let deadline = Self::successor_deadline(&request, now)?;
 		ensure!(T::Handovers::has_room(request_id), Error::<T>::TooManyHandovers);
 		let to = Self::next_backup(&mut request).ok_or(Error::<T>::NoBackupLeft)?;
 
@@ -79,15 +101,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::unassign(from, request_id);
 		Self::assign(&to, request_id);
-		if deadline != request.deadline {
-			Agenda::<T>::remove(request.deadline.saturating_add(1u32.into()), request_id);
-			Agenda::<T>::insert(
-				deadline.saturating_add(1u32.into()),
-				request_id,
-				AgendaTask::Settle,
-			);
-			request.deadline = deadline;
-		}
+		Self::move_deadline(request_id, &mut request, deadline);
 		let api_id = request.api_id;
 		Requests::<T>::insert(request_id, request);
 
@@ -134,7 +148,8 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		let mut armed = 0;
 		for from in silent {
-			if !T::Handovers::has_room(request_id) {
+			// As many armed as assigned operators at most, each beside one.
+			if request.armed.is_full() || !T::Handovers::has_room(request_id) {
 				break;
 			}
 			let Some(to) = Self::next_backup(&mut request) else { break };
@@ -148,9 +163,8 @@ impl<T: Config> Pallet<T> {
 			if T::Handovers::record(request_id, &from, &to, reason, None).is_err() {
 				break;
 			}
-			// As many armed as assigned operators at most: each is armed beside one.
-			if request.armed.try_push(to.clone()).is_err() {
-				frame_support::defensive!("a backup armed twice beside one operator");
+			if request.armed.try_push((to.clone(), from.clone())).is_err() {
+				frame_support::defensive!("`is_full` said there was room");
 				break;
 			}
 			Self::assign(&to, request_id);
@@ -160,6 +174,33 @@ impl<T: Config> Pallet<T> {
 		}
 		Requests::<T>::insert(request_id, request);
 		armed
+	}
+
+	/// `from` let its deadline pass without reporting, and a backup is armed beside it: the
+	/// backup takes `from`'s slot (the arm's record in the log is the slot's handover), and
+	/// `from` commits `MissedDeadline` with the backup as beneficiary. A backup that has not
+	/// reported yet gets a successor's time to. Returns whether the request waits for it.
+	pub(crate) fn promote_armed(
+		request_id: RequestId,
+		from: &T::AccountId,
+	) -> Result<bool, DispatchError> {
+		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
+		let backup = request.armed_beside(from).cloned().ok_or(Error::<T>::NoBackupLeft)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let waits = !request.reported_by(&backup);
+		let deadline =
+			if waits { Self::successor_deadline(&request, now)? } else { request.deadline };
+		request.armed.retain(|(armed, _)| armed != &backup);
+		if let Some(slot) = request.assigned.iter_mut().find(|who| *who == from) {
+			*slot = backup.clone();
+		}
+		Self::unassign(from, request_id);
+		Self::move_deadline(request_id, &mut request, deadline);
+		let api_id = request.api_id;
+		Requests::<T>::insert(request_id, request);
+		T::Reputation::record(from, api_id, Outcome::Failed);
+		Self::report_for(OffenceKind::MissedDeadline, request_id, from, Some(backup));
+		Ok(waits)
 	}
 }
 
@@ -175,7 +216,6 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 
 	fn open_assignments(operator: &T::AccountId, max: u32) -> Vec<OpenAssignment> {
 		Assignments::<T>::iter_key_prefix(operator)
-			.take(max as usize)
 			.filter_map(|request_id| {
 				let request = Requests::<T>::get(request_id)?;
 				// An armed backup's work is not its to hand over: it may simply not report.
@@ -186,6 +226,7 @@ impl<T: Config> Reassign<T::AccountId> for Pallet<T> {
 					(request.request_hash, request.api_id, request.terms.timeout_ms);
 				Some(OpenAssignment { request_id, request_hash, api_id, timeout_ms })
 			})
+			.take(max as usize)
 			.collect()
 	}
 

@@ -56,7 +56,7 @@ pub mod pallet {
 		traits::{fungible::MutateHold, Randomness},
 	};
 	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
-	use sp_runtime::Perbill;
+	use sp_runtime::{traits::Zero, Perbill};
 	// Ours, not the tasks trait of the prelude.
 	use crate::types::AgendaTask;
 
@@ -441,6 +441,9 @@ pub mod pallet {
 		NotEquivocation,
 		/// This equivocation was reported already.
 		OffenceAlreadyReported,
+		/// A backup grace must leave the assigned operators at least the first block a report
+		/// can land in.
+		ZeroBackupGrace,
 		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
 		Defensive,
 	}
@@ -671,12 +674,15 @@ pub mod pallet {
 
 		/// Sets the backup grace (governance): how many blocks, from the one after submission,
 		/// a request's assigned operators report in alone before backups are armed beside those
-		/// that have not reported. 0 arms them at the end of the submission's block; a grace
-		/// that reaches a request's deadline arms none, leaving failover to the deadline.
+		/// that have not reported: at least 1, the first block a report can land in (0 would arm
+		/// backups at the end of the very block that submits the request, which that block's
+		/// start cannot charge for). A grace that reaches a request's deadline arms none,
+		/// leaving failover to the deadline.
 		/// Requests submitted before keep the grace they were submitted under.
 		#[pallet::call_index(8)]
 		pub fn set_backup_grace(origin: OriginFor<T>, grace: BlockNumberFor<T>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(!grace.is_zero(), Error::<T>::ZeroBackupGrace);
 			BackupGrace::<T>::put(grace);
 			Self::deposit_event(Event::BackupGraceSet { grace });
 			Ok(())

@@ -227,21 +227,23 @@ impl<T: Config> Pallet<T> {
 			},
 		}
 		// Settled before the deadline with armed backups' reports, an operator that has not
-		// reported may still have been on its way (a late but correct report within the
-		// deadline is no offence), or have just taken its slot over: it is only freed. Its
-		// reputation already counts the handover to the backup armed beside it.
+		// reported may still have been on its way: a late but correct report within the
+		// deadline is no offence. One silent through the grace (a backup is armed beside it)
+		// counts a failure in reputation; one that has just taken its slot over, nothing.
 		let expired = now > request.deadline;
 		for operator in request.assigned.iter() {
 			if !request.reported_by(operator) {
 				Self::unassign(operator, request_id);
-				if expired {
+				if expired || request.armed_beside(operator).is_some() {
 					T::Reputation::record(operator, request.api_id, Outcome::Failed);
+				}
+				if expired {
 					Self::report(OffenceKind::MissedDeadline, request_id, operator);
 				}
 			}
 		}
 		// An armed backup that has not reported was a hedge the settlement did not need.
-		for backup in request.armed.iter() {
+		for (backup, _) in request.armed.iter() {
 			Self::unassign(backup, request_id);
 		}
 		let prune_at = now.saturating_add(T::Retention::get());

@@ -313,9 +313,9 @@ pub struct Request<T: Config> {
 	/// Operators next in line, in order.
 	pub backups: BoundedVec<T::AccountId, T::MaxBackups>,
 	/// Backups armed beside the assigned operators that had not reported by the end of the
-	/// backup grace: each executes and reports too, and the first reports settle
-	/// (failover.rs, `arm_backups`).
-	pub armed: BoundedVec<T::AccountId, T::MaxRedundancy>,
+	/// backup grace, as (backup, the operator it is armed beside): each executes and reports
+	/// too, and the first reports settle (failover.rs, `arm_backups`).
+	pub armed: BoundedVec<(T::AccountId, T::AccountId), T::MaxRedundancy>,
 	/// Reports received.
 	pub reports: BoundedVec<StoredReport<T>, T::MaxRedundancy>,
 	/// Where it stands.
@@ -327,7 +327,12 @@ pub struct Request<T: Config> {
 impl<T: Config> Request<T> {
 	/// Whether `who` executes it: an assigned operator or an armed backup.
 	pub fn executed_by(&self, who: &T::AccountId) -> bool {
-		self.assigned.contains(who) || self.armed.contains(who)
+		self.assigned.contains(who) || self.armed.iter().any(|(backup, _)| backup == who)
+	}
+
+	/// The backup armed beside assigned operator `who`, if any.
+	pub fn armed_beside(&self, who: &T::AccountId) -> Option<&T::AccountId> {
+		self.armed.iter().find(|(_, beside)| beside == who).map(|(backup, _)| backup)
 	}
 
 	/// Whether `who` reported it.

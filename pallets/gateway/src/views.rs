@@ -89,7 +89,8 @@ impl<T: Config> Pallet<T> {
 				pending != T::Escrow::held(id).is_zero(),
 				"escrow is held exactly while a request is pending"
 			);
-			for operator in request.assigned.iter().chain(request.armed.iter()) {
+			let armed_backups = request.armed.iter().map(|(backup, _)| backup);
+			for operator in request.assigned.iter().chain(armed_backups) {
 				ensure!(
 					Assignments::<T>::contains_key(operator, id)
 						== (pending && !request.reported_by(operator)),
@@ -101,20 +102,24 @@ impl<T: Config> Pallet<T> {
 				"a report from an operator neither assigned nor armed"
 			);
 			// Replaying the handover log on the operators routing chose gives the assigned set
-			// and the armed backups: a record to an armed backup arms it beside `from`, any
-			// other passes `from`'s slot on.
+			// and the armed backups: a record to a backup armed beside `from` arms it, any
+			// other passes `from`'s slot on (a backup armed, then given the slot at the
+			// deadline, has the one record).
 			let mut implied = request.routed.to_vec();
 			let mut armed = alloc::vec::Vec::new();
 			for record in T::Handovers::history(id) {
 				let slot = implied.iter().position(|who| who == &record.from);
 				ensure!(
-					slot.is_some() && !implied.contains(&record.to) && !armed.contains(&record.to),
+					slot.is_some()
+						&& !implied.contains(&record.to)
+						&& !armed.iter().any(|(backup, _)| backup == &record.to),
 					"the log does not fit the assignments"
 				);
-				if request.armed.contains(&record.to) {
-					armed.push(record.to);
+				let pair = (record.to, record.from);
+				if request.armed.contains(&pair) {
+					armed.push(pair);
 				} else {
-					implied[slot.unwrap_or_default()] = record.to;
+					implied[slot.unwrap_or_default()] = pair.0;
 				}
 			}
 			ensure!(

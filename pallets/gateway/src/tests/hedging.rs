@@ -28,7 +28,12 @@ fn lineup(request_id: u64) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn armed(request_id: u64) -> Vec<u8> {
-	Requests::<Test>::get(request_id).unwrap().armed.iter().map(number).collect()
+	Requests::<Test>::get(request_id)
+		.unwrap()
+		.armed
+		.iter()
+		.map(|(backup, _)| number(backup))
+		.collect()
 }
 
 fn completed(request_id: u64) -> bool {
@@ -124,7 +129,7 @@ fn the_operator_answering_before_its_backup_settles_and_the_backup_is_refused() 
 }
 
 #[test]
-fn an_operator_silent_until_its_deadline_is_charged_and_its_slot_fails_over() {
+fn at_the_deadline_the_backup_armed_beside_a_silent_operator_takes_its_slot_and_more_time() {
 	build_and_execute(|| {
 		setup(4);
 		let id = submit(1);
@@ -132,27 +137,88 @@ fn an_operator_silent_until_its_deadline_is_charged_and_its_slot_fails_over() {
 		let deadline = Requests::<Test>::get(id).unwrap().deadline;
 		run_to_block(deadline + 1);
 
-		// Neither the operator nor its armed backup reported: the operator's slot passes to the
-		// next backup and it commits the missed deadline; the armed one may still report.
+		// Neither reported: the armed backup takes the slot (the arm's record is the slot's
+		// handover), with a successor's time, and the operator commits the missed deadline
+		// with it as beneficiary. The next backup is still in line.
 		let request = Requests::<Test>::get(id).unwrap();
-		assert_eq!(request.assigned.iter().map(number).collect::<Vec<_>>(), vec![backups[1]]);
-		assert_eq!(armed(id), vec![backups[0]]);
+		assert_eq!(request.assigned.iter().map(number).collect::<Vec<_>>(), vec![backups[0]]);
+		assert!(request.armed.is_empty());
+		assert_eq!(request.deadline, deadline + 1 + 4);
+		assert_eq!(request.backups.iter().map(number).collect::<Vec<_>>(), backups[1..].to_vec());
 		assert_eq!(
 			handovers(id),
-			vec![
-				(account(assigned[0]), account(backups[0]), HandoverReason::Timeout),
-				(account(assigned[0]), account(backups[1]), HandoverReason::Timeout),
-			]
+			vec![(account(assigned[0]), account(backups[0]), HandoverReason::Timeout)]
 		);
 		assert_eq!(
 			offences_with_beneficiaries(),
-			vec![(OffenceKind::MissedDeadline, account(assigned[0]), Some(account(backups[1])))]
+			vec![(OffenceKind::MissedDeadline, account(assigned[0]), Some(account(backups[0])))]
 		);
+		assert!(!Assignments::<Test>::contains_key(account(assigned[0]), id));
 
-		// The first of the two to answer settles; the other is freed.
 		assert_ok!(report_ok(backups[0], id, BODY));
 		assert!(completed(id));
-		assert!(!Assignments::<Test>::contains_key(account(backups[1]), id));
+	});
+}
+
+#[test]
+fn at_the_deadline_a_backup_that_reported_fills_the_slot_and_an_operator_no_one_took_over_from_is_charged(
+) {
+	build_and_execute(|| {
+		// Two operators, one backup: it is armed beside the first silent one only.
+		setup(3);
+		let id = submit(2);
+		let (assigned, backups) = lineup(id);
+		let deadline = Requests::<Test>::get(id).unwrap().deadline;
+		run_to_block(deadline);
+		assert_eq!(armed(id), vec![backups[0]]);
+		assert_ok!(report_ok(backups[0], id, BODY));
+		run_to_block(deadline + 1);
+
+		// The backup's report fills the first slot; the second operator's slot has no one to
+		// pass to, so the request settles with the one report: no majority, a full refund.
+		let request = Requests::<Test>::get(id).unwrap();
+		assert!(matches!(request.status, RequestStatus::Refunded { .. }));
+		assert_eq!(
+			request.assigned.iter().map(number).collect::<Vec<_>>(),
+			vec![backups[0], assigned[1]]
+		);
+		assert_eq!(
+			offences_with_beneficiaries(),
+			vec![
+				(OffenceKind::MissedDeadline, account(assigned[0]), Some(account(backups[0]))),
+				(OffenceKind::MissedDeadline, account(assigned[1]), None),
+			]
+		);
+	});
+}
+
+#[test]
+fn an_operator_no_one_took_over_from_is_charged_at_the_deadline_while_another_slot_gets_more_time()
+{
+	build_and_execute(|| {
+		setup(3);
+		let id = submit(2);
+		let (assigned, backups) = lineup(id);
+		let deadline = Requests::<Test>::get(id).unwrap().deadline;
+		run_to_block(deadline + 1);
+
+		// The armed backup takes the first slot with more time; the second operator, whom no
+		// one can take over from, is charged now rather than spared by a settlement within the
+		// later deadline.
+		let request = Requests::<Test>::get(id).unwrap();
+		assert_eq!(request.status, RequestStatus::Pending);
+		assert_eq!(request.deadline, deadline + 1 + 4);
+		assert_eq!(
+			offences_with_beneficiaries(),
+			vec![
+				(OffenceKind::MissedDeadline, account(assigned[0]), Some(account(backups[0]))),
+				(OffenceKind::MissedDeadline, account(assigned[1]), None),
+			]
+		);
+		// It may still report, and is paid for the work if the majority agrees.
+		assert_ok!(report_ok(backups[0], id, BODY));
+		assert_ok!(report_ok(assigned[1], id, BODY));
+		assert!(completed(id));
 	});
 }
 
@@ -163,7 +229,7 @@ fn an_armed_backup_has_no_slot_to_hand_over() {
 		let submitted = System::block_number();
 		let id = submit(1);
 		run_to_block(submitted + 2);
-		let backup = Requests::<Test>::get(id).unwrap().armed[0].clone();
+		let backup = Requests::<Test>::get(id).unwrap().armed[0].0.clone();
 		assert_noop!(
 			Gateway::do_reassign(id, &backup, HandoverReason::Voluntary, None),
 			Error::<Test>::NotAssigned
@@ -184,12 +250,19 @@ fn governance_sets_the_grace_for_later_requests() {
 		);
 		assert_eq!(BackupGrace::<Test>::get(), 1);
 
-		// A grace of 0 arms the backup at the end of the submission's block.
-		assert_ok!(Gateway::set_backup_grace(RuntimeOrigin::root(), 0));
-		System::assert_last_event(Event::BackupGraceSet { grace: 0 }.into());
+		// The first block a report can land in is the operators' at least.
+		assert_noop!(
+			Gateway::set_backup_grace(RuntimeOrigin::root(), 0),
+			Error::<Test>::ZeroBackupGrace
+		);
+		// A grace of 2 arms the backup at the end of the second block after submission.
+		assert_ok!(Gateway::set_backup_grace(RuntimeOrigin::root(), 2));
+		System::assert_last_event(Event::BackupGraceSet { grace: 2 }.into());
 		let submitted = System::block_number();
 		let id = submit(1);
-		run_to_block(submitted + 1);
+		run_to_block(submitted + 2);
+		assert!(armed(id).is_empty());
+		run_to_block(submitted + 3);
 		assert_eq!(armed(id).len(), 1);
 
 		// A grace that reaches the deadline arms none.
