@@ -78,12 +78,14 @@ test('a degrading operator hands over with a checkpoint and the successor comple
     await sleep(100);
   }
   assert.ok(handedOver, 'no operator handed a request over');
-  const [handover] = handedOver.handovers;
-  assert.equal(handover.reason, 'voluntary');
+  const handover = handedOver.handovers.find((h) => h.reason === 'voluntary');
   assert.equal(handover.checkpoint.completedSteps, 1);
   assert.equal(handover.checkpoint.requestHash, handedOver.requestHash);
   assert.equal(handedOver.status, 'completed');
-  assert.deepEqual(handedOver.reports.map((r) => r.operator), [handedOver.handovers.at(-1).to]);
+  // The successor answered, or a backup armed after the grace if the handover came later.
+  const [report] = handedOver.reports;
+  assert.equal(handedOver.reports.length, 1);
+  assert.ok(handedOver.handovers.some((h) => h.to === report.operator), `${report.operator} took nothing over`);
   // Every operator on the way called with the same key; the upstream placed the order once.
   const key = idempotencyKey(handedOver);
   const calls = upstream.requests.filter((r) => r.headers['idempotency-key'] === key);
