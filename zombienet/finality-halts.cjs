@@ -4,17 +4,19 @@
 async function run(nodeName, networkInfo, args) {
   const api = await zombie.connect(networkInfo.nodesByName[nodeName].wsUri);
   const blocks = Number(args[0]);
-  const number = async (hash) => (await api.rpc.chain.getHeader(hash)).number.toNumber();
+  const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
+  const finalizedNumber = async () =>
+    (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
   const blocksFrom = (start, count) => new Promise((resolve) => {
     api.rpc.chain.subscribeNewHeads((header) => {
       if (header.number.toNumber() >= start + count) resolve();
     });
   });
-  await blocksFrom(await number(), 2);
-  const finalized = await number(await api.rpc.chain.getFinalizedHead());
-  const start = await number();
+  await blocksFrom(await best(), 2);
+  const finalized = await finalizedNumber();
+  const start = await best();
   await blocksFrom(start, blocks);
-  const after = await number(await api.rpc.chain.getFinalizedHead());
+  const after = await finalizedNumber();
   await api.disconnect();
   if (after !== finalized) throw new Error(`${nodeName} finalized #${finalized} -> #${after} without a supermajority`);
   console.log(`${nodeName}: blocks #${start} -> #${start + blocks}, finalized head still #${finalized}`);

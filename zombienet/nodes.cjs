@@ -1,6 +1,6 @@
 // Kills and restarts zombienet's nodes as a crash does: SIGKILL, then the same command line on
 // the same database. Also a js-script step of its own: `kill,<node>[,<node>…]` or
-// `restart,<node>[,<node>…]`.
+// `restart,<node>[,<node>…]` (zombienet splits the arguments at the commas).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -51,7 +51,8 @@ async function restartNode(name, networkInfo) {
 }
 
 async function run(_nodeName, networkInfo, args) {
-  const [action, ...names] = args[0].split(',');
+  const [action, ...names] = args;
+  if (names.length === 0) throw new Error(`${action}: which nodes?`);
   for (const name of names) {
     if (action === 'kill') killNode(name, networkInfo);
     else if (action === 'restart') await restartNode(name, networkInfo);
