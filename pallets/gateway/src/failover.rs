@@ -3,9 +3,11 @@
 //! - at the end of the backup grace, the next backup is armed beside each operator routing
 //!   assigned that has not reported: both execute, and the first reports settle
 //!   (`arm_backups`);
-//! - at the deadline, an assigned operator that has not reported passes its assignment to the
-//!   next backup, and commits `MissedDeadline` (`do_reassign`);
+//! - at the deadline, an assigned operator that has not reported passes its slot to the backup
+//!   armed beside it (`promote_armed`) or else to the next backup (`do_reassign`), and commits
+//!   `MissedDeadline`;
 //! - an operator hands its request over itself, with a checkpoint, through the handover pallet.
+//!
 //! When no backup is left the request settles with what it has, which refunds the client in
 //! full unless a majority already answered.
 
