@@ -266,6 +266,19 @@ pub fn register_api() {
 	assert_ok!(Gateway::register_api(RuntimeOrigin::signed(account(PUBLISHER)), spec()));
 }
 
+/// Registers the API and bonds operators `OP`, `OP + 1`, … (`operators` of them) serving it.
+pub fn setup(operators: u8) {
+	register_api();
+	for n in 0..operators {
+		bond_operator(OP + n, 5_000);
+	}
+}
+
+/// The operator number of `who`.
+pub fn number(who: &AccountId) -> u8 {
+	(OP..OP + 8).find(|n| &account(*n) == who).unwrap()
+}
+
 /// The client submits `GET /price?coin=dot` with `redundancy`; returns the request id.
 pub fn submit(redundancy: u32) -> RequestId {
 	submit_as(CLIENT, redundancy)

@@ -7,13 +7,6 @@ use frame_support::assert_ok;
 
 const BODY: &[u8] = br#"{"price":7.25}"#;
 
-fn setup(operators: u8) {
-	register_api();
-	for n in 0..operators {
-		bond_operator(OP + n, 5_000);
-	}
-}
-
 #[test]
 fn a_silent_operator_misses_the_deadline_and_the_client_is_refunded() {
 	build_and_execute(|| {

@@ -8,18 +8,6 @@ use sp_core::Pair;
 
 const BODY: &[u8] = br#"{"price":7.25}"#;
 
-fn setup(operators: u8) {
-	register_api();
-	for n in 0..operators {
-		bond_operator(OP + n, 5_000);
-	}
-}
-
-/// The operator number of `who`.
-fn number(who: &AccountId) -> u8 {
-	(OP..OP + 8).find(|n| &account(*n) == who).unwrap()
-}
-
 fn assigned(request_id: u64) -> u8 {
 	number(&Requests::<Test>::get(request_id).unwrap().assigned[0])
 }

@@ -9,18 +9,6 @@ use sp_runtime::DispatchError;
 
 const BODY: &[u8] = br#"{"price":7.25}"#;
 
-fn setup(operators: u8) {
-	register_api();
-	for n in 0..operators {
-		bond_operator(OP + n, 5_000);
-	}
-}
-
-/// The operator number of `who`.
-fn number(who: &AccountId) -> u8 {
-	(OP..OP + 8).find(|n| &account(*n) == who).unwrap()
-}
-
 /// The assigned operators and the backups of `request_id`, by number.
 fn lineup(request_id: u64) -> (Vec<u8>, Vec<u8>) {
 	let request = Requests::<Test>::get(request_id).unwrap();

@@ -10,13 +10,6 @@ use sp_core::Pair;
 
 const BODY: &[u8] = br#"{"price":7.25,"ts":1}"#;
 
-fn setup(operators: u8) {
-	register_api();
-	for n in 0..operators {
-		bond_operator(OP + n, 5_000);
-	}
-}
-
 /// The operators assigned to `request_id`, as operator numbers.
 fn assigned(request_id: u64) -> Vec<u8> {
 	let request = Requests::<Test>::get(request_id).unwrap();

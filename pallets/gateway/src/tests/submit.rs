@@ -7,13 +7,6 @@ use crate::{
 use baton_primitives::{Escrow as _, RequestStatus};
 use frame_support::{assert_noop, assert_ok, pallet_prelude::BoundedVec};
 
-fn setup(operators: u8) {
-	register_api();
-	for n in 0..operators {
-		bond_operator(OP + n, 5_000);
-	}
-}
-
 /// Submits with everything valid except what `change` alters.
 fn submit_with(
 	change: impl FnOnce(&mut Args),
