@@ -48,11 +48,11 @@ log "end-to-end: polkadot.js against baton-node --dev"
 node --test --test-concurrency=1 tests/e2e/
 passed "end-to-end tests"
 
-log "zombienet: 4 validators, one paused, finality continues"
+log "zombienet: 4 validators, one killed and restarted, then two: finality continues, halts, resumes"
 scripts/zombienet.sh zombienet/local-4.zndsl
 passed "zombienet finality"
 
-log "zombienet: an operator node dies mid-stream, its requests are handed over"
+log "zombienet: an operator node killed mid-stream, its requests completed by armed backups"
 scripts/zombienet.sh zombienet/failover.zndsl
 passed "zombienet failover"
 
