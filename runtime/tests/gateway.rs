@@ -185,18 +185,28 @@ fn report_as(
 	Gateway::report_result(RuntimeOrigin::signed(signer), id, report)
 }
 
+/// The first operator routing assigned request `id` and its first backup, with the backup's
+/// gateway key: Dave's `dave_key` or the setup operator's.
+fn operator_and_backup(
+	id: u64,
+	dave_key: sp_core::ed25519::Pair,
+) -> (AccountId, AccountId, sp_core::ed25519::Pair) {
+	use sp_keyring::Sr25519Keyring::Dave;
+	let request = Requests::<Runtime>::get(id).unwrap();
+	let (operator, backup) = (request.assigned[0].clone(), request.backups[0].clone());
+	let backup_key = if backup == Dave.to_account_id() { dave_key } else { gateway_pair() };
+	(operator, backup, backup_key)
+}
+
 #[test]
 fn a_silent_operators_backup_is_armed_after_the_grace_and_completes_the_request_in_two_blocks() {
-	use sp_keyring::Sr25519Keyring::Dave;
 	execute("development", || {
 		setup();
 		let dave_key = bond_dave();
 		let issuance = Balances::total_issuance();
 		let submitted = frame_system::Pallet::<Runtime>::block_number();
 		let id = submit();
-		let request = Requests::<Runtime>::get(id).unwrap();
-		let (silent, backup) = (request.assigned[0].clone(), request.backups[0].clone());
-		let backup_pair = if backup == Dave.to_account_id() { dave_key } else { gateway_pair() };
+		let (silent, backup, backup_pair) = operator_and_backup(id, dave_key);
 		// The default grace: the silent operator has the block after submission alone.
 		run_to_block(submitted + 2);
 
@@ -219,7 +229,6 @@ fn a_silent_operators_backup_is_armed_after_the_grace_and_completes_the_request_
 #[test]
 fn with_hedging_off_a_silent_operators_request_passes_to_a_backup_at_the_deadline_with_the_takeover_bonus(
 ) {
-	use sp_keyring::Sr25519Keyring::Dave;
 	execute("development", || {
 		setup();
 		let dave_key = bond_dave();
@@ -227,11 +236,8 @@ fn with_hedging_off_a_silent_operators_request_passes_to_a_backup_at_the_deadlin
 		assert_ok!(Gateway::set_backup_grace(RuntimeOrigin::root(), u32::MAX));
 		let issuance = Balances::total_issuance();
 		let id = submit();
-		let request = Requests::<Runtime>::get(id).unwrap();
-		let (silent, successor) = (request.assigned[0].clone(), request.backups[0].clone());
-		let successor_pair =
-			if successor == Dave.to_account_id() { dave_key } else { gateway_pair() };
-		run_to_block(request.deadline + 1);
+		let (silent, successor, successor_pair) = operator_and_backup(id, dave_key);
+		run_to_block(Requests::<Runtime>::get(id).unwrap().deadline + 1);
 
 		let history = pallet_handover::History::<Runtime>::get(id);
 		assert_eq!(history.len(), 1);

@@ -5,8 +5,7 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	offchain::keys::response_storage_key, HandoverLog, HandoverReason, OffenceKind,
-	OperatorRouting, Outcome, ReputationSink, RequestId, RequestStatus,
+	offchain::keys::response_storage_key, HandoverLog, RequestId, RequestStatus,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -98,20 +97,20 @@ impl<T: Config> Pallet<T> {
 		let missing: Vec<T::AccountId> = request
 			.assigned
 			.iter()
-			.filter(|who| !request.reports.iter().any(|r| &r.operator == *who))
+			.filter(|who| !request.reported_by(who))
 			.cloned()
 			.collect();
 		let mut waits = false;
 		let mut stranded = Vec::new();
 		for operator in missing {
-			let reason = if T::Operators::is_online(&operator) {
-				HandoverReason::Timeout
-			} else {
-				HandoverReason::Offline
-			};
 			match Self::promote_armed(request_id, &operator) {
 				Ok(promoted_waits) => waits |= promoted_waits,
-				Err(_) => match Self::do_reassign(request_id, &operator, reason, None) {
+				Err(_) => match Self::do_reassign(
+					request_id,
+					&operator,
+					Self::silence_reason(&operator),
+					None,
+				) {
 					Ok(_) => waits = true,
 					Err(_) => stranded.push(operator),
 				},
@@ -123,8 +122,7 @@ impl<T: Config> Pallet<T> {
 			// within and spare them: those no one took over from are charged for this one now
 			// (once per request, however often), and may still report until the new one.
 			for operator in stranded {
-				T::Reputation::record(&operator, request.api_id, Outcome::Failed);
-				Self::report(OffenceKind::MissedDeadline, request_id, &operator);
+				Self::missed_deadline(request_id, request.api_id, &operator, None);
 			}
 		} else {
 			Self::settle(request_id, &mut request, now);

@@ -28,6 +28,16 @@ impl<T: Config> Pallet<T> {
 		Self::timeout_blocks(request.terms.timeout_ms).saturating_add(T::HandoverMargin::get())
 	}
 
+	/// Why an operator's silence passes its work on: `offline` when heartbeats marked it so,
+	/// else `timeout`.
+	pub(crate) fn silence_reason(operator: &T::AccountId) -> HandoverReason {
+		if T::Operators::is_online(operator) {
+			HandoverReason::Timeout
+		} else {
+			HandoverReason::Offline
+		}
+	}
+
 	/// The deadline of a request whose slot passes to a successor now: the successor gets its
 	/// whole timeout and a block to report in, within the request's lifetime, or the request is
 	/// not handed to it (it would be charged for a deadline it could not meet).
@@ -110,8 +120,7 @@ impl<T: Config> Pallet<T> {
 		// The successor takes the fee at settlement and the beneficiary's share of the slash.
 		match reason {
 			HandoverReason::Timeout | HandoverReason::Offline => {
-				T::Reputation::record(from, api_id, Outcome::Failed);
-				Self::report_for(OffenceKind::MissedDeadline, request_id, from, Some(to.clone()));
+				Self::missed_deadline(request_id, api_id, from, Some(to.clone()));
 			},
 			HandoverReason::Fraud => {
 				T::Reputation::record(from, api_id, Outcome::Failed);
@@ -134,12 +143,11 @@ impl<T: Config> Pallet<T> {
 	/// routing assigned that has not reported, logged as a `timeout` (or `offline`) handover.
 	/// The operator keeps its assignment and may still report; the backup executes and reports
 	/// as an assigned operator does, and the first reports settle the request. An operator that
-	/// took the request over since submission is left to its own deadline. Returns how many
-	/// backups it armed.
-	pub(crate) fn arm_backups(request_id: RequestId) -> u32 {
-		let Some(mut request) = Requests::<T>::get(request_id) else { return 0 };
+	/// took the request over since submission is left to its own deadline.
+	pub(crate) fn arm_backups(request_id: RequestId) {
+		let Some(mut request) = Requests::<T>::get(request_id) else { return };
 		if request.status != RequestStatus::Pending {
-			return 0;
+			return;
 		}
 		let silent: Vec<T::AccountId> = request
 			.assigned
@@ -148,18 +156,13 @@ impl<T: Config> Pallet<T> {
 			.filter(|(who, routed)| who == routed && !request.reported_by(who))
 			.map(|(who, _)| who.clone())
 			.collect();
-		let mut armed = 0;
 		for from in silent {
 			// As many armed as assigned operators at most, each beside one.
 			if request.armed.is_full() || !T::Handovers::has_room(request_id) {
 				break;
 			}
 			let Some(to) = Self::next_backup(&mut request) else { break };
-			let reason = if T::Operators::is_online(&from) {
-				HandoverReason::Timeout
-			} else {
-				HandoverReason::Offline
-			};
+			let reason = Self::silence_reason(&from);
 			// The log's record first: the one write that can fail (`has_room` said it would
 			// not), leaving nothing half-done.
 			if T::Handovers::record(request_id, &from, &to, reason, None).is_err() {
@@ -172,10 +175,8 @@ impl<T: Config> Pallet<T> {
 			Self::assign(&to, request_id);
 			T::Reputation::record(&from, request.api_id, Outcome::HandedOver);
 			T::Reputation::record(&to, request.api_id, Outcome::TookOver);
-			armed += 1;
 		}
 		Requests::<T>::insert(request_id, request);
-		armed
 	}
 
 	/// `from` let its deadline pass without reporting, and a backup is armed beside it: the
@@ -200,8 +201,7 @@ impl<T: Config> Pallet<T> {
 		Self::move_deadline(request_id, &mut request, deadline);
 		let api_id = request.api_id;
 		Requests::<T>::insert(request_id, request);
-		T::Reputation::record(from, api_id, Outcome::Failed);
-		Self::report_for(OffenceKind::MissedDeadline, request_id, from, Some(backup));
+		Self::missed_deadline(request_id, api_id, from, Some(backup));
 		Ok(waits)
 	}
 }

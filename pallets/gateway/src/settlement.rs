@@ -234,11 +234,10 @@ impl<T: Config> Pallet<T> {
 		for operator in request.assigned.iter() {
 			if !request.reported_by(operator) {
 				Self::unassign(operator, request_id);
-				if expired || request.armed_beside(operator).is_some() {
-					T::Reputation::record(operator, request.api_id, Outcome::Failed);
-				}
 				if expired {
-					Self::report(OffenceKind::MissedDeadline, request_id, operator);
+					Self::missed_deadline(request_id, request.api_id, operator, None);
+				} else if request.armed_beside(operator).is_some() {
+					T::Reputation::record(operator, request.api_id, Outcome::Failed);
 				}
 			}
 		}
@@ -259,6 +258,19 @@ impl<T: Config> Pallet<T> {
 			request.reports.iter().filter(|r| r.result_key == candidate.result_key).count()
 				>= needed
 		})
+	}
+
+	/// `operator` let its deadline on `request_id` pass without reporting: a failure in
+	/// reputation, and `MissedDeadline`, whose slash gives `beneficiary` (its successor) the
+	/// reward share.
+	pub(crate) fn missed_deadline(
+		request_id: RequestId,
+		api_id: ApiId,
+		operator: &T::AccountId,
+		beneficiary: Option<T::AccountId>,
+	) {
+		T::Reputation::record(operator, api_id, Outcome::Failed);
+		Self::report_for(OffenceKind::MissedDeadline, request_id, operator, beneficiary);
 	}
 
 	pub(crate) fn report(kind: OffenceKind, request_id: RequestId, offender: &T::AccountId) {
