@@ -138,10 +138,7 @@ async function check(api) {
       fromSubmission: r.settled.settledAt - Math.max(r.settled.submittedAt, state.deathAt.block),
     });
   }
-  const pct = (key, p) => {
-    const sorted = recovery.map((x) => x[key]).sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-  };
+  const pct = (key, p) => percentile(recovery.map((x) => x[key]), p / 100);
   console.log(`death → completion of its ${recovery.length} requests: blocks p50 ${pct('blocks', 50)} p99 ${pct('blocks', 99)}; seconds p50 ${(pct('ms', 50) / 1000).toFixed(1)} p99 ${(pct('ms', 99) / 1000).toFixed(1)}; from the later of death and submission: blocks p50 ${pct('fromSubmission', 50)} p99 ${pct('fromSubmission', 99)}`);
 
   // The backups completed op1's requests within their deadlines: op1 committed no offence for
