@@ -65,17 +65,27 @@ pub mod opaque {
 	}
 }
 
-#[sp_version::runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
-	spec_name: alloc::borrow::Cow::Borrowed("baton"),
-	impl_name: alloc::borrow::Cow::Borrowed("baton"),
-	authoring_version: 1,
-	spec_version: 100,
-	impl_version: 1,
-	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
-	system_version: 1,
-};
+/// The runtime's version, with its `spec_version`: `runtime_version` reads literals only, so the
+/// upgrade rehearsal's (one later, build.rs) is a second expansion rather than a constant.
+macro_rules! runtime_version {
+	($spec_version:tt) => {
+		#[sp_version::runtime_version]
+		pub const VERSION: RuntimeVersion = RuntimeVersion {
+			spec_name: alloc::borrow::Cow::Borrowed("baton"),
+			impl_name: alloc::borrow::Cow::Borrowed("baton"),
+			authoring_version: 1,
+			spec_version: $spec_version,
+			impl_version: 1,
+			apis: apis::RUNTIME_API_VERSIONS,
+			transaction_version: 1,
+			system_version: 1,
+		};
+	};
+}
+#[cfg(not(feature = "upgrade-rehearsal"))]
+runtime_version!(100);
+#[cfg(feature = "upgrade-rehearsal")]
+runtime_version!(101);
 
 /// Units of time, in blocks. Blocks come every [`MILLI_SECS_PER_BLOCK`].
 pub mod time {
@@ -143,7 +153,12 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on the next runtime upgrade.
+#[cfg(not(feature = "upgrade-rehearsal"))]
 type Migrations = ();
+/// The upgrade rehearsal's: from spec_version 100, whose requests it marks so.
+#[cfg(feature = "upgrade-rehearsal")]
+type Migrations =
+	(pallet_gateway::migrations::v1::MigrateToV1<Runtime, frame_support::traits::ConstU32<100>>,);
 
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<

@@ -8,21 +8,32 @@ import fs from 'node:fs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { gatewayRpc } from './rpc.mjs';
 
-/** A release binary of the workspace: `$<variable>`, else its build in the shared target directory. */
-function releaseBinary(name, variable) {
+/**
+ * A file of the workspace's release build: `$<variable>`, else `name` under `release/` in the
+ * shared target directory.
+ */
+function releaseBuild(name, variable) {
   const target = process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache', 'baton-target');
-  const binary = process.env[variable] || path.join(target, 'release', name);
-  if (!fs.existsSync(binary)) {
-    throw new Error(`${name} not found at ${binary}: build it with scripts/build.sh`);
+  const file = process.env[variable] || path.join(target, 'release', name);
+  if (!fs.existsSync(file)) {
+    throw new Error(`${name} not found at ${file}: build it with scripts/build.sh`);
   }
-  return binary;
+  return file;
 }
 
 /** The node binary: $BATON_NODE, else the release build in the shared target directory. */
-export const nodeBinary = () => releaseBinary('baton-node', 'BATON_NODE');
+export const nodeBinary = () => releaseBuild('baton-node', 'BATON_NODE');
 
 /** The `baton` program: $BATON_PROGRAM, else the release build in the shared target directory. */
-export const batonProgram = () => releaseBinary('baton', 'BATON_PROGRAM');
+export const batonProgram = () => releaseBuild('baton', 'BATON_PROGRAM');
+
+/**
+ * The upgrade rehearsal's runtime (spec_version 101, with a storage migration of the gateway
+ * pallet), which runtime/build.rs builds beside the node's: $BATON_UPGRADE_WASM, else its build
+ * in the shared target directory.
+ */
+export const upgradeWasm = () => releaseBuild(
+  'wbuild/baton-runtime/upgrade_rehearsal.compact.compressed.wasm', 'BATON_UPGRADE_WASM');
 
 /**
  * Where test upstreams listen: a loopback address of its own, which every node the tests start
@@ -201,6 +212,36 @@ export async function waitForFinalized(api, n, timeoutMs = 90_000) {
       }
     }).then((u) => { unsubscribe = u; });
   });
+}
+
+/**
+ * Calls `onBlock({ number, hash, events })` for every best block from the current one on, in
+ * order and none skipped, one call at a time. Events are decoded with the metadata of the
+ * runtime that made them, so the blocks of a runtime upgrade read right on both sides of it.
+ * Resolves with a function that stops following; an error of `onBlock` or of the node goes to
+ * `onError`.
+ */
+export async function followBlocks(api, onBlock, onError = (error) => console.error(error)) {
+  let next;
+  let stopped = false;
+  let queue = Promise.resolve();
+  const unsubscribe = await api.rpc.chain.subscribeNewHeads((header) => {
+    queue = queue.then(async () => {
+      const last = header.number.toNumber();
+      next ??= last;
+      for (; next <= last && !stopped; next += 1) {
+        const hash = next === last ? header.hash : await api.rpc.chain.getBlockHash(next);
+        const events = await (await api.at(hash)).query.system.events();
+        await onBlock({ number: next, hash, events });
+      }
+    }).catch((error) => {
+      if (!stopped) onError(error);
+    });
+  });
+  return () => {
+    stopped = true;
+    unsubscribe();
+  };
 }
 
 /**

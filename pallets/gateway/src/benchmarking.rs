@@ -636,6 +636,8 @@ fn pending_request<T: Config>(
 			reports: Default::default(),
 			status: RequestStatus::Pending,
 			served: None,
+			#[cfg(feature = "upgrade-rehearsal")]
+			spec_version: <T as frame_system::Config>::Version::get().spec_version,
 		},
 	);
 	NextRequestId::<T>::put(id + 1);

@@ -189,6 +189,8 @@ impl<T: Config> Pallet<T> {
 				reports: Default::default(),
 				status: RequestStatus::Pending,
 				served: None,
+				#[cfg(feature = "upgrade-rehearsal")]
+				spec_version: <T as frame_system::Config>::Version::get().spec_version,
 			},
 		);
 		Self::deposit_event(Event::RequestSubmitted {

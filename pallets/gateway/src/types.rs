@@ -322,6 +322,10 @@ pub struct Request<T: Config> {
 	pub status: RequestStatus<BlockNumberFor<T>>,
 	/// Index in `reports` of the report served as the response, once completed.
 	pub served: Option<u32>,
+	/// The runtime's `spec_version` at submission: the field the upgrade rehearsal migrates in
+	/// (`migrations::v1`). It is last, so a stored request's old bytes are a prefix of its new.
+	#[cfg(feature = "upgrade-rehearsal")]
+	pub spec_version: u32,
 }
 
 impl<T: Config> Request<T> {

@@ -2,6 +2,8 @@ mod deadlines;
 mod equivocation;
 mod failover;
 mod hedging;
+#[cfg(feature = "upgrade-rehearsal")]
+mod migrations;
 mod nonces;
 mod offchain;
 mod registry;
