@@ -18,16 +18,23 @@ log "formatting (.rustfmt.toml) and clippy, warnings denied (an allowed lint say
 cargo fmt --all -- --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
 pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover pallet-relay)
-features=$(printf '%s/runtime-benchmarks,' "${pallets[@]}")
-# The benchmarks too: they compile with the feature only.
-cargo clippy --release --locked "${pallets[@]/#/--package=}" --all-targets --features "${features%,}" -- -D warnings
+# The benchmarks and the try-runtime checks compile with their features only; the gateway's
+# upgrade rehearsal (its v1 migration and that migration's tests) with its own.
+features=$(printf '%s/runtime-benchmarks,%s/try-runtime,' "${pallets[@]}" "${pallets[@]}")
+features+="pallet-gateway/upgrade-rehearsal"
+cargo clippy --release --locked "${pallets[@]/#/--package=}" --all-targets --features "$features" -- -D warnings
 passed "formatting and lints"
 
 "$REPO_ROOT/scripts/build.sh"
 passed "build"
 
-log "runtime tests: genesis presets, governance, operator pallets wired together"
-cargo test --release --locked -p baton-runtime
+log "runtime tests with try-runtime: genesis presets, governance, the pallets wired together, the"
+log "upgrade rehearsal's migration; then the runtime fuzzer for ${BATON_FUZZ_SECONDS:=60} s"
+# Native only: these tests do not run the wasm, which the node's build has; with it, this would
+# build every frame crate to wasm once more with try-runtime.
+runtime_tests=(cargo test --release --locked -p baton-runtime --features try-runtime,upgrade-rehearsal)
+SKIP_WASM_BUILD=1 "${runtime_tests[@]}" -- --skip random_sequences
+SKIP_WASM_BUILD=1 BATON_FUZZ_SECONDS="$BATON_FUZZ_SECONDS" "${runtime_tests[@]}" --test fuzz -- --nocapture
 passed "runtime tests"
 
 log "the baton program's tests: receipts checked, amounts parsed, the runtime's errors named"
@@ -41,7 +48,7 @@ log "pallet tests, try_state after each, and their benchmarks run as tests; the 
 log "endpoint crates' tests with them (the policy's address table, real calls over loopback)"
 # One invocation: the egress and endpoint crates share the frame crates the pallets' tests build.
 cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egress \
-	--package=baton-relay-endpoint --features "${features%,}"
+	--package=baton-relay-endpoint --features "$features"
 passed "pallet and egress tests"
 
 log "end-to-end: polkadot.js against baton-node --dev"

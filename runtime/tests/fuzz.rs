@@ -5,14 +5,13 @@
 //! - total issuance moved only by dust removal, the one burn on this chain a signed call can
 //!   cause (Baton mints nothing; fees, slashes and the treasury's burn of 0 move tokens only);
 //! - the free and reserved balances of all accounts add up to the total issuance;
-//! - every Baton pallet's `try_state`;
+//! - every pallet's `try_state`: the SDK's too when built with `try-runtime`, as CI does;
 //!
 //! and at the end, that no call took more than `MARGIN` times its weight in the fastest of its
 //! runs: the fastest, so that a busy machine does not fail it. A panic anywhere fails it.
 //!
 //! `BATON_FUZZ_SECONDS` (default 10) bounds the run: the regressions and the fixed seed first,
-//! then random seeds, each printed before it runs (the output of a failed test shows them);
-//! `BATON_FUZZ_SEED=<n>` runs one seed alone. A seed that found a bug goes into `REGRESSIONS`.
+//! then random seeds; a seed that fails is printed, and `BATON_FUZZ_SEED=<n>` runs it alone. A seed that found a bug goes into `REGRESSIONS`.
 //! `scripts/fuzz.sh` runs it for hours.
 
 mod common;
@@ -631,9 +630,12 @@ fn random_sequences_of_calls_keep_every_invariant() {
 		None => REGRESSIONS.iter().copied().chain([FIXED_SEED]).collect(),
 	};
 	seeds.reverse();
-	let deadline = Instant::now() + seconds();
+	let seconds = seconds();
+	let deadline = Instant::now() + seconds;
 	let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-	let mut random = Rng(clock.as_nanos() as u64);
+	let generator = clock.as_nanos() as u64;
+	let mut random = Rng(generator);
+	println!("fuzz: seeds {seeds:?}, then random ones from generator {generator} for {seconds:?}");
 	let (mut costs, mut misses) = (BTreeMap::<String, Cost>::new(), BTreeMap::new());
 	let mut runs = 0;
 	loop {
@@ -642,8 +644,10 @@ fn random_sequences_of_calls_keep_every_invariant() {
 			None if replay.is_none() && Instant::now() < deadline => random.next(),
 			None => break,
 		};
-		println!("fuzz seed {seed} (replay: BATON_FUZZ_SEED={seed})");
-		let chain = run(seed);
+		let chain = std::panic::catch_unwind(|| run(seed)).unwrap_or_else(|panic| {
+			println!("fuzz seed {seed} failed: replay it with BATON_FUZZ_SEED={seed}");
+			std::panic::resume_unwind(panic)
+		});
 		runs += 1;
 		for (name, cost) in chain.costs {
 			let total = costs.entry(name).or_insert(Cost { fastest: f64::MAX, ..Cost::default() });

@@ -260,3 +260,43 @@ fn with_hedging_off_a_silent_operators_request_passes_to_a_backup_at_the_deadlin
 		assert_eq!(Balances::total_issuance(), issuance);
 	});
 }
+
+/// The upgrade rehearsal's migration on a chain with a finished and an open request, as
+/// try-runtime runs it: every pallet's `on_runtime_upgrade` between its pre and post checks,
+/// then every pallet's `try_state`. The requests, stored in the previous layout, read after it,
+/// and the open one goes on to complete.
+#[cfg(all(feature = "try-runtime", feature = "upgrade-rehearsal"))]
+#[test]
+fn the_upgrade_rehearsals_migration_passes_try_runtime_and_an_open_request_goes_on() {
+	use frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, StorageVersion},
+	};
+	execute("development", || {
+		setup();
+		let (finished, open) = (submit(), submit());
+		assert_ok!(report_as(&gateway_pair(), &Eve.to_account_id(), finished));
+		// As the previous runtime left them: without their last field, a u32.
+		for id in [finished, open] {
+			let key = Requests::<Runtime>::hashed_key_for(id);
+			let value = unhashed::get_raw(&key).unwrap();
+			unhashed::put_raw(&key, &value[..value.len() - 4]);
+		}
+		StorageVersion::new(0).put::<Gateway>();
+
+		baton_runtime::Executive::try_runtime_upgrade(frame_try_runtime::UpgradeCheckSelect::All)
+			.expect("pre_upgrade, the migrations, post_upgrade and try_state pass");
+
+		assert_eq!(Gateway::on_chain_storage_version(), 1);
+		for id in [finished, open] {
+			assert_eq!(Requests::<Runtime>::get(id).unwrap().spec_version, 100);
+		}
+		assert_ok!(report_as(&gateway_pair(), &Eve.to_account_id(), open));
+		assert!(matches!(
+			Requests::<Runtime>::get(open).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
+		// A request submitted from now on carries the new runtime's version.
+		assert_eq!(Requests::<Runtime>::get(submit()).unwrap().spec_version, 101);
+	});
+}

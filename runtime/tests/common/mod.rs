@@ -50,16 +50,28 @@ pub fn execute(preset: &str, test: impl FnOnce()) {
 	});
 }
 
-/// Every Baton pallet's `do_try_state`, as `try-runtime` runs them on a live chain.
+/// Every pallet's `try_state`, the SDK's too, as `try-runtime` runs them on a live chain; built
+/// without `try-runtime`, only Baton's pallets have theirs (`do_try_state`).
 pub fn check_invariants() {
-	use baton_runtime::{Escrow, Gateway, Handover, OperatorStaking, Relay, Reputation, Slashing};
-	OperatorStaking::do_try_state().expect("operator-staking invariants hold");
-	Slashing::do_try_state().expect("slashing invariants hold");
-	Reputation::do_try_state().expect("reputation invariants hold");
-	Escrow::do_try_state().expect("escrow invariants hold");
-	Gateway::do_try_state().expect("gateway invariants hold");
-	Handover::do_try_state().expect("handover invariants hold");
-	Relay::do_try_state().expect("relay invariants hold");
+	#[cfg(feature = "try-runtime")]
+	{
+		use frame_support::traits::{TryState, TryStateSelect};
+		AllPalletsWithSystem::try_state(System::block_number(), TryStateSelect::All)
+			.expect("every pallet's invariants hold");
+	}
+	#[cfg(not(feature = "try-runtime"))]
+	{
+		use baton_runtime::{
+			Escrow, Gateway, Handover, OperatorStaking, Relay, Reputation, Slashing,
+		};
+		OperatorStaking::do_try_state().expect("operator-staking invariants hold");
+		Slashing::do_try_state().expect("slashing invariants hold");
+		Reputation::do_try_state().expect("reputation invariants hold");
+		Escrow::do_try_state().expect("escrow invariants hold");
+		Gateway::do_try_state().expect("gateway invariants hold");
+		Handover::do_try_state().expect("handover invariants hold");
+		Relay::do_try_state().expect("relay invariants hold");
+	}
 }
 
 /// Runs the hooks of every block until `n` is the current block, with the timestamp inherent
