@@ -51,8 +51,19 @@ cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egres
 	--package=baton-relay-endpoint --features "$features"
 passed "pallet and egress tests"
 
-log "end-to-end: polkadot.js against baton-node --dev"
+log "end-to-end: polkadot.js against baton-node --dev; beside them, a runtime upgrade by referendum"
+# The referendum's 80 blocks are 4 minutes of waiting on a node of its own: beside the others.
+upgrade_log=$(mktemp)
+node --test tests/upgrade/ >"$upgrade_log" 2>&1 &
+upgrade=$!
+trap 'kill "$upgrade" 2>/dev/null || true' EXIT
 node --test --test-concurrency=1 tests/e2e/
+if ! wait "$upgrade"; then
+	cat "$upgrade_log"
+	exit 1
+fi
+trap - EXIT
+cat "$upgrade_log"
 passed "end-to-end tests"
 
 log "zombienet: 4 validators, one killed and restarted, then two: finality continues, halts, resumes"

@@ -8,6 +8,12 @@
 //                               the backups armed beside op1 at the end of the backup grace
 //                               (HandedOver on-chain); op1 not charged for them, the work was
 //                               done in time; each request ran upstream once; issuance unchanged
+//   stream-halted               with Charlie's validator killed (three of four finalize, so
+//                               finality halts), a batch of requests
+//   settle-halted               they all settle while the finalized head stands still
+//   check-halted                once Charlie is back and finality resumed: each completed or
+//                               refunded, final, run upstream once; nothing left in escrow;
+//                               issuance unchanged
 //   restart-op1                 op1's node again, on its database
 // Then the fast path:
 //   relay-stream                `baton gateway` (Charlie's) in front of the operators' relay
@@ -157,6 +163,46 @@ async function check(api) {
   console.log(`handed over from op1: ${takenOver.length}, all completed by the backups armed beside it`);
   if (failures.length) throw new Error(failures.join('; '));
   await node.sleep(0);
+}
+
+async function finalizedNumber(api) {
+  return (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+}
+
+async function settleHalted(api) {
+  const { gateway } = await lib();
+  const finalized = await finalizedNumber(api);
+  for (const request of state.halted) {
+    request.settled = await gateway.waitForSettlement(api, request.id, 120_000);
+    console.log(`request ${request.id} ${request.settled.status} at #${request.settled.settledAt}, finalized head #${await finalizedNumber(api)}`);
+  }
+  const now = await finalizedNumber(api);
+  if (now !== finalized) throw new Error(`finality moved (#${finalized} -> #${now}) while a validator was down`);
+}
+
+async function checkHalted(api) {
+  const { gateway, node } = await lib();
+  const who = await gateway.accounts();
+  const failures = [];
+  // Finality catches up from where it stood: wait until it passes the last settlement.
+  const last = Math.max(...state.halted.map((r) => r.settled.settledAt));
+  while (await finalizedNumber(api) < last) await node.sleep(1_000);
+  const finalizedHash = await api.rpc.chain.getFinalizedHead();
+  for (const { id, settled } of state.halted) {
+    if (!['completed', 'refunded'].includes(settled.status)) failures.push(`request ${id} ${settled.status}`);
+    // Final: the finalized chain has it settled as the best chain had.
+    const final = (await api.query.gateway.requests.at(finalizedHash, id)).unwrap().status.type.toLowerCase();
+    if (final !== settled.status) failures.push(`request ${id} is ${final} in the finalized chain, ${settled.status} at best`);
+    const executions = state.executions.get(gateway.idempotencyKey(settled)) ?? 0;
+    if (settled.status === 'completed' && executions !== 1) failures.push(`request ${id} executed upstream ${executions} times`);
+  }
+  // Escrow holds exactly the fees of open requests, and none is open.
+  const held = (await api.query.balances.holds(who.bob.address)).filter((hold) => hold.id.toString().includes('Escrow'));
+  if (held.length) failures.push(`escrow still holds ${held.map((h) => h.amount.toString())} of the client's`);
+  const issuance = (await api.query.balances.totalIssuance()).toBigInt();
+  if (issuance !== state.issuance) failures.push(`issuance moved: ${state.issuance} → ${issuance}`);
+  if (failures.length) throw new Error(failures.join('; '));
+  console.log(`${state.halted.length} requests submitted while finality was halted: all settled and final`);
 }
 
 /** The value at fraction `p` of `values` sorted. */
@@ -319,6 +365,9 @@ async function run(nodeName, networkInfo, args) {
         break;
       }
       case 'check': await check(api); break;
+      case 'stream-halted': state.halted = await stream(api); break;
+      case 'settle-halted': await settleHalted(api); break;
+      case 'check-halted': await checkHalted(api); break;
       case 'relay-stream': await relayStream(api, networkInfo); break;
       case 'relay-kill-primary': await relayKillPrimary(networkInfo); break;
       case 'relay-check': await relayCheck(api); break;
