@@ -3,14 +3,13 @@
 //! block is finalized, and their events and errors read with the runtime's metadata.
 
 use baton_runtime::{
-	AccountId, Hash, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension,
-	UncheckedExtrinsic,
+	AccountId, Hash, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, UncheckedExtrinsic,
 };
 use codec::{Decode, Encode};
 use frame_system::{EventRecord, Phase};
 use serde_json::json;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
-use sp_runtime::{generic::Era, DispatchError, MultiAddress, MultiSignature};
+use sp_runtime::{DispatchError, MultiAddress, MultiSignature};
 
 use crate::chain::{unhex, Chain};
 
@@ -130,18 +129,7 @@ impl Chain {
 		let nonce = self.call("system_accountNextIndex", json!([account.to_ss58check()])).await?;
 		let nonce = nonce.as_u64().ok_or("system_accountNextIndex: not a number")? as Nonce;
 
-		let extension: TxExtension = (
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(nonce),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-			frame_metadata_hash_extension::CheckMetadataHash::new(false),
-			frame_system::WeightReclaim::new(),
-		);
+		let extension = baton_runtime::immortal_tx_extension(nonce);
 		// What each extension adds to the signed bytes without sending them.
 		let implicit = ((), spec as u32, tx as u32, genesis, genesis, (), (), (), None, ());
 		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);

@@ -24,9 +24,10 @@ use std::{
 use baton_primitives::{receipt_message, RequestStatus, ResultStatus};
 use baton_runtime::{
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
+	immortal_tx_extension,
 	time::SLOT_DURATION,
 	AccountId, Balance, Balances, Executive, Header, OperatorStaking, Runtime, RuntimeCall,
-	RuntimeEvent, SignedPayload, System, TxExtension, UncheckedExtrinsic,
+	RuntimeEvent, SignedPayload, System, UncheckedExtrinsic,
 };
 use codec::Encode;
 use frame_support::{
@@ -38,7 +39,7 @@ use pallet_gateway::{ApiSpec, HttpMethod, NewRequest, Report, Requests};
 use sp_core::{ed25519, Pair, H256};
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
 use sp_runtime::{
-	generic::{Digest, DigestItem, Era},
+	generic::{Digest, DigestItem},
 	traits::{Hash, Header as _},
 	BuildStorage, MultiSignature, Perbill,
 };
@@ -123,22 +124,6 @@ impl Signer {
 	}
 }
 
-/// The checks of a transaction, as a wallet fills them in: immortal, no tip, no metadata hash.
-fn extension(nonce: u32) -> TxExtension {
-	(
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::new(false),
-		frame_system::WeightReclaim::new(),
-	)
-}
-
 /// What a run found about one call: its runs, and the lowest ratio of time to weight.
 #[derive(Default)]
 struct Cost {
@@ -215,7 +200,7 @@ impl Chain {
 	/// Refusals (an unpayable fee, a full block) and failed dispatches are expected here.
 	fn apply(&mut self, signer: Signer, call: RuntimeCall) -> bool {
 		let who = signer.account();
-		let extension = extension(System::account_nonce(&who));
+		let extension = immortal_tx_extension(System::account_nonce(&who));
 		let payload = SignedPayload::new(call.clone(), extension.clone()).expect("implicit data");
 		let signature = payload.using_encoded(|bytes| signer.sign(bytes));
 		let name = {
