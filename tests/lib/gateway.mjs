@@ -105,16 +105,23 @@ export async function bondOperator(api, {
   await sendAndFinalize(api.tx.operatorStaking.bond(stake, gateway.publicKey, profile, proof), operator);
 }
 
-/** Submits a request as `client`; returns { id, fee, assigned, blockHash }. */
-export async function submitRequest(api, client, {
+/**
+ * The `gateway.submitRequest` transaction of a request: a fee up to the quote unless `maxFee` is
+ * given, the deadline `deadlineIn` blocks after the best block.
+ */
+export async function requestTx(api, {
   apiId, method = 'Get', path = '/', headers = [], body = '', redundancy = 0, maxFee, deadlineIn = 10,
 }) {
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const quote = plain(await api.rpc.gateway.quote(apiId, redundancy));
-  const tx = api.tx.gateway.submitRequest(
+  return api.tx.gateway.submitRequest(
     apiId, method, path, headers, body, redundancy, maxFee ?? BigInt(quote.total), best + deadlineIn,
   );
-  const { events, blockHash } = await sendAndFinalize(tx, client);
+}
+
+/** Submits a request (see requestTx) as `client`; returns { id, fee, assigned, blockHash, events }. */
+export async function submitRequest(api, client, spec) {
+  const { events, blockHash } = await sendAndFinalize(await requestTx(api, spec), client);
   const submitted = findEvent(events, 'gateway', 'RequestSubmitted').data;
   return {
     id: submitted.requestId.toNumber(),

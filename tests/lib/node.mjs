@@ -215,11 +215,11 @@ export async function waitForFinalized(api, n, timeoutMs = 90_000) {
 }
 
 /**
- * Calls `onBlock({ number, hash, events })` for every best block from the current one on, in
- * order and none skipped, one call at a time. Events are decoded with the metadata of the
- * runtime that made them, so the blocks of a runtime upgrade read right on both sides of it.
- * Resolves with a function that stops following; an error of `onBlock` or of the node goes to
- * `onError`.
+ * Calls `onBlock(header)` for every best block from the current one on, in order and none
+ * skipped, one call at a time; a block whose `onBlock` fails goes to `onError` and is tried
+ * again at the next new head. Headers decode the same under every runtime, so this keeps going
+ * through a runtime upgrade, where polkadot.js's `api.at(hash)` of the blocks around it may
+ * decode with the wrong runtime's types. Resolves with a function that stops following.
  */
 export async function followBlocks(api, onBlock, onError = (error) => console.error(error)) {
   let next;
@@ -230,9 +230,7 @@ export async function followBlocks(api, onBlock, onError = (error) => console.er
       const last = header.number.toNumber();
       next ??= last;
       for (; next <= last && !stopped; next += 1) {
-        const hash = next === last ? header.hash : await api.rpc.chain.getBlockHash(next);
-        const events = await (await api.at(hash)).query.system.events();
-        await onBlock({ number: next, hash, events });
+        await onBlock(next === last ? header : await api.rpc.chain.getHeader(await api.rpc.chain.getBlockHash(next)));
       }
     }).catch((error) => {
       if (!stopped) onError(error);

