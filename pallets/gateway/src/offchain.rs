@@ -16,7 +16,7 @@ use baton_primitives::{
 			execution_lock_key, health_storage_key, EXECUTION_SAMPLES_KEY,
 		},
 		metrics::{ExecutionSample, MAX_EXECUTION_SAMPLES},
-		signer::{LocalKey, LocalSigner},
+		signer::{self, LocalKey, LocalSigner},
 		sweep_index,
 	},
 	receipt_message, ApiId, GatewayKeys, HandoverLog, RequestId, RequestStatus, ResultStatus,
@@ -145,6 +145,9 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		let guards: Vec<_> = locks.iter_mut().map(|lock| lock.try_lock().ok()).collect();
 
+		// Reports sent before a runtime upgrade were dropped with it: resent now, not after
+		// `RESEND_AFTER`, which a deadline may not leave time for.
+		let upgraded = signer::runtime_changed::<T>(&T::Operators::signer_of(&raw));
 		let mut reports: Vec<(RequestId, Report<T>)> = Vec::new();
 		let mut calls: Vec<Job<T>> = Vec::new();
 		// The (request, content hash) this run left records for.
@@ -156,11 +159,14 @@ impl<T: Config> Pallet<T> {
 			let record_key = job.executed_key(&raw);
 			let record = StorageValueRef::persistent(&record_key);
 			match record.get::<Executed<T>>() {
-				Ok(Some(done)) if now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
+				Ok(Some(done))
+					if !upgraded && now < done.sent_at.saturating_add(RESEND_AFTER.into()) => {},
 				Ok(Some(done)) => {
-					// A late report is a sign of trouble too.
-					let timeout = job.request.terms.timeout_ms;
-					health.of(job.request.api_id).observe(block, timeout, true, timeout);
+					if !upgraded {
+						// A late report is a sign of trouble too.
+						let timeout = job.request.terms.timeout_ms;
+						health.of(job.request.api_id).observe(block, timeout, true, timeout);
+					}
 					record.set(&Executed::<T> { sent_at: now, report: done.report.clone() });
 					reports.push((job.request_id, done.report));
 				},

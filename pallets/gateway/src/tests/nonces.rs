@@ -96,7 +96,7 @@ fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
 	with_offchain_worker_state(|upstream, submitted| {
 		// Nonce 0 was taken at block DUE and its transaction dropped: the chain stays at 0.
 		let store = nonce_storage_key(&key_account(OP));
-		let gap = LocalNonce { next: 1u32, chain: 0u32, since: DUE };
+		let gap = LocalNonce { next: 1u32, chain: 0u32, since: DUE, spec_version: 0 };
 		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &store, &gap.encode());
 		// Until the chain has stood still for `NONCE_STALE_AFTER` blocks, reports queue behind
 		// the gap; the block after, they start over from the chain's nonce.
@@ -111,31 +111,89 @@ fn a_gap_left_by_a_dropped_transaction_is_given_up_after_a_while() {
 			.and_then(|bytes| LocalNonce::<u32, u32>::decode(&mut &bytes[..]).ok());
 		assert_eq!(
 			stored,
-			Some(LocalNonce { next: 1, chain: 0, since: DUE + NONCE_STALE_AFTER + 1 })
+			Some(LocalNonce {
+				next: 1,
+				chain: 0,
+				since: DUE + NONCE_STALE_AFTER + 1,
+				spec_version: 0
+			})
 		);
 	});
 }
 
 #[test]
 fn the_local_nonce_starts_over_when_it_ran_too_far_ahead() {
-	let ahead = LocalNonce { next: 5 + MAX_NONCES_AHEAD + 1, chain: 5, since: 10u32 };
+	let ahead =
+		LocalNonce { next: 5 + MAX_NONCES_AHEAD + 1, chain: 5, since: 10u32, spec_version: 7 };
 	// The chain has not stood still for long, but the count is too far ahead.
 	assert_eq!(
-		LocalNonce::take(Some(ahead), 5u32, 11u32),
-		(5, LocalNonce { next: 6, chain: 5, since: 11 })
+		LocalNonce::take(Some(ahead), 5u32, 11u32, 7),
+		(5, LocalNonce { next: 6, chain: 5, since: 11, spec_version: 7 })
 	);
 	let within = LocalNonce { next: 5 + MAX_NONCES_AHEAD, ..ahead };
 	assert_eq!(
-		LocalNonce::take(Some(within), 5, 11),
-		(5 + MAX_NONCES_AHEAD, LocalNonce { next: 6 + MAX_NONCES_AHEAD, chain: 5, since: 10 })
+		LocalNonce::take(Some(within), 5, 11, 7),
+		(
+			5 + MAX_NONCES_AHEAD,
+			LocalNonce { next: 6 + MAX_NONCES_AHEAD, chain: 5, since: 10, spec_version: 7 }
+		)
 	);
 	// A chain that moved restarts the stall clock; one that passed the count wins.
 	assert_eq!(
-		LocalNonce::take(Some(within), 6, 30),
-		(5 + MAX_NONCES_AHEAD, LocalNonce { next: 6 + MAX_NONCES_AHEAD, chain: 6, since: 30 })
+		LocalNonce::take(Some(within), 6, 30, 7),
+		(
+			5 + MAX_NONCES_AHEAD,
+			LocalNonce { next: 6 + MAX_NONCES_AHEAD, chain: 6, since: 30, spec_version: 7 }
+		)
 	);
 	assert_eq!(
-		LocalNonce::take(Some(within), 200, 30),
-		(200, LocalNonce { next: 201, chain: 200, since: 30 })
+		LocalNonce::take(Some(within), 200, 30, 7),
+		(200, LocalNonce { next: 201, chain: 200, since: 30, spec_version: 7 })
 	);
+}
+
+#[test]
+fn under_a_new_runtime_the_local_nonce_starts_over_from_the_chains_at_once() {
+	// Ahead of the chain and not stalled, but signed for spec_version 7: the upgrade to 8
+	// dropped those transactions from the pool.
+	let before = LocalNonce { next: 9u32, chain: 5u32, since: 10u32, spec_version: 7 };
+	assert_eq!(
+		LocalNonce::take(Some(before), 5, 11, 8),
+		(5, LocalNonce { next: 6, chain: 5, since: 11, spec_version: 8 })
+	);
+}
+
+#[test]
+fn a_report_dropped_by_a_runtime_upgrade_is_resent_at_once_without_calling_the_upstream_again() {
+	with_offchain_worker_state(|upstream, submitted| {
+		System::set_block_number(DUE);
+		let id = submit(1);
+		expect_calls(upstream, &[id]);
+		as_node(|| Gateway::offchain_worker(DUE));
+		assert_eq!(nonces(&submitted()), vec![0]);
+		// The report did not land before the runtime changed, and the pool dropped it: the
+		// count this node kept is for another spec_version than the runtime's (0 in the mock).
+		let store = nonce_storage_key(&key_account(OP));
+		let kept = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &store)
+			.and_then(|bytes| LocalNonce::<u32, u32>::decode(&mut &bytes[..]).ok())
+			.expect("the worker kept its count");
+		let before_upgrade = LocalNonce { spec_version: kept.spec_version + 1, ..kept };
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&store,
+			&before_upgrade.encode(),
+		);
+
+		// The next block resends it, not `RESEND_AFTER` blocks later, with the chain's nonce
+		// rather than after the gap; the upstream is not called again (one call was expected).
+		System::set_block_number(DUE + 1);
+		as_node(|| Gateway::offchain_worker(DUE + 1));
+		let sent = sent(&submitted());
+		assert_eq!(sent.len(), 2);
+		assert_eq!(sent[1].1, 0);
+		assert!(matches!(
+			&sent[1].0,
+			RuntimeCall::Gateway(Call::report_result { request_id, .. }) if *request_id == id
+		));
+	});
 }

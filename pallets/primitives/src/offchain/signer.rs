@@ -5,8 +5,14 @@
 //! by workers of overlapping blocks, which all read the same on-chain nonce. [`LocalSigner`]
 //! keeps the next nonce per signer in the node's persistent offchain storage instead, so each
 //! transaction takes the next one.
+//!
+//! A runtime upgrade drops every transaction the pool holds that was signed for the runtime
+//! before (a signature covers the `spec_version`). The count remembers the version it signed
+//! for, starts over from the chain's nonce under a new one, and tells the caller
+//! ([`runtime_changed`]) so that it resends what was dropped at once.
 
 use codec::{Decode, Encode};
+use frame_support::traits::Get;
 use frame_system::{
 	offchain::{AppCrypto, CreateSignedTransaction, SigningTypes, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
@@ -45,6 +51,8 @@ pub struct LocalNonce<Nonce, BlockNumber> {
 	pub chain: Nonce,
 	/// The block since which the on-chain nonce has stood at `chain`.
 	pub since: BlockNumber,
+	/// The runtime's `spec_version` the transactions were signed for.
+	pub spec_version: u32,
 }
 
 impl<Nonce, BlockNumber> LocalNonce<Nonce, BlockNumber>
@@ -52,8 +60,8 @@ where
 	Nonce: Copy + Ord + Saturating + One + From<u32>,
 	BlockNumber: Copy + Ord + Saturating + From<u32>,
 {
-	/// The nonce to sign with at block `now` when the chain's is `chain`, and what to remember
-	/// once the pool took the transaction.
+	/// The nonce to sign with at block `now`, under a runtime of `spec_version`, when the
+	/// chain's is `chain`, and what to remember once the pool took the transaction.
 	///
 	/// The local count wins while it is ahead of the chain, so transactions of one block (or of
 	/// overlapping workers) take consecutive nonces. A transaction that was sent but dropped
@@ -62,8 +70,14 @@ where
 	/// when the chain's nonce has not moved for [`NONCE_STALE_AFTER`] blocks while it was
 	/// ahead. Starting over may reuse a nonce still in the pool, which the pool refuses, and
 	/// the caller sends again later; that costs one transaction, a gap would cost all of them.
-	pub fn take(local: Option<Self>, chain: Nonce, now: BlockNumber) -> (Nonce, Self) {
-		let ahead = local.filter(|local| local.next > chain);
+	/// Under a new runtime it starts over at once: the pool dropped what was signed for the old.
+	pub fn take(
+		local: Option<Self>,
+		chain: Nonce,
+		now: BlockNumber,
+		spec_version: u32,
+	) -> (Nonce, Self) {
+		let ahead = local.filter(|local| local.next > chain && local.spec_version == spec_version);
 		let kept = ahead.filter(|local| {
 			let stalled =
 				local.chain == chain && now > local.since.saturating_add(NONCE_STALE_AFTER.into());
@@ -73,10 +87,27 @@ where
 		match kept {
 			Some(local) => {
 				let since = if local.chain == chain { local.since } else { now };
-				(local.next, Self { next: local.next.saturating_add(One::one()), chain, since })
+				let next = local.next.saturating_add(One::one());
+				(local.next, Self { next, chain, since, spec_version })
 			},
-			None => (chain, Self { next: chain.saturating_add(One::one()), chain, since: now }),
+			None => {
+				let next = chain.saturating_add(One::one());
+				(chain, Self { next, chain, since: now, spec_version })
+			},
 		}
+	}
+}
+
+/// Whether `signer` last signed for a runtime other than the current one: what it sent then
+/// and had not landed, the pool dropped. A count this node cannot read (its layout changed with
+/// the runtime) counts as such; none at all, as a key that never signed.
+pub fn runtime_changed<T: SigningTypes>(signer: &T::AccountId) -> bool {
+	let store_key = super::keys::nonce_storage_key(signer);
+	let spec_version = <T as frame_system::Config>::Version::get().spec_version;
+	match StorageValueRef::persistent(&store_key).get::<LocalNonce<T::Nonce, BlockNumberFor<T>>>() {
+		Ok(Some(local)) => local.spec_version != spec_version,
+		Ok(None) => false,
+		Err(_) => true,
 	}
 }
 
@@ -117,7 +148,8 @@ impl<T: SigningTypes, A: AppCrypto<T::Public, T::Signature>> LocalSigner<T, A> {
 		let local = store.get::<LocalNonce<T::Nonce, BlockNumberFor<T>>>().ok().flatten();
 		let chain = frame_system::Pallet::<T>::account_nonce(&self.account);
 		let now = frame_system::Pallet::<T>::block_number();
-		let (nonce, advanced) = LocalNonce::take(local, chain, now);
+		let spec_version = <T as frame_system::Config>::Version::get().spec_version;
+		let (nonce, advanced) = LocalNonce::take(local, chain, now, spec_version);
 		let Some(xt) = T::create_signed_transaction::<A>(
 			call.into(),
 			self.public.clone(),
