@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { u8aConcat, u8aToHex, stringToU8a, hexToU8a } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
+import { plain } from '@baton/client';
 import { sendAndFinalize, sleep, startDevNode } from '../tests/lib/node.mjs';
-import { accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);

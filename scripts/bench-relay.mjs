@@ -22,9 +22,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { encodeTicket, findEvent, plain, relayRequestHash, ticketMessage } from '@baton/client';
 import { freePorts, sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
-import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
-import { encodeTicket, openSession, relayRequestHash, ticketMessage } from '../tests/lib/relay.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
+import { openSession } from '../tests/lib/relay.mjs';
 import { btn, startGateway } from '../tests/lib/program.mjs';
 
 const arg = (name, fallback) => {

@@ -10,8 +10,9 @@
 //
 //   node scripts/bench-throughput.mjs [--transfers N] [--requests N] [--batched-requests N]
 //                                     [--batch N] [--operators N] [--deadline BLOCKS]
+import { plain } from '@baton/client';
 import { describeError, startDevNode, sleep } from '../tests/lib/node.mjs';
-import { accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 import os from 'node:os';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';

@@ -14,13 +14,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
-import { sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
+import { RelaySession, RequestRefunded, getQuote, getRequest, request, verifyReceipt } from '@baton/client';
+import { startDevNode } from '../tests/lib/node.mjs';
 import { batonVerify, runCommand, startGateway } from '../tests/lib/program.mjs';
-import { RelayClient, openSession, verifyRelayReceipt, waitForClaimed } from '../tests/lib/relay.mjs';
-import {
-  accounts, bondOperator, gatewayKey, plain, registerApi, startUpstream, submitRequest, verifyReceipt,
-  waitForSettlement,
-} from '../tests/lib/gateway.mjs';
+import { waitForClaimed } from '../tests/lib/relay.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
@@ -63,45 +61,48 @@ await bondOperator(api, {
 console.log(`operator ${who.charlie.address}, gateway key ${gateway.address}`);
 
 const path = `${url.pathname}${url.search}`;
-const quote = plain(await api.rpc.gateway.quote(apiId, 1));
+const quote = await getQuote(api, apiId, 1);
 step(`Dave asks for GET ${path}: quote ${formatUnits(quote.total)} (${quote.eligibleOperators} eligible operator)`);
-const submitted = await submitRequest(api, who.dave, { apiId, path, redundancy: 1 });
-console.log(`request ${submitted.id}: ${formatUnits(submitted.fee)} in escrow, assigned to ${submitted.assigned[0]}`);
-
-const request = await waitForSettlement(api, submitted.id);
-const latency = request.reports[0]?.latencyMs;
-step(`request ${request.id} ${request.status} in block #${request.settledAt} (submitted in #${request.submittedAt}, upstream ${latency} ms)`);
-const response = plain(await api.rpc.gateway.response(submitted.id));
-if (response) {
+// @baton/client's request(): submits, follows finalized blocks to the outcome, checks the receipt.
+let response = null;
+try {
+  const result = await request(api, who.dave, { apiId, path, redundancy: 1 }, {
+    onProgress: (progress) => console.log(`transaction ${progress.stage}${progress.blockHash ? ` ${progress.blockHash}` : ''}`),
+  });
+  const settled = await getRequest(api, result.id, result.blockHash);
+  step(`request ${result.id} completed in block #${settled.settledAt} (submitted in #${settled.submittedAt}, upstream ${settled.reports[0].latencyMs} ms, ${formatUnits(result.fee)} paid)`);
+  response = result.receipt;
   console.log(`status:        ${JSON.stringify(response.status)}`);
-  console.log(`body:          ${response.body}`);
+  console.log(`body:          ${result.body}`);
   console.log(`response hash: ${response.responseHash}`);
   console.log(`signed by:     ${response.gatewayKey} (operator ${response.operator})`);
   console.log(`receipt:       verified by the node: ${response.verified}; verified here with the key alone: ${verifyReceipt(api, response)}`);
-} else {
-  console.log(`no response: ${JSON.stringify(request.reports.map((r) => r.status))}`);
+} catch (error) {
+  if (!(error instanceof RequestRefunded)) throw error;
+  console.log(`no response: ${error.message}`);
 }
 
 const RELAY_CALLS = 20;
 step(`Dave opens a relay session with one operator and makes ${RELAY_CALLS} calls to its endpoint ${node.relayUrl}`);
 const cost = BigInt(quote.pricePerOperator) + BigInt(quote.protocolFee);
-const { sessionId, session } = await openSession(api, who.dave, {
+const session = await RelaySession.open(api, who.dave, {
   apiId, operators: 1, allowance: cost * 100n, blocks: api.consts.relay.minSessionBlocks.toNumber() * 10,
 });
-const relay = new RelayClient({ api, client: who.dave, session, endpoint: node.relayUrl });
-const operator = session.operators[0];
+const sessionId = session.id;
+const [operator] = session.session.operators;
 const timings = [];
 let verified = 0;
 for (let i = 0; i < RELAY_CALLS; i++) {
   const started = performance.now();
-  const result = await relay.call(operator.operator, { path });
+  // fetch() resolves only with an answer whose receipt verifies with the operator's gateway key.
+  const answer = await session.fetch({ path });
   timings.push(performance.now() - started);
-  if (result.receipt && verifyRelayReceipt(api, result, operator.gatewayKey)) verified++;
-  if (i === 0) console.log(`first call: ${result.status} ${result.body}`);
+  verified++;
+  if (i === 0) console.log(`first call: ${answer.status} ${answer.body}`);
 }
 timings.sort((a, b) => a - b);
 console.log(`session ${sessionId}: ${RELAY_CALLS} calls, median ${timings[RELAY_CALLS >> 1].toFixed(1)} ms each, ${verified} receipts verified with the gateway key alone`);
-await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
+await session.close();
 const claimed = await waitForClaimed(api, sessionId, operator.operator, RELAY_CALLS);
 console.log(`closed; Charlie's node claimed ${claimed.session.operators[0].claimedCalls} calls in one transaction`);
 

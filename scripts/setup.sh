@@ -23,9 +23,12 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
 fi
 
-log "npm packages (polkadot.js, zombienet)"
+log "npm packages (polkadot.js, zombienet, TypeScript for the @baton/client SDK)"
 stamp=node_modules/.baton-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
 	npm ci --no-audit --no-fund
 	touch "$stamp"
 fi
+
+log "@baton/client (sdk/js): TypeScript to ESM and declarations, about 8 s"
+npm run --silent build --workspace @baton/client

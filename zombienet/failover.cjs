@@ -43,6 +43,7 @@ async function lib() {
     node: await import(path.join(dir, 'node.mjs')),
     gateway: await import(path.join(dir, 'gateway.mjs')),
     program: await import(path.join(dir, 'program.mjs')),
+    sdk: await import('@baton/client'),
   };
 }
 
@@ -80,10 +81,10 @@ async function setup(api, networkInfo) {
 }
 
 async function stream(api, count = BATCH) {
-  const { gateway } = await lib();
+  const { gateway, sdk } = await lib();
   const who = await gateway.accounts();
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const quote = gateway.plain(await api.rpc.gateway.quote(state.apiId, 1));
+  const quote = sdk.plain(await api.rpc.gateway.quote(state.apiId, 1));
   const sent = [];
   let nonce = (await api.rpc.system.accountNextIndex(who.bob.address)).toNumber();
   for (let i = 0; i < count; i++) {
@@ -111,7 +112,7 @@ async function stream(api, count = BATCH) {
 }
 
 async function check(api) {
-  const { gateway, node } = await lib();
+  const { gateway, node, sdk } = await lib();
   const dead = state.operators.op1;
   for (const request of state.requests) {
     request.settled = await gateway.waitForSettlement(api, request.id, 180_000);
@@ -155,7 +156,7 @@ async function check(api) {
 
   // Exactly once upstream: every request executed once, whoever called.
   for (const { id, settled } of state.requests) {
-    const executions = state.executions.get(gateway.idempotencyKey(settled)) ?? 0;
+    const executions = state.executions.get(sdk.idempotencyKey(settled)) ?? 0;
     if (executions !== 1) failures.push(`request ${id} executed upstream ${executions} times`);
   }
   const issuance = (await api.query.balances.totalIssuance()).toBigInt();
@@ -181,7 +182,7 @@ async function settleHalted(api) {
 }
 
 async function checkHalted(api) {
-  const { gateway, node } = await lib();
+  const { gateway, node, sdk } = await lib();
   const who = await gateway.accounts();
   const failures = [];
   // Finality catches up from where it stood: wait until it passes the last settlement.
@@ -193,7 +194,7 @@ async function checkHalted(api) {
     // Final: the finalized chain has it settled as the best chain had.
     const final = (await api.query.gateway.requests.at(finalizedHash, id)).unwrap().status.type.toLowerCase();
     if (final !== settled.status) failures.push(`request ${id} is ${final} in the finalized chain, ${settled.status} at best`);
-    const executions = state.executions.get(gateway.idempotencyKey(settled)) ?? 0;
+    const executions = state.executions.get(sdk.idempotencyKey(settled)) ?? 0;
     if (settled.status === 'completed' && executions !== 1) failures.push(`request ${id} executed upstream ${executions} times`);
   }
   // Escrow holds exactly the fees of open requests, and none is open.
@@ -212,8 +213,8 @@ function percentile(values, p) {
 }
 
 async function relayStream(api, networkInfo) {
-  const { gateway, program } = await lib();
-  const quote = gateway.plain(await api.rpc.gateway.quote(state.apiId, 1));
+  const { gateway, program, sdk } = await lib();
+  const quote = sdk.plain(await api.rpc.gateway.quote(state.apiId, 1));
   const cost = BigInt(quote.pricePerOperator) + BigInt(quote.protocolFee);
   state.gateway = await program.startGateway({
     node: networkInfo.nodesByName.alice.wsUri,
@@ -268,7 +269,7 @@ async function relayKillPrimary(networkInfo) {
 }
 
 async function relayCheck(api) {
-  const { gateway, node } = await lib();
+  const { gateway, node, sdk } = await lib();
   await node.sleep(Math.max(0, state.restartedAt + RELAY_AFTER_KILL_MS - Date.now()));
   state.streaming = false;
   await state.stream;
@@ -305,7 +306,7 @@ async function relayCheck(api) {
   const closed = state.gateway.output.find((line) => line.includes('closed (gateway stopped)'));
   if (code !== 0 || !closed) failures.push(`the gateway stopped with ${code}: ${state.gateway.output.slice(-5).join(' | ')}`);
   const sessionId = Number(closed?.match(/^session (\d+)/)?.[1]);
-  const log = gateway.plain(await api.query.handover.history(BigInt(sessionId) | (1n << 63n)));
+  const log = sdk.plain(await api.query.handover.history(BigInt(sessionId) | (1n << 63n)));
   const fromDead = log.filter((record) => record.from === state.primary);
   if (fromDead.length === 0) failures.push(`no handover from the dead operator in session ${sessionId}'s log`);
   // The calls the kill caught: their first try failed, the survivor answered the next (the
@@ -324,7 +325,7 @@ async function relayCheck(api) {
   const deadline = Date.now() + 180_000;
   let paid;
   for (;;) {
-    const session = gateway.plain(await api.rpc.relay.session(sessionId));
+    const session = sdk.plain(await api.rpc.relay.session(sessionId));
     paid = Object.fromEntries(session.operators.map((o) => [o.operator, o.claimedCalls]));
     const settled = Object.entries(paid).every(([who, n]) => n >= (answered[who] ?? 0));
     if (settled || Date.now() > deadline) break;

@@ -3,11 +3,9 @@
 // settles, and `gateway_response` serves the upstream's bytes with a receipt that verifies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { findEvent, idempotencyKey, plain, requestHash, submitRequest, verifyReceipt } from '@baton/client';
 import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
-import {
-  accounts, bondOperator, findEvent, gatewayKey, idempotencyKey, plain, registerApi, requestHash, startUpstream,
-  submitRequest, verifyReceipt, waitForSettlement,
-} from '../lib/gateway.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
 
 let node;
 let api;
@@ -101,7 +99,7 @@ test('a request with redundancy 1 completes with the upstream bytes and a verifi
   assert.equal(verifyReceipt(api, { ...response, body: response.body.replace('7.25', '7.26') }), false);
   // Replayed for another request's content, or on another chain, it does not verify.
   assert.equal(verifyReceipt(api, { ...response, requestHash: `0x${'07'.repeat(32)}` }), false);
-  assert.equal(verifyReceipt(api, response, `0x${'09'.repeat(32)}`), false);
+  assert.equal(verifyReceipt(api, response, { genesisHash: `0x${'09'.repeat(32)}` }), false);
 
   // Money: the client paid the fee and its transaction fee, the operator got the price, the
   // treasury the protocol fee; the report itself was free.

@@ -5,10 +5,9 @@
 // executes the non-idempotent call once, and the request completes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { idempotencyKey, plain } from '@baton/client';
 import { startDevNode, sleep } from '../lib/node.mjs';
-import {
-  accounts, bondOperator, gatewayKey, idempotencyKey, plain, registerApi, startUpstream, waitForSettlement,
-} from '../lib/gateway.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
 
 let node;
 let api;

@@ -10,11 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
+import { encodeRelayReceipt, findEvent, plain, relayReceiptMessage, verifyRelayReceipt } from '@baton/client';
 import { batonProgram, sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
-import { accounts, bondOperator, findEvent, gatewayKey, plain, registerApi, startUpstream } from '../lib/gateway.mjs';
-import {
-  RelayClient, encodeRelayReceipt, httpRequest, openSession, relayReceiptMessage, verifyRelayReceipt, waitForClaimed,
-} from '../lib/relay.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../lib/gateway.mjs';
+import { RelayClient, httpRequest, openSession, waitForClaimed } from '../lib/relay.mjs';
 import { btn, runBaton } from '../lib/program.mjs';
 
 let node;
@@ -113,7 +112,7 @@ async function refused(status, error, send) {
 async function served(relay, options) {
   const result = await relay.call(who.charlie.address, options);
   assert.equal(result.status, 200, result.body);
-  assert.equal(verifyRelayReceipt(api, result, relay.session.operators[0].gatewayKey), true);
+  assert.equal(verifyRelayReceipt(result, relay.session.operators[0].gatewayKey, api.genesisHash), true);
   return result;
 }
 
@@ -153,18 +152,18 @@ test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable r
     assert.equal(JSON.parse(result.body).n, i);
     assert.deepEqual(result.receipt.status, { response: { code: 200 } });
     assert.equal(result.operatorHex, u8aToHex(decodeAddress(who.charlie.address)));
-    assert.equal(verifyRelayReceipt(api, result, gatewayKeyHex), true, `receipt of call ${i}`);
+    assert.equal(verifyRelayReceipt(result, gatewayKeyHex, api.genesisHash), true, `receipt of call ${i}`);
   }
   assert.deepEqual(results.map((r) => r.sequence).sort((a, b) => a - b), [...Array(200).keys()]);
   // A receipt binds the body, the chain, the key and the call it answered.
   const [one, two] = results;
   const tampered = Buffer.from(one.body.replace('7.25', '7.26'));
-  assert.equal(verifyRelayReceipt(api, { ...one, bodyBytes: tampered }, gatewayKeyHex), false);
-  assert.equal(verifyRelayReceipt(api, one, gatewayKeyHex, { genesisHash: `0x${'09'.repeat(32)}` }), false);
+  assert.equal(verifyRelayReceipt({ ...one, bodyBytes: tampered }, gatewayKeyHex, api.genesisHash), false);
+  assert.equal(verifyRelayReceipt(one, gatewayKeyHex, `0x${'09'.repeat(32)}`), false);
   // Dated by the node's best block, near the client's; a date the client knows is too early
   // (it would close the challenge window early) fails the check.
   assert.ok(results.every((r) => r.receipt.answeredAt >= r.sentAt - 2 && r.sentAt >= session.openedAt));
-  assert.equal(verifyRelayReceipt(api, one, gatewayKeyHex, { sentAt: one.receipt.answeredAt + 3 }), false);
+  assert.equal(verifyRelayReceipt({ ...one, sentAt: one.receipt.answeredAt + 3 }, gatewayKeyHex, api.genesisHash), false);
 
   // `baton verify` checks a saved receipt with the key it reads from the chain: the right body
   // verifies (exit 0), another body or another call's signature does not (exit 1).
@@ -188,9 +187,9 @@ test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable r
   assert.equal(swapped.status, 1, swapped.stdout + swapped.stderr);
   assert.match(swapped.stdout, new RegExp(`not verified: no operator of session ${sessionId} signed it`));
   fs.rmSync(dir, { recursive: true });
-  assert.equal(verifyRelayReceipt(api, one, u8aToHex((await gatewayKey('//DaveGate')).publicKey)), false);
+  assert.equal(verifyRelayReceipt(one, u8aToHex((await gatewayKey('//DaveGate')).publicKey), api.genesisHash), false);
   const othersReceipt = { ...one, receipt: two.receipt, receiptSignature: two.receiptSignature };
-  assert.equal(verifyRelayReceipt(api, othersReceipt, gatewayKeyHex), false);
+  assert.equal(verifyRelayReceipt(othersReceipt, gatewayKeyHex, api.genesisHash), false);
 
   // The upstream was called once per call, with the session and sequence as idempotency key,
   // and got none of the client's Baton headers.

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { gatewayRpc } from './rpc.mjs';
+import { batonRpc } from '@baton/client';
 
 /**
  * A file of the workspace's release build: `$<variable>`, else `name` under `release/` in the
@@ -177,7 +177,7 @@ async function connect(rpcUrl, child, output, timeoutMs = 60_000) {
 export async function connectTo(url) {
   const provider = new WsProvider(url, false);
   await provider.connect();
-  const api = await ApiPromise.create({ provider, rpc: gatewayRpc, noInitWarn: true, throwOnConnect: true });
+  const api = await ApiPromise.create({ provider, rpc: batonRpc, noInitWarn: true, throwOnConnect: true });
   providers.set(api, provider);
   return api;
 }

@@ -9,13 +9,11 @@ import fs from 'node:fs';
 import { Keyring } from '@polkadot/api';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
+import { findEvent, requestTx, submitRequest } from '@baton/client';
 import {
   connectTo, followBlocks, sendAndFinalize, sleep, startDevNode, upgradeWasm, waitForFinalized,
 } from '../lib/node.mjs';
-import {
-  accounts, bondOperator, findEvent, gatewayKey, registerApi, requestTx, startUpstream, submitRequest,
-  waitForSettlement,
-} from '../lib/gateway.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
 
 const UNIT = 10n ** 12n;
 /** The whole referendum takes about 80 blocks (4 min): prepare 20, confirm 40, enactment 20. */

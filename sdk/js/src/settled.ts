@@ -1,0 +1,241 @@
+// The settled path: a request the chain routes, escrows and settles, whose result comes back
+// with a receipt signed by the operator that served it (docs/gateway.md in the repository).
+import type { ApiPromise } from '@polkadot/api';
+import type { AddressOrPair } from '@polkadot/api/types';
+import type { EventRecord } from '@polkadot/types/interfaces';
+import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, ed25519Verify } from '@polkadot/util-crypto';
+import { getQuote, getRequest, getResponse, type RequestView, type ResponseView } from './rpc.js';
+import { headerPairs, type Headers } from './scale.js';
+import { findEvent, send, type SendOptions } from './tx.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A settled request: what to call, on how many operators, and what the client pays at most. */
+export interface RequestSpec {
+  apiId: number;
+  method?: HttpMethod;
+  /** Appended to the API's base URL, query included. */
+  path?: string;
+  headers?: Headers;
+  body?: string;
+  /** How many operators execute it and must agree; 0 for the API's default. */
+  redundancy?: number;
+  /** The most the client pays; the quote now if not given. */
+  maxFee?: bigint;
+  /** Blocks from the best block to the deadline (default 10). */
+  deadlineIn?: number;
+}
+
+const hex = (text: string) => u8aToHex(stringToU8a(text));
+const methodVariant = (method: string) => method[0].toUpperCase() + method.slice(1).toLowerCase();
+
+/**
+ * The `gateway.submitRequest` transaction for `spec`. Path, header and body bytes go as hex, so
+ * that a body that happens to start with 0x is sent as the text it is.
+ */
+export async function requestTx(api: ApiPromise, spec: RequestSpec) {
+  const { apiId, method = 'GET', path = '/', headers = [], body = '', redundancy = 0, deadlineIn = 10 } = spec;
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const maxFee = spec.maxFee ?? BigInt((await getQuote(api, apiId, redundancy)).total);
+  return api.tx.gateway.submitRequest(
+    apiId, methodVariant(method), hex(path),
+    headerPairs(headers).map(([name, value]) => [hex(name), hex(value)]),
+    hex(body), redundancy, maxFee, best + deadlineIn,
+  );
+}
+
+/** A request the chain accepted: its id, the fee held, its operators, the block it is in. */
+export interface Submitted {
+  id: number;
+  fee: bigint;
+  assigned: string[];
+  blockHash: string;
+  events: EventRecord[];
+}
+
+/** Submits `spec` as `signer` and resolves once its block is finalized. */
+export async function submitRequest(api: ApiPromise, signer: AddressOrPair, spec: RequestSpec, options: SendOptions = {}): Promise<Submitted> {
+  const { blockHash, events } = await send(await requestTx(api, spec), signer, options);
+  const [id, , , fee, assigned] = findEvent(events, 'gateway', 'RequestSubmitted').data;
+  return {
+    id: Number(id.toString()),
+    fee: BigInt(fee.toString()),
+    assigned: (assigned.toJSON() as string[]).map((a) => api.createType('AccountId32', a).toString()),
+    blockHash,
+    events,
+  };
+}
+
+/** How a request ended: in which finalized block, and the settled response hash or the refund. */
+export type Outcome =
+  | { status: 'completed'; blockHash: string; responseHash: string }
+  | { status: 'refunded'; blockHash: string; amount: bigint };
+
+/**
+ * Follows finalized blocks from `fromBlock` (a hash) and resolves with the request's outcome
+ * once a finalized block holds its `RequestCompleted` or `RequestRefunded` event. Every block is
+ * read, none skipped, even when finality moves several blocks at once.
+ */
+export async function waitForOutcome(api: ApiPromise, id: number, fromBlock: string, timeoutMs = 300_000): Promise<Outcome> {
+  let next = (await api.rpc.chain.getHeader(fromBlock)).number.toNumber();
+  return new Promise((resolve, reject) => {
+    let unsubscribe: (() => void) | undefined;
+    let done = false;
+    let queue = Promise.resolve();
+    const finish = (outcome: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe?.();
+      outcome();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`request ${id} not settled within ${timeoutMs} ms`))), timeoutMs);
+    const scan = async (head: number) => {
+      for (; next <= head && !done; next += 1) {
+        const blockHash = (await api.rpc.chain.getBlockHash(next)).toHex();
+        const events = (await (await api.at(blockHash)).query.system.events()) as unknown as EventRecord[];
+        for (const { event } of events) {
+          if (event.section !== 'gateway' || Number(event.data[0].toString()) !== id) continue;
+          if (event.method === 'RequestCompleted') {
+            return finish(() => resolve({ status: 'completed', blockHash, responseHash: event.data[1].toHex() }));
+          }
+          if (event.method === 'RequestRefunded') {
+            return finish(() => resolve({ status: 'refunded', blockHash, amount: BigInt(event.data[1].toString()) }));
+          }
+        }
+      }
+    };
+    api.rpc.chain.subscribeFinalizedHeads((header) => {
+      const head = header.number.toNumber();
+      queue = queue.then(() => scan(head)).catch((error: unknown) => finish(() => reject(error)));
+    }).then((u) => {
+      unsubscribe = u;
+      if (done) u();
+    }, (error: unknown) => finish(() => reject(error)));
+  });
+}
+
+/** A request the chain refunded: no majority, or no operator left before its deadline. */
+export class RequestRefunded extends Error {
+  constructor(
+    readonly id: number,
+    /** What went back to the client. */
+    readonly amount: bigint,
+    /** The request as the chain kept it in the refund's block: its reports and handovers. */
+    readonly request: RequestView | null,
+  ) {
+    super(`request ${id} was refunded (${amount} planck): ${describeReports(request)}`);
+    this.name = 'RequestRefunded';
+  }
+}
+
+function describeReports(request: RequestView | null): string {
+  if (!request || request.reports.length === 0) return 'no operator reported';
+  return `reports ${request.reports.map((r) => JSON.stringify(r.status)).join(', ')}`;
+}
+
+/** A receipt that does not check out: the node's answer cannot be trusted. */
+export class ReceiptInvalid extends Error {
+  constructor(readonly id: number, reason: string) {
+    super(`request ${id}: ${reason}`);
+    this.name = 'ReceiptInvalid';
+  }
+}
+
+/** A completed request's verified result. */
+export interface Result {
+  id: number;
+  /** The upstream's body, checked against the receipt and the chain's settled hash. */
+  body: string;
+  /** The winning operator's receipt as `gateway_response` served it. */
+  receipt: ResponseView;
+  /** The fee the chain held for it. */
+  fee: bigint;
+  /** The finalized block the request completed in. */
+  blockHash: string;
+}
+
+/**
+ * Submits a settled request as `signer` and resolves with its verified result once a finalized
+ * block completes it (followed by subscription, not polling); rejects with RequestRefunded if
+ * the chain refunds it, with ReceiptInvalid if the answer does not verify, with a ChainError if
+ * the chain refuses the request.
+ *
+ * Verified means: the receipt's signature by the operator's gateway key (as bonded on-chain)
+ * covers this chain's genesis hash (the client's connection's, not the node's answer), this
+ * request's content hash (computed here from the request the chain stored at submission) and
+ * the body's hash, which is also the hash the chain settled on.
+ */
+export async function request(api: ApiPromise, signer: AddressOrPair, spec: RequestSpec, options: SendOptions & { settleTimeoutMs?: number } = {}): Promise<Result> {
+  const submitted = await submitRequest(api, signer, spec, options);
+  const outcome = await waitForOutcome(api, submitted.id, submitted.blockHash, options.settleTimeoutMs);
+  if (outcome.status === 'refunded') {
+    throw new RequestRefunded(submitted.id, outcome.amount, await getRequest(api, submitted.id, outcome.blockHash));
+  }
+  const receipt = await getResponse(api, submitted.id, outcome.blockHash);
+  if (!receipt || receipt.body === null) throw new ReceiptInvalid(submitted.id, 'the node serves no response body');
+  if (receipt.responseHash !== outcome.responseHash) {
+    throw new ReceiptInvalid(submitted.id, 'the receipt is not for the response the chain settled on');
+  }
+  const contentHash = await requestHash(api, submitted.id, submitted.blockHash);
+  const bonded = (await (await api.at(outcome.blockHash)).query.operatorStaking.operators(receipt.operator)).toJSON() as
+    { gatewayKey?: string } | null;
+  if (bonded?.gatewayKey !== receipt.gatewayKey) {
+    throw new ReceiptInvalid(submitted.id, `the receipt's key is not ${receipt.operator}'s gateway key`);
+  }
+  if (!verifyReceipt(api, receipt, { requestHash: contentHash })) {
+    throw new ReceiptInvalid(submitted.id, 'the receipt does not verify');
+  }
+  return { id: submitted.id, body: receipt.body, receipt, fee: submitted.fee, blockHash: outcome.blockHash };
+}
+
+/**
+ * The content hash of request `id`, computed from the request the chain stored (in block `at`,
+ * default the best): blake2-256 of SCALE("baton/request", client, api id, method, path,
+ * headers, body, terms, price).
+ */
+export async function requestHash(api: ApiPromise, id: number, at?: string): Promise<string> {
+  const query = at ? (await api.at(at)).query : api.query;
+  const stored = await query.gateway.requests(id);
+  if (stored.isEmpty) throw new Error(`the chain keeps no request ${id}`);
+  const r = (stored as unknown as { unwrap(): Record<string, { toU8a(): Uint8Array }> }).unwrap();
+  const content = u8aConcat(stringToU8a('baton/request'), r.client.toU8a(), r.apiId.toU8a(), r.method.toU8a(),
+    r.path.toU8a(), r.headers.toU8a(), r.body.toU8a(), r.terms.toU8a(), r.price.toU8a());
+  return u8aToHex(blake2AsU8a(content, 256));
+}
+
+/** The `ResultStatus` type as the metadata names it (the gateway's result event carries it). */
+export function resultStatusType(api: ApiPromise): string {
+  const field = api.events.gateway.ResultReported.meta.fields.find((f) => f.name.toString() === 'status');
+  if (!field) throw new Error('the runtime has no gateway.ResultReported status');
+  return api.registry.createLookupType(field.type);
+}
+
+/**
+ * Checks a `gateway_response` receipt with the gateway key alone: the body hashes to the
+ * response hash, and the ed25519 signature covers SCALE("baton/receipt", genesis hash, request
+ * id, request hash, response hash, status, operator). `genesisHash` defaults to the client's
+ * connection's; `requestHash`, when given, must be the receipt's (the client's own computation
+ * of what it asked).
+ */
+export function verifyReceipt(api: ApiPromise, receipt: ResponseView, { genesisHash = api.genesisHash.toHex(), requestHash: expected }: { genesisHash?: string; requestHash?: string } = {}): boolean {
+  if (receipt.body === null) return false;
+  if (expected !== undefined && expected !== receipt.requestHash) return false;
+  if (u8aToHex(blake2AsU8a(stringToU8a(receipt.body), 256)) !== receipt.responseHash) return false;
+  const [kind, value] = Object.entries(typeof receipt.status === 'string' ? { [receipt.status]: null } : receipt.status)[0];
+  const status = { [kind[0].toUpperCase() + kind.slice(1)]: value };
+  const message = u8aConcat(stringToU8a('baton/receipt'), api.createType(
+    `(H256, u64, [u8; 32], [u8; 32], ${resultStatusType(api)}, AccountId32)`,
+    [genesisHash, receipt.requestId, receipt.requestHash, receipt.responseHash, status, receipt.operator],
+  ).toU8a());
+  return ed25519Verify(message, hexToU8a(receipt.signature), hexToU8a(receipt.gatewayKey));
+}
+
+/**
+ * The `Idempotency-Key` operators send upstream for a request (as `gateway_request` serves it):
+ * its id and the first 8 bytes of its content hash in hex.
+ */
+export function idempotencyKey(request: Pick<RequestView, 'id' | 'requestHash'>): string {
+  return `${request.id}-${request.requestHash.slice(2, 18)}`;
+}
