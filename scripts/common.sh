@@ -6,3 +6,11 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Installs Debian packages (as root, or through sudo), once: callers check what is missing.
+apt_install() {
+	local sudo_cmd=()
+	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+	"${sudo_cmd[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "$@"
+}

@@ -17,10 +17,7 @@ missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
 command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
-	sudo_cmd=()
-	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-	"${sudo_cmd[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+	apt_install "${missing[@]}"
 fi
 
 log "npm packages (polkadot.js, zombienet, TypeScript for the @baton/client SDK)"
@@ -30,5 +27,6 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
 	touch "$stamp"
 fi
 
-log "@baton/client (sdk/js): TypeScript to ESM and declarations, about 8 s"
+log "@baton/client (sdk/js): TypeScript to ESM and declarations, about 8 s; the dashboard's bundle"
 npm run --silent build --workspace @baton/client
+npm run --silent build --workspace @baton/dashboard

@@ -51,14 +51,16 @@ cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egres
 	--package=baton-relay-endpoint --features "$features"
 passed "pallet and egress tests"
 
-log "end-to-end: polkadot.js and @baton/client against baton-node --dev; beside them, a runtime"
-log "upgrade by referendum"
+log "end-to-end: polkadot.js, @baton/client and the dashboard in Chromium against baton-node --dev;"
+log "beside them, a runtime upgrade by referendum"
+# Debian's Chromium for the browser tests (tests/browser/), about a minute the first time.
+[ -x /usr/bin/chromium ] || apt_install chromium
 # The referendum's 80 blocks are 4 minutes of waiting on a node of its own: beside the others.
 upgrade_log=$(mktemp)
 node --test tests/upgrade/ >"$upgrade_log" 2>&1 &
 upgrade=$!
 trap 'kill "$upgrade" 2>/dev/null || true' EXIT
-node --test --test-concurrency=1 tests/e2e/ sdk/js/test/
+node --test --test-concurrency=1 tests/e2e/ sdk/js/test/ tests/browser/
 if ! wait "$upgrade"; then
 	cat "$upgrade_log"
 	exit 1
