@@ -1,8 +1,9 @@
 // A runtime upgrade through governance on a real dev node: token holders pass a Root referendum
 // that sets the upgrade rehearsal's runtime (spec_version 101, whose migration adds the
 // `spec_version` a request was submitted under to every stored gateway request), and the chain
-// goes on with all it held: the operator's bond, the API, a completed request, and a request
-// still open when the migration runs, which the new runtime completes.
+// goes on with all it held: the operator's bond, the API, a completed request, a request still
+// open when the migration runs, which the new runtime completes, and one whose report the old
+// runtime signed, which the worker resends under the new one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,15 +26,18 @@ const REFERENDUM_TIMEOUT_MS = 8 * 60_000;
  * migration runs; the old runtime's worker never sees it (the worker of the enactment block runs
  * the new code on unmigrated storage and skips it) and the new runtime's worker executes it, with
  * the API's 2 s timeout and a deadline of 10 blocks, the most the chain allows.
- *
- * A request submitted earlier is executed by the old runtime's worker at once. Held upstream
- * past the upgrade, its report is signed for spec_version 100, which the pool refuses once the
- * runtime is 101; the resend after 3 blocks then waits out the nonce gap the dropped report left
- * (3 more), and lands after the latest deadline a request may have: the operator misses it, the
- * client is refunded (seen in a run of this test with such a request, submitted 2 blocks
- * before the upgrade with a 15 s timeout and the upstream answering at the upgrade).
  */
 const OPEN_BEFORE_ENACTMENT = 1;
+/**
+ * Blocks before the enactment's at which the held request is submitted: the old runtime's worker
+ * executes it at once, and its upstream answers only once the enactment block is imported, so
+ * the report is signed for spec_version 100, which the pool refuses once the runtime is 101.
+ * The worker must then resend it at once under the new runtime, with the nonce counted again
+ * from the chain's: waiting out its usual 3 blocks and the nonce gap the dropped report left
+ * would land it after the deadline (a run of this test before the fix saw the client refunded
+ * and the operator charged for a missed deadline). Its API's timeout is 15 s.
+ */
+const HELD_BEFORE_ENACTMENT = 2;
 
 let node;
 /** The connection the test starts with, which lives through the upgrade. */
@@ -48,21 +52,30 @@ let reader;
 let upstream;
 let who;
 let priceApi;
+/** An API whose upstream holds its answer until the upgrade is imported. */
+let heldApi;
 let completedBefore;
+/** Resolves when the enactment block is imported: the held upstream answers then. */
+let releaseHeld;
+const upgradeImported = new Promise((resolve) => { releaseHeld = resolve; });
 let stopFollowing = () => {};
 /** What the referendum's test found: the enactment block, its hash, and the open request's id. */
 let upgrade;
 
 before(async () => {
   who = await accounts();
-  upstream = await startUpstream((req) => ({ body: `{"price":7.25,"path":"${req.url}"}` }));
+  upstream = await startUpstream(async (req) => {
+    if (req.url.startsWith('/held')) await upgradeImported;
+    return { body: `{"price":7.25,"path":"${req.url}"}` };
+  });
   node = await startDevNode();
   api = node.api;
   priceApi = await registerApi(api, who.alice, { baseUrl: upstream.url });
+  heldApi = await registerApi(api, who.alice, { baseUrl: upstream.url, timeoutMs: 15_000 });
   // The node's own operator: Charlie, whose gateway key goes into the node's keystore.
   await bondOperator(api, {
     funder: who.alice, operator: who.charlie, gateway: await gatewayKey('//CharlieGate'),
-    gatewaySeed: '//CharlieGate', apiIds: [priceApi],
+    gatewaySeed: '//CharlieGate', apiIds: [priceApi, heldApi],
   });
   completedBefore = await submitRequest(api, who.ferdie, { apiId: priceApi, path: '/before' });
   assert.equal((await waitForSettlement(api, completedBefore.id)).status, 'completed');
@@ -102,6 +115,7 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
   let enactAt;
   let last = 0;
   let open;
+  let held;
   let fail;
   let lastError;
   const enacted = new Promise((resolve, reject) => {
@@ -112,7 +126,8 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
       if (index === undefined) return;
       if (header.digest.logs.some((log) => log.isRuntimeEnvironmentUpdated)) {
         stage = 'enacted';
-        resolve({ number, open });
+        releaseHeld();
+        resolve({ number, open, held });
         return;
       }
       if (enactAt !== undefined && number >= enactAt) {
@@ -137,6 +152,10 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
         } else {
           reject(new Error(`referendum ${index} ended ${info.type} by block #${number}, while ${stage}`));
         }
+      }
+      if (enactAt !== undefined && number === enactAt - HELD_BEFORE_ENACTMENT) {
+        held = requestTx(api, { apiId: heldApi, path: '/held' }).then((tx) => sendAndFinalize(tx, who.ferdie));
+        held.catch(() => {});
       }
       if (enactAt !== undefined && number === enactAt - OPEN_BEFORE_ENACTMENT) {
         // Its id is read from the enactment block's events below, through `reader`: this
@@ -252,6 +271,20 @@ test('the request open at the upgrade completes under the new runtime', async ()
     .find(({ event }) => at.events.gateway.RequestCompleted.is(event) && event.data.requestId.toNumber() === upgrade.openId);
   assert.ok(completed, `no gateway.RequestCompleted for request ${upgrade.openId} at #${request.settledAt}`);
   assert.equal((await reader.query.gateway.requests(upgrade.openId)).unwrap().specVersion.toNumber(), 100);
+});
+
+test('a request whose upstream answered at the upgrade completes: its refused report is resent under the new runtime', async () => {
+  assert.ok(upgrade?.held, 'the upgrade was not enacted with a request held');
+  const { blockHash } = await upgrade.held;
+  const at = await reader.at(blockHash.toHex());
+  const submitted = (await at.query.system.events()).find(({ event }) => event.section === 'gateway'
+    && event.method === 'RequestSubmitted' && event.data.apiId.toNumber() === heldApi);
+  assert.ok(submitted, 'no gateway.RequestSubmitted for the held request');
+  const id = submitted.event.data.requestId.toNumber();
+  const request = await waitForSettlement(reader, id);
+  assert.equal(request.status, 'completed', JSON.stringify(request));
+  assert.ok(request.settledAt > upgrade.number, `settled at #${request.settledAt}, upgraded at #${upgrade.number}`);
+  assert.equal(upstream.requests.filter((call) => call.url.startsWith('/held')).length, 1, 'the upstream was called again');
 });
 
 test('a request submitted after the upgrade records spec_version 101 and completes', async () => {
