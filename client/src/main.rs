@@ -1,10 +1,16 @@
-//! `baton`, the program for Baton's users. This version has `baton gateway`, `baton verify` and
-//! `baton session`; the other roles' commands come on the same chain access (`chain.rs`,
-//! `transactions.rs`).
+//! `baton`, the program for Baton's users: API publishers (`baton api`), operators (`baton
+//! operator`), clients of the settled path (`baton request`) and of relay sessions (`baton
+//! session`, `baton gateway`), and anyone holding a receipt (`baton verify`). All share one chain
+//! access (`chain.rs`, `storage.rs`, `transactions.rs`) and one way to print (`output.rs`).
 
+mod apis;
 mod chain;
 mod gateway;
+mod operators;
+mod output;
+mod requests;
 mod sessions;
+mod storage;
 mod transactions;
 mod verify;
 
@@ -21,6 +27,9 @@ struct Cli {
 	/// file of a Substrate keystore (the secret as a JSON string).
 	#[arg(long, global = true)]
 	key_file: Option<std::path::PathBuf>,
+	/// Print one JSON document on stdout instead of text (progress goes to stderr).
+	#[arg(long, global = true)]
+	json: bool,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +110,68 @@ enum Command {
 		#[arg(long)]
 		suri: Option<String>,
 	},
+	/// An API publisher's APIs: register, update, pause, show.
+	///
+	/// Transactions are signed with the account key whose secret URI is in BATON_SURI (or
+	/// --key-file), print their progress (sent, in block, finalized) and exit 1 with the
+	/// runtime's error when refused, e.g. `gateway.NotApiOwner: Only the API's owner may do
+	/// this.`
+	Api {
+		#[command(subcommand)]
+		command: ApiCommand,
+		/// The node to send to and read from.
+		#[arg(long, default_value = "ws://127.0.0.1:9944", global = true)]
+		node: String,
+	},
+	/// An operator's stake and profile: bond, bond-extra, unbond, withdraw, profile, chill,
+	/// activate, status.
+	///
+	/// Transactions are signed with the operator's account key (BATON_SURI or --key-file),
+	/// print their progress and exit 1 with the runtime's error when refused.
+	Operator {
+		#[command(subcommand)]
+		command: OperatorCommand,
+		/// The node to send to and read from.
+		#[arg(long, default_value = "ws://127.0.0.1:9944", global = true)]
+		node: String,
+	},
+	/// Submits a settled request; with --wait, prints the upstream's body once its receipt
+	/// verifies here (the operator's bonded gateway key over this chain, this request and this
+	/// body).
+	///
+	/// Exits 0 when submitted (with --wait: completed), 1 when refused or refunded.
+	///
+	/// Example: BATON_SURI=… baton request 0 GET '/price?coin=dot' --header 'Accept:
+	/// application/json' --redundancy 3 --wait
+	Request {
+		/// The API.
+		api_id: u32,
+		/// GET, POST, PUT, PATCH or DELETE.
+		method: String,
+		/// Path and query, appended to the API's base URL.
+		path: String,
+		/// A header to send upstream, "Name: value"; repeat for more.
+		#[arg(long = "header", short = 'H')]
+		headers: Vec<String>,
+		/// The body to send upstream (text).
+		#[arg(long)]
+		body: Option<String>,
+		/// Operators that execute it and must agree (0: the API's default).
+		#[arg(long, default_value_t = 0)]
+		redundancy: u32,
+		/// The most to pay, in BTN (default: the quote now).
+		#[arg(long)]
+		max_fee: Option<String>,
+		/// Blocks from now to the deadline.
+		#[arg(long, default_value_t = 10)]
+		deadline_in: u32,
+		/// Follow it to the end and print the verified response.
+		#[arg(long)]
+		wait: bool,
+		/// The node to send to and read from.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		node: String,
+	},
 	/// A client's relay sessions: open, top up, close, show.
 	///
 	/// Transactions are signed with the account key whose secret URI is in the environment
@@ -120,6 +191,121 @@ enum Command {
 		#[arg(long, global = true)]
 		suri: Option<String>,
 	},
+}
+
+#[derive(Subcommand)]
+enum ApiCommand {
+	/// Registers an API from a spec file (JSON, or TOML if it ends in .toml); prints its id.
+	///
+	/// The spec has base_url, methods, price_per_call (BTN, as text), max_response_bytes,
+	/// timeout_ms, and optionally default_redundancy (1), min_reputation_percent (0) and
+	/// ignored_fields (top-level JSON fields not compared between operators).
+	///
+	/// Example: BATON_SURI="$(cat key.suri)" baton api register price-api.toml
+	Register {
+		/// The spec file.
+		spec: std::path::PathBuf,
+	},
+	/// Replaces an API's spec (requests already open keep their terms).
+	///
+	/// Example: baton api update 0 price-api.toml
+	Update {
+		/// The API.
+		api_id: u32,
+		/// The spec file.
+		spec: std::path::PathBuf,
+	},
+	/// Pauses an API: no new requests or sessions. --resume undoes it.
+	///
+	/// Example: baton api pause 0; baton api pause 0 --resume
+	Pause {
+		/// The API.
+		api_id: u32,
+		/// Resume it instead.
+		#[arg(long)]
+		resume: bool,
+	},
+	/// Prints an API as the chain keeps it.
+	///
+	/// Example: baton api show 0 --json
+	Show {
+		/// The API.
+		api_id: u32,
+	},
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+	/// Bonds stake with a gateway key and a profile, proving that you hold the key.
+	///
+	/// The gateway key (ed25519) is the one your node signs reports with: its secret URI comes
+	/// from BATON_GATEWAY_SURI (or --gateway-suri, for development keys). Then insert it into
+	/// the node's keystore (key type gate) and send its account a little BTN.
+	///
+	/// Example: BATON_SURI=… BATON_GATEWAY_SURI=… baton operator bond 100 --endpoint
+	/// https://op.example:9955 --region DE --capacity 50 --apis 0,1
+	Bond {
+		/// Stake, in BTN.
+		amount: String,
+		/// The gateway key's secret URI, if not in BATON_GATEWAY_SURI.
+		#[arg(long)]
+		gateway_suri: Option<String>,
+		#[command(flatten)]
+		profile: ProfileArgs,
+	},
+	/// Adds stake, in BTN.
+	///
+	/// Example: baton operator bond-extra 25.5
+	BondExtra {
+		/// Stake to add, in BTN.
+		amount: String,
+	},
+	/// Starts unbonding stake, in BTN: it unlocks after the unbonding period.
+	///
+	/// Example: baton operator unbond 10
+	Unbond {
+		/// Stake to unbond, in BTN.
+		amount: String,
+	},
+	/// Withdraws the unbonded stake that has unlocked.
+	Withdraw,
+	/// Replaces the profile: endpoint, region, capacity, APIs served.
+	///
+	/// Example: baton operator profile --endpoint https://op.example:9955 --region DE
+	/// --capacity 80 --apis 0,1,2
+	Profile {
+		#[command(flatten)]
+		profile: ProfileArgs,
+	},
+	/// Takes no new requests until activated.
+	Chill,
+	/// Takes requests again.
+	Activate,
+	/// Stake, unbonding chunks, state, jail, reputation and recent offences of an operator
+	/// (default: the account of BATON_SURI).
+	///
+	/// Example: baton operator status 5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y
+	Status {
+		/// The operator's address.
+		operator: Option<String>,
+	},
+}
+
+/// An operator's profile on the command line.
+#[derive(clap::Args)]
+struct ProfileArgs {
+	/// Where clients reach the node's relay endpoint.
+	#[arg(long)]
+	endpoint: String,
+	/// Region: two capital letters (ISO 3166-1, e.g. DE).
+	#[arg(long)]
+	region: String,
+	/// Requests taken at once at most.
+	#[arg(long)]
+	capacity: u32,
+	/// APIs served, by id: 0,1,2.
+	#[arg(long, value_delimiter = ',')]
+	apis: Vec<u32>,
 }
 
 #[derive(Subcommand)]
@@ -160,6 +346,7 @@ enum SessionCommand {
 
 fn main() -> ExitCode {
 	let cli = Cli::parse();
+	let out = output::Output { json: cli.json };
 	let key_file = cli.key_file;
 	// --suri, else the key file, else BATON_SURI (read by `signer`).
 	let secret = move |suri: Option<String>| match (suri, &key_file) {
@@ -199,6 +386,54 @@ fn main() -> ExitCode {
 				Command::Verify { receipt, body, node, challenge, suri } => {
 					let challenger = challenge.then(|| signer(secret(suri)?)).transpose()?;
 					run_verify(&receipt, body, &node, challenger).await
+				},
+				Command::Api { command, node } => run_api(command, &node, secret(None)?, out)
+					.await
+					.map(|()| ExitCode::SUCCESS)
+					.or_else(refused),
+				Command::Operator { command, node } => {
+					run_operator(command, &node, secret(None)?, out)
+						.await
+						.map(|()| ExitCode::SUCCESS)
+						.or_else(refused)
+				},
+				Command::Request {
+					api_id,
+					method,
+					path,
+					headers,
+					body,
+					redundancy,
+					max_fee,
+					deadline_in,
+					wait,
+					node,
+				} => {
+					let chain = chain::Chain::new(&node)?;
+					let signer = signer(secret(None)?)?;
+					let headers = headers
+						.iter()
+						.map(|h| requests::header(h))
+						.collect::<Result<Vec<_>, _>>()?;
+					let max_fee = match max_fee {
+						Some(fee) => sessions::parse_btn(&fee)?,
+						None => requests::quote(&chain, api_id, redundancy).await?,
+					};
+					let deadline = chain.best_number().await? + deadline_in;
+					let body = body.unwrap_or_default().into_bytes();
+					let ask = requests::Ask::new(
+						api_id,
+						&method,
+						&path,
+						headers,
+						body,
+						(redundancy, max_fee, deadline),
+					)?;
+					match requests::request(&chain, &signer, ask, wait, out).await {
+						Ok(true) => Ok(ExitCode::SUCCESS),
+						Ok(false) => Ok(ExitCode::from(1)),
+						Err(reason) => refused(reason),
+					}
 				},
 				Command::Session { command, node, suri } => {
 					run_session(command, &node, secret(suri)?)
@@ -246,6 +481,79 @@ fn read_key_file(path: &std::path::Path) -> Result<String, String> {
 		return Err(format!("{}: empty", path.display()));
 	}
 	Ok(text.to_owned())
+}
+
+async fn run_api(
+	command: ApiCommand,
+	node: &str,
+	suri: Option<String>,
+	out: output::Output,
+) -> Result<(), String> {
+	let chain = chain::Chain::new(node)?;
+	match command {
+		ApiCommand::Register { spec } => {
+			let spec = apis::read_spec(&spec)?;
+			apis::register(&chain, &signer(suri)?, spec, out).await
+		},
+		ApiCommand::Update { api_id, spec } => {
+			let spec = apis::read_spec(&spec)?;
+			apis::update(&chain, &signer(suri)?, api_id, spec, out).await
+		},
+		ApiCommand::Pause { api_id, resume } => {
+			apis::pause(&chain, &signer(suri)?, api_id, !resume, out).await
+		},
+		ApiCommand::Show { api_id } => apis::show(&chain, api_id, out).await,
+	}
+}
+
+async fn run_operator(
+	command: OperatorCommand,
+	node: &str,
+	suri: Option<String>,
+	out: output::Output,
+) -> Result<(), String> {
+	use pallet_operator_staking::Call;
+	use sp_core::crypto::Ss58Codec;
+	let chain = &chain::Chain::new(node)?;
+	let signer = || signer(suri.clone());
+	let profile = |p: ProfileArgs| operators::profile(&p.endpoint, &p.region, p.capacity, &p.apis);
+	let simple = |call, done| {
+		let signer = signer();
+		async move { operators::simple(chain, &signer?, call, done, out).await }
+	};
+	match command {
+		OperatorCommand::Bond { amount, gateway_suri, profile: args } => {
+			let gateway_suri = gateway_suri
+				.or_else(|| std::env::var("BATON_GATEWAY_SURI").ok().filter(|s| !s.is_empty()))
+				.ok_or("give the gateway key's secret URI in BATON_GATEWAY_SURI")?;
+			let gateway = operators::gateway_pair(&gateway_suri)?;
+			let amount = sessions::parse_btn(&amount)?;
+			operators::bond(chain, &signer()?, amount, &gateway, profile(args)?, out)
+				.await
+		},
+		OperatorCommand::BondExtra { amount } => {
+			let amount = sessions::parse_btn(&amount)?;
+			simple(Call::bond_extra { amount }, "bonded more").await
+		},
+		OperatorCommand::Unbond { amount } => {
+			let amount = sessions::parse_btn(&amount)?;
+			simple(Call::unbond { amount }, "started unbonding").await
+		},
+		OperatorCommand::Withdraw => simple(Call::withdraw_unbonded {}, "withdrew").await,
+		OperatorCommand::Profile { profile: args } => {
+			simple(Call::update_profile { profile: profile(args)? }, "updated its profile").await
+		},
+		OperatorCommand::Chill => simple(Call::chill {}, "chilled").await,
+		OperatorCommand::Activate => simple(Call::activate {}, "activated").await,
+		OperatorCommand::Status { operator } => {
+			let operator = match operator {
+				Some(address) => baton_runtime::AccountId::from_ss58check(&address)
+					.map_err(|e| format!("{address}: not an address: {e:?}"))?,
+				None => signer()?.account(),
+			};
+			operators::status(chain, operator, out).await
+		},
+	}
 }
 
 async fn run_session(

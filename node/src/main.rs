@@ -9,6 +9,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod metrics;
+mod operator_metrics;
 mod relay;
 mod service;
 

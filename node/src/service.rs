@@ -27,7 +27,7 @@ type HostFunctions = (
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
-type FullBackend = sc_service::TFullBackend<Block>;
+pub(crate) type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 
 /// Blocks between two GRANDPA justifications kept for light clients and warp sync.
@@ -264,6 +264,16 @@ pub fn new_full<
 		let metrics = crate::metrics::task(registry, offchain)
 			.map_err(|e| ServiceError::Other(format!("gateway metrics: {e}")))?;
 		task_manager.spawn_handle().spawn("gateway-metrics", None, metrics);
+	}
+	if let Some(registry) = prometheus_registry.as_ref() {
+		let gauges = crate::operator_metrics::task(
+			registry,
+			client.clone(),
+			keystore_container.local_keystore(),
+		)
+		.map_err(|e| ServiceError::Other(format!("operator metrics: {e}")))?;
+		// Runtime calls and storage reads block: a thread of their own.
+		task_manager.spawn_handle().spawn_blocking("operator-metrics", None, gauges);
 	}
 
 	let rpc_builder = {

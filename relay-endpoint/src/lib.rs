@@ -6,7 +6,8 @@
 //! covering the call within the allowance), keeps the best voucher durably, calls the
 //! upstream under the egress policy with the client's signed `Idempotency-Key`, or
 //! `<session_id>-<sequence>` when it signed none, and answers the upstream's status and body
-//! with a receipt signed by the gateway key.
+//! with a receipt signed by the gateway key. Web pages may call it too: it answers CORS
+//! preflights and lets any origin read its answers (`cors`).
 
 use std::{
 	convert::Infallible,
@@ -26,6 +27,7 @@ use sp_core::offchain::OffchainStorage;
 use sp_runtime::{traits::Verify, MultiSignature};
 
 pub mod chain;
+mod cors;
 mod ledger;
 mod metrics;
 mod refusal;
@@ -106,8 +108,18 @@ impl<S: OffchainStorage> Endpoint<S> {
 		self.ledger.forget(|id| self.chain.session(id).is_none());
 	}
 
-	/// Answers one HTTP request.
+	/// Answers one HTTP request, to any web page that sends it (see [`cors`]).
 	pub async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+		if request.method() == hyper::Method::OPTIONS {
+			return cors::preflight(request.headers());
+		}
+		let mut response = self.answer(request).await;
+		cors::allow(response.headers_mut());
+		response
+	}
+
+	/// Serves a call, or refuses it.
+	async fn answer(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
 		let started = Instant::now();
 		let checked = match self.check(request).await {
 			Ok(checked) => checked,

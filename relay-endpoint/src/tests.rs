@@ -260,9 +260,15 @@ async fn send(address: SocketAddr, call: &Call) -> Answer {
 		}
 	}
 	head.push_str("\r\n");
+	exchange(address, &head, &call.body).await
+}
+
+/// Sends `head` (the request line and headers, through the blank line) and `body` over a fresh
+/// connection and reads the whole answer.
+async fn exchange(address: SocketAddr, head: &str, body: &[u8]) -> Answer {
 	let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
 	stream.write_all(head.as_bytes()).await.unwrap();
-	stream.write_all(&call.body).await.unwrap();
+	stream.write_all(body).await.unwrap();
 	let mut raw = Vec::new();
 	stream.read_to_end(&mut raw).await.unwrap();
 	let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -383,6 +389,38 @@ async fn calls_arriving_out_of_order_are_covered_by_the_best_voucher() {
 	let kept = h.kept(3).unwrap();
 	assert_eq!((kept.served, kept.voucher.sequence, kept.voucher.amount), (2, 1, 2 * COST));
 	assert_eq!(send(h.address, &call(3, 2, 2)).await.error(), "voucher_short");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_preflight_is_answered_and_any_page_may_read_every_answer() {
+	let h = Harness::new(vec![session(3, 100 * COST)]).await;
+	let preflight = exchange(
+		h.address,
+		"OPTIONS /relay/3/price HTTP/1.1\r\nhost: relay\r\nconnection: close\r\n\
+		 origin: https://dapp.example\r\naccess-control-request-method: POST\r\n\
+		 access-control-request-headers: baton-ticket,baton-signature,content-type\r\n\r\n",
+		&[],
+	)
+	.await;
+	assert_eq!(preflight.status, 204);
+	assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+	assert!(preflight.header("access-control-allow-methods").unwrap().contains("POST"));
+	assert_eq!(
+		preflight.header("access-control-allow-headers"),
+		Some("baton-ticket,baton-signature,content-type")
+	);
+	assert_eq!((h.kept(3), h.upstream_calls()), (None, 0), "a preflight is no call");
+
+	let exposed = "baton-receipt, baton-receipt-signature, baton-operator";
+	let served = send(h.address, &call(3, 0, 1)).await;
+	assert_eq!(served.status, 200);
+	assert_eq!(served.header("access-control-allow-origin"), Some("*"));
+	assert_eq!(served.header("access-control-expose-headers"), Some(exposed));
+	let mut bad = call(3, 1, 2);
+	bad.raw_ticket = Some("0xzz".into());
+	let refused = send(h.address, &bad).await;
+	assert_eq!((refused.status, refused.error().as_str()), (400, "bad_ticket"));
+	assert_eq!(refused.header("access-control-allow-origin"), Some("*"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

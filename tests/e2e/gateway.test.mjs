@@ -3,6 +3,8 @@
 // settles, and `gateway_response` serves the upstream's bytes with a receipt that verifies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import YAML from 'yaml';
 import { findEvent, idempotencyKey, plain, requestHash, submitRequest, verifyReceipt } from '@baton/client';
 import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
@@ -106,6 +108,43 @@ test('a request with redundancy 1 completes with the upstream bytes and a verifi
   assert.equal(await free(who.ferdie.address, settledAt), clientBefore - submitted.fee - txFee);
   assert.equal(await free(operator, settledAt) - operatorBefore, BigInt(quote.pricePerOperator));
   assert.equal(await free(treasury(), settledAt) - treasuryBefore, BigInt(quote.protocolFee));
+});
+
+test('the node\'s metrics show the calls it made and its operators\' state; the alert rules and Grafana dashboard use only metrics it serves', async () => {
+  const text = await (await fetch(node.prometheusUrl)).text();
+  const samples = text.split('\n').filter((line) => line && !line.startsWith('#'));
+  const value = (name, labels) => {
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    const line = samples.find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  // The first two tests' calls: a timeout and a response at least.
+  assert.ok(value('baton_gateway_requests_executed_total', { result: 'response' }) >= 1, 'no response counted');
+  assert.ok(value('baton_gateway_failures_total', { kind: 'timeout' }) >= 1, 'no timeout counted');
+  for (const operator of operators) {
+    assert.equal(value('baton_operator_online', { operator }), 1, operator);
+    assert.equal(value('baton_operator_jailed', { operator }), 0, operator);
+    assert.equal(value('baton_operator_capacity', { operator }), 50, operator);
+    assert.ok(value('baton_operator_open_assignments', { operator }) >= 0, operator);
+    assert.ok(value('baton_operator_blocks_since_heartbeat', { operator }) < 30, operator);
+    // bondOperator gave the key's account 1 BTN; accepted reports are free.
+    const keyBalance = value('baton_operator_key_balance', { operator });
+    assert.ok(keyBalance > 0.5 && keyBalance <= 1, `${operator}: ${keyBalance}`);
+  }
+
+  const served = new Set(text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]));
+  const rules = YAML.parse(fs.readFileSync(new URL('../../docs/ops/alerts.yml', import.meta.url), 'utf8'));
+  const dashboard = JSON.parse(fs.readFileSync(new URL('../../docs/ops/grafana-dashboard.json', import.meta.url), 'utf8'));
+  const exprs = [
+    ...rules.groups.flatMap((group) => group.rules.map((rule) => rule.expr)),
+    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+  ];
+  assert.ok(exprs.length >= 15);
+  for (const expr of exprs) {
+    for (const [name] of expr.matchAll(/\b(?:baton|substrate)_[a-z0-9_]+/g)) {
+      assert.ok(served.has(name.replace(/_bucket$/, '')), `${name} in "${expr}" is not served by the node`);
+    }
+  }
 });
 
 test('with redundancy 3 the majority is paid and the operator that differs is slashed', async () => {

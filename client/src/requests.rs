@@ -1,0 +1,264 @@
+//! `baton request <api> <METHOD> <path>`: a settled request, signed with the client's account key.
+//! With `--wait` it follows the request to its end and prints the upstream's body once its
+//! receipt verifies in the program: the operator's bonded gateway key signed this chain's
+//! genesis hash, the hash of what this program asked (computed here), and the body's hash, which
+//! is also the hash the chain settled on.
+
+use baton_primitives::{
+	receipt_message, ApiId, OperatorView, RequestId, RequestStatus, RequestView, ResponseView,
+};
+use baton_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
+use pallet_gateway::{NewRequest, Request};
+use serde_json::json;
+use sp_core::{crypto::Ss58Codec, ed25519, Pair};
+
+use crate::{chain::Chain, output::Output, sessions::format_btn, transactions::Signer};
+
+/// Blocks `--wait` follows a request past its deadline before it gives up: settlement of a
+/// missed deadline hands the request on and extends it.
+const WAIT_PAST_DEADLINE: u32 = 40;
+/// How often `--wait` asks again.
+const POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// `Name: value` as a header.
+pub fn header(text: &str) -> Result<(String, String), String> {
+	let (name, value) = text
+		.split_once(':')
+		.ok_or_else(|| format!("{text}: a header is \"Name: value\""))?;
+	Ok((name.trim().to_owned(), value.trim().to_owned()))
+}
+
+/// What `baton request` asks for.
+pub struct Ask {
+	pub api_id: ApiId,
+	pub request: NewRequest<Runtime>,
+}
+
+impl Ask {
+	/// A request of `method` `path` with `headers` and `body`, on `redundancy` operators (0: the
+	/// API's default), for at most `max_fee`, due by block `deadline`.
+	pub fn new(
+		api_id: ApiId,
+		method: &str,
+		path: &str,
+		headers: Vec<(String, String)>,
+		body: Vec<u8>,
+		(redundancy, max_fee, deadline): (u32, Balance, BlockNumber),
+	) -> Result<Self, String> {
+		let too_long = |what: &str| format!("{what}: longer than the chain allows");
+		let headers = headers
+			.into_iter()
+			.map(|(name, value)| {
+				Ok((
+					name.into_bytes().try_into().map_err(|_| too_long("a header's name"))?,
+					value.into_bytes().try_into().map_err(|_| too_long("a header's value"))?,
+				))
+			})
+			.collect::<Result<Vec<_>, String>>()?;
+		let request = NewRequest {
+			method: crate::apis::method(method)?,
+			path: path.as_bytes().to_vec().try_into().map_err(|_| too_long("the path"))?,
+			headers: headers.try_into().map_err(|_| "more headers than the chain allows".to_owned())?,
+			body: body.try_into().map_err(|_| too_long("the body"))?,
+			redundancy,
+			max_fee,
+			deadline,
+		};
+		Ok(Self { api_id, request })
+	}
+}
+
+/// The quote's total for `redundancy` operators on `api_id`: what a request costs now.
+pub async fn quote(chain: &Chain, api_id: ApiId, redundancy: u32) -> Result<Balance, String> {
+	let quote = chain.call("gateway_quote", json!([api_id, redundancy])).await?;
+	quote["total"]
+		.as_str()
+		.and_then(|total| total.parse().ok())
+		.ok_or_else(|| format!("gateway_quote: no total in {quote}"))
+}
+
+/// Submits `ask` as `signer`; with `wait`, follows it to the end and prints the verified
+/// response and its receipt. Returns whether the request completed (or, without `wait`, was
+/// accepted).
+pub async fn request(
+	chain: &Chain,
+	signer: &Signer,
+	ask: Ask,
+	wait: bool,
+	out: Output,
+) -> Result<bool, String> {
+	let r = &ask.request;
+	let call = RuntimeCall::Gateway(pallet_gateway::Call::submit_request {
+		api_id: ask.api_id,
+		method: r.method,
+		path: r.path.clone(),
+		headers: r.headers.clone(),
+		body: r.body.clone(),
+		redundancy: r.redundancy,
+		max_fee: r.max_fee,
+		deadline: r.deadline,
+	});
+	let included = chain.submit(signer, call, |step| out.progress(step)).await?;
+	let (id, fee, assigned) = included
+		.events
+		.iter()
+		.find_map(|event| match event {
+			RuntimeEvent::Gateway(pallet_gateway::Event::RequestSubmitted {
+				request_id,
+				fee,
+				assigned,
+				..
+			}) => Some((*request_id, *fee, assigned.clone())),
+			_ => None,
+		})
+		.ok_or("the transaction succeeded without submitting a request")?;
+	let assigned: Vec<String> = assigned.iter().map(|a| a.to_ss58check()).collect();
+	if !wait {
+		out.result(
+			|| format!("request {id}: {} in escrow, assigned to {}", format_btn(fee), assigned.join(", ")),
+			json!({ "requestId": id, "fee": fee.to_string(), "assigned": assigned, "block": included.block }),
+		);
+		return Ok(true);
+	}
+	out.progress(&format!("request {id}: {} in escrow, assigned to {}", format_btn(fee), assigned.join(", ")));
+	// The hash of what this program asked, with the terms and price the chain fixed for it.
+	let stored: Request<Runtime> = chain
+		.storage(&pallet_gateway::Requests::<Runtime>::hashed_key_for(id))
+		.await?
+		.ok_or_else(|| format!("request {id} is not stored"))?;
+	let asked =
+		pallet_gateway::request_hash::<Runtime>(&signer.account(), ask.api_id, r, &stored.terms, stored.price);
+	let view = settle(chain, id, r.deadline, out).await?;
+	match view.status {
+		RequestStatus::Completed { response_hash, at } => {
+			let (body, receipt) = verified(chain, id, &asked, &response_hash).await?;
+			let operator = receipt.operator.to_ss58check();
+			let status = serde_json::to_value(receipt.status).map_err(|e| e.to_string())?;
+			out.result(
+				|| {
+					format!(
+						"request {id} completed in block #{at}\n{body}\nreceipt: {status} signed by {operator}'s \
+						 gateway key 0x{}, verified here (request 0x{}, response 0x{})",
+						hex::encode(receipt.gateway_key),
+						hex::encode(receipt.request_hash),
+						hex::encode(receipt.response_hash),
+					)
+				},
+				json!({
+					"requestId": id, "status": "completed", "settledAt": at, "body": body,
+					"fee": fee.to_string(),
+					"receipt": {
+						"operator": operator, "gatewayKey": format!("0x{}", hex::encode(receipt.gateway_key)),
+						"status": status, "requestHash": format!("0x{}", hex::encode(receipt.request_hash)),
+						"responseHash": format!("0x{}", hex::encode(receipt.response_hash)),
+						"signature": format!("0x{}", hex::encode(receipt.signature)), "verified": true,
+					},
+				}),
+			);
+			Ok(true)
+		},
+		RequestStatus::Refunded { at } => {
+			let reports: Vec<_> = view
+				.reports
+				.iter()
+				.map(|report| serde_json::to_value(report.status).unwrap_or_default())
+				.collect();
+			out.result(
+				|| format!("request {id} refunded in block #{at}: reports {reports:?}"),
+				json!({ "requestId": id, "status": "refunded", "settledAt": at, "reports": reports }),
+			);
+			Ok(false)
+		},
+		RequestStatus::Pending => Err(format!("request {id} is still pending")),
+	}
+}
+
+/// Follows request `id` block by block until it is settled, printing where it stands.
+async fn settle(
+	chain: &Chain,
+	id: RequestId,
+	deadline: BlockNumber,
+	out: Output,
+) -> Result<RequestView<AccountId, Balance, BlockNumber>, String> {
+	let mut seen = 0;
+	loop {
+		let view: Option<RequestView<AccountId, Balance, BlockNumber>> =
+			chain.runtime_call("GatewayApi_request", id).await?;
+		let view = view.ok_or_else(|| format!("request {id} is no longer kept"))?;
+		if view.status != RequestStatus::Pending {
+			return Ok(view);
+		}
+		let best = chain.best_number().await?;
+		if best > view.deadline.max(deadline) + WAIT_PAST_DEADLINE {
+			return Err(format!("request {id} still pending at #{best}, past its deadline #{}", view.deadline));
+		}
+		if best != seen {
+			seen = best;
+			out.progress(&format!("#{best}: pending, {} of {} reported", view.reports.len(), view.assigned.len()));
+		}
+		tokio::time::sleep(POLL).await;
+	}
+}
+
+/// The completed request's body and receipt, once both check out: the body hashes to the
+/// settled hash, the receipt is for what was asked, and the operator's bonded gateway key
+/// signed it on this chain.
+async fn verified(
+	chain: &Chain,
+	id: RequestId,
+	asked: &[u8; 32],
+	settled: &[u8; 32],
+) -> Result<(String, ResponseView<AccountId>), String> {
+	let receipt: Option<ResponseView<AccountId>> = chain.runtime_call("GatewayApi_response", id).await?;
+	let receipt = receipt.ok_or_else(|| format!("request {id}: no receipt kept"))?;
+	let served = chain.call("gateway_response", json!([id])).await?;
+	let body = served["body"]
+		.as_str()
+		.ok_or_else(|| format!("request {id}: the node has not indexed the body"))?
+		.to_owned();
+	let refused = |why: &str| Err(format!("request {id}: the receipt does not verify: {why}"));
+	if sp_crypto_hashing::blake2_256(body.as_bytes()) != *settled || receipt.response_hash != *settled {
+		return refused("the body is not the one the chain settled on");
+	}
+	if receipt.request_hash != *asked {
+		return refused("it is for another request than the one sent");
+	}
+	let bonded: Option<OperatorView<AccountId, Balance, BlockNumber>> =
+		chain.runtime_call("OperatorApi_operator", &receipt.operator).await?;
+	if bonded.map(|view| view.gateway_key) != Some(receipt.gateway_key) {
+		return refused("the key is not the operator's bonded gateway key");
+	}
+	let message = receipt_message(
+		&chain.genesis_hash().await?,
+		id,
+		&receipt.request_hash,
+		&receipt.response_hash,
+		&receipt.status,
+		&receipt.operator,
+	);
+	let signature = ed25519::Signature::from_raw(receipt.signature);
+	if !ed25519::Pair::verify(&signature, &message, &ed25519::Public::from_raw(receipt.gateway_key)) {
+		return refused("the signature");
+	}
+	Ok((body, receipt))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_request_is_checked_against_the_chains_bounds_before_it_is_sent() {
+		assert_eq!(header("Accept:  application/json "), Ok(("Accept".into(), "application/json".into())));
+		assert!(header("no colon").unwrap_err().contains("Name: value"));
+		let ask = |path: &str, body: usize| {
+			Ask::new(0, "get", path, vec![("Accept".into(), "*/*".into())], vec![b'x'; body], (1, 10, 20))
+		};
+		let ok = ask("/price?coin=dot", 10).unwrap();
+		assert_eq!(ok.request.method, pallet_gateway::HttpMethod::Get);
+		assert_eq!(ok.request.headers.len(), 1);
+		assert!(ask(&"/x".repeat(10_000), 0).err().unwrap().contains("the path"));
+		assert!(ask("/", 10_000_000).err().unwrap().contains("the body"));
+		assert!(Ask::new(0, "TRACE", "/", vec![], vec![], (1, 10, 20)).err().unwrap().contains("TRACE"));
+	}
+}
