@@ -125,6 +125,8 @@ async function check(api) {
     const handedFromDead = settled.handovers.filter((h) => h.from === dead);
     if (assigned === dead && settled.reports.every((r) => r.operator !== dead)) {
       if (handedFromDead.length === 0) failures.push(`request ${id} of the dead operator was not handed over`);
+      // gateway_request shows which backup was armed beside it.
+      if (!settled.armed.some((a) => a.beside === dead)) failures.push(`request ${id}: no backup armed beside the dead operator (${JSON.stringify(settled.armed)})`);
       // Hedged: a backup armed after the grace completes it, the deadline's failover is not needed.
       if (settled.settledAt > deadline) failures.push(`request ${id} completed at ${settled.settledAt}, after its deadline ${deadline}`);
       console.log(`request ${id}: submitted at #${settled.submittedAt}; ${handedFromDead.map((h) => `${h.reason} → ${h.to.slice(0, 6)} at #${h.block}`)}; completed at #${settled.settledAt} (deadline ${deadline})`);

@@ -45,9 +45,21 @@ pub struct RequestJson {
 	deadline: BlockNumber,
 	assigned: Vec<String>,
 	backups: Vec<String>,
+	/// Backups armed beside assigned operators that had not reported by the end of the backup
+	/// grace: each executes and reports too.
+	armed: Vec<ArmedJson>,
 	reports: Vec<ReportJson>,
 	/// Handovers, oldest first.
 	handovers: Vec<HandoverJson>,
+}
+
+/// A backup armed beside an assigned operator.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct ArmedJson {
+	backup: String,
+	/// The assigned operator it is armed beside.
+	beside: String,
 }
 
 /// One handover of a request.
@@ -232,6 +244,11 @@ fn request_json(view: RequestView<AccountId, Balance, BlockNumber>) -> RequestJs
 		deadline: view.deadline,
 		assigned: view.assigned.iter().map(address).collect(),
 		backups: view.backups.iter().map(address).collect(),
+		armed: view
+			.armed
+			.iter()
+			.map(|(backup, beside)| ArmedJson { backup: address(backup), beside: address(beside) })
+			.collect(),
 		reports: view
 			.reports
 			.into_iter()

@@ -24,6 +24,7 @@ impl<T: Config> Pallet<T> {
 			request_hash: request.request_hash,
 			assigned: request.assigned.to_vec(),
 			backups: request.backups.to_vec(),
+			armed: request.armed.to_vec(),
 			reports: request
 				.reports
 				.iter()

@@ -94,6 +94,9 @@ pub struct RequestView<AccountId, Balance, BlockNumber> {
 	pub assigned: Vec<AccountId>,
 	/// Operators next in line, in order.
 	pub backups: Vec<AccountId>,
+	/// Backups armed beside assigned operators that had not reported by the end of the backup
+	/// grace, as (backup, the operator it is armed beside).
+	pub armed: Vec<(AccountId, AccountId)>,
 	/// Reports received so far.
 	pub reports: Vec<ReportView<AccountId, BlockNumber>>,
 	/// Fee held in escrow at submission.

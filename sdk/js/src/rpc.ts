@@ -84,6 +84,8 @@ export interface RequestView {
   deadline: number;
   assigned: string[];
   backups: string[];
+  /** Backups armed beside assigned operators that had not reported by the end of the backup grace. */
+  armed: Array<{ backup: string; beside: string }>;
   reports: Array<{ operator: string; status: ResultStatus; responseHash: string; latencyMs: number; at: number }>;
   handovers: Array<{ from: string; to: string; reason: unknown; block: number; checkpoint: unknown }>;
 }
