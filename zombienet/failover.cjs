@@ -24,7 +24,7 @@
 //                               the handovers on-chain; each operator is paid for what it served
 const path = require('node:path');
 
-const { killNode, restartNode } = require('./nodes.cjs');
+const { finalizedNumber, killNode, restartNode } = require('./nodes.cjs');
 
 const state = { requests: [] };
 // Where each operator node's relay endpoint listens (failover.toml), and so its profile says.
@@ -157,19 +157,12 @@ async function check(api) {
   if (charged.length) failures.push(`op1 charged for requests its backups completed in time: ${JSON.stringify(charged)}`);
 
   // Exactly once upstream: every request executed once, whoever called.
-  for (const { id, settled } of state.requests) {
-    const executions = state.executions.get(sdk.idempotencyKey(settled)) ?? 0;
-    if (executions !== 1) failures.push(`request ${id} executed upstream ${executions} times`);
-  }
+  failures.push(...notOnceUpstream(sdk, state.requests));
   const issuance = (await api.query.balances.totalIssuance()).toBigInt();
   if (issuance !== state.issuance) failures.push(`issuance moved: ${state.issuance} → ${issuance}`);
   console.log(`handed over from op1: ${takenOver.length}, all completed by the backups armed beside it`);
   if (failures.length) throw new Error(failures.join('; '));
   await node.sleep(0);
-}
-
-async function finalizedNumber(api) {
-  return (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
 }
 
 async function settleHalted(api) {
@@ -196,9 +189,8 @@ async function checkHalted(api) {
     // Final: the finalized chain has it settled as the best chain had.
     const final = (await api.query.gateway.requests.at(finalizedHash, id)).unwrap().status.type.toLowerCase();
     if (final !== settled.status) failures.push(`request ${id} is ${final} in the finalized chain, ${settled.status} at best`);
-    const executions = state.executions.get(sdk.idempotencyKey(settled)) ?? 0;
-    if (settled.status === 'completed' && executions !== 1) failures.push(`request ${id} executed upstream ${executions} times`);
   }
+  failures.push(...notOnceUpstream(sdk, state.halted.filter((r) => r.settled.status === 'completed')));
   // Escrow holds exactly the fees of open requests, and none is open.
   const held = (await api.query.balances.holds(who.bob.address)).filter((hold) => hold.id.toString().includes('Escrow'));
   if (held.length) failures.push(`escrow still holds ${held.map((h) => h.amount.toString())} of the client's`);
@@ -206,6 +198,14 @@ async function checkHalted(api) {
   if (issuance !== state.issuance) failures.push(`issuance moved: ${state.issuance} → ${issuance}`);
   if (failures.length) throw new Error(failures.join('; '));
   console.log(`${state.halted.length} requests submitted while finality was halted: all settled and final`);
+}
+
+/** A failure for each of `requests` (with their settled views) not executed upstream exactly once. */
+function notOnceUpstream(sdk, requests) {
+  return requests
+    .map(({ id, settled }) => [id, state.executions.get(sdk.idempotencyKey(settled)) ?? 0])
+    .filter(([, executions]) => executions !== 1)
+    .map(([id, executions]) => `request ${id} executed upstream ${executions} times`);
 }
 
 /** The value at fraction `p` of `values` sorted. */

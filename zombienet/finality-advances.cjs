@@ -1,8 +1,10 @@
 // Passes once the node's finalized head has advanced by args[0] blocks from where it was.
+const { finalizedNumber } = require('./nodes.cjs');
+
 async function run(nodeName, networkInfo, args) {
   const api = await zombie.connect(networkInfo.nodesByName[nodeName].wsUri);
   const blocks = Number(args[0]);
-  const start = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+  const start = await finalizedNumber(api);
   const reached = await new Promise((resolve) => {
     api.rpc.chain.subscribeFinalizedHeads((header) => {
       const number = header.number.toNumber();

@@ -61,4 +61,9 @@ async function run(_nodeName, networkInfo, args) {
   return 1;
 }
 
-module.exports = { run, killNode, restartNode };
+/** The number of `api`'s node's finalized head. */
+async function finalizedNumber(api) {
+  return (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+}
+
+module.exports = { run, killNode, restartNode, finalizedNumber };
