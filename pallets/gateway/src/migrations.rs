@@ -89,4 +89,20 @@ pub mod v1 {
 			Ok(())
 		}
 	}
+
+	/// Rewrites every stored request in the version 0 layout (without its last field) and the
+	/// pallet's storage version to 0, as a chain that ran the previous runtime has them: the
+	/// starting point of this migration's tests, the pallet's and the runtime's.
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub fn store_as_version_0<T: Config>() {
+		use frame_support::traits::StorageVersion;
+		let field = 0u32.encode().len();
+		for request_id in Requests::<T>::iter_keys().collect::<alloc::vec::Vec<_>>() {
+			let key = Requests::<T>::hashed_key_for(request_id);
+			if let Some(value) = unhashed::get_raw(&key) {
+				unhashed::put_raw(&key, &value[..value.len() - field]);
+			}
+		}
+		StorageVersion::new(0).put::<Pallet<T>>();
+	}
 }

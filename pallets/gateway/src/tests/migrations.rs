@@ -1,25 +1,17 @@
 //! The upgrade rehearsal's migration (`migrations::v1`): requests stored before it read after it,
 //! with the previous runtime's `spec_version`, and it runs once.
 
-use crate::{migrations::v1::MigrateToV1, mock::*, Pallet, Requests};
+use crate::{
+	migrations::v1::{store_as_version_0, MigrateToV1},
+	mock::*,
+	Pallet, Requests,
+};
 use frame_support::{
 	assert_ok,
-	storage::unhashed,
-	traits::{ConstU32, GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	traits::{ConstU32, GetStorageVersion, OnRuntimeUpgrade},
 };
 
 type Migration = MigrateToV1<Test, ConstU32<100>>;
-
-/// Rewrites every stored request in the version 0 layout (without its last field, a u32) and
-/// the pallet's storage version to 0, as a chain that ran the previous runtime has them.
-fn store_as_version_0() {
-	for request_id in Requests::<Test>::iter_keys().collect::<Vec<_>>() {
-		let key = Requests::<Test>::hashed_key_for(request_id);
-		let value = unhashed::get_raw(&key).unwrap();
-		unhashed::put_raw(&key, &value[..value.len() - 4]);
-	}
-	StorageVersion::new(0).put::<Pallet<Test>>();
-}
 
 #[cfg(feature = "try-runtime")]
 fn upgrade() {
@@ -38,7 +30,7 @@ fn requests_stored_before_the_upgrade_read_after_it_with_the_previous_spec_versi
 		setup(3);
 		let (first, second) = (submit(1), submit(2));
 		let before: Vec<_> = [first, second].map(|id| Requests::<Test>::get(id).unwrap()).into();
-		store_as_version_0();
+		store_as_version_0::<Test>();
 		assert!(Requests::<Test>::try_get(first).is_err(), "version 0 does not read as 1");
 
 		upgrade();
@@ -62,7 +54,7 @@ fn the_migration_runs_once() {
 	build_and_execute(|| {
 		setup(3);
 		let id = submit(1);
-		store_as_version_0();
+		store_as_version_0::<Test>();
 		upgrade();
 		let migrated = Requests::<Test>::get(id).unwrap();
 
