@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { u8aConcat, u8aToHex, stringToU8a, hexToU8a } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
-import { plain } from '@baton/client';
-import { sendAndFinalize, sleep, startDevNode } from '../tests/lib/node.mjs';
+import { plain, send } from '@baton/client';
+import { sleep, startDevNode } from '../tests/lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 
 const arg = (name, fallback) => {
@@ -56,7 +56,7 @@ for (let sent = 0; sent < REQUESTS; sent += BATCH * clients.length) {
       method: 'Get', path: `/price?n=${sent + c * BATCH + i}`, headers: [], body: '', redundancy: 1,
       maxFee: BigInt(quote.total), deadline: best + 10,
     }));
-    return sendAndFinalize(api.tx.gateway.submitRequests(apiId, batch), client);
+    return send(api.tx.gateway.submitRequests(apiId, batch), client);
   }));
 }
 const ids = Array.from({ length: REQUESTS }, (_, i) => first + i);

@@ -22,8 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
-import { encodeTicket, findEvent, plain, relayRequestHash, ticketMessage } from '@baton/client';
-import { freePorts, sendAndFinalize, startDevNode } from '../tests/lib/node.mjs';
+import { encodeTicket, findEvent, plain, relayRequestHash, send, ticketMessage } from '@baton/client';
+import { freePorts, startDevNode } from '../tests/lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 import { openSession } from '../tests/lib/relay.mjs';
 import { btn, startGateway } from '../tests/lib/program.mjs';
@@ -224,14 +224,14 @@ try {
   console.log('chain cost: close, claim, transfer');
   const served = sequence - signed.length;
   const opened = findEvent(openEvents, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
-  const close = await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
+  const close = await send(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const closed = findEvent(close.events, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
   const claimWeight = api.tx.relay.claim(sessionId, {
     sequence: 0, requestHash: new Uint8Array(32), calls: 1, amount: 1, signature: { Sr25519: new Uint8Array(64) },
   });
   // The claim's weight as the chain charges it, read without sending it.
   const claimed = (await claimWeight.paymentInfo(who.dave)).weight.refTime.toBigInt();
-  const transfer = await sendAndFinalize(api.tx.balances.transferKeepAlive(who.eve.address, 10n ** 12n), who.alice);
+  const transfer = await send(api.tx.balances.transferKeepAlive(who.eve.address, 10n ** 12n), who.alice);
   const transferred = findEvent(transfer.events, 'system', 'ExtrinsicSuccess').data.dispatchInfo.weight.refTime.toBigInt();
 
   console.log('where the time goes: the endpoint\'s work per call besides HTTP, measured alone');

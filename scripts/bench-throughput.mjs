@@ -10,8 +10,8 @@
 //
 //   node scripts/bench-throughput.mjs [--transfers N] [--requests N] [--batched-requests N]
 //                                     [--batch N] [--operators N] [--deadline BLOCKS]
-import { plain } from '@baton/client';
-import { describeError, startDevNode, sleep } from '../tests/lib/node.mjs';
+import { chainError, plain } from '@baton/client';
+import { startDevNode, sleep } from '../tests/lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../tests/lib/gateway.mjs';
 import os from 'node:os';
 import { u8aToHex } from '@polkadot/util';
@@ -75,7 +75,7 @@ async function run(signed, finished, total, timeoutMs = 900_000) {
     // A refused transaction would leave the run waiting for what never comes.
     const failed = blocks.slice(firstBlock).flatMap((b) => b.events)
       .find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
-    if (failed) throw new Error(`a transaction failed: ${describeError(api.registry, failed.event.data.dispatchError)}`);
+    if (failed) throw new Error(`a transaction failed: ${chainError(api.registry, failed.event.data.dispatchError).message}`);
     if (Date.now() - told > 30_000) {
       told = Date.now();
       progress(`… ${finished()} of ${total} by block #${blocks.at(-1)?.number}`);

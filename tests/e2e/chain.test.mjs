@@ -4,7 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { startDevNode, waitForFinalized, sendAndFinalize } from '../lib/node.mjs';
+import { send } from '@baton/client';
+import { startDevNode, waitForFinalized } from '../lib/node.mjs';
 
 let node;
 let keyring;
@@ -61,7 +62,7 @@ test('a signed transfer is finalized and moves exactly the amount', async () => 
   };
   assert.equal(before.recipient, 0n);
 
-  const { blockHash, events } = await sendAndFinalize(
+  const { blockHash, events } = await send(
     api.tx.balances.transferKeepAlive(recipient.address, amount), alice);
   const feeEvent = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
   assert.ok(feeEvent, 'TransactionFeePaid event');

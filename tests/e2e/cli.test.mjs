@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { u8aToHex } from '@polkadot/util';
-import { rawRpc, sendAndFinalize, startDevNode } from '../lib/node.mjs';
+import { send } from '@baton/client';
+import { rawRpc, startDevNode } from '../lib/node.mjs';
 import { accounts, gatewayKey, startUpstream } from '../lib/gateway.mjs';
 import { btn, runBaton } from '../lib/program.mjs';
 
@@ -104,7 +105,7 @@ test('an operator bonds with its gateway key, adds stake, unbonds, chills, activ
   assert.equal(onChain.gatewayKey.toHex(), u8aToHex(gateway.publicKey));
   // What the program says to do next: the key in the node's keystore, its account funded.
   await rawRpc(api, 'author_insertKey', ['gate', '//CharlieGate', u8aToHex(gateway.publicKey)]);
-  await sendAndFinalize(api.tx.balances.transferKeepAlive(gateway.address, 10n ** 12n), who.alice);
+  await send(api.tx.balances.transferKeepAlive(gateway.address, 10n ** 12n), who.alice);
 
   assert.equal((await baton(['operator', 'bond-extra', '1.5'], { suri: '//Charlie' })).status, 0);
   assert.equal((await baton(['operator', 'unbond', '0.5'], { suri: '//Charlie' })).status, 0);

@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { findEvent, idempotencyKey, plain, requestHash, submitRequest, verifyReceipt } from '@baton/client';
-import { sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
+import { findEvent, idempotencyKey, plain, requestHash, send, submitRequest, verifyReceipt } from '@baton/client';
+import { startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
 
 let node;
@@ -198,7 +198,7 @@ test('a batch of requests in one submit_requests is reported in one report_resul
     method: 'Get', path: `/price?coin=dot&n=${i}`, headers: [], body: '', redundancy,
     maxFee: BigInt(quote.total), deadline: best + 10,
   }));
-  const { events } = await sendAndFinalize(api.tx.gateway.submitRequests(priceApi, batch), who.ferdie);
+  const { events } = await send(api.tx.gateway.submitRequests(priceApi, batch), who.ferdie);
   const ids = Array.from({ length: count }, (_, i) => first + i);
   const submitted = events.filter(({ event }) => event.method === 'RequestSubmitted');
   assert.deepEqual(submitted.map(({ event }) => event.data.requestId.toNumber()), ids);
@@ -245,7 +245,7 @@ async function anAvailableOperatorServes(apiId) {
   const operator = ['charlie', 'dave', 'eve'].map((name) => who[name]).find((o) => available.includes(o.address));
   const { profile } = (await api.query.operatorStaking.operators(operator.address)).unwrap();
   const apis = [...profile.apis.map((id) => id.toNumber()), apiId];
-  await sendAndFinalize(api.tx.operatorStaking.updateProfile({ ...profile.toJSON(), apis }), operator);
+  await send(api.tx.operatorStaking.updateProfile({ ...profile.toJSON(), apis }), operator);
 }
 
 test('an API pointed at the operator node\'s own RPC is refused by its egress policy and the client refunded', async () => {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { startDevNode, sendAndFinalize } from '../lib/node.mjs';
+import { send } from '@baton/client';
+import { startDevNode } from '../lib/node.mjs';
 import { keyProof } from '../lib/gateway.mjs';
 
 let node;
@@ -33,10 +34,10 @@ test('the node sends heartbeats signed by the gateway key in its keystore', asyn
   assert.ok((await api.rpc.author.hasKey(u8aToHex(gateway.publicKey), 'gate')).isTrue);
 
   // The operator's stake, and a little for the key's own account to sign with.
-  await sendAndFinalize(
+  await send(
     api.tx.balances.transferKeepAlive(operator.address, minBond.toBigInt() * 2n), alice);
-  await sendAndFinalize(api.tx.balances.transferKeepAlive(gateway.address, 10n ** 12n), alice);
-  const { blockHash } = await sendAndFinalize(api.tx.operatorStaking.bond(
+  await send(api.tx.balances.transferKeepAlive(gateway.address, 10n ** 12n), alice);
+  const { blockHash } = await send(api.tx.operatorStaking.bond(
     minBond, u8aToHex(gateway.publicKey),
     { endpoint: 'http://127.0.0.1:1', region: 'DE', capacity: 1, apis: [] },
     keyProof(api, operator.address, gateway)), operator);

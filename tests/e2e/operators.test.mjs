@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { startDevNode, sendAndFinalize, waitForFinalized } from '../lib/node.mjs';
+import { send } from '@baton/client';
+import { startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { keyProof } from '../lib/gateway.mjs';
 
 const UNIT = 10n ** 12n;
@@ -45,7 +46,7 @@ async function bondHeld(address) {
 
 async function newOperator(funds) {
   const operator = keyring.addFromUri(mnemonicGenerate());
-  await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, funds), alice);
+  await send(api.tx.balances.transferKeepAlive(operator.address, funds), alice);
   return operator;
 }
 
@@ -58,7 +59,7 @@ test('an operator bonds, unbonds, cannot withdraw early, and withdraws after the
   const stake = minBond * 2n;
 
   const proof = keyProof(api, operator.address, gatewayKey);
-  await sendAndFinalize(
+  await send(
     api.tx.operatorStaking.bond(stake, u8aToHex(gatewayKey.publicKey), profile(), proof), operator);
   assert.equal(await bondHeld(operator.address), stake);
   const info = (await api.query.operatorStaking.operators(operator.address)).unwrap();
@@ -72,17 +73,17 @@ test('an operator bonds, unbonds, cannot withdraw early, and withdraws after the
   assert.equal(view.unwrap().available.isTrue, true);
   assert.equal(view.unwrap().reputation.score.toNumber(), 500_000_000);
 
-  const { blockHash } = await sendAndFinalize(api.tx.operatorStaking.unbond(stake), operator);
+  const { blockHash } = await send(api.tx.operatorStaking.unbond(stake), operator);
   const unbondedAt = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
   assert.equal(await bondHeld(operator.address), stake, 'unbonding stake stays held');
 
   await assert.rejects(
-    sendAndFinalize(api.tx.operatorStaking.withdrawUnbonded(), operator),
+    send(api.tx.operatorStaking.withdrawUnbonded(), operator),
     /operatorStaking\.NothingToWithdraw/);
 
   await waitForFinalized(api, unbondedAt + unbondingPeriod, (unbondingPeriod + 20) * 4000);
   const free = (await api.query.system.account(operator.address)).data.free.toBigInt();
-  const { events } = await sendAndFinalize(api.tx.operatorStaking.withdrawUnbonded(), operator);
+  const { events } = await send(api.tx.operatorStaking.withdrawUnbonded(), operator);
   assert.ok(events.some(({ event }) => api.events.operatorStaking.OperatorRemoved.is(event)));
   assert.equal(await bondHeld(operator.address), 0n);
   const fee = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
@@ -99,7 +100,7 @@ test('a bond with the key and proof of another operator is refused and holds not
   const gatewayKey = new Keyring({ type: 'ed25519' }).addFromUri(mnemonicGenerate());
   // The owner's proof is public once its bond is in the pool; Mallory copies key and proof.
   const ownersProof = keyProof(api, owner.address, gatewayKey);
-  const bond = (who) => sendAndFinalize(
+  const bond = (who) => send(
     api.tx.operatorStaking.bond(minBond, u8aToHex(gatewayKey.publicKey), profile(), ownersProof), who);
 
   await assert.rejects(bond(mallory), /operatorStaking\.BadKeyProof/);
@@ -119,14 +120,14 @@ test('two thirds of the council change the minimum bond', async () => {
   const call = api.tx.operatorStaking.updateParams({ ...params, minBond: newMin });
   const length = call.method.encodedLength;
 
-  const { events } = await sendAndFinalize(api.tx.council.propose(2, call, length), alice);
+  const { events } = await send(api.tx.council.propose(2, call, length), alice);
   const proposed = events.find(({ event }) => api.events.council.Proposed.is(event)).event.data;
   const [hash, index] = [proposed.proposalHash, proposed.proposalIndex];
   // Proposing is not voting: two of the three members vote aye.
-  await sendAndFinalize(api.tx.council.vote(hash, index, true), alice);
-  await sendAndFinalize(api.tx.council.vote(hash, index, true), bob);
+  await send(api.tx.council.vote(hash, index, true), alice);
+  await send(api.tx.council.vote(hash, index, true), bob);
   const weight = (await api.call.transactionPaymentCallApi.queryCallInfo(call, length)).weight;
-  const closed = await sendAndFinalize(api.tx.council.close(hash, index, weight, length), bob);
+  const closed = await send(api.tx.council.close(hash, index, weight, length), bob);
   const executed = closed.events.find(({ event }) => api.events.council.Executed.is(event));
   assert.ok(executed.event.data.result.isOk, executed.event.data.result.toString());
   assert.equal((await api.query.operatorStaking.params()).minBond.toBigInt(), newMin);
@@ -136,7 +137,7 @@ test('two thirds of the council change the minimum bond', async () => {
   const key = new Keyring({ type: 'ed25519' }).addFromUri(mnemonicGenerate());
   const proof = keyProof(api, operator.address, key);
   await assert.rejects(
-    sendAndFinalize(
+    send(
       api.tx.operatorStaking.bond(newMin - UNIT, u8aToHex(key.publicKey), profile(), proof), operator),
     /operatorStaking\.BondTooLow/);
 });
@@ -144,6 +145,6 @@ test('two thirds of the council change the minimum bond', async () => {
 test('a non-member cannot change the parameters directly', async () => {
   const params = (await api.query.operatorStaking.params()).toJSON();
   await assert.rejects(
-    sendAndFinalize(api.tx.operatorStaking.updateParams(params), bob),
+    send(api.tx.operatorStaking.updateParams(params), bob),
     /BadOrigin/);
 });

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
-import { encodeRelayReceipt, findEvent, plain, relayReceiptMessage, verifyRelayReceipt } from '@baton/client';
-import { batonProgram, sendAndFinalize, startDevNode, waitForFinalized } from '../lib/node.mjs';
+import { encodeRelayReceipt, findEvent, plain, relayReceiptMessage, send, verifyRelayReceipt } from '@baton/client';
+import { batonProgram, startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../lib/gateway.mjs';
 import { RelayClient, httpRequest, openSession, waitForClaimed } from '../lib/relay.mjs';
 import { btn, runBaton } from '../lib/program.mjs';
@@ -206,7 +206,7 @@ test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable r
   }
 
   // Closed by its client; the node's worker then claims the 200 calls in one transaction.
-  const closed = await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
+  const closed = await send(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const closedHeader = await api.rpc.chain.getHeader(closed.blockHash);
   const beforeClose = closedHeader.parentHash;
   const closedAt = closedHeader.number.toNumber();
@@ -334,7 +334,7 @@ test('calls the endpoint must refuse get the documented status and reason, reach
   assert.deepEqual(relay.voucher(charlie), { calls: 4n, amount: 4n * cost });
 
   // Closed: refused; the operator is paid for the four calls served, none of the refused.
-  await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.eve);
+  await send(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.eve);
   await refused(410, 'session_closed', call({}));
   const { session: claimed } = await waitForClaimed(api, sessionId, charlie, 4);
   assert.equal(claimed.operators[0].claimedCalls, 4);
@@ -372,7 +372,7 @@ test('calls served before the operator\'s node is killed with SIGKILL are claime
   assert.equal(kept.status, 'open');
   assert.equal(kept.operators[0].claimedCalls, 0);
 
-  await sendAndFinalize(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
+  await send(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const { session: claimed } = await waitForClaimed(api, sessionId, who.charlie.address, 20, 120_000);
   assert.equal(claimed.operators[0].claimedCalls, 20);
 });
@@ -399,7 +399,7 @@ test('two receipts for one call with different answers are an equivocation, slas
       }
     });
   });
-  const reported = await sendAndFinalize(
+  const reported = await send(
     api.tx.relay.reportEquivocation(charlie, signedReceipt(receipt, real.receiptSignature), signedReceipt(other, forged)), who.eve);
   const event = findEvent(reported.events, 'relay', 'EquivocationReported').data;
   assert.equal(event.operator.toString(), charlie);
@@ -409,7 +409,7 @@ test('two receipts for one call with different answers are an equivocation, slas
 
   // The same session's equivocation again is refused.
   await assert.rejects(
-    sendAndFinalize(api.tx.relay.reportEquivocation(charlie, signedReceipt(receipt, real.receiptSignature), signedReceipt(other, forged)), who.eve),
+    send(api.tx.relay.reportEquivocation(charlie, signedReceipt(receipt, real.receiptSignature), signedReceipt(other, forged)), who.eve),
     /OffenceAlreadyReported/);
 });
 
@@ -478,18 +478,18 @@ test('a challenged receipt whose answer differs from the upstream\'s is a wrong 
   // running it again: refused, nothing paid.
   const window = api.consts.relay.challengeWindow.toNumber();
   const stale = evidenceOf(forgeReceipt(receipt, wrongBody, best - window - 1));
-  await assert.rejects(sendAndFinalize(api.tx.relay.challenge(session.id, stale, call), who.eve), /ChallengeWindowClosed/);
+  await assert.rejects(send(api.tx.relay.challenge(session.id, stale, call), who.eve), /ChallengeWindowClosed/);
   await assert.rejects(
-    sendAndFinalize(api.tx.relay.challenge(session.id, evidence, { ...call, method: 'Post' }), who.eve),
+    send(api.tx.relay.challenge(session.id, evidence, { ...call, method: 'Post' }), who.eve),
     /UnsafeMethod/);
 
   // A call other than the one the receipt answered proves nothing, and one operator's word
   // convicts no one: both refused, nothing paid.
   await assert.rejects(
-    sendAndFinalize(api.tx.relay.challenge(session.id, evidence, { ...call, path: '/price?n=4001' }), who.eve),
+    send(api.tx.relay.challenge(session.id, evidence, { ...call, path: '/price?n=4001' }), who.eve),
     /RequestMismatch/);
   await assert.rejects(
-    sendAndFinalize(api.tx.relay.challenge(session.id, evidence, { ...call, redundancy: 1 }), who.eve),
+    send(api.tx.relay.challenge(session.id, evidence, { ...call, redundancy: 1 }), who.eve),
     /RedundancyTooLow/);
 
   const settled = nextEvent((e) => api.events.relay.ChallengeSettled.is(e), 90_000, 'verdict');
@@ -535,7 +535,7 @@ test('a challenged receipt whose answer differs from the upstream\'s is a wrong 
   assert.ok(slash.toBeneficiary.toBigInt() >= fee, `${slash.toBeneficiary} repays ${fee}`);
 
   // The operator's wrong result in this session counts once.
-  await assert.rejects(sendAndFinalize(api.tx.relay.challenge(session.id, evidence, call), who.eve), /AlreadyProven/);
+  await assert.rejects(send(api.tx.relay.challenge(session.id, evidence, call), who.eve), /AlreadyProven/);
 });
 
 

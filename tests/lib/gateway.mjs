@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { Keyring } from '@polkadot/api';
 import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
-import { findEvent, getRequest } from '@baton/client';
-import { rawRpc, sendAndFinalize, sleep, UPSTREAM_HOST } from './node.mjs';
+import { findEvent, getRequest, send } from '@baton/client';
+import { rawRpc, sleep, UPSTREAM_HOST } from './node.mjs';
 
 /**
  * An upstream API on UPSTREAM_HOST: `handler(req, body)` returns { status, body, delayMs, headers }.
@@ -72,7 +72,7 @@ export async function registerApi(api, owner, spec) {
     ignoredFields: [],
     ...spec,
   };
-  const { events } = await sendAndFinalize(api.tx.gateway.registerApi(full), owner);
+  const { events } = await send(api.tx.gateway.registerApi(full), owner);
   return findEvent(events, 'gateway', 'ApiRegistered').data.apiId.toNumber();
 }
 
@@ -89,12 +89,12 @@ export async function bondOperator(api, {
   if (insertKey) await rawRpc(api, 'author_insertKey', ['gate', gatewaySeed, u8aToHex(gateway.publicKey)]);
   const stake = (await api.query.operatorStaking.params()).minBond.toBigInt() * stakeMultiple;
   const unit = 10n ** 12n;
-  await sendAndFinalize(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);
+  await send(api.tx.balances.transferKeepAlive(operator.address, stake + unit), funder);
   // The gateway key's account pays nothing for accepted reports but must exist.
-  await sendAndFinalize(api.tx.balances.transferKeepAlive(gateway.address, unit), funder);
+  await send(api.tx.balances.transferKeepAlive(gateway.address, unit), funder);
   const profile = { endpoint, region: 'DE', capacity, apis: apiIds };
   const proof = keyProof(api, operator.address, gateway);
-  await sendAndFinalize(api.tx.operatorStaking.bond(stake, gateway.publicKey, profile, proof), operator);
+  await send(api.tx.operatorStaking.bond(stake, gateway.publicKey, profile, proof), operator);
 }
 
 /** Polls `gateway_request` until the request is settled; returns it. */

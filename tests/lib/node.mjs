@@ -241,34 +241,3 @@ export async function followBlocks(api, onBlock, onError = (error) => console.er
     unsubscribe();
   };
 }
-
-/**
- * Signs and sends `tx`, resolving once its block is finalized with { blockHash, events }.
- * Rejects with the decoded module error if the extrinsic failed.
- */
-export function sendAndFinalize(tx, signer, timeoutMs = 120_000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('transaction not finalized in time')), timeoutMs);
-    let unsubscribe;
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        if (unsubscribe) unsubscribe();
-        reject(new Error(describeError(tx.registry, dispatchError)));
-      } else if (status.isFinalized) {
-        clearTimeout(timer);
-        if (unsubscribe) unsubscribe();
-        resolve({ blockHash: status.asFinalized, events });
-      }
-    }).then((u) => { unsubscribe = u; }, (error) => { clearTimeout(timer); reject(error); });
-  });
-}
-
-/** "pallet.Error" for a module error, else the error's text. */
-export function describeError(registry, dispatchError) {
-  if (dispatchError.isModule) {
-    const { section, name } = registry.findMetaError(dispatchError.asModule);
-    return `${section}.${name}`;
-  }
-  return dispatchError.toString();
-}

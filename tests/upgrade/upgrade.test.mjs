@@ -10,10 +10,8 @@ import fs from 'node:fs';
 import { Keyring } from '@polkadot/api';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { findEvent, requestTx, submitRequest } from '@baton/client';
-import {
-  connectTo, followBlocks, sendAndFinalize, sleep, startDevNode, upgradeWasm, waitForFinalized,
-} from '../lib/node.mjs';
+import { findEvent, requestTx, send, submitRequest } from '@baton/client';
+import { connectTo, followBlocks, sleep, startDevNode, upgradeWasm, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
 
 const UNIT = 10n ** 12n;
@@ -104,7 +102,7 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
   // The proposal, `system.setCode(wasm)`, goes in as a preimage; the referendum names its hash.
   const proposal = api.tx.system.setCode(u8aToHex(fs.readFileSync(upgradeWasm()))).method.toU8a();
   const hash = blake2AsHex(proposal, 256);
-  await sendAndFinalize(api.tx.preimage.notePreimage(u8aToHex(proposal)), who.alice);
+  await send(api.tx.preimage.notePreimage(u8aToHex(proposal)), who.alice);
   assert.ok((await api.query.preimage.requestStatusFor(hash)).isSome, 'preimage not noted');
 
   // From the submission on, every new head: where the referendum stands, and whether the block
@@ -154,13 +152,13 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
         }
       }
       if (enactAt !== undefined && number === enactAt - HELD_BEFORE_ENACTMENT) {
-        held = requestTx(api, { apiId: heldApi, path: '/held' }).then((tx) => sendAndFinalize(tx, who.ferdie));
+        held = requestTx(api, { apiId: heldApi, path: '/held' }).then((tx) => send(tx, who.ferdie));
         held.catch(() => {});
       }
       if (enactAt !== undefined && number === enactAt - OPEN_BEFORE_ENACTMENT) {
         // Its id is read from the enactment block's events below, through `reader`: this
         // connection reads them while it swaps runtimes, and may read them wrong.
-        open = requestTx(api, { apiId: priceApi, path: '/open' }).then((tx) => sendAndFinalize(tx, who.ferdie));
+        open = requestTx(api, { apiId: priceApi, path: '/open' }).then((tx) => send(tx, who.ferdie));
         open.catch(() => {});
       }
     }, (error) => { lastError = error; }).then((stop) => { stopFollowing = stop; }, reject);
@@ -174,11 +172,11 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
   REFERENDUM_TIMEOUT_MS);
 
   try {
-    const submitted = await sendAndFinalize(
+    const submitted = await send(
       api.tx.referenda.submit({ System: 'Root' }, { Lookup: { hash, len: proposal.length } }, { After: 1 }),
       who.alice);
     index = findEvent(submitted.events, 'referenda', 'Submitted').data.index.toNumber();
-    await sendAndFinalize(api.tx.referenda.placeDecisionDeposit(index), who.alice);
+    await send(api.tx.referenda.placeDecisionDeposit(index), who.alice);
 
     // Support must pass 50% of issuance as soon as deciding starts: the dev accounts that do
     // nothing else here (Alice pays and Ferdie submits requests later, Charlie operates) vote
@@ -190,7 +188,7 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
     await Promise.all([who.bob, who.dave, who.eve, ...stashes].map(async (voter) => {
       const free = (await api.query.system.account(voter.address)).data.free.toBigInt();
       const vote = { Standard: { vote: { aye: true, conviction: 'None' }, balance: free - UNIT } };
-      await sendAndFinalize(api.tx.convictionVoting.vote(index, vote), voter);
+      await send(api.tx.convictionVoting.vote(index, vote), voter);
     }));
     const { tally } = (await api.query.referenda.referendumInfoFor(index)).unwrap().asOngoing;
     const issuance = (await api.query.balances.totalIssuance()).toBigInt();
@@ -214,7 +212,7 @@ test('token holders pass a Root referendum that sets the new runtime, and it is 
 
   assert.ok(upgrade.open, `no request submitted at #${enactAt - OPEN_BEFORE_ENACTMENT}`);
   const { blockHash } = await upgrade.open;
-  assert.equal(blockHash.toHex(), upgrade.hash, `the open request did not land in the enactment block #${upgrade.number}`);
+  assert.equal(blockHash, upgrade.hash, `the open request did not land in the enactment block #${upgrade.number}`);
   const submitted = events.find((event) => event.section === 'gateway' && event.method === 'RequestSubmitted');
   upgrade.openId = submitted.data.requestId.toNumber();
 });
@@ -276,7 +274,7 @@ test('the request open at the upgrade completes under the new runtime', async ()
 test('a request whose upstream answered at the upgrade completes: its refused report is resent under the new runtime', async () => {
   assert.ok(upgrade?.held, 'the upgrade was not enacted with a request held');
   const { blockHash } = await upgrade.held;
-  const at = await reader.at(blockHash.toHex());
+  const at = await reader.at(blockHash);
   const submitted = (await at.query.system.events()).find(({ event }) => event.section === 'gateway'
     && event.method === 'RequestSubmitted' && event.data.apiId.toNumber() === heldApi);
   assert.ok(submitted, 'no gateway.RequestSubmitted for the held request');
