@@ -7,7 +7,7 @@ import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, ed25519Verify } from '@polkadot/util-crypto';
 import { getQuote, getRequest, getResponse, type RequestView, type ResponseView } from './rpc.js';
 import { headerPairs, type Headers } from './scale.js';
-import { findEvent, send, type SendOptions } from './tx.js';
+import { findEvent, followUntil, send, type SendOptions } from './tx.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -79,18 +79,9 @@ export type Outcome =
  */
 export async function waitForOutcome(api: ApiPromise, id: number, fromBlock: string, timeoutMs = 300_000): Promise<Outcome> {
   let next = (await api.rpc.chain.getHeader(fromBlock)).number.toNumber();
-  return new Promise((resolve, reject) => {
-    let unsubscribe: (() => void) | undefined;
+  let queue = Promise.resolve();
+  return followUntil<Outcome>(timeoutMs, `request ${id} not settled within ${timeoutMs} ms`, (resolve, reject) => {
     let done = false;
-    let queue = Promise.resolve();
-    const finish = (outcome: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      unsubscribe?.();
-      outcome();
-    };
-    const timer = setTimeout(() => finish(() => reject(new Error(`request ${id} not settled within ${timeoutMs} ms`))), timeoutMs);
     const scan = async (head: number) => {
       for (; next <= head && !done; next += 1) {
         const blockHash = (await api.rpc.chain.getBlockHash(next)).toHex();
@@ -98,21 +89,20 @@ export async function waitForOutcome(api: ApiPromise, id: number, fromBlock: str
         for (const { event } of events) {
           if (event.section !== 'gateway' || Number(event.data[0].toString()) !== id) continue;
           if (event.method === 'RequestCompleted') {
-            return finish(() => resolve({ status: 'completed', blockHash, responseHash: event.data[1].toHex() }));
+            done = true;
+            return resolve({ status: 'completed', blockHash, responseHash: event.data[1].toHex() });
           }
           if (event.method === 'RequestRefunded') {
-            return finish(() => resolve({ status: 'refunded', blockHash, amount: BigInt(event.data[1].toString()) }));
+            done = true;
+            return resolve({ status: 'refunded', blockHash, amount: BigInt(event.data[1].toString()) });
           }
         }
       }
     };
-    api.rpc.chain.subscribeFinalizedHeads((header) => {
+    return api.rpc.chain.subscribeFinalizedHeads((header) => {
       const head = header.number.toNumber();
-      queue = queue.then(() => scan(head)).catch((error: unknown) => finish(() => reject(error)));
-    }).then((u) => {
-      unsubscribe = u;
-      if (done) u();
-    }, (error: unknown) => finish(() => reject(error)));
+      queue = queue.then(() => scan(head)).catch((error: unknown) => { done = true; reject(error); });
+    });
   });
 }
 

@@ -50,6 +50,33 @@ export interface Included {
  */
 export function send(tx: SubmittableExtrinsic<'promise'>, signer: AddressOrPair, options: SendOptions = {}): Promise<Included> {
   const { timeoutMs = 120_000, onProgress, signerOptions = {} } = options;
+  onProgress?.({ stage: 'sent' });
+  return followUntil<Included>(timeoutMs, `transaction not finalized within ${timeoutMs} ms`, (resolve, reject) =>
+    tx.signAndSend(signer, signerOptions, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        reject(chainError(tx.registry, dispatchError));
+      } else if (status.isInBlock) {
+        onProgress?.({ stage: 'inBlock', blockHash: status.asInBlock.toHex() });
+      } else if (status.isFinalized) {
+        const blockHash = (status.asFinalized as Hash).toHex();
+        onProgress?.({ stage: 'finalized', blockHash });
+        resolve({ blockHash, events });
+      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
+        reject(new Error(`transaction ${status.type.toLowerCase()}`));
+      }
+    }));
+}
+
+/**
+ * A promise that `follow` settles, once, through the resolve and reject it is given, or that
+ * rejects with `timeoutMessage` after `timeoutMs`. `follow` starts a subscription and resolves
+ * with the function that ends it, which is called once the promise is settled.
+ */
+export function followUntil<T>(
+  timeoutMs: number,
+  timeoutMessage: string,
+  follow: (resolve: (value: T) => void, reject: (error: unknown) => void) => Promise<() => void>,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let unsubscribe: (() => void) | undefined;
     let settled = false;
@@ -60,21 +87,8 @@ export function send(tx: SubmittableExtrinsic<'promise'>, signer: AddressOrPair,
       unsubscribe?.();
       outcome();
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`transaction not finalized within ${timeoutMs} ms`))), timeoutMs);
-    onProgress?.({ stage: 'sent' });
-    tx.signAndSend(signer, signerOptions, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        finish(() => reject(chainError(tx.registry, dispatchError)));
-      } else if (status.isInBlock) {
-        onProgress?.({ stage: 'inBlock', blockHash: status.asInBlock.toHex() });
-      } else if (status.isFinalized) {
-        const blockHash = (status.asFinalized as Hash).toHex();
-        onProgress?.({ stage: 'finalized', blockHash });
-        finish(() => resolve({ blockHash, events }));
-      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
-        finish(() => reject(new Error(`transaction ${status.type.toLowerCase()}`)));
-      }
-    }).then((u) => {
+    const timer = setTimeout(() => finish(() => reject(new Error(timeoutMessage))), timeoutMs);
+    follow((value) => finish(() => resolve(value)), (error) => finish(() => reject(error))).then((u) => {
       unsubscribe = u;
       if (settled) u();
     }, (error: unknown) => finish(() => reject(error)));
