@@ -28,28 +28,25 @@ passed "formatting and lints"
 "$REPO_ROOT/scripts/build.sh"
 passed "build"
 
-log "runtime tests with try-runtime: genesis presets, governance, the pallets wired together, the"
-log "upgrade rehearsal's migration; then the runtime fuzzer for ${BATON_FUZZ_SECONDS:=60} s"
-# Native only: these tests do not run the wasm, which the node's build has; with it, this would
-# build every frame crate to wasm once more with try-runtime.
-runtime_tests=(cargo test --release --locked -p baton-runtime --features try-runtime,upgrade-rehearsal)
-SKIP_WASM_BUILD=1 "${runtime_tests[@]}" -- --skip random_sequences
-SKIP_WASM_BUILD=1 BATON_FUZZ_SECONDS="$BATON_FUZZ_SECONDS" "${runtime_tests[@]}" --test fuzz -- --nocapture
-passed "runtime tests"
-
-log "the baton program's tests: receipts checked, amounts parsed, the runtime's errors named"
-# Apart from the pallets' invocation: the program builds the whole runtime, whose SDK pallets
-# do not compile with the benchmark features the pallets' tests turn on in frame-support. Alone,
-# it takes the node's build of every dependency.
+log "the baton program's tests: receipts checked, amounts parsed, specs read, the runtime's errors named"
+# Apart from the next invocation: the program builds the runtime in the node's features, which
+# its build already has.
 cargo test --release --locked -p baton
 passed "baton program tests"
 
-log "pallet tests, try_state after each, and their benchmarks run as tests; the egress and relay"
-log "endpoint crates' tests with them (the policy's address table, real calls over loopback)"
-# One invocation: the egress and endpoint crates share the frame crates the pallets' tests build.
-cargo test --release --locked "${pallets[@]/#/--package=}" --package=baton-egress \
-	--package=baton-relay-endpoint --features "$features"
-passed "pallet and egress tests"
+log "runtime, pallet, egress and relay endpoint tests in one build, try-runtime and benchmarks on:"
+log "the runtime's scenarios, the upgrade rehearsal's migration, every pallet's try_state after each"
+log "test, the benchmarks run as tests, the egress policy's address table and real calls over"
+log "loopback; then the runtime fuzzer for ${BATON_FUZZ_SECONDS:=60} s"
+# One invocation, one set of features, so the frame crates are built natively once: the runtime
+# takes runtime-benchmarks too, which every SDK pallet needs once frame-support has it. Native
+# only: these tests do not run the wasm, which the node's build has.
+features+=",baton-runtime/try-runtime,baton-runtime/upgrade-rehearsal,baton-runtime/runtime-benchmarks"
+unit_tests=(cargo test --release --locked -p baton-runtime "${pallets[@]/#/--package=}"
+	--package=baton-egress --package=baton-relay-endpoint --features "$features")
+SKIP_WASM_BUILD=1 "${unit_tests[@]}" -- --skip random_sequences
+SKIP_WASM_BUILD=1 BATON_FUZZ_SECONDS="$BATON_FUZZ_SECONDS" "${unit_tests[@]}" --test fuzz -- --nocapture
+passed "runtime, pallet and egress tests"
 
 log "end-to-end: polkadot.js, @baton/client and the dashboard in Chromium against baton-node --dev;"
 log "beside them, a runtime upgrade by referendum"
@@ -60,7 +57,7 @@ upgrade_log=$(mktemp)
 node --test tests/upgrade/ >"$upgrade_log" 2>&1 &
 upgrade=$!
 trap 'kill "$upgrade" 2>/dev/null || true' EXIT
-node --test --test-concurrency=1 tests/e2e/ sdk/js/test/ tests/browser/
+node --test --test-concurrency=2 tests/e2e/ sdk/js/test/ tests/browser/
 if ! wait "$upgrade"; then
 	cat "$upgrade_log"
 	exit 1
