@@ -17,7 +17,7 @@ use baton_runtime::{Runtime, RuntimeCall, RuntimeEvent};
 use pallet_gateway::{Api, ApiSpec, HttpMethod};
 use serde_json::json;
 use sp_core::crypto::Ss58Codec;
-use sp_runtime::{PerThing, Perbill};
+use sp_runtime::Perbill;
 
 use crate::{
 	chain::Chain,
@@ -56,7 +56,11 @@ pub fn method(name: &str) -> Result<HttpMethod, String> {
 		"PUT" => HttpMethod::Put,
 		"PATCH" => HttpMethod::Patch,
 		"DELETE" => HttpMethod::Delete,
-		_ => return Err(format!("{name}: not a method an API may allow (GET, POST, PUT, PATCH, DELETE)")),
+		_ => {
+			return Err(format!(
+				"{name}: not a method an API may allow (GET, POST, PUT, PATCH, DELETE)"
+			))
+		},
 	})
 }
 
@@ -174,8 +178,11 @@ pub async fn show(chain: &Chain, api_id: ApiId, out: Output) -> Result<(), Strin
 		.ok_or_else(|| format!("gateway.UnknownApi: no API has id {api_id}"))?;
 	let spec = &api.spec;
 	let methods: Vec<_> = spec.methods.iter().map(method_name).collect();
-	let ignored: Vec<_> =
-		spec.ignored_fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+	let ignored: Vec<_> = spec
+		.ignored_fields
+		.iter()
+		.map(|f| String::from_utf8_lossy(f).into_owned())
+		.collect();
 	let base_url = String::from_utf8_lossy(&spec.base_url).into_owned();
 	let owner = api.owner.to_ss58check();
 	out.result(
@@ -184,12 +191,18 @@ pub async fn show(chain: &Chain, api_id: ApiId, out: Output) -> Result<(), Strin
 				format!("API {api_id}{}", if api.paused { " (paused)" } else { "" }),
 				format!("  base URL:     {base_url}"),
 				format!("  methods:      {}", methods.join(", ")),
-				format!("  price:        {} per operator and call", format_btn(spec.price_per_call)),
+				format!(
+					"  price:        {} per operator and call",
+					format_btn(spec.price_per_call)
+				),
 				format!("  timeout:      {} ms", spec.timeout_ms),
 				format!("  response cap: {} bytes", spec.max_response_bytes),
 				format!("  redundancy:   {} by default", spec.default_redundancy),
 				format!("  reputation:   at least {:?}", spec.min_reputation),
-				format!("  ignored:      {}", if ignored.is_empty() { "-".into() } else { ignored.join(", ") }),
+				format!(
+					"  ignored:      {}",
+					if ignored.is_empty() { "-".into() } else { ignored.join(", ") }
+				),
 				format!("  owner:        {owner} (deposit {})", format_btn(api.deposit)),
 			]
 			.join("\n")
@@ -243,10 +256,22 @@ mod tests {
 	#[test]
 	fn a_bad_spec_is_refused_with_the_field_named() {
 		let cases = [
-			(r#"{"base_url": "x", "methods": ["TRACE"], "price_per_call": "1", "max_response_bytes": 1, "timeout_ms": 1}"#, "TRACE"),
-			(r#"{"base_url": "x", "methods": [], "price_per_call": "1.0000000000001", "max_response_bytes": 1, "timeout_ms": 1}"#, "not an amount"),
-			(r#"{"base_url": "x", "methods": [], "price_per_call": "1", "max_response_bytes": 1, "timeout_ms": 1, "colour": 1}"#, "colour"),
-			(r#"{"base_url": "x", "methods": [], "price_per_call": "1", "max_response_bytes": 1, "timeout_ms": 1, "min_reputation_percent": 101}"#, "min_reputation_percent"),
+			(
+				r#"{"base_url": "x", "methods": ["TRACE"], "price_per_call": "1", "max_response_bytes": 1, "timeout_ms": 1}"#,
+				"TRACE",
+			),
+			(
+				r#"{"base_url": "x", "methods": [], "price_per_call": "1.0000000000001", "max_response_bytes": 1, "timeout_ms": 1}"#,
+				"not an amount",
+			),
+			(
+				r#"{"base_url": "x", "methods": [], "price_per_call": "1", "max_response_bytes": 1, "timeout_ms": 1, "colour": 1}"#,
+				"colour",
+			),
+			(
+				r#"{"base_url": "x", "methods": [], "price_per_call": "1", "max_response_bytes": 1, "timeout_ms": 1, "min_reputation_percent": 101}"#,
+				"min_reputation_percent",
+			),
 		];
 		for (i, (text, named)) in cases.into_iter().enumerate() {
 			let error = read_spec(&write(&format!("bad{i}.json"), text)).unwrap_err();

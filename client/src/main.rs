@@ -528,8 +528,7 @@ async fn run_operator(
 				.ok_or("give the gateway key's secret URI in BATON_GATEWAY_SURI")?;
 			let gateway = operators::gateway_pair(&gateway_suri)?;
 			let amount = sessions::parse_btn(&amount)?;
-			operators::bond(chain, &signer()?, amount, &gateway, profile(args)?, out)
-				.await
+			operators::bond(chain, &signer()?, amount, &gateway, profile(args)?, out).await
 		},
 		OperatorCommand::BondExtra { amount } => {
 			let amount = sessions::parse_btn(&amount)?;

@@ -9,7 +9,6 @@ use pallet_operator_staking::ProfileOf;
 use pallet_slashing::{OffenceRecordOf, SlashStatus};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, ed25519, Pair};
-use sp_runtime::PerThing;
 
 use crate::{chain::Chain, output::Output, sessions::format_btn, transactions::Signer};
 
@@ -20,13 +19,20 @@ const OFFENCES_SCANNED: u32 = 1_000;
 
 /// A profile from the command line: where the node is reached, its region, how much it takes
 /// at once, and the APIs it serves.
-pub fn profile(endpoint: &str, region: &str, capacity: u32, apis: &[ApiId]) -> Result<ProfileOf<Runtime>, String> {
+pub fn profile(
+	endpoint: &str,
+	region: &str,
+	capacity: u32,
+	apis: &[ApiId],
+) -> Result<ProfileOf<Runtime>, String> {
 	let region: [u8; 2] = region
 		.as_bytes()
 		.try_into()
 		.ok()
 		.filter(|r: &[u8; 2]| r.iter().all(u8::is_ascii_uppercase))
-		.ok_or_else(|| format!("{region}: a region is two capital letters (ISO 3166-1, e.g. DE)"))?;
+		.ok_or_else(|| {
+			format!("{region}: a region is two capital letters (ISO 3166-1, e.g. DE)")
+		})?;
 	Ok(ProfileOf::<Runtime> {
 		endpoint: endpoint
 			.as_bytes()
@@ -35,7 +41,10 @@ pub fn profile(endpoint: &str, region: &str, capacity: u32, apis: &[ApiId]) -> R
 			.map_err(|_| format!("{endpoint}: longer than the chain allows"))?,
 		region,
 		capacity,
-		apis: apis.to_vec().try_into().map_err(|_| "more APIs than the chain allows".to_owned())?,
+		apis: apis
+			.to_vec()
+			.try_into()
+			.map_err(|_| "more APIs than the chain allows".to_owned())?,
 	})
 }
 
@@ -95,8 +104,9 @@ pub async fn simple(
 	done: &str,
 	out: Output,
 ) -> Result<(), String> {
-	let included =
-		chain.submit(signer, RuntimeCall::OperatorStaking(call), |step| out.progress(step)).await?;
+	let included = chain
+		.submit(signer, RuntimeCall::OperatorStaking(call), |step| out.progress(step))
+		.await?;
 	out.result(
 		|| format!("{} {done} (#{})", signer.account().to_ss58check(), included.block),
 		json!({ "operator": signer.account().to_ss58check(), "done": done, "block": included.block }),
@@ -109,7 +119,8 @@ pub async fn status(chain: &Chain, operator: AccountId, out: Output) -> Result<(
 	let view: Option<OperatorView<AccountId, Balance, BlockNumber>> =
 		chain.runtime_call("OperatorApi_operator", &operator).await?;
 	let address = operator.to_ss58check();
-	let view = view.ok_or_else(|| format!("operatorStaking.NotOperator: {address} is not bonded"))?;
+	let view =
+		view.ok_or_else(|| format!("operatorStaking.NotOperator: {address} is not bonded"))?;
 	let best = chain.best_number().await?;
 	let prefix = pallet_slashing::Offences::<Runtime>::final_prefix();
 	let mut offences: Vec<(u64, OffenceRecordOf<Runtime>)> = chain

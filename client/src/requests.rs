@@ -58,7 +58,9 @@ impl Ask {
 		let request = NewRequest {
 			method: crate::apis::method(method)?,
 			path: path.as_bytes().to_vec().try_into().map_err(|_| too_long("the path"))?,
-			headers: headers.try_into().map_err(|_| "more headers than the chain allows".to_owned())?,
+			headers: headers
+				.try_into()
+				.map_err(|_| "more headers than the chain allows".to_owned())?,
 			body: body.try_into().map_err(|_| too_long("the body"))?,
 			redundancy,
 			max_fee,
@@ -120,14 +122,23 @@ pub async fn request(
 		);
 		return Ok(true);
 	}
-	out.progress(&format!("request {id}: {} in escrow, assigned to {}", format_btn(fee), assigned.join(", ")));
+	out.progress(&format!(
+		"request {id}: {} in escrow, assigned to {}",
+		format_btn(fee),
+		assigned.join(", ")
+	));
 	// The hash of what this program asked, with the terms and price the chain fixed for it.
 	let stored: Request<Runtime> = chain
 		.storage(&pallet_gateway::Requests::<Runtime>::hashed_key_for(id))
 		.await?
 		.ok_or_else(|| format!("request {id} is not stored"))?;
-	let asked =
-		pallet_gateway::request_hash::<Runtime>(&signer.account(), ask.api_id, r, &stored.terms, stored.price);
+	let asked = pallet_gateway::request_hash::<Runtime>(
+		&signer.account(),
+		ask.api_id,
+		r,
+		&stored.terms,
+		stored.price,
+	);
 	let view = settle(chain, id, r.deadline, out).await?;
 	match view.status {
 		RequestStatus::Completed { response_hash, at } => {
@@ -190,11 +201,18 @@ async fn settle(
 		}
 		let best = chain.best_number().await?;
 		if best > view.deadline.max(deadline) + WAIT_PAST_DEADLINE {
-			return Err(format!("request {id} still pending at #{best}, past its deadline #{}", view.deadline));
+			return Err(format!(
+				"request {id} still pending at #{best}, past its deadline #{}",
+				view.deadline
+			));
 		}
 		if best != seen {
 			seen = best;
-			out.progress(&format!("#{best}: pending, {} of {} reported", view.reports.len(), view.assigned.len()));
+			out.progress(&format!(
+				"#{best}: pending, {} of {} reported",
+				view.reports.len(),
+				view.assigned.len()
+			));
 		}
 		tokio::time::sleep(POLL).await;
 	}
@@ -209,7 +227,8 @@ async fn verified(
 	asked: &[u8; 32],
 	settled: &[u8; 32],
 ) -> Result<(String, ResponseView<AccountId>), String> {
-	let receipt: Option<ResponseView<AccountId>> = chain.runtime_call("GatewayApi_response", id).await?;
+	let receipt: Option<ResponseView<AccountId>> =
+		chain.runtime_call("GatewayApi_response", id).await?;
 	let receipt = receipt.ok_or_else(|| format!("request {id}: no receipt kept"))?;
 	let served = chain.call("gateway_response", json!([id])).await?;
 	let body = served["body"]
@@ -217,7 +236,9 @@ async fn verified(
 		.ok_or_else(|| format!("request {id}: the node has not indexed the body"))?
 		.to_owned();
 	let refused = |why: &str| Err(format!("request {id}: the receipt does not verify: {why}"));
-	if sp_crypto_hashing::blake2_256(body.as_bytes()) != *settled || receipt.response_hash != *settled {
+	if sp_crypto_hashing::blake2_256(body.as_bytes()) != *settled
+		|| receipt.response_hash != *settled
+	{
 		return refused("the body is not the one the chain settled on");
 	}
 	if receipt.request_hash != *asked {
@@ -237,7 +258,8 @@ async fn verified(
 		&receipt.operator,
 	);
 	let signature = ed25519::Signature::from_raw(receipt.signature);
-	if !ed25519::Pair::verify(&signature, &message, &ed25519::Public::from_raw(receipt.gateway_key)) {
+	if !ed25519::Pair::verify(&signature, &message, &ed25519::Public::from_raw(receipt.gateway_key))
+	{
 		return refused("the signature");
 	}
 	Ok((body, receipt))
@@ -249,16 +271,29 @@ mod tests {
 
 	#[test]
 	fn a_request_is_checked_against_the_chains_bounds_before_it_is_sent() {
-		assert_eq!(header("Accept:  application/json "), Ok(("Accept".into(), "application/json".into())));
+		assert_eq!(
+			header("Accept:  application/json "),
+			Ok(("Accept".into(), "application/json".into()))
+		);
 		assert!(header("no colon").unwrap_err().contains("Name: value"));
 		let ask = |path: &str, body: usize| {
-			Ask::new(0, "get", path, vec![("Accept".into(), "*/*".into())], vec![b'x'; body], (1, 10, 20))
+			Ask::new(
+				0,
+				"get",
+				path,
+				vec![("Accept".into(), "*/*".into())],
+				vec![b'x'; body],
+				(1, 10, 20),
+			)
 		};
 		let ok = ask("/price?coin=dot", 10).unwrap();
 		assert_eq!(ok.request.method, pallet_gateway::HttpMethod::Get);
 		assert_eq!(ok.request.headers.len(), 1);
 		assert!(ask(&"/x".repeat(10_000), 0).err().unwrap().contains("the path"));
 		assert!(ask("/", 10_000_000).err().unwrap().contains("the body"));
-		assert!(Ask::new(0, "TRACE", "/", vec![], vec![], (1, 10, 20)).err().unwrap().contains("TRACE"));
+		assert!(Ask::new(0, "TRACE", "/", vec![], vec![], (1, 10, 20))
+			.err()
+			.unwrap()
+			.contains("TRACE"));
 	}
 }

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use baton_primitives::{OperatorApi, GATEWAY_KEY_TYPE};
-use baton_runtime::{currency::UNIT, opaque::Block, AccountId, Balance, BlockNumber, Nonce, Runtime};
+use baton_runtime::{
+	currency::UNIT, opaque::Block, AccountId, Balance, BlockNumber, Nonce, Runtime,
+};
 use codec::Decode;
 use futures::StreamExt;
 use sc_client_api::{BlockchainEvents, StorageKey, StorageProvider};
@@ -15,7 +17,6 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::crypto::Ss58Codec;
 use sp_keystore::Keystore;
-use sp_runtime::PerThing;
 use substrate_prometheus_endpoint::{register, GaugeVec, Opts, PrometheusError, Registry, F64};
 
 use crate::service::{FullBackend, FullClient};
@@ -90,8 +91,13 @@ fn btn(balance: Balance) -> f64 {
 }
 
 /// A storage value at block `at`, decoded; none if absent or unreadable.
-fn read<T: Decode>(client: &FullClient, at: <Block as sp_runtime::traits::Block>::Hash, key: Vec<u8>) -> Option<T> {
-	let data = StorageProvider::<Block, FullBackend>::storage(client, at, &StorageKey(key)).ok()??;
+fn read<T: Decode>(
+	client: &FullClient,
+	at: <Block as sp_runtime::traits::Block>::Hash,
+	key: Vec<u8>,
+) -> Option<T> {
+	let data =
+		StorageProvider::<Block, FullBackend>::storage(client, at, &StorageKey(key)).ok()??;
 	T::decode(&mut &data.0[..]).ok()
 }
 
@@ -112,17 +118,20 @@ fn update(gauges: &Gauges, client: &FullClient, keystore: &LocalKeystore) {
 		) else {
 			continue;
 		};
-		let account = read::<frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>>(
-			client,
-			at,
-			frame_system::Account::<Runtime>::hashed_key_for(&key_account),
-		)
-		.unwrap_or_default();
-		let load = read::<u32>(client, at, pallet_gateway::Load::<Runtime>::hashed_key_for(&operator))
+		let account =
+			read::<frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>>(
+				client,
+				at,
+				frame_system::Account::<Runtime>::hashed_key_for(&key_account),
+			)
 			.unwrap_or_default();
+		let load =
+			read::<u32>(client, at, pallet_gateway::Load::<Runtime>::hashed_key_for(&operator))
+				.unwrap_or_default();
 		let jailed = view.jailed_until.is_some_and(|until| until > info.best_number);
-		let label = [operator.to_ss58check()];
-		let set = |g: &GaugeVec<F64>, value: f64| g.with_label_values(&label).set(value);
+		let address = operator.to_ss58check();
+		let set =
+			|g: &GaugeVec<F64>, value: f64| g.with_label_values(&[address.as_str()]).set(value);
 		set(&gauges.key_balance, btn(account.data.free));
 		set(&gauges.bonded, btn(view.bonded));
 		set(&gauges.online, f64::from(u8::from(view.online)));
@@ -144,8 +153,9 @@ pub fn task(
 	keystore: Arc<LocalKeystore>,
 ) -> Result<impl std::future::Future<Output = ()>, PrometheusError> {
 	let gauges = Gauges::register(registry)?;
-	let mut best_blocks =
-		client.import_notification_stream().filter(|n| futures::future::ready(n.is_new_best));
+	let mut best_blocks = client
+		.import_notification_stream()
+		.filter(|n| futures::future::ready(n.is_new_best));
 	Ok(async move {
 		while best_blocks.next().await.is_some() {
 			update(&gauges, &client, &keystore);

@@ -5,7 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { findEvent, idempotencyKey, plain, requestHash, send, submitRequest, verifyReceipt } from '@baton/client';
+import {
+  findEvent, getOperators, idempotencyKey, plain, requestHash, send, submitRequest, verifyReceipt,
+} from '@baton/client';
 import { startDevNode, waitForFinalized } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
 
@@ -111,6 +113,8 @@ test('a request with redundancy 1 completes with the upstream bytes and a verifi
 });
 
 test('the node\'s metrics show the calls it made and its operators\' state; the alert rules and Grafana dashboard use only metrics it serves', async () => {
+  // One call refused at the relay endpoint's door (no ticket): counted like any other.
+  assert.equal((await fetch(`${node.relayUrl}/relay/0/price`)).status, 400);
   const text = await (await fetch(node.prometheusUrl)).text();
   const samples = text.split('\n').filter((line) => line && !line.startsWith('#'));
   const value = (name, labels) => {
@@ -121,10 +125,13 @@ test('the node\'s metrics show the calls it made and its operators\' state; the 
   // The first two tests' calls: a timeout and a response at least.
   assert.ok(value('baton_gateway_requests_executed_total', { result: 'response' }) >= 1, 'no response counted');
   assert.ok(value('baton_gateway_failures_total', { kind: 'timeout' }) >= 1, 'no timeout counted');
+  assert.equal(value('baton_relay_calls_total', { result: 'bad_ticket' }), 1);
+  const views = await getOperators(api, priceApi);
   for (const operator of operators) {
     assert.equal(value('baton_operator_online', { operator }), 1, operator);
     assert.equal(value('baton_operator_jailed', { operator }), 0, operator);
-    assert.equal(value('baton_operator_capacity', { operator }), 50, operator);
+    // Declared capacity limited by stake, as gateway_operators serves it.
+    assert.equal(value('baton_operator_capacity', { operator }), views.find((v) => v.operator === operator).capacity, operator);
     assert.ok(value('baton_operator_open_assignments', { operator }) >= 0, operator);
     assert.ok(value('baton_operator_blocks_since_heartbeat', { operator }) < 30, operator);
     // bondOperator gave the key's account 1 BTN; accepted reports are free.
