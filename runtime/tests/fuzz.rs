@@ -659,7 +659,10 @@ fn random_sequences_of_calls_keep_every_invariant() {
 			println!("  {miss}: {count}");
 		}
 	} else {
-		println!("{refused} refused or failed, of {} kinds (BATON_FUZZ_MISSES=1 lists them)", misses.len());
+		println!(
+			"{refused} refused or failed, of {} kinds (BATON_FUZZ_MISSES=1 lists them)",
+			misses.len()
+		);
 	}
 	let over: Vec<_> = costs
 		.iter()
