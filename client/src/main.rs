@@ -9,6 +9,7 @@ mod gateway;
 mod operators;
 mod output;
 mod requests;
+mod secrets;
 mod sessions;
 mod storage;
 mod transactions;
@@ -232,6 +233,28 @@ enum ApiCommand {
 		/// The API.
 		api_id: u32,
 	},
+	/// Seals the API's secret (its value in BATON_API_SECRET) to each operator serving it
+	/// with an encryption key, whose nodes add it to every upstream call as a header or a
+	/// query parameter; requests then go to these operators only. Run it again to rotate or
+	/// revoke; --operator grants it to one more operator; --remove drops it.
+	///
+	/// Example: BATON_API_SECRET="Bearer $TOKEN" baton api secret 0 --header Authorization
+	Secret {
+		/// The API.
+		api_id: u32,
+		/// The header the secret is sent in.
+		#[arg(long, conflicts_with_all = ["query", "remove"])]
+		header: Option<String>,
+		/// The query parameter the secret is sent in.
+		#[arg(long, conflicts_with = "remove")]
+		query: Option<String>,
+		/// Grant it to this operator only, beside those that hold it.
+		#[arg(long, conflicts_with = "remove")]
+		operator: Option<String>,
+		/// Remove the API's secret.
+		#[arg(long)]
+		remove: bool,
+	},
 }
 
 #[derive(Subcommand)]
@@ -271,9 +294,15 @@ enum OperatorCommand {
 	Withdraw,
 	/// Replaces the profile: endpoint, region, capacity, APIs served.
 	///
+	/// With a seal key (--seal-suri or BATON_SEAL_SURI), the profile publishes its encryption
+	/// key, signed by the gateway key (BATON_GATEWAY_SURI or --gateway-suri).
+	///
 	/// Example: baton operator profile --endpoint https://op.example:9955 --region DE
 	/// --capacity 80 --apis 0,1,2
 	Profile {
+		/// The gateway key's secret URI, if not in BATON_GATEWAY_SURI.
+		#[arg(long)]
+		gateway_suri: Option<String>,
 		#[command(flatten)]
 		profile: ProfileArgs,
 	},
@@ -306,6 +335,10 @@ struct ProfileArgs {
 	/// APIs served, by id: 0,1,2.
 	#[arg(long, value_delimiter = ',')]
 	apis: Vec<u32>,
+	/// Publish the encryption key of this seal key (ed25519 secret URI, or BATON_SEAL_SURI),
+	/// which the node holds under key type seal, so that API secrets can be sealed to it.
+	#[arg(long)]
+	seal_suri: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -460,10 +493,22 @@ fn refused(reason: String) -> Result<ExitCode, String> {
 	Ok(ExitCode::from(1))
 }
 
+/// Environment variable `name`, unless unset or empty.
+fn env(name: &str) -> Option<String> {
+	std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// The account an SS58 `address` names.
+fn parse_address(address: &str) -> Result<baton_runtime::AccountId, String> {
+	use sp_core::crypto::Ss58Codec;
+	baton_runtime::AccountId::from_ss58check(address)
+		.map_err(|e| format!("{address}: not an address: {e:?}"))
+}
+
 /// The account key of `suri` (from `--suri` or `--key-file`), or else of BATON_SURI.
 fn signer(suri: Option<String>) -> Result<transactions::Signer, String> {
 	let suri = suri
-		.or_else(|| std::env::var("BATON_SURI").ok().filter(|suri| !suri.is_empty()))
+		.or_else(|| env("BATON_SURI"))
 		.ok_or("give the account's secret URI in BATON_SURI or a file (--key-file)")?;
 	transactions::Signer::from_suri(&suri)
 }
@@ -503,6 +548,20 @@ async fn run_api(
 			apis::pause(&chain, &signer(suri)?, api_id, !resume, out).await
 		},
 		ApiCommand::Show { api_id } => apis::show(&chain, api_id, out).await,
+		ApiCommand::Secret { api_id, header, query, operator, remove } => {
+			let secret = match (header, query, remove) {
+				(_, _, true) => None,
+				(Some(name), None, false) => {
+					Some(secrets::secret_from_env(secrets::Placement::Header(name))?)
+				},
+				(None, Some(name), false) => {
+					Some(secrets::secret_from_env(secrets::Placement::Query(name))?)
+				},
+				_ => return Err("say where the secret goes: --header NAME or --query NAME".into()),
+			};
+			let operator = operator.map(|address| parse_address(&address)).transpose()?;
+			secrets::set(&chain, &signer(suri)?, api_id, secret, operator, out).await
+		},
 	}
 }
 
@@ -512,23 +571,40 @@ async fn run_operator(
 	suri: Option<String>,
 	out: output::Output,
 ) -> Result<(), String> {
+	use baton_runtime::AccountId;
 	use pallet_operator_staking::Call;
-	use sp_core::crypto::Ss58Codec;
+	use sp_core::ed25519;
 	let chain = &chain::Chain::new(node)?;
 	let signer = || signer(suri.clone());
-	let profile = |p: ProfileArgs| operators::profile(&p.endpoint, &p.region, p.capacity, &p.apis);
+	let gateway = |gateway_suri: Option<String>| {
+		let gateway_suri = gateway_suri
+			.or_else(|| env("BATON_GATEWAY_SURI"))
+			.ok_or("give the gateway key's secret URI in BATON_GATEWAY_SURI")?;
+		operators::gateway_pair(&gateway_suri)
+	};
+	// The profile, with the encryption key of its seal key bound by `gateway` for `operator`.
+	let profile = |p: ProfileArgs, operator: AccountId, gateway: Option<ed25519::Pair>| async move {
+		let mut profile = operators::profile(&p.endpoint, &p.region, p.capacity, &p.apis)?;
+		if let Some(seal_suri) = p.seal_suri.or_else(|| env("BATON_SEAL_SURI")) {
+			let gateway =
+				gateway.ok_or("give the gateway key's secret URI in BATON_GATEWAY_SURI")?;
+			let bound =
+				secrets::bound_encryption_key(chain, &operator, &gateway, &seal_suri).await?;
+			profile.encryption_key = Some(bound);
+		}
+		Ok::<_, String>(profile)
+	};
 	let simple = |call, done| {
 		let signer = signer();
 		async move { operators::simple(chain, &signer?, call, done, out).await }
 	};
 	match command {
 		OperatorCommand::Bond { amount, gateway_suri, profile: args } => {
-			let gateway_suri = gateway_suri
-				.or_else(|| std::env::var("BATON_GATEWAY_SURI").ok().filter(|s| !s.is_empty()))
-				.ok_or("give the gateway key's secret URI in BATON_GATEWAY_SURI")?;
-			let gateway = operators::gateway_pair(&gateway_suri)?;
+			let gateway = gateway(gateway_suri)?;
 			let amount = sessions::parse_btn(&amount)?;
-			operators::bond(chain, &signer()?, amount, &gateway, profile(args)?, out).await
+			let signer = signer()?;
+			let profile = profile(args, signer.account(), Some(gateway.clone())).await?;
+			operators::bond(chain, &signer, amount, &gateway, profile, out).await
 		},
 		OperatorCommand::BondExtra { amount } => {
 			let amount = sessions::parse_btn(&amount)?;
@@ -539,15 +615,16 @@ async fn run_operator(
 			simple(Call::unbond { amount }, "started unbonding").await
 		},
 		OperatorCommand::Withdraw => simple(Call::withdraw_unbonded {}, "withdrew").await,
-		OperatorCommand::Profile { profile: args } => {
-			simple(Call::update_profile { profile: profile(args)? }, "updated its profile").await
+		OperatorCommand::Profile { gateway_suri, profile: args } => {
+			let gateway = gateway(gateway_suri).ok();
+			let profile = profile(args, signer()?.account(), gateway).await?;
+			simple(Call::update_profile { profile }, "updated its profile").await
 		},
 		OperatorCommand::Chill => simple(Call::chill {}, "chilled").await,
 		OperatorCommand::Activate => simple(Call::activate {}, "activated").await,
 		OperatorCommand::Status { operator } => {
 			let operator = match operator {
-				Some(address) => baton_runtime::AccountId::from_ss58check(&address)
-					.map_err(|e| format!("{address}: not an address: {e:?}"))?,
+				Some(address) => parse_address(&address)?,
 				None => signer()?.account(),
 			};
 			operators::status(chain, operator, out).await

@@ -10,6 +10,10 @@
 //! - no redirect is followed: a 3xx is the answer;
 //! - the API's timeout covers the whole call, and a body over its size cap is not read further.
 //!
+//! A call may carry an API's secret sealed to the node's encryption key: the client opens it
+//! with [`sealing::OpeningKeys`] and adds it to that call only, never logging it; a secret it
+//! cannot open means no call ([`ResultStatus::Forbidden`]).
+//!
 //! [`Policy::allow_hosts`] (the node's `--gateway-allow-hosts`) names hosts exempt from the
 //! address check, for development and tests. The relay endpoint uses the same client.
 
@@ -38,6 +42,8 @@ use hyper_util::{
 	},
 	rt::{TokioExecutor, TokioTimer},
 };
+
+pub mod sealing;
 
 const LOG_TARGET: &str = "baton::egress";
 
@@ -129,9 +135,16 @@ pub struct EgressClient {
 	client: HyperClient,
 	policy: Arc<Policy>,
 	runtime: tokio::runtime::Handle,
+	keys: Option<Arc<sealing::OpeningKeys>>,
 }
 
 impl EgressClient {
+	/// This client, opening the API secrets sealed to `keys`.
+	pub fn opening_secrets_with(mut self, keys: Arc<sealing::OpeningKeys>) -> Self {
+		self.keys = Some(keys);
+		self
+	}
+
 	/// A client under `policy` whose calls run on `runtime`; TLS trusts the system's roots.
 	/// It keeps no idle connection: see [`EgressClient::keeping_connections`].
 	pub fn new(policy: Policy, runtime: tokio::runtime::Handle) -> io::Result<Self> {
@@ -175,7 +188,7 @@ impl EgressClient {
 			Some(idle) => builder.pool_idle_timeout(idle).pool_timer(TokioTimer::new()),
 		};
 		let client = builder.build(https);
-		Ok(Self { client, policy, runtime })
+		Ok(Self { client, policy, runtime, keys: None })
 	}
 
 	/// Makes one call under the policy; never fails, every failure is a typed status.
@@ -184,7 +197,7 @@ impl EgressClient {
 		let elapsed = || started.elapsed().as_millis().min(u32::MAX as u128) as u32;
 		let timeout = Duration::from_millis(request.timeout_ms as u64);
 		let cap = request.max_response_bytes as usize;
-		let outcome = match self.prepare(request) {
+		let outcome = match self.unseal(request).and_then(|request| self.prepare(request)) {
 			Ok(prepared) => tokio::time::timeout(timeout, self.send(prepared, cap)).await,
 			Err(status) => Ok(Err(status)),
 		};
@@ -197,6 +210,22 @@ impl EgressClient {
 			Ok(Err(status)) => EgressResponse::failed(status, elapsed()),
 			Err(_) => EgressResponse::failed(ResultStatus::Timeout, elapsed()),
 		}
+	}
+
+	/// `request` with its sealed secret, if any, opened and added to it.
+	fn unseal(&self, mut request: EgressRequest) -> Result<EgressRequest, ResultStatus> {
+		let Some(sealed) = request.secret.take() else { return Ok(request) };
+		let secret = self.keys.as_ref().and_then(|keys| keys.open_api_secret(&sealed));
+		let Some(secret) = secret else {
+			log::warn!(
+				target: LOG_TARGET,
+				"an API secret sealed to encryption key 0x{} does not open with this node's keys",
+				sealed.envelope.recipient.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+			);
+			return Err(ResultStatus::Forbidden);
+		};
+		sealing::apply(secret, &mut request.url, &mut request.headers);
+		Ok(request)
 	}
 
 	/// The HTTP request of `request`, once its URL is valid and, for an IP literal, permitted

@@ -147,6 +147,7 @@ fn get(url: String) -> EgressRequest {
 		body: Vec::new(),
 		timeout_ms: 2_000,
 		max_response_bytes: 128,
+		secret: None,
 	}
 }
 
@@ -292,4 +293,94 @@ async fn every_call_opens_its_own_connection() {
 		);
 	}
 	assert_eq!(connections.load(Ordering::SeqCst), 3);
+}
+
+/// The `seal` keys of a node, held in memory; a stand-in public key for each seed.
+struct Seeds(Vec<[u8; 32]>);
+
+impl sealing::SealSeeds for Seeds {
+	fn public_keys(&self) -> Vec<[u8; 32]> {
+		self.0.iter().map(|seed| seed.map(|b| !b)).collect()
+	}
+
+	fn seed(&self, public: &[u8; 32]) -> Option<[u8; 32]> {
+		self.0.iter().find(|seed| &seed.map(|b| !b) == public).copied()
+	}
+}
+
+fn sealed(recipient: &[u8; 32], info: &[u8], secret: ApiSecret) -> SealedSecret {
+	let envelope = sealing::seal_api_secret(recipient, info, &secret).unwrap();
+	SealedSecret { envelope, info: info.to_vec() }
+}
+
+use baton_primitives::sealing::{ApiSecret, SealedSecret};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sealed_secret_is_opened_and_added_to_that_call_only() {
+	let upstream = Upstream::start(|_| (Duration::ZERO, ok("{}"))).await;
+	// The node holds its current key and the one it rotated away from.
+	let (old_seed, seed) = ([1; 32], [2; 32]);
+	let keys = sealing::OpeningKeys::new(Arc::new(Seeds(vec![old_seed, seed])));
+	let client = client(&["127.0.0.1"]).opening_secrets_with(Arc::new(keys));
+	let url = format!("http://127.0.0.1:{}/v1/quote?coin=dot", upstream.port);
+	let header =
+		ApiSecret::Header { name: b"Authorization".to_vec(), value: b"Bearer s3cr3t".to_vec() };
+	let query = ApiSecret::Query { name: b"api_key".to_vec(), value: b"k&y=1 2".to_vec() };
+
+	let mut with_header = get(url.clone());
+	with_header.secret = Some(sealed(&sealing::encryption_key(&seed), b"info", header.clone()));
+	let mut with_query = get(url.clone());
+	with_query.secret = Some(sealed(&sealing::encryption_key(&old_seed), b"info", query));
+	let plain = get(url.clone());
+	for request in [with_header, with_query, plain] {
+		assert_eq!(client.fetch(request).await.status, ResultStatus::Response { code: 200 });
+	}
+	let heads = upstream.requests.lock().unwrap().clone();
+	let heads: Vec<String> = heads.iter().map(|head| head.to_ascii_lowercase()).collect();
+	assert!(heads[0].contains("authorization: bearer s3cr3t"), "{}", heads[0]);
+	assert!(heads[1].starts_with("get /v1/quote?coin=dot&api_key=k%26y%3d1%202 "), "{}", heads[1]);
+	assert!(!heads[1].contains("authorization") && !heads[2].contains("authorization"));
+	assert!(heads[2].starts_with("get /v1/quote?coin=dot http/1.1"), "{}", heads[2]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_that_does_not_open_is_no_call() {
+	let upstream = Upstream::start(|_| (Duration::ZERO, ok("{}"))).await;
+	let keys = sealing::OpeningKeys::new(Arc::new(Seeds(vec![[2; 32]])));
+	let client = client(&["127.0.0.1"]).opening_secrets_with(Arc::new(keys));
+	let url = format!("http://127.0.0.1:{}/", upstream.port);
+	let secret = ApiSecret::Header { name: b"X-Key".to_vec(), value: b"v".to_vec() };
+	let mine = sealing::encryption_key(&[2; 32]);
+
+	// Sealed to another node's key; under another binding; altered in transit.
+	let mut others = get(url.clone());
+	others.secret = Some(sealed(&sealing::encryption_key(&[3; 32]), b"info", secret.clone()));
+	let mut rebound = get(url.clone());
+	rebound.secret = Some(SealedSecret {
+		info: b"another api".to_vec(),
+		..sealed(&mine, b"info", secret.clone())
+	});
+	let mut altered = get(url.clone());
+	let mut tampered = sealed(&mine, b"info", secret.clone());
+	tampered.envelope.ciphertext[0] ^= 1;
+	altered.secret = Some(tampered);
+	// And a node that opens no secrets at all.
+	let mut unopened = get(url.clone());
+	unopened.secret = Some(sealed(&mine, b"info", secret));
+	for request in [others, rebound, altered] {
+		assert_eq!(client.fetch(request).await.status, ResultStatus::Forbidden);
+	}
+	assert_eq!(self::client(&["127.0.0.1"]).fetch(unopened).await.status, ResultStatus::Forbidden);
+	assert_eq!(upstream.connections(), 0);
+}
+
+#[test]
+fn a_secret_too_long_for_an_envelope_is_refused() {
+	let key = sealing::encryption_key(&[2; 32]);
+	let long = ApiSecret::Header { name: b"X-Key".to_vec(), value: vec![b'a'; 1_100] };
+	assert_eq!(sealing::seal_api_secret(&key, b"info", &long), Err(sealing::SealError::TooLong));
+	assert_eq!(
+		sealing::seal_api_secret(&[0; 32], b"info", &long).map(|_| ()),
+		Err(sealing::SealError::BadRecipient)
+	);
 }

@@ -47,6 +47,15 @@ where
 		GatewayApi::api(&*self.client.runtime_api(), best, id).ok().flatten()
 	}
 
+	fn api_secret(
+		&self,
+		id: ApiId,
+		operator: &AccountId,
+	) -> Option<baton_primitives::sealing::SealedSecret> {
+		let best = self.client.info().best_hash;
+		self.client.runtime_api().api_secret(best, id, operator.clone()).ok().flatten()
+	}
+
 	fn local_keys(&self) -> Vec<GatewayKey> {
 		self.keystore
 			.ed25519_public_keys(GATEWAY_KEY_TYPE)
@@ -62,6 +71,28 @@ where
 			.key_pair::<baton_primitives::crypto::Pair>(&public.into())
 			.ok()??;
 		Some(pair.into_inner())
+	}
+}
+
+/// The seeds of the keystore's `seal` keys, from which the node's encryption keys derive.
+pub struct KeystoreSeeds(pub Arc<LocalKeystore>);
+
+impl baton_egress::sealing::SealSeeds for KeystoreSeeds {
+	fn public_keys(&self) -> Vec<[u8; 32]> {
+		self.0
+			.ed25519_public_keys(baton_primitives::sealing::SEAL_KEY_TYPE)
+			.into_iter()
+			.map(|key| key.0)
+			.collect()
+	}
+
+	fn seed(&self, public: &[u8; 32]) -> Option<[u8; 32]> {
+		let public = sp_core::ed25519::Public::from_raw(*public);
+		let pair = self
+			.0
+			.key_pair::<baton_primitives::sealing::seal_crypto::Pair>(&public.into())
+			.ok()??;
+		Some(pair.into_inner().seed())
 	}
 }
 

@@ -206,16 +206,22 @@ pub fn new_full<
 		})?;
 
 	let egress_error = |e| ServiceError::Other(format!("egress client: {e}"));
+	// Both clients open API secrets sealed to the encryption keys of the keystore's `seal` keys.
+	let opening_keys = Arc::new(baton_egress::sealing::OpeningKeys::new(Arc::new(
+		crate::relay::KeystoreSeeds(keystore_container.local_keystore()),
+	)));
 	let egress =
 		baton_egress::EgressClient::new(gateway.egress.clone(), config.tokio_handle.clone())
-			.map_err(egress_error)?;
+			.map_err(egress_error)?
+			.opening_secrets_with(opening_keys.clone());
 	if let Some(address) = gateway.relay {
 		let egress = baton_egress::EgressClient::keeping_connections(
 			gateway.egress,
 			config.tokio_handle.clone(),
 			std::time::Duration::from_secs(2),
 		)
-		.map_err(egress_error)?;
+		.map_err(egress_error)?
+		.opening_secrets_with(opening_keys);
 		crate::relay::start(
 			address,
 			client.clone(),

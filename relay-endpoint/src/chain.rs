@@ -10,7 +10,9 @@ use std::{
 	},
 };
 
-use baton_primitives::{ApiId, ApiView, GatewayKey, RelaySessionView, SessionId};
+use baton_primitives::{
+	sealing::SealedSecret, ApiId, ApiView, GatewayKey, RelaySessionView, SessionId,
+};
 use parking_lot::RwLock;
 
 /// Accounts in Baton's runtime.
@@ -40,6 +42,8 @@ pub trait ChainSource: Send + Sync {
 	fn session(&self, id: SessionId) -> Option<SessionView>;
 	/// An API at the best block.
 	fn api(&self, id: ApiId) -> Option<Api>;
+	/// API `id`'s secret sealed to `operator`, at the best block.
+	fn api_secret(&self, id: ApiId, operator: &AccountId) -> Option<SealedSecret>;
 	/// The gateway keys in the node's keystore.
 	fn local_keys(&self) -> Vec<GatewayKey>;
 	/// The key pair of gateway key `key`, from the node's keystore. Called once per key: a
@@ -53,6 +57,7 @@ pub struct ChainCache {
 	best: AtomicU32,
 	sessions: RwLock<HashMap<SessionId, Option<Arc<SessionView>>>>,
 	apis: RwLock<HashMap<ApiId, Option<Arc<Api>>>>,
+	secrets: RwLock<HashMap<(ApiId, AccountId), Option<SealedSecret>>>,
 	pairs: RwLock<HashMap<GatewayKey, sp_core::ed25519::Pair>>,
 }
 
@@ -64,6 +69,7 @@ impl ChainCache {
 			source,
 			sessions: Default::default(),
 			apis: Default::default(),
+			secrets: Default::default(),
 			pairs: Default::default(),
 		};
 		cache.refresh_keys();
@@ -126,6 +132,18 @@ impl ChainCache {
 		read
 	}
 
+	/// API `id`'s secret sealed to `operator`, read from the chain the first time in a block.
+	/// Only calls that passed their ticket's checks ask, so strangers cannot fill the cache.
+	pub fn api_secret(&self, id: ApiId, operator: &AccountId) -> Option<SealedSecret> {
+		let key = (id, operator.clone());
+		if let Some(known) = self.secrets.read().get(&key) {
+			return known.clone();
+		}
+		let read = self.source.api_secret(id, operator);
+		self.secrets.write().insert(key, read.clone());
+		read
+	}
+
 	/// Reads again what the cache holds, at the new best block; sessions gone from the chain
 	/// (settled) and unknown ids are forgotten.
 	pub fn refresh(&self) {
@@ -145,5 +163,8 @@ impl ChainCache {
 		let api_ids: Vec<ApiId> = self.apis.read().keys().copied().collect();
 		let apis = api_ids.into_iter().map(|id| (id, self.source.api(id).map(Arc::new))).collect();
 		*self.apis.write() = apis;
+		// Secrets change rarely; reading them again as calls come costs a runtime call per
+		// (API, operator) and block at most.
+		self.secrets.write().clear();
 	}
 }

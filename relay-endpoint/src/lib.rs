@@ -250,6 +250,7 @@ impl<S: OffchainStorage> Endpoint<S> {
 			body,
 			timeout_ms: api.timeout_ms,
 			max_response_bytes: api.max_response_bytes,
+			secret: self.chain.api_secret(session.api_id, &ticket.operator),
 		};
 		Ok(Checked { session, ticket, gateway_key, request, request_hash })
 	}

@@ -41,6 +41,13 @@ impl ChainSource for Chain {
 	fn api(&self, id: ApiId) -> Option<ApiView<AccountId, Balance>> {
 		(id == 0).then(|| self.api.clone())
 	}
+	fn api_secret(
+		&self,
+		_: ApiId,
+		_: &AccountId,
+	) -> Option<baton_primitives::sealing::SealedSecret> {
+		None
+	}
 	fn local_keys(&self) -> Vec<GatewayKey> {
 		self.keys.clone()
 	}

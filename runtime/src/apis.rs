@@ -187,6 +187,13 @@ impl_runtime_apis! {
 		) -> Option<baton_primitives::ApiView<AccountId, Balance>> {
 			Gateway::api_view(api_id)
 		}
+
+		fn api_secret(
+			api_id: baton_primitives::ApiId,
+			operator: AccountId,
+		) -> Option<baton_primitives::sealing::SealedSecret> {
+			Gateway::sealed_secret(api_id, &operator)
+		}
 	}
 
 	impl baton_primitives::RelayApi<Block, AccountId, Balance, BlockNumber> for Runtime {

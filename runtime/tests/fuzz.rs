@@ -276,6 +276,7 @@ fn profile(rng: &mut Rng) -> pallet_operator_staking::ProfileOf<Runtime> {
 		region: *b"NL",
 		capacity: rng.pick(&[0, 1, 4, 16]),
 		apis: rng.pick(&[&[0u32, 1][..], &[0], &[1], &[2], &[]]).to_vec().try_into().unwrap(),
+		encryption_key: None,
 	}
 }
 

@@ -39,6 +39,7 @@ fn setup() {
 		region: *b"NL",
 		capacity: 4,
 		apis: vec![0].try_into().unwrap(),
+		encryption_key: None,
 	};
 	let (eve, key) = (Eve.to_account_id(), gateway_pair().public().0);
 	let proof = gateway_pair().sign(&OperatorStaking::key_ownership_message(&eve)).0;
@@ -152,6 +153,7 @@ fn bond_dave() -> sp_core::ed25519::Pair {
 		region: *b"DE",
 		capacity: 4,
 		apis: vec![0].try_into().unwrap(),
+		encryption_key: None,
 	};
 	let proof = dave_key.sign(&OperatorStaking::key_ownership_message(&Dave.to_account_id())).0;
 	assert_ok!(OperatorStaking::bond(

@@ -33,6 +33,7 @@ fn an_offence_jails_then_slashes_into_the_beneficiary_and_the_treasury() {
 			region: *b"NL",
 			capacity: 4,
 			apis: vec![1].try_into().unwrap(),
+			encryption_key: None,
 		};
 		let gateway = sp_core::ed25519::Pair::from_seed(&[9; 32]);
 		let proof = gateway.sign(&OperatorStaking::key_ownership_message(&operator)).0;
@@ -78,6 +79,7 @@ fn bond(who: &baton_runtime::AccountId, seed: u8) {
 		region: *b"NL",
 		capacity: 4,
 		apis: vec![1].try_into().unwrap(),
+		encryption_key: None,
 	};
 	let gateway = sp_core::ed25519::Pair::from_seed(&[seed; 32]);
 	let proof = gateway.sign(&OperatorStaking::key_ownership_message(who)).0;

@@ -56,6 +56,19 @@ fn spec<T: Config>() -> ApiSpec<T> {
 	}
 }
 
+/// The largest envelope, sealed to the encryption key the benchmark helper's operators have.
+fn envelope() -> baton_primitives::sealing::Envelope {
+	baton_primitives::sealing::Envelope {
+		recipient: [7; 32],
+		encapped: [1; 32],
+		ciphertext: BoundedVec::truncate_from(vec![
+			0;
+			baton_primitives::sealing::MAX_SEALED_BYTES
+				as usize
+		]),
+	}
+}
+
 /// Registers the largest spec as a new API; returns its id.
 fn api<T: Config>() -> ApiId {
 	let owner = funded::<T>("publisher", 0);
@@ -497,6 +510,42 @@ mod benchmarks {
 
 		assert_eq!(BackupGrace::<T>::get(), 2u32.into());
 		Ok(())
+	}
+
+	/// The owner replaces a secret held by `MaxSecretHolders` operators with one sealed to `n`.
+	#[benchmark]
+	fn set_api_secret(n: Linear<0, { T::MaxSecretHolders::get() }>) {
+		let api_id = api::<T>();
+		let owner = Apis::<T>::get(api_id).expect("registered").owner;
+		let holders = operators::<T>(api_id, T::MaxSecretHolders::get());
+		let sealed = |who: &T::AccountId| (who.clone(), envelope());
+		let old = holders.iter().map(|(who, _)| sealed(who)).collect::<vec::Vec<_>>();
+		Pallet::<T>::do_set_api_secret(&owner, api_id, &old).expect("sealed to their keys");
+		let new = old[..n as usize].to_vec();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), api_id, new.try_into().expect("at most the maximum"));
+
+		assert_eq!(ApiSecretHolders::<T>::get(api_id), (n > 0).then_some(n));
+	}
+
+	/// The owner grants the secret to one more operator.
+	#[benchmark]
+	fn grant_api_secret() {
+		let api_id = api::<T>();
+		let owner = Apis::<T>::get(api_id).expect("registered").owner;
+		let holders = operators::<T>(api_id, T::MaxSecretHolders::get());
+		let (newcomer, _) = holders.last().expect("MaxSecretHolders is not zero").clone();
+		let old = holders[..holders.len() - 1]
+			.iter()
+			.map(|(who, _)| (who.clone(), envelope()))
+			.collect::<vec::Vec<_>>();
+		Pallet::<T>::do_set_api_secret(&owner, api_id, &old).expect("sealed to their keys");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), api_id, newcomer.clone(), envelope());
+
+		assert!(ApiSecrets::<T>::contains_key(api_id, &newcomer));
 	}
 
 	/// `p` finished requests whose retention ended.

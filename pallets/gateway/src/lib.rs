@@ -18,6 +18,7 @@ mod registry;
 mod requests;
 mod reruns;
 pub mod routing;
+mod secrets;
 mod sessions;
 mod settlement;
 #[cfg(test)]
@@ -33,8 +34,8 @@ pub use weight_formulas::{report_result_weight, report_results_weight, submit_re
 pub use weights::WeightInfo;
 
 use baton_primitives::{
-	ApiId, Escrow, GatewayKeys, HandoverLog, OnSettled, OperatorRouting, ReportOffence,
-	ReputationSink, ReputationSource, RequestId,
+	ApiId, EncryptionKeys, Escrow, GatewayKeys, HandoverLog, OnSettled, OperatorRouting,
+	ReportOffence, ReputationSink, ReputationSource, RequestId,
 };
 use frame_support::traits::fungible;
 
@@ -94,7 +95,8 @@ pub mod pallet {
 
 		/// The operators requests are routed to.
 		type Operators: OperatorRouting<Self::AccountId, Balance = BalanceOf<Self>>
-			+ GatewayKeys<Self::AccountId>;
+			+ GatewayKeys<Self::AccountId>
+			+ EncryptionKeys<Self::AccountId>;
 
 		/// Operators' reputation: read by routing, fed by settlement.
 		type Reputation: ReputationSource<Self::AccountId> + ReputationSink<Self::AccountId>;
@@ -229,6 +231,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRequestsPerCall: Get<u32>;
 
+		/// Operators an API's secret is sealed to at most: requests to an API with a secret
+		/// are routed among them only.
+		#[pallet::constant]
+		type MaxSecretHolders: Get<u32>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -297,6 +304,22 @@ pub mod pallet {
 	pub type Hedges<T: Config> =
 		StorageMap<_, Twox64Concat, BlockNumberFor<T>, HedgesDue<T>, ValueQuery>;
 
+	/// Each API's secret, sealed to each operator that may serve it: only those are routed its
+	/// requests, and their nodes add the opened secret to the upstream call.
+	#[pallet::storage]
+	pub type ApiSecrets<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ApiId,
+		Blake2_128Concat,
+		T::AccountId,
+		baton_primitives::sealing::Envelope,
+	>;
+
+	/// How many operators hold each API's secret, for APIs that have one.
+	#[pallet::storage]
+	pub type ApiSecretHolders<T: Config> = StorageMap<_, Twox64Concat, ApiId, u32>;
+
 	/// Whether APIs may point at loopback and private addresses: on development chains only,
 	/// whose operators' nodes widen their egress policy with `--gateway-allow-hosts`.
 	#[pallet::storage]
@@ -329,6 +352,11 @@ pub mod pallet {
 		ApiPaused { api_id: ApiId },
 		/// A paused API takes requests again.
 		ApiResumed { api_id: ApiId },
+		/// An API's secret was replaced: `holders` operators hold it sealed (0: the API has no
+		/// secret any more).
+		ApiSecretSet { api_id: ApiId, holders: u32 },
+		/// An operator was given an API's secret, sealed to it.
+		ApiSecretGranted { api_id: ApiId, operator: T::AccountId },
 		/// Governance set the backup grace: requests submitted from now on arm backups beside
 		/// their silent operators at the end of block `submission + grace`.
 		BackupGraceSet { grace: BlockNumberFor<T> },
@@ -392,6 +420,17 @@ pub mod pallet {
 		ApiPaused,
 		/// The API is already in that state.
 		PauseUnchanged,
+		/// The account is not an operator with an encryption key in its profile.
+		NoEncryptionKey,
+		/// The envelope is sealed to a key that is not the operator's encryption key (e.g. one
+		/// it has rotated away from).
+		NotOperatorsEncryptionKey,
+		/// Two envelopes are for the same operator.
+		DuplicateEnvelope,
+		/// The API has no secret to grant; use `set_api_secret`.
+		NoApiSecret,
+		/// The API's secret is sealed to `MaxSecretHolders` operators already.
+		TooManySecretHolders,
 		/// The API does not allow this method.
 		MethodNotAllowed,
 		/// The path does not start with `/` or holds spaces or control characters.
@@ -689,6 +728,39 @@ pub mod pallet {
 			BackupGrace::<T>::put(grace);
 			Self::deposit_event(Event::BackupGraceSet { grace });
 			Ok(())
+		}
+
+		/// Replaces an API's secret (owner only): `envelopes` holds it sealed to each operator
+		/// that may serve the API (see `baton_primitives::sealing`), each to the encryption key
+		/// in that operator's profile. Requests are then routed only to these operators, whose
+		/// nodes add the secret to their upstream calls. No envelope removes the secret; a new
+		/// set revokes or rotates it.
+		#[pallet::call_index(9)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_api_secret(envelopes.len() as u32))]
+		pub fn set_api_secret(
+			origin: OriginFor<T>,
+			api_id: ApiId,
+			envelopes: BoundedVec<
+				(T::AccountId, baton_primitives::sealing::Envelope),
+				T::MaxSecretHolders,
+			>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_api_secret(&who, api_id, &envelopes)
+		}
+
+		/// Gives one more operator an API's secret, sealed to its encryption key (owner only):
+		/// for an operator that began serving the API after `set_api_secret`, or rotated its
+		/// key.
+		#[pallet::call_index(10)]
+		pub fn grant_api_secret(
+			origin: OriginFor<T>,
+			api_id: ApiId,
+			operator: T::AccountId,
+			envelope: baton_primitives::sealing::Envelope,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_grant_api_secret(&who, api_id, &operator, &envelope)
 		}
 	}
 }

@@ -167,6 +167,7 @@ impl pallet_gateway::Config for Test {
 	type MaxExecutionsPerBlock = ConstU32<4>;
 	type MaxReportsPerCall = ConstU32<3>;
 	type MaxRequestsPerCall = ConstU32<4>;
+	type MaxSecretHolders = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockOperators;
@@ -228,6 +229,7 @@ pub fn profile(capacity: u32) -> pallet_operator_staking::ProfileOf<Test> {
 		region: *b"DE",
 		capacity,
 		apis: vec![0].try_into().unwrap(),
+		encryption_key: None,
 	}
 }
 

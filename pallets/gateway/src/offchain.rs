@@ -176,7 +176,7 @@ impl<T: Config> Pallet<T> {
 				},
 			}
 		}
-		let results = Self::call_upstreams(&calls);
+		let results = Self::call_upstreams(&calls, &operator);
 		Self::record_samples(
 			results
 				.iter()
@@ -286,12 +286,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Calls the upstreams of `jobs` through the node's egress policy, all at once, each under
 	/// its request's terms (URL, timeout, size cap); never panics. The results are in the order
-	/// of `jobs`.
-	fn call_upstreams(jobs: &[Job<T>]) -> Vec<EgressResponse> {
+	/// of `jobs`. `operator`'s sealed API secrets go with them, for the node to open.
+	fn call_upstreams(jobs: &[Job<T>], operator: &T::AccountId) -> Vec<EgressResponse> {
 		if jobs.is_empty() {
 			return Vec::new();
 		}
-		let calls = jobs.iter().map(Self::egress_request).collect();
+		let calls = jobs.iter().map(|job| Self::egress_request(job, operator)).collect();
 		baton_primitives::egress::upstream::fetch_all(calls)
 			.into_iter()
 			.map(|response| {
@@ -310,8 +310,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The call `job` makes upstream: the request's method, its terms' URL and path, the
-	/// idempotency key and the client's headers, and its body.
-	fn egress_request(job: &Job<T>) -> EgressRequest {
+	/// idempotency key and the client's headers, and its body; the API's secret sealed to
+	/// `operator`, if it has one.
+	fn egress_request(job: &Job<T>, operator: &T::AccountId) -> EgressRequest {
 		let request = &job.request;
 		let url = [&request.terms.base_url[..], &request.path[..]].concat();
 		let key = idempotency_key(job.request_id, &request.request_hash);
@@ -324,6 +325,7 @@ impl<T: Config> Pallet<T> {
 			body: request.body.to_vec(),
 			timeout_ms: request.terms.timeout_ms,
 			max_response_bytes: request.terms.max_response_bytes,
+			secret: Self::sealed_secret(request.api_id, operator),
 		}
 	}
 

@@ -138,6 +138,7 @@ impl<T: Config> Pallet<T> {
 		let eligible = slots
 			.into_iter()
 			.filter_map(|slot| T::Operators::available_at(api_id, slot))
+			.filter(|who| Self::may_serve(api_id, who))
 			.filter_map(|who| {
 				let candidate = T::Operators::candidate(&who)?;
 				let load = Load::<T>::get(&who);

@@ -80,7 +80,10 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use crate::{Agenda, AgendaTask, Apis, Assignments, HoldReason, Load, SessionLoad};
 		use baton_primitives::{Escrow, RequestStatus};
-		use frame_support::{ensure, traits::fungible::InspectHold};
+		use frame_support::{
+			ensure,
+			traits::{fungible::InspectHold, Get},
+		};
 		use sp_runtime::traits::{Saturating, Zero};
 
 		let mut open = 0u32;
@@ -171,6 +174,22 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(open as usize <= Agenda::<T>::iter().count(), "open requests outnumber the agenda");
+		for (api_id, holders) in crate::ApiSecretHolders::<T>::iter() {
+			ensure!(Apis::<T>::contains_key(api_id), "a secret for no API");
+			ensure!(
+				holders > 0 && holders <= T::MaxSecretHolders::get(),
+				"a secret's holders are out of bounds"
+			);
+			ensure!(
+				crate::ApiSecrets::<T>::iter_prefix(api_id).count() as u32 == holders,
+				"a secret's holder count differs from its envelopes"
+			);
+		}
+		ensure!(
+			crate::ApiSecrets::<T>::iter_keys()
+				.all(|(api_id, _)| crate::ApiSecretHolders::<T>::contains_key(api_id)),
+			"an envelope of an API with no secret"
+		);
 		Ok(())
 	}
 }

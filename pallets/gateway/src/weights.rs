@@ -50,6 +50,8 @@ pub trait WeightInfo {
 	fn expire_handing_over(s: u32, ) -> Weight;
 	fn arm_backups(h: u32, ) -> Weight;
 	fn set_backup_grace() -> Weight;
+	fn set_api_secret(n: u32, ) -> Weight;
+	fn grant_api_secret() -> Weight;
 	fn prune(p: u32, ) -> Weight;
 }
 
@@ -515,6 +517,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Handover::History` (r:0 w:256)
 	/// Proof: `Handover::History` (`max_values`: None, `max_size`: Some(1705), added: 4180, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[0, 256]`.
+	fn set_api_secret(n: u32, ) -> Weight {
+		Weight::from_parts(40_000_000, 3622)
+			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(65_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3600).saturating_mul(n.into()))
+	}
+	fn grant_api_secret() -> Weight {
+		Weight::from_parts(45_000_000, 4600)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 	fn prune(p: u32, ) -> Weight {
 		// Proof size: measured `14843 + p * (72 ±0)`, estimated `5531 + p * (18414 ±0)`.
 		// Minimum execution time: 31_216_000 picoseconds.
@@ -631,6 +647,20 @@ impl WeightInfo for () {
 	fn set_backup_grace() -> Weight {
 		Weight::from_parts(14_024_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn set_api_secret(n: u32, ) -> Weight {
+		Weight::from_parts(40_000_000, 3622)
+			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(65_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3600).saturating_mul(n.into()))
+	}
+	fn grant_api_secret() -> Weight {
+		Weight::from_parts(45_000_000, 4600)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn prune(p: u32, ) -> Weight {
 		Weight::from_parts(277_022_616, 5531)

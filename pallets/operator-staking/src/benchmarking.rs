@@ -10,8 +10,9 @@ use frame_support::{
 use frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin};
 use sp_runtime::traits::{Bounded, Saturating};
 
-/// The biggest valid profile: longest endpoint, most APIs.
-fn worst_profile<T: Config>() -> ProfileOf<T> {
+/// The biggest valid profile of `who` bonding `key`: longest endpoint, most APIs, an
+/// encryption key whose proof must be checked.
+fn worst_profile<T: Config>(who: &T::AccountId, key: &GatewayKey) -> ProfileOf<T> {
 	let mut endpoint = b"https://".to_vec();
 	endpoint.resize(T::MaxEndpointLen::get() as usize, b'a');
 	Profile {
@@ -19,6 +20,7 @@ fn worst_profile<T: Config>() -> ProfileOf<T> {
 		region: *b"DE",
 		capacity: u32::MAX,
 		apis: BoundedVec::truncate_from((0..T::MaxApis::get()).collect()),
+		encryption_key: Some(Pallet::<T>::keystore_encryption_key(who, key)),
 	}
 }
 
@@ -40,7 +42,7 @@ fn operator<T: Config>(index: u32) -> T::AccountId {
 	let who = funded::<T>("operator", index);
 	let stake = Params::<T>::get().min_bond.saturating_mul(2u32.into());
 	let (key, proof) = gateway_key::<T>(&who);
-	Pallet::<T>::do_bond(&who, stake, key, worst_profile::<T>(), proof)
+	Pallet::<T>::do_bond(&who, stake, key, worst_profile::<T>(&who, &key), proof)
 		.expect("a funded account can bond");
 	who
 }
@@ -68,7 +70,7 @@ mod benchmarks {
 		let (key, proof) = gateway_key::<T>(&who);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), amount, key, worst_profile::<T>(), proof);
+		_(RawOrigin::Signed(who.clone()), amount, key, worst_profile::<T>(&who, &key), proof);
 
 		assert!(Operators::<T>::contains_key(&who));
 	}
@@ -127,7 +129,8 @@ mod benchmarks {
 	#[benchmark]
 	fn update_profile() {
 		let who = operator_before_another::<T>();
-		let mut profile = worst_profile::<T>();
+		let key = Operators::<T>::get(&who).expect("bonded").gateway_key;
+		let mut profile = worst_profile::<T>(&who, &key);
 		profile.region = *b"FR";
 		profile.apis =
 			BoundedVec::truncate_from((T::MaxApis::get()..2 * T::MaxApis::get()).collect());

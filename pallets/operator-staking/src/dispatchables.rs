@@ -24,6 +24,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!KeyOwners::<T>::contains_key(&key_account), Error::<T>::GatewayKeyInUse);
 		Self::ensure_key_proof(who, &gateway_key, &proof)?;
 		Self::ensure_valid_profile(&profile)?;
+		Self::ensure_bound_encryption_key(who, &gateway_key, &profile)?;
 		ensure!(Operators::<T>::count() < T::MaxOperators::get(), Error::<T>::TooManyOperators);
 		asset::hold::<T>(who, amount)?;
 
@@ -142,9 +143,30 @@ impl<T: Config> Pallet<T> {
 		unlocked
 	}
 
+	/// Refuses an encryption key in `profile` that `gateway_key` did not sign for `who` on this
+	/// chain: clients seal to it what only that operator's node may read.
+	fn ensure_bound_encryption_key(
+		who: &T::AccountId,
+		gateway_key: &GatewayKey,
+		profile: &ProfileOf<T>,
+	) -> DispatchResult {
+		let Some(bound) = &profile.encryption_key else { return Ok(()) };
+		let message = baton_primitives::sealing::encryption_key_message(
+			who,
+			&baton_primitives::genesis_hash::<T>(),
+			&bound.key,
+		);
+		ensure!(
+			baton_primitives::signed_by_gateway_key(gateway_key, &message, &bound.proof),
+			Error::<T>::BadEncryptionKeyProof
+		);
+		Ok(())
+	}
+
 	pub(crate) fn do_update_profile(who: &T::AccountId, profile: ProfileOf<T>) -> DispatchResult {
 		Self::ensure_valid_profile(&profile)?;
 		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		Self::ensure_bound_encryption_key(who, &operator.gateway_key, &profile)?;
 		let before = operator.clone();
 		operator.profile = profile;
 		Self::put_operator(who, Some(&before), Some(operator));

@@ -2,8 +2,8 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	ApiId, Candidate, GatewayKey, GatewayKeys, OperatorRouting, OperatorView, ReputationView,
-	SlashTarget,
+	sealing::EncryptionKey, ApiId, Candidate, EncryptionKeys, GatewayKey, GatewayKeys,
+	OperatorRouting, OperatorView, ReputationView, SlashTarget,
 };
 use frame_support::traits::Imbalance;
 use frame_support::{pallet_prelude::*, traits::fungible::Credit};
@@ -244,5 +244,11 @@ impl<T: Config> GatewayKeys<T::AccountId> for Pallet<T> {
 		let who = KeyOwners::<T>::get(signer)?;
 		let key = Operators::<T>::get(&who)?.gateway_key;
 		Some((who, key))
+	}
+}
+
+impl<T: Config> EncryptionKeys<T::AccountId> for Pallet<T> {
+	fn encryption_key(who: &T::AccountId) -> Option<EncryptionKey> {
+		Operators::<T>::get(who)?.profile.encryption_key.map(|bound| bound.key)
 	}
 }

@@ -259,6 +259,9 @@ pub mod pallet {
 		/// The proof is not a signature by the gateway key over the operator's account and the
 		/// genesis hash.
 		BadKeyProof,
+		/// The profile's encryption key is not signed by the operator's gateway key for this
+		/// operator and chain.
+		BadEncryptionKeyProof,
 	}
 
 	#[pallet::hooks]
@@ -398,8 +401,29 @@ pub mod pallet {
 				.0
 		}
 
+		/// An encryption key for `operator`'s profile, bound by gateway key `key`, which the
+		/// keystore must hold: for benchmarks that check the binding.
+		#[cfg(feature = "runtime-benchmarks")]
+		pub fn keystore_encryption_key(
+			operator: &T::AccountId,
+			key: &GatewayKey,
+		) -> baton_primitives::sealing::BoundEncryptionKey {
+			let public = sp_core::ed25519::Public::from_raw(*key);
+			let encryption_key = [7; 32];
+			let message = baton_primitives::sealing::encryption_key_message(
+				operator,
+				&baton_primitives::genesis_hash::<T>(),
+				&encryption_key,
+			);
+			let proof =
+				sp_io::crypto::ed25519_sign(baton_primitives::GATEWAY_KEY_TYPE, &public, &message)
+					.expect("benchmarks make gateway keys in the keystore")
+					.0;
+			baton_primitives::sealing::BoundEncryptionKey { key: encryption_key, proof }
+		}
+
 		/// Bonds `who` as an operator serving `apis` with gateway key `key`, which must be in the
-		/// keystore, and 16 times the minimum bond, minting what it needs and some funds for the
+		/// keystore, encryption key `[7; 32]`, and 16 times the minimum bond, minting what it needs and some funds for the
 		/// key's account: the operators other pallets' benchmarks (and their tests) need.
 		#[cfg(feature = "runtime-benchmarks")]
 		pub fn bond_for_benchmarks(who: &T::AccountId, key: GatewayKey, apis: &[ApiId]) {
@@ -414,6 +438,7 @@ pub mod pallet {
 				region: *b"DE",
 				capacity: 1_000,
 				apis: apis.to_vec().try_into().expect("the benchmarks serve few APIs"),
+				encryption_key: Some(Self::keystore_encryption_key(who, &key)),
 			};
 			let proof = Self::keystore_key_proof(who, &key);
 			Self::do_bond(who, stake, key, profile, proof).expect("a funded account can bond");

@@ -90,6 +90,7 @@ pub fn profile() -> ProfileOf<Test> {
 		region: *b"DE",
 		capacity: 4,
 		apis: vec![1, 2].try_into().unwrap(),
+		encryption_key: None,
 	}
 }
 

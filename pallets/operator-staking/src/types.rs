@@ -1,6 +1,6 @@
 //! Operators, their profiles and the pallet's parameters.
 
-use baton_primitives::{ApiId, GatewayKey};
+use baton_primitives::{sealing::BoundEncryptionKey, ApiId, GatewayKey};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::{BoundedVec, Get},
@@ -34,6 +34,9 @@ pub struct Profile<MaxEndpointLen: Get<u32>, MaxApis: Get<u32>> {
 	pub capacity: u32,
 	/// APIs it serves.
 	pub apis: BoundedVec<ApiId, MaxApis>,
+	/// The X25519 key clients and API publishers seal secrets to, bound by its gateway key;
+	/// none if its node opens no sealed secret. Rotating it is a profile update.
+	pub encryption_key: Option<BoundEncryptionKey>,
 }
 
 /// The profile type of a runtime.

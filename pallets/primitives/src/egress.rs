@@ -103,6 +103,9 @@ pub struct EgressRequest {
 	pub timeout_ms: u32,
 	/// Longest body taken; a longer one is [`ResultStatus::TooLarge`].
 	pub max_response_bytes: u32,
+	/// The API's secret for this operator, for the node to open and add to the call; a node
+	/// that cannot open it makes no call and answers [`ResultStatus::Forbidden`].
+	pub secret: Option<crate::sealing::SealedSecret>,
 }
 
 /// How an upstream call ended.

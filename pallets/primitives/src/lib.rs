@@ -8,6 +8,7 @@
 //! | [`runtime_api`] | the runtime APIs behind the `gateway_*` RPC methods and the views they serve |
 //! | [`offchain`] | the offchain workers' storage keys and protocol, health model, metrics samples and signer |
 //! | [`egress`] | the host function through which a node's worker calls upstream APIs |
+//! | [`sealing`] | encryption keys, sealed API secrets and what they are bound to |
 //! | `testing` (feature `testing`) | what the pallets' test runtimes share |
 //!
 //! The first four are re-exported at the root: `baton_primitives::RequestId`.
@@ -18,6 +19,7 @@ extern crate alloc;
 pub mod egress;
 pub mod offchain;
 pub mod runtime_api;
+pub mod sealing;
 pub mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;

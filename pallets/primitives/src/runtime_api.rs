@@ -184,6 +184,9 @@ sp_api::decl_runtime_apis! {
 		fn quote(api_id: ApiId, redundancy: u32) -> Result<Quote<Balance>, QuoteError>;
 		/// A registered API, as the relay endpoint calls it.
 		fn api(api_id: ApiId) -> Option<ApiView<AccountId, Balance>>;
+		/// API `api_id`'s secret sealed to `operator`, with what it is bound to: for the relay
+		/// endpoint, whose egress client opens it.
+		fn api_secret(api_id: ApiId, operator: AccountId) -> Option<crate::sealing::SealedSecret>;
 	}
 }
 

@@ -104,6 +104,13 @@ pub trait GatewayKeys<AccountId> {
 	fn operator_of_signer(signer: &AccountId) -> Option<(AccountId, GatewayKey)>;
 }
 
+/// Operators' encryption keys, for whoever checks what is sealed to them; implemented by
+/// operator staking.
+pub trait EncryptionKeys<AccountId> {
+	/// The X25519 key in `who`'s profile, if it published one.
+	fn encryption_key(who: &AccountId) -> Option<crate::sealing::EncryptionKey>;
+}
+
 /// Takes outcomes into reputation; implemented by the reputation pallet.
 pub trait ReputationSink<AccountId> {
 	/// Records `outcome` for `who`, overall and for `api`.

@@ -89,6 +89,7 @@ impl pallet_gateway::Config for Runtime {
 	type MaxReportsPerCall = ConstU32<64>;
 	// A full batch of the largest requests (64 × 14 KiB) stays far below a block's length.
 	type MaxRequestsPerCall = ConstU32<64>;
+	type MaxSecretHolders = ConstU32<64>;
 	type WeightInfo = pallet_gateway::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::BenchmarkOperators;

@@ -9,6 +9,7 @@ mod offchain;
 mod registry;
 mod reruns;
 mod routing;
+mod secrets;
 mod sessions;
 mod settlement;
 mod submit;

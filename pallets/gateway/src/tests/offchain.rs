@@ -39,26 +39,30 @@ fn expect(
 	body: &[u8],
 	response: &[u8],
 ) {
-	let answer = EgressResponse {
-		status: ResultStatus::Response { code: 200 },
-		body: response.to_vec(),
-		latency_ms: 3,
-	};
-	upstream.expected.lock().push((call(method, url, headers, body, 2_000), answer));
+	upstream
+		.expected
+		.lock()
+		.push((call(method, url, headers, body, 2_000), answer(response)));
 }
 
-/// Expects the call of request `id` of `submit` (`GET /price?coin=dot` with its idempotency
-/// key), answered with `response`.
-pub(super) fn expect_price(upstream: &Upstream, id: u64, response: &[u8]) {
+/// A 200 answer with `body`, 3 ms after the call.
+pub(super) fn answer(body: &[u8]) -> EgressResponse {
+	EgressResponse {
+		status: ResultStatus::Response { code: 200 },
+		body: body.to_vec(),
+		latency_ms: 3,
+	}
+}
+
+/// The call of request `id` of `submit`: `GET /price?coin=dot` with its idempotency key.
+pub(super) fn price_call(id: u64) -> EgressRequest {
 	let key = idempotency(id);
-	expect(
-		upstream,
-		"GET",
-		"https://api.example/price?coin=dot",
-		vec![("Idempotency-Key", key.as_str())],
-		b"",
-		response,
-	);
+	call("GET", "https://api.example/price?coin=dot", vec![("Idempotency-Key", &key)], b"", 2_000)
+}
+
+/// Expects the call of request `id` of `submit`, answered with `response`.
+pub(super) fn expect_price(upstream: &Upstream, id: u64, response: &[u8]) {
+	upstream.expected.lock().push((price_call(id), answer(response)));
 }
 
 /// The egress request of a call with `timeout_ms` and the API's cap of 128 bytes.
@@ -79,6 +83,7 @@ fn call(
 		body: body.to_vec(),
 		timeout_ms,
 		max_response_bytes: 128,
+		secret: None,
 	}
 }
 

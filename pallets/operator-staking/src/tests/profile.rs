@@ -1,8 +1,13 @@
 //! Profiles: validated, bounded, updatable.
 
 use crate::{mock::*, Error, Event, Operators, Profile};
+use baton_primitives::{
+	sealing::{encryption_key_message, BoundEncryptionKey},
+	EncryptionKeys,
+};
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
+use sp_core::Pair;
 
 fn bond_with(profile: crate::ProfileOf<Test>) -> sp_runtime::DispatchResult {
 	OperatorStaking::bond(
@@ -41,13 +46,60 @@ fn invalid_profiles_are_refused() {
 fn a_profile_over_its_bounds_does_not_even_decode() {
 	build_and_execute(|| {
 		// Encode a profile whose endpoint is one byte over MaxEndpointLen (32).
-		let oversized = (vec![b'a'; 33], *b"DE", 4u32, vec![1u32]).encode();
+		// The last byte is the encryption key's `None`.
+		let fits = (vec![b'a'; 32], *b"DE", 4u32, vec![1u32], 0u8).encode();
+		assert!(crate::ProfileOf::<Test>::decode(&mut &fits[..]).is_ok());
+		let oversized = (vec![b'a'; 33], *b"DE", 4u32, vec![1u32], 0u8).encode();
 		assert!(crate::ProfileOf::<Test>::decode(&mut &oversized[..]).is_err());
-		let too_many_apis = (b"https://x".to_vec(), *b"DE", 4u32, vec![1u32, 2, 3, 4]).encode();
+		let too_many_apis =
+			(b"https://x".to_vec(), *b"DE", 4u32, vec![1u32, 2, 3, 4], 0u8).encode();
 		assert!(crate::ProfileOf::<Test>::decode(&mut &too_many_apis[..]).is_err());
 		assert!(
 			BoundedVec::<u8, frame_support::traits::ConstU32<32>>::try_from(vec![0; 33]).is_err()
 		);
+	});
+}
+
+/// Encryption key `key` for `who`'s profile, signed by gateway key `signer`'s operator.
+fn encryption_key(who: u8, signer: u8, key: [u8; 32]) -> BoundEncryptionKey {
+	let genesis = baton_primitives::genesis_hash::<Test>();
+	let proof = pair(signer).sign(&encryption_key_message(&account(who), &genesis, &key)).0;
+	BoundEncryptionKey { key, proof }
+}
+
+#[test]
+fn an_encryption_key_is_published_only_with_its_gateway_keys_signature() {
+	build_and_execute(|| {
+		let with_key = |bound| Profile { encryption_key: Some(bound), ..profile() };
+		// Signed by another operator's gateway key, or for another operator.
+		assert_noop!(
+			bond_with(with_key(encryption_key(ALICE, BOB, [4; 32]))),
+			Error::<Test>::BadEncryptionKeyProof
+		);
+		assert_noop!(
+			bond_with(with_key(encryption_key(BOB, ALICE, [4; 32]))),
+			Error::<Test>::BadEncryptionKeyProof
+		);
+		assert_ok!(bond_with(with_key(encryption_key(ALICE, ALICE, [4; 32]))));
+		assert_eq!(OperatorStaking::encryption_key(&account(ALICE)), Some([4; 32]));
+
+		// Rotating it is a profile update, bound the same way.
+		let forged = Profile {
+			encryption_key: Some(BoundEncryptionKey {
+				key: [5; 32],
+				..encryption_key(ALICE, ALICE, [4; 32])
+			}),
+			..profile()
+		};
+		assert_noop!(
+			OperatorStaking::update_profile(RuntimeOrigin::signed(account(ALICE)), forged),
+			Error::<Test>::BadEncryptionKeyProof
+		);
+		assert_ok!(OperatorStaking::update_profile(
+			RuntimeOrigin::signed(account(ALICE)),
+			with_key(encryption_key(ALICE, ALICE, [5; 32]))
+		));
+		assert_eq!(OperatorStaking::encryption_key(&account(ALICE)), Some([5; 32]));
 	});
 }
 

@@ -1,0 +1,173 @@
+//! Sealing and opening secrets with HPKE (RFC 9180, base mode): DHKEM(X25519, HKDF-SHA256),
+//! HKDF-SHA256, ChaCha20-Poly1305. Publishers seal (the `baton` program); operators' nodes open
+//! in their egress client, so an opened secret exists only in the node's memory for the call.
+
+use std::{collections::HashMap, sync::Arc};
+
+use baton_primitives::sealing::{ApiSecret, EncryptionKey, Envelope, SealedSecret};
+use codec::{Decode, Encode};
+use hpke::{
+	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, Kem, OpModeR,
+	OpModeS, Serializable,
+};
+use parking_lot::Mutex;
+
+type PrivateKey = <X25519HkdfSha256 as Kem>::PrivateKey;
+
+/// Why a secret could not be sealed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SealError {
+	/// The recipient is not a valid X25519 public key.
+	BadRecipient,
+	/// The secret is longer than an envelope holds.
+	TooLong,
+}
+
+impl std::fmt::Display for SealError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str(match self {
+			SealError::BadRecipient => "the recipient is not an X25519 public key",
+			SealError::TooLong => "the secret is longer than an envelope holds (1 KiB)",
+		})
+	}
+}
+
+/// The X25519 key pair a node derives from the seed of its `seal` key: HPKE's `DeriveKeyPair`
+/// of the seed under Baton's label, so the same seed gives the same key on every node.
+pub fn derive_key(seed: &[u8; 32]) -> (PrivateKey, EncryptionKey) {
+	let ikm = [&b"baton/seal-key"[..], seed].concat();
+	let (secret, public) = X25519HkdfSha256::derive_keypair(&ikm);
+	let mut key = [0; 32];
+	key.copy_from_slice(&public.to_bytes());
+	(secret, key)
+}
+
+/// The encryption key of `seed`, as an operator publishes it in its profile.
+pub fn encryption_key(seed: &[u8; 32]) -> EncryptionKey {
+	derive_key(seed).1
+}
+
+/// Seals `plaintext` to `recipient` under `info` (what the envelope is bound to).
+pub fn seal(
+	recipient: &EncryptionKey,
+	info: &[u8],
+	plaintext: &[u8],
+) -> Result<Envelope, SealError> {
+	let public = <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(recipient)
+		.map_err(|_| SealError::BadRecipient)?;
+	let (encapped, ciphertext) =
+		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
+			&OpModeS::Base,
+			&public,
+			info,
+			plaintext,
+			&[],
+			&mut rand_core::OsRng,
+		)
+		.map_err(|_| SealError::BadRecipient)?;
+	let mut encapped_bytes = [0; 32];
+	encapped_bytes.copy_from_slice(&encapped.to_bytes());
+	Ok(Envelope {
+		recipient: *recipient,
+		encapped: encapped_bytes,
+		ciphertext: ciphertext.try_into().map_err(|_| SealError::TooLong)?,
+	})
+}
+
+/// Opens `envelope` with `secret` under `info`; `None` if it was sealed to another key or under
+/// another `info`, or altered.
+pub fn open(secret: &PrivateKey, envelope: &Envelope, info: &[u8]) -> Option<Vec<u8>> {
+	let encapped = <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(&envelope.encapped).ok()?;
+	hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
+		&OpModeR::Base,
+		secret,
+		&encapped,
+		info,
+		&envelope.ciphertext,
+		&[],
+	)
+	.ok()
+}
+
+/// Seals an API secret: [`ApiSecret`]'s SCALE encoding.
+pub fn seal_api_secret(
+	recipient: &EncryptionKey,
+	info: &[u8],
+	secret: &ApiSecret,
+) -> Result<Envelope, SealError> {
+	seal(recipient, info, &secret.encode())
+}
+
+/// Where a node's `seal` keys come from: its keystore.
+pub trait SealSeeds: Send + Sync {
+	/// The public keys (ed25519) of the `seal` keys the node holds.
+	fn public_keys(&self) -> Vec<[u8; 32]>;
+	/// The seed of `seal` key `public`.
+	fn seed(&self, public: &[u8; 32]) -> Option<[u8; 32]>;
+}
+
+/// A node's encryption keys, derived once per `seal` key: a keystore derives a pair from its
+/// secret phrase at every use, milliseconds each.
+pub struct OpeningKeys {
+	seeds: Arc<dyn SealSeeds>,
+	/// By `seal` key: the encryption key derived from it and its secret.
+	derived: Mutex<HashMap<[u8; 32], (EncryptionKey, PrivateKey)>>,
+}
+
+impl OpeningKeys {
+	/// The keys of `seeds`.
+	pub fn new(seeds: Arc<dyn SealSeeds>) -> Self {
+		Self { seeds, derived: Default::default() }
+	}
+
+	/// Opens `sealed` into the API secret it holds, with whichever of the node's keys it is
+	/// sealed to (old ones too: a rotated key still opens what was sealed to it).
+	pub fn open_api_secret(&self, sealed: &SealedSecret) -> Option<ApiSecret> {
+		let recipient = &sealed.envelope.recipient;
+		let mut derived = self.derived.lock();
+		if !derived.values().any(|(key, _)| key == recipient) {
+			for public in self.seeds.public_keys() {
+				if derived.contains_key(&public) {
+					continue;
+				}
+				if let Some(seed) = self.seeds.seed(&public) {
+					let (secret, key) = derive_key(&seed);
+					derived.insert(public, (key, secret));
+				}
+			}
+		}
+		let (_, secret) = derived.values().find(|(key, _)| key == recipient)?;
+		let plaintext = open(secret, &sealed.envelope, &sealed.info)?;
+		ApiSecret::decode(&mut &plaintext[..]).ok()
+	}
+}
+
+/// Adds `secret` to a call: a header, or a query parameter appended to `url`, its value
+/// percent-encoded.
+pub fn apply(secret: ApiSecret, url: &mut Vec<u8>, headers: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+	match secret {
+		ApiSecret::Header { name, value } => headers.push((name, value)),
+		ApiSecret::Query { name, value } => {
+			let fragment = url.iter().position(|c| *c == b'#').unwrap_or(url.len());
+			let tail = url.split_off(fragment);
+			url.push(if url.contains(&b'?') { b'&' } else { b'?' });
+			url.extend(percent_encode(&name));
+			url.push(b'=');
+			url.extend(percent_encode(&value));
+			url.extend(tail);
+		},
+	}
+}
+
+/// `bytes` with everything but RFC 3986's unreserved characters percent-encoded.
+fn percent_encode(bytes: &[u8]) -> Vec<u8> {
+	let mut out = Vec::with_capacity(bytes.len());
+	for &byte in bytes {
+		if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+			out.push(byte);
+		} else {
+			out.extend(format!("%{byte:02X}").bytes());
+		}
+	}
+	out
+}
