@@ -45,6 +45,7 @@ pub fn profile(
 			.to_vec()
 			.try_into()
 			.map_err(|_| "more APIs than the chain allows".to_owned())?,
+		encryption_key: None,
 	})
 }
 

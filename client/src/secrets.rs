@@ -9,15 +9,15 @@ use baton_primitives::{
 	ApiId,
 };
 use baton_runtime::{AccountId, Runtime, RuntimeCall};
-use frame_support::storage::StoragePrefixedMap;
 use pallet_operator_staking::Operator;
 use serde_json::json;
 use sp_core::{crypto::Ss58Codec, ed25519, Pair};
 
 use crate::{chain::Chain, output::Output, transactions::Signer};
 
-/// Operators read to find those that serve an API: at most the chain's `MaxOperators`.
-const OPERATORS_SCANNED: u32 = 10_000;
+/// Operators read to find those that serve an API: the chain's `MaxOperators`, which is also
+/// the most keys a node lists at once.
+const OPERATORS_SCANNED: u32 = 1_000;
 
 /// Where the secret goes in each upstream call.
 pub enum Placement {
@@ -52,7 +52,7 @@ async fn serving_operators(
 	chain: &Chain,
 	api_id: ApiId,
 ) -> Result<Vec<(AccountId, [u8; 32])>, String> {
-	let prefix = pallet_operator_staking::Operators::<Runtime>::final_prefix();
+	let prefix = pallet_operator_staking::Operators::<Runtime>::map_storage_final_prefix();
 	let operators: Vec<(Vec<u8>, Operator<Runtime>)> =
 		chain.storage_pairs(&prefix, OPERATORS_SCANNED).await?;
 	Ok(operators

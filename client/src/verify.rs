@@ -9,7 +9,7 @@
 use baton_primitives::{RelayReceipt, ResultStatus, SignedRelayReceipt};
 use baton_runtime::{Runtime, RuntimeCall, RuntimeEvent};
 use codec::DecodeAll;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sp_runtime::traits::Get;
 
 use crate::{
@@ -81,48 +81,29 @@ pub async fn challenge(
 		.relay_session(session_id)
 		.await?
 		.ok_or_else(|| format!("session {session_id} is not kept on this chain"))?;
-	let api_id = session["apiId"].as_u64().ok_or("relay_session: no apiId")?;
+	let api_id = session["apiId"]
+		.as_u64()
+		.and_then(|id| u32::try_from(id).ok())
+		.ok_or("relay_session: no apiId")?;
 	let redundancy = <<Runtime as pallet_relay::Config>::MinChallengeRedundancy as Get<u32>>::get();
-	let quote = chain.call("gateway_quote", json!([api_id, redundancy])).await?;
-	let max_fee = quote["total"]
-		.as_str()
-		.and_then(|total| total.parse().ok())
-		.ok_or("gateway_quote: no total")?;
-	use pallet_gateway::HttpMethod;
-	let method = match kept.method.as_str() {
-		"GET" => HttpMethod::Get,
-		"POST" => HttpMethod::Post,
-		"PUT" => HttpMethod::Put,
-		"PATCH" => HttpMethod::Patch,
-		"DELETE" => HttpMethod::Delete,
-		other => return Err(format!("{other}: not a method a challenge re-executes")),
-	};
-	let too_long = |what: &str| format!("the call's {what} is longer than the chain takes");
-	let headers = kept
-		.headers
-		.into_iter()
-		.map(|(name, value)| {
-			Ok((
-				name.into_bytes().try_into().map_err(|_| too_long("header"))?,
-				value.into_bytes().try_into().map_err(|_| too_long("header"))?,
-			))
-		})
-		.collect::<Result<Vec<_>, String>>()?;
+	let max_fee = crate::requests::quote(chain, api_id, redundancy).await?;
 	// A few blocks for the re-execution, as for any settled request (the API's timeout needs
 	// at least its own).
 	const DEADLINE_BLOCKS: u32 = 8;
-	let request = pallet_gateway::NewRequest::<Runtime> {
-		method,
-		path: kept.path.into_bytes().try_into().map_err(|_| too_long("path"))?,
-		headers: headers.try_into().map_err(|_| too_long("header list"))?,
-		body: kept.body.try_into().map_err(|_| too_long("body"))?,
-		redundancy,
-		max_fee,
-		deadline: chain.best_number().await? + DEADLINE_BLOCKS,
-	};
+	let deadline = chain.best_number().await? + DEADLINE_BLOCKS;
+	let terms = (redundancy, max_fee, deadline);
+	let request = crate::requests::Ask::new(
+		api_id,
+		&kept.method,
+		&kept.path,
+		kept.headers,
+		kept.body,
+		terms,
+	)?
+	.request;
 	let receipt = pallet_relay::AnsweredReceipt {
 		signed: saved.clone(),
-		body: kept.answer.try_into().map_err(|_| too_long("answer"))?,
+		body: kept.answer.try_into().map_err(|_| "the answer: longer than the chain allows")?,
 	};
 	let call = RuntimeCall::Relay(pallet_relay::Call::challenge {
 		session_id,

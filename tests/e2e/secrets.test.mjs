@@ -1,0 +1,151 @@
+// API secrets on a real dev node: an upstream that answers only with `Authorization: Bearer
+// <secret>`; two operators publish encryption keys with the `baton` program (their seal keys in
+// the node's keystore), a third serves the API without one; the publisher seals the secret to
+// the two (`baton api secret`). Settled requests and a relay call complete through them only,
+// the upstream sees the secret on every call, and then nothing on the node holds it in the
+// clear: not a block's extrinsics, not an event, not a storage value, not a file in the node's
+// database (the offchain index with it), not its log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { u8aToHex, stringToHex } from '@polkadot/util';
+import { request, RelaySession } from '@baton/client';
+import { rawRpc, startDevNode } from '../lib/node.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../lib/gateway.mjs';
+import { runBaton } from '../lib/program.mjs';
+
+// Random per run, so that no earlier run's bytes can match.
+const SECRET = `s3cr3t-${crypto.randomBytes(12).toString('hex')}`;
+
+let node;
+let api;
+let upstream;
+let who;
+let basePath;
+let apiId;
+const holders = new Set();
+
+before(async () => {
+  who = await accounts();
+  upstream = await startUpstream((req) => (req.headers.authorization === `Bearer ${SECRET}`
+    ? { body: JSON.stringify({ price: 7.25 }) }
+    : { status: 401, body: JSON.stringify({ error: 'unauthorised' }) }));
+  basePath = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-secrets-'));
+  node = await startDevNode({ basePath });
+  api = node.api;
+  apiId = await registerApi(api, who.alice, { baseUrl: upstream.url, methods: ['Get'] });
+  const operators = [['charlie', 'Charlie'], ['dave', 'Dave'], ['eve', 'Eve']];
+  for (const [name, seed] of operators) {
+    const gateway = await gatewayKey(`//${seed}Gate`);
+    await bondOperator(api, {
+      funder: who.alice, operator: who[name], gateway, gatewaySeed: `//${seed}Gate`, apiIds: [apiId],
+      endpoint: node.relayUrl,
+    });
+  }
+  // Charlie and Dave publish encryption keys; their nodes hold the seal keys. Eve does not.
+  for (const [name, seed] of operators.slice(0, 2)) {
+    const seal = await gatewayKey(`//${seed}Seal`);
+    await rawRpc(api, 'author_insertKey', ['seal', `//${seed}Seal`, u8aToHex(seal.publicKey)]);
+    const published = await runBaton([
+      'operator', 'profile', '--endpoint', node.relayUrl, '--region', 'DE', '--capacity', '50',
+      '--apis', String(apiId), '--seal-suri', `//${seed}Seal`, '--node', node.rpcUrl,
+    ], { BATON_SURI: `//${seed}`, BATON_GATEWAY_SURI: `//${seed}Gate` });
+    assert.equal(published.status, 0, published.stderr);
+    holders.add(who[name].address);
+  }
+});
+
+after(async () => {
+  if (node) await node.stop();
+  if (upstream) await upstream.close();
+  if (basePath) fs.rmSync(basePath, { recursive: true, force: true });
+});
+
+test('a publisher seals its API key to the operators with encryption keys; a stranger cannot', async () => {
+  const stranger = await runBaton(['api', 'secret', String(apiId), '--header', 'Authorization', '--node', node.rpcUrl],
+    { BATON_SURI: '//Bob', BATON_API_SECRET: 'Bearer nope' });
+  assert.equal(stranger.status, 1);
+  assert.match(stranger.stderr, /gateway\.NotApiOwner/);
+  const unnamed = await runBaton(['api', 'secret', String(apiId), '--node', node.rpcUrl], { BATON_SURI: '//Alice' });
+  assert.equal(unnamed.status, 1);
+  assert.match(unnamed.stderr, /--header NAME or --query NAME/);
+
+  const set = await runBaton(['api', 'secret', String(apiId), '--header', 'Authorization', '--json', '--node', node.rpcUrl],
+    { BATON_SURI: '//Alice', BATON_API_SECRET: `Bearer ${SECRET}` });
+  assert.equal(set.status, 0, set.stderr);
+  assert.deepEqual(new Set(JSON.parse(set.stdout).sealedTo), holders);
+  assert.equal((await api.query.gateway.apiSecretHolders(apiId)).toJSON(), 2);
+});
+
+test('settled requests go to the holders only, and the upstream gets the secret on every call', async () => {
+  const before = upstream.requests.length;
+  for (let i = 0; i < 3; i += 1) {
+    const result = await request(api, who.bob, { apiId, path: `/price?i=${i}`, redundancy: 2 });
+    assert.deepEqual(JSON.parse(result.body), { price: 7.25 });
+    assert.ok(holders.has(result.receipt.operator), result.receipt.operator);
+  }
+  const calls = upstream.requests.slice(before);
+  assert.equal(calls.length, 6);
+  for (const call of calls) assert.equal(call.headers.authorization, `Bearer ${SECRET}`);
+});
+
+test('a relay call carries the secret too', async () => {
+  const session = await RelaySession.open(api, who.ferdie, { apiId, operators: 2, allowance: 10n ** 12n, blocks: 50 });
+  try {
+    assert.ok(session.operators.every((operator) => holders.has(operator)), session.operators.join());
+    const answer = await session.fetch({ path: '/price?relay=1' });
+    assert.equal(answer.status, 200, answer.body);
+    assert.deepEqual(JSON.parse(answer.body), { price: 7.25 });
+    assert.equal(session.verify(answer), true);
+    assert.equal(upstream.requests.at(-1).headers.authorization, `Bearer ${SECRET}`);
+  } finally {
+    await session.close();
+  }
+});
+
+test('nothing on the node holds the secret in the clear', async () => {
+  const needle = stringToHex(SECRET).slice(2);
+  // What the scan must find, so that it can fail: the upstream's URL, public in the API's spec.
+  const control = stringToHex(upstream.url).slice(2);
+  const found = { extrinsics: false, state: false, files: false };
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  let extrinsics = 0;
+  for (let n = 0; n <= best; n += 1) {
+    const hash = await rawRpc(api, 'chain_getBlockHash', [n]);
+    const block = await rawRpc(api, 'chain_getBlock', [hash]);
+    for (const xt of block.block.extrinsics) {
+      extrinsics += 1;
+      found.extrinsics ||= xt.includes(control);
+      assert.ok(!xt.includes(needle), `block #${n} has an extrinsic with the secret`);
+    }
+    const events = await rawRpc(api, 'state_getStorage', [api.query.system.events.key(), hash]);
+    if (n > 0) assert.ok(events?.length > 2, `block #${n} has no events`);
+    assert.ok(!(events ?? '').includes(needle), `block #${n}'s events hold the secret`);
+  }
+  assert.ok(extrinsics > best, 'the scan read every block');
+
+  // Every storage value of the best block.
+  const pairs = await rawRpc(api, 'state_getPairs', ['0x']);
+  assert.ok(pairs.length > 100, `only ${pairs.length} storage values`);
+  for (const [key, value] of pairs) {
+    found.state ||= value.includes(control);
+    assert.ok(!value.includes(needle), `storage ${key} holds the secret`);
+  }
+  const envelopes = pairs.filter(([key]) => key.startsWith(api.query.gateway.apiSecrets.keyPrefix()));
+  assert.equal(envelopes.length, 2);
+
+  // Every file of the node's database, offchain storage and index included, and its log.
+  const files = fs.readdirSync(basePath, { recursive: true }).map((f) => path.join(basePath, f))
+    .filter((f) => fs.statSync(f).isFile());
+  assert.ok(files.length > 0);
+  for (const file of files) {
+    const bytes = fs.readFileSync(file);
+    found.files ||= bytes.includes(upstream.url);
+    assert.ok(!bytes.includes(SECRET), `${file} holds the secret`);
+  }
+  assert.deepEqual(found, { extrinsics: true, state: true, files: true });
+  assert.ok(!node.logs.join('').includes(SECRET), 'the node logged the secret');
+});
