@@ -603,7 +603,7 @@ async fn run_operator(
 			let gateway = gateway(gateway_suri)?;
 			let amount = sessions::parse_btn(&amount)?;
 			let signer = signer()?;
-			let profile = profile(args, signer.account(), Some(gateway.clone())).await?;
+			let profile = profile(args, signer.account(), Some(gateway)).await?;
 			operators::bond(chain, &signer, amount, &gateway, profile, out).await
 		},
 		OperatorCommand::BondExtra { amount } => {

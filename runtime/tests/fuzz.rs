@@ -22,7 +22,11 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use baton_primitives::{receipt_message, RequestStatus, ResultStatus};
+use baton_primitives::{
+	receipt_message,
+	sealing::{encryption_key_message, BoundEncryptionKey, Envelope, MAX_SEALED_BYTES},
+	RequestStatus, ResultStatus,
+};
 use baton_runtime::{
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
 	immortal_tx_extension,
@@ -270,14 +274,39 @@ fn spec(rng: &mut Rng) -> ApiSpec<Runtime> {
 	}
 }
 
-fn profile(rng: &mut Rng) -> pallet_operator_staking::ProfileOf<Runtime> {
+/// Operator `n`'s profile: random, with no encryption key, its own (bound by its gateway key)
+/// or one bound for another operator.
+fn profile(rng: &mut Rng, n: u8) -> pallet_operator_staking::ProfileOf<Runtime> {
+	let encryption_key = match rng.below(3) {
+		0 => None,
+		1 => Some(encryption_key(n, n)),
+		_ => Some(encryption_key(n, rng.below(4) as u8 + 1)),
+	};
 	pallet_operator_staking::Profile {
 		endpoint: b"https://operator.example".to_vec().try_into().unwrap(),
 		region: *b"NL",
 		capacity: rng.pick(&[0, 1, 4, 16]),
 		apis: rng.pick(&[&[0u32, 1][..], &[0], &[1], &[2], &[]]).to_vec().try_into().unwrap(),
-		encryption_key: None,
+		encryption_key,
 	}
+}
+
+/// Encryption key `[n; 32]` for operator `operator`, signed by operator `n`'s gateway key.
+fn encryption_key(operator: u8, n: u8) -> BoundEncryptionKey {
+	let account = OPERATORS[operator as usize - 1].to_account_id();
+	let genesis = baton_primitives::genesis_hash::<Runtime>();
+	let key = [n; 32];
+	let proof = gateway_pair(n).sign(&encryption_key_message(&account, &genesis, &key)).0;
+	BoundEncryptionKey { key, proof }
+}
+
+/// An envelope for operator `n`: mostly sealed to its key, now and then to another's.
+fn envelope(rng: &mut Rng, n: u8) -> (AccountId, Envelope) {
+	let recipient = if rng.chance(90) { [n; 32] } else { [rng.below(5) as u8; 32] };
+	let ciphertext = vec![7; rng.pick(&[0, 48, MAX_SEALED_BYTES as usize])];
+	let envelope =
+		Envelope { recipient, encapped: [1; 32], ciphertext: ciphertext.try_into().unwrap() };
+	(OPERATORS[n as usize - 1].to_account_id(), envelope)
 }
 
 fn bond_call(
@@ -435,7 +464,7 @@ fn act(chain: &mut Chain, rng: &mut Rng) {
 		7..=8 => {
 			RuntimeCall::Gateway(pallet_gateway::Call::pause_api { api_id, paused: rng.chance(50) })
 		},
-		9..=28 => {
+		9..=25 => {
 			let request = new_request(rng);
 			RuntimeCall::Gateway(pallet_gateway::Call::submit_request {
 				api_id,
@@ -446,6 +475,26 @@ fn act(chain: &mut Chain, rng: &mut Rng) {
 				redundancy: request.redundancy,
 				max_fee: request.max_fee,
 				deadline: request.deadline,
+			})
+		},
+		26..=27 => {
+			let envelopes: Vec<_> = (1..=4u8)
+				.filter(|_| rng.chance(60))
+				.collect::<Vec<_>>()
+				.into_iter()
+				.map(|holder| envelope(rng, holder))
+				.collect();
+			RuntimeCall::Gateway(pallet_gateway::Call::set_api_secret {
+				api_id,
+				envelopes: envelopes.try_into().unwrap(),
+			})
+		},
+		28 => {
+			let (operator, envelope) = envelope(rng, n);
+			RuntimeCall::Gateway(pallet_gateway::Call::grant_api_secret {
+				api_id,
+				operator,
+				envelope,
 			})
 		},
 		29..=32 => {
@@ -462,7 +511,7 @@ fn act(chain: &mut Chain, rng: &mut Rng) {
 			return;
 		},
 		55..=58 => {
-			chain.apply(operator, bond_call(n, rng.amount(), profile(rng)));
+			chain.apply(operator, bond_call(n, rng.amount(), profile(rng, n)));
 			return;
 		},
 		59..=60 => RuntimeCall::OperatorStaking(pallet_operator_staking::Call::bond_extra {
@@ -473,7 +522,7 @@ fn act(chain: &mut Chain, rng: &mut Rng) {
 		}),
 		63 => RuntimeCall::OperatorStaking(pallet_operator_staking::Call::withdraw_unbonded {}),
 		64 => RuntimeCall::OperatorStaking(pallet_operator_staking::Call::update_profile {
-			profile: profile(rng),
+			profile: profile(rng, n),
 		}),
 		65 => RuntimeCall::OperatorStaking(pallet_operator_staking::Call::chill {}),
 		66..=67 => RuntimeCall::OperatorStaking(pallet_operator_staking::Call::activate {}),
@@ -547,7 +596,10 @@ fn act(chain: &mut Chain, rng: &mut Rng) {
 	let signer = match call {
 		RuntimeCall::OperatorStaking(_) => operator,
 		RuntimeCall::Gateway(
-			pallet_gateway::Call::update_api { .. } | pallet_gateway::Call::pause_api { .. },
+			pallet_gateway::Call::update_api { .. }
+			| pallet_gateway::Call::pause_api { .. }
+			| pallet_gateway::Call::set_api_secret { .. }
+			| pallet_gateway::Call::grant_api_secret { .. },
 		) => publisher,
 		_ => who,
 	};
@@ -568,7 +620,8 @@ fn setup(chain: &mut Chain, rng: &mut Rng) {
 		chain.apply_ok(Signer::Account(publisher), call);
 	}
 	for n in 1..=3 {
-		let mut profile = profile(rng);
+		let mut profile = profile(rng, n);
+		profile.encryption_key = Some(encryption_key(n, n));
 		profile.capacity = 8;
 		profile.apis = vec![0, 1].try_into().unwrap();
 		chain.apply_ok(

@@ -242,7 +242,7 @@ mod benchmarks {
 	}
 
 	/// A request of `s` bytes (path, headers and body) through `r` operators, routed among
-	/// `c` candidates (never fewer than `r`).
+	/// `c` candidates (never fewer than `r`) that hold the API's secret.
 	#[benchmark]
 	fn submit_request(
 		c: Linear<{ T::MaxRedundancy::get() }, { T::MaxCandidates::get() }>,
@@ -250,7 +250,15 @@ mod benchmarks {
 		r: Linear<1, { T::MaxRedundancy::get() }>,
 	) {
 		let id = api::<T>();
-		operators::<T>(id, c);
+		let serving = operators::<T>(id, c);
+		// An API with a secret: routing also checks that each candidate holds it.
+		let owner = Apis::<T>::get(id).expect("registered").owner;
+		let holders = serving
+			.iter()
+			.take(T::MaxSecretHolders::get() as usize)
+			.map(|(who, _)| (who.clone(), envelope()))
+			.collect::<vec::Vec<_>>();
+		Pallet::<T>::do_set_api_secret(&owner, id, &holders).expect("sealed to their keys");
 		let client = funded::<T>("client", 0);
 		let deadline = System::<T>::block_number() + T::MaxDeadline::get();
 		let (path, headers, body) = request_of::<T>(s);
