@@ -1,4 +1,5 @@
-//! The built-in chain specs: `dev` and `local`, both built from the runtime's genesis presets.
+//! The built-in chain specs: `dev`, `local` and `testnet`, built from the runtime's genesis
+//! presets.
 
 use baton_runtime::{currency, WASM_BINARY};
 use sc_service::ChainType;
@@ -38,6 +39,21 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_id("baton_local")
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// A public network's template, with no validator, council member or endowment: the input of
+/// `scripts/testnet-spec.py`, which puts in the founders' keys (docs/deploy.md). Not a chain to
+/// run as it is: nobody could author its blocks.
+pub fn testnet_template_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("Baton Testnet")
+		.with_id("baton_testnet")
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(
+			baton_runtime::genesis_config_presets::TESTNET_RUNTIME_PRESET,
+		)
 		.with_properties(properties())
 		.build())
 }

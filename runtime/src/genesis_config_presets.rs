@@ -1,5 +1,5 @@
-//! Genesis presets: `development` (one validator, sudo, short periods) and `local_testnet`
-//! (four validators, no sudo key).
+//! Genesis presets: `development` (one validator, sudo, short periods), `local_testnet` (four
+//! validators, no sudo key) and `testnet` (a public network's template: no development key).
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -20,6 +20,9 @@ use crate::{
 	AccountId, AuraConfig, Balance, BalancesConfig, BlockNumber, CouncilConfig, GatewayConfig,
 	GrandpaConfig, OperatorStakingConfig, RuntimeGenesisConfig, SlashingConfig, SudoConfig,
 };
+
+/// The public network's template (`scripts/testnet-spec.py` fills it in).
+pub const TESTNET_RUNTIME_PRESET: &str = "testnet";
 
 /// What each well-known development account starts with.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -154,11 +157,19 @@ pub fn local_config_genesis() -> Value {
 	)
 }
 
+/// A public network's template: the testnet's periods, loopback and private API URLs refused,
+/// and no development key: no validator, council member, endowment or sudo key. Its founders
+/// put in theirs before building the raw spec (`scripts/testnet-spec.py`, docs/deploy.md).
+pub fn testnet_config_genesis() -> Value {
+	baton_genesis(vec![], vec![], vec![], None, testnet_periods(), false)
+}
+
 /// The JSON patch of a named preset.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		TESTNET_RUNTIME_PRESET => testnet_config_genesis(),
 		_ => return None,
 	};
 	Some(
@@ -173,5 +184,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(TESTNET_RUNTIME_PRESET),
 	]
 }

@@ -1,4 +1,4 @@
-//! Both genesis presets build a working chain with the intended authorities and governance.
+//! Every genesis preset builds a chain with the intended authorities and governance.
 
 mod common;
 
@@ -45,7 +45,37 @@ fn local_testnet_preset_has_four_validators_and_no_sudo() {
 }
 
 #[test]
+fn testnet_preset_holds_no_development_key() {
+	let mut config = common::preset_config("testnet");
+	assert!(config.aura.authorities.is_empty());
+	assert!(config.grandpa.authorities.is_empty());
+	assert!(config.council.members.is_empty());
+	assert!(config.balances.balances.is_empty());
+	assert_eq!(config.sudo.key, None);
+	assert!(!config.gateway.private_base_urls_allowed);
+	let params = &config.operator_staking.params;
+	assert_eq!(params.min_bond, 1_000 * baton_runtime::currency::UNIT);
+	assert_eq!(params.unbonding_period, baton_runtime::time::DAYS);
+
+	// What its founders put in (scripts/testnet-spec.py): a validator, a council, balances.
+	let founder = AccountId::from([7; 32]);
+	let endowment = 5_000 * baton_runtime::currency::UNIT;
+	config.aura.authorities = vec![sp_core::sr25519::Public::from_raw([8; 32]).into()];
+	config.grandpa.authorities = vec![(sp_core::ed25519::Public::from_raw([9; 32]).into(), 1)];
+	config.council.members = vec![founder.clone()];
+	config.balances.balances = vec![(founder.clone(), endowment)];
+	common::ext_of(config).execute_with(|| {
+		assert_eq!(council_members(), vec![founder.clone()]);
+		assert_eq!(Balances::balance(&founder), endowment);
+		for dev in [Alice, Bob, Charlie, Dave, Ferdie] {
+			assert_eq!(Balances::balance(&dev.to_account_id()), 0);
+		}
+		common::check_invariants();
+	});
+}
+
+#[test]
 fn unknown_preset_is_refused() {
 	assert!(baton_runtime::genesis_config_presets::get_preset(&"mainnet".into()).is_none());
-	assert_eq!(baton_runtime::genesis_config_presets::preset_names().len(), 2);
+	assert_eq!(baton_runtime::genesis_config_presets::preset_names().len(), 3);
 }

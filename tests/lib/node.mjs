@@ -67,13 +67,14 @@ export async function freePorts(count) {
 }
 
 /**
- * Starts `baton-node --dev --tmp` (or on `basePath`), on free ports unless `rpcPort` or
+ * Starts `baton-node --dev --tmp` (or on `basePath`; or, with `chain`, a validator of that spec
+ * file with the keys already in its keystore), on free ports unless `rpcPort` or
  * `relayPort` is given. Returns { api, rpcUrl, relayUrl, prometheusUrl, stop, kill, logs }. The
  * relay endpoint always gets a port of its own: `--dev` would put every node on 9955. The
  * node's output is kept in memory and printed if the node fails to come up; `echo` also streams
  * it to stderr.
  */
-export async function startDevNode({ args: extraArgs = [], rpcPort, relayPort, echo = false, basePath } = {}) {
+export async function startDevNode({ args: extraArgs = [], rpcPort, relayPort, echo = false, basePath, chain } = {}) {
   // Two more than needed, in case given ports are among them.
   const given = [Number(rpcPort), Number(relayPort)];
   const ports = (await freePorts(6)).filter((port) => !given.includes(port));
@@ -81,7 +82,9 @@ export async function startDevNode({ args: extraArgs = [], rpcPort, relayPort, e
   rpcPort = rpcPort ?? ports[2];
   relayPort = relayPort ?? ports[3];
   const args = [
-    '--dev', ...(basePath ? ['--base-path', basePath] : ['--tmp']),
+    // A chain spec file instead of `--dev`: the node validates with the keys in its keystore.
+    ...(chain ? ['--chain', chain, '--validator'] : ['--dev']),
+    ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--port', String(p2pPort),
     '--prometheus-port', String(prometheusPort),

@@ -171,12 +171,25 @@ pub fn assigned_request<T: Config>() -> (RequestId, T::AccountId, baton_primitiv
 }
 
 /// An API served by `MaxCandidates` operators, the most routing looks at, each with a gateway
-/// key in the keystore: what the relay pallet's benchmarks open sessions on, made through this
-/// pallet.
+/// key in the keystore, with a secret sealed to as many of them as may hold it (so routing
+/// checks each candidate for it): what the relay pallet's benchmarks open sessions on, made
+/// through this pallet.
 pub fn busiest_api<T: Config>() -> ApiId {
 	let api = api::<T>();
-	operators::<T>(api, T::MaxCandidates::get());
+	let serving = operators::<T>(api, T::MaxCandidates::get());
+	seal_to::<T>(api, &serving);
 	api
+}
+
+/// Seals a secret of API `api` to the first `MaxSecretHolders` of `serving`.
+fn seal_to<T: Config>(api: ApiId, serving: &[(T::AccountId, sp_core::ed25519::Public)]) {
+	let owner = Apis::<T>::get(api).expect("registered").owner;
+	let holders = serving
+		.iter()
+		.take(T::MaxSecretHolders::get() as usize)
+		.map(|(who, _)| (who.clone(), envelope()))
+		.collect::<vec::Vec<_>>();
+	Pallet::<T>::do_set_api_secret(&owner, api, &holders).expect("sealed to their keys");
 }
 
 fn signed_report<T: Config>(
@@ -250,15 +263,8 @@ mod benchmarks {
 		r: Linear<1, { T::MaxRedundancy::get() }>,
 	) {
 		let id = api::<T>();
-		let serving = operators::<T>(id, c);
 		// An API with a secret: routing also checks that each candidate holds it.
-		let owner = Apis::<T>::get(id).expect("registered").owner;
-		let holders = serving
-			.iter()
-			.take(T::MaxSecretHolders::get() as usize)
-			.map(|(who, _)| (who.clone(), envelope()))
-			.collect::<vec::Vec<_>>();
-		Pallet::<T>::do_set_api_secret(&owner, id, &holders).expect("sealed to their keys");
+		seal_to::<T>(id, &operators::<T>(id, c));
 		let client = funded::<T>("client", 0);
 		let deadline = System::<T>::block_number() + T::MaxDeadline::get();
 		let (path, headers, body) = request_of::<T>(s);

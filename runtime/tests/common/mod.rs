@@ -32,7 +32,12 @@ pub fn preset_config(name: &str) -> RuntimeGenesisConfig {
 
 /// Externalities at genesis of a named preset, inside block 1.
 pub fn new_test_ext(preset: &str) -> sp_io::TestExternalities {
-	let storage = preset_config(preset).build_storage().expect("genesis builds");
+	ext_of(preset_config(preset))
+}
+
+/// Externalities at genesis of `config`, inside block 1.
+pub fn ext_of(config: RuntimeGenesisConfig) -> sp_io::TestExternalities {
+	let storage = config.build_storage().expect("genesis builds");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
