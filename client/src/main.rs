@@ -582,12 +582,13 @@ async fn run_operator(
 			.ok_or("give the gateway key's secret URI in BATON_GATEWAY_SURI")?;
 		operators::gateway_pair(&gateway_suri)
 	};
-	// The profile, with the encryption key of its seal key bound by `gateway` for `operator`.
-	let profile = |p: ProfileArgs, operator: AccountId, gateway: Option<ed25519::Pair>| async move {
+	// The profile, with the encryption key of its seal key bound by `gateway` for `operator`;
+	// the gateway key, and why it is missing, matter only with a seal key.
+	type Gateway = Result<ed25519::Pair, String>;
+	let profile = |p: ProfileArgs, operator: AccountId, gateway: Gateway| async move {
 		let mut profile = operators::profile(&p.endpoint, &p.region, p.capacity, &p.apis)?;
 		if let Some(seal_suri) = p.seal_suri.or_else(|| env("BATON_SEAL_SURI")) {
-			let gateway =
-				gateway.ok_or("give the gateway key's secret URI in BATON_GATEWAY_SURI")?;
+			let gateway = gateway?;
 			let bound =
 				secrets::bound_encryption_key(chain, &operator, &gateway, &seal_suri).await?;
 			profile.encryption_key = Some(bound);
@@ -603,7 +604,7 @@ async fn run_operator(
 			let gateway = gateway(gateway_suri)?;
 			let amount = sessions::parse_btn(&amount)?;
 			let signer = signer()?;
-			let profile = profile(args, signer.account(), Some(gateway)).await?;
+			let profile = profile(args, signer.account(), Ok(gateway)).await?;
 			operators::bond(chain, &signer, amount, &gateway, profile, out).await
 		},
 		OperatorCommand::BondExtra { amount } => {
@@ -616,8 +617,7 @@ async fn run_operator(
 		},
 		OperatorCommand::Withdraw => simple(Call::withdraw_unbonded {}, "withdrew").await,
 		OperatorCommand::Profile { gateway_suri, profile: args } => {
-			let gateway = gateway(gateway_suri).ok();
-			let profile = profile(args, signer()?.account(), gateway).await?;
+			let profile = profile(args, signer()?.account(), gateway(gateway_suri)).await?;
 			simple(Call::update_profile { profile }, "updated its profile").await
 		},
 		OperatorCommand::Chill => simple(Call::chill {}, "chilled").await,
