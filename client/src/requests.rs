@@ -65,6 +65,7 @@ impl Ask {
 			redundancy,
 			max_fee,
 			deadline,
+			sealed: None,
 		};
 		Ok(Self { api_id, request })
 	}

@@ -192,35 +192,62 @@ impl EgressClient {
 	}
 
 	/// Makes one call under the policy; never fails, every failure is a typed status.
-	pub async fn fetch(&self, request: EgressRequest) -> EgressResponse {
+	pub async fn fetch(&self, mut request: EgressRequest) -> EgressResponse {
 		let started = Instant::now();
 		let elapsed = || started.elapsed().as_millis().min(u32::MAX as u128) as u32;
 		let timeout = Duration::from_millis(request.timeout_ms as u64);
 		let cap = request.max_response_bytes as usize;
+		let seal_response = request.seal_response.take();
 		let outcome = match self.unseal(request).and_then(|request| self.prepare(request)) {
 			Ok(prepared) => tokio::time::timeout(timeout, self.send(prepared, cap)).await,
 			Err(status) => Ok(Err(status)),
 		};
-		match outcome {
-			Ok(Ok((code, body))) => EgressResponse {
-				status: ResultStatus::Response { code },
-				body,
-				latency_ms: elapsed(),
+		let (code, body) = match outcome {
+			Ok(Ok(answer)) => answer,
+			Ok(Err(status)) => return EgressResponse::failed(status, elapsed()),
+			Err(_) => return EgressResponse::failed(ResultStatus::Timeout, elapsed()),
+		};
+		let sealed_body = match seal_response {
+			None => None,
+			Some(seal) => match sealing::seal_response(&seal.client_key, &seal.info, &body) {
+				Ok(sealed) => Some(sealed),
+				// Only the client may read the answer: without its key, no answer at all.
+				Err(_) => return EgressResponse::failed(ResultStatus::Forbidden, elapsed()),
 			},
-			Ok(Err(status)) => EgressResponse::failed(status, elapsed()),
-			Err(_) => EgressResponse::failed(ResultStatus::Timeout, elapsed()),
+		};
+		EgressResponse {
+			status: ResultStatus::Response { code },
+			body,
+			latency_ms: elapsed(),
+			sealed_body,
 		}
 	}
 
-	/// `request` with its sealed secret, if any, opened and added to it.
+	/// `request` with what is sealed in it opened: the API's secret added to it, and a sealed
+	/// request's headers and body. Nothing opened is logged.
 	fn unseal(&self, mut request: EgressRequest) -> Result<EgressRequest, ResultStatus> {
+		let hex = |key: &[u8; 32]| key.iter().map(|b| format!("{b:02x}")).collect::<String>();
+		if let Some(sealed) = request.sealed_call.take() {
+			let call = self.keys.as_ref().and_then(|keys| keys.open_call(&sealed));
+			let Some(call) = call else {
+				log::warn!(
+					target: LOG_TARGET,
+					"a sealed call to encryption key 0x{} does not open with this node's keys, or \
+					 is not what its client committed to",
+					hex(&sealed.envelope.recipient),
+				);
+				return Err(ResultStatus::Forbidden);
+			};
+			request.headers.extend(call.headers);
+			request.body = call.body;
+		}
 		let Some(sealed) = request.secret.take() else { return Ok(request) };
 		let secret = self.keys.as_ref().and_then(|keys| keys.open_api_secret(&sealed));
 		let Some(secret) = secret else {
 			log::warn!(
 				target: LOG_TARGET,
 				"an API secret sealed to encryption key 0x{} does not open with this node's keys",
-				sealed.envelope.recipient.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+				hex(&sealed.envelope.recipient),
 			);
 			return Err(ResultStatus::Forbidden);
 		};

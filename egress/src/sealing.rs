@@ -4,8 +4,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use baton_primitives::sealing::{ApiSecret, EncryptionKey, Envelope, SealedSecret};
-use codec::{Decode, Encode};
+use baton_primitives::sealing::{
+	ApiSecret, CallEnvelope, EncryptionKey, Envelope, SealedCall, SealedCallRequest, SealedSecret,
+};
+use codec::{Decode, DecodeAll, Encode};
 use hpke::{
 	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, Kem, OpModeR,
 	OpModeS, Serializable,
@@ -47,12 +49,12 @@ pub fn encryption_key(seed: &[u8; 32]) -> EncryptionKey {
 	derive_key(seed).1
 }
 
-/// Seals `plaintext` to `recipient` under `info` (what the envelope is bound to).
-pub fn seal(
+/// Seals `plaintext` to `recipient` under `info`: HPKE's encapsulated key and the ciphertext.
+pub fn seal_bytes(
 	recipient: &EncryptionKey,
 	info: &[u8],
 	plaintext: &[u8],
-) -> Result<Envelope, SealError> {
+) -> Result<([u8; 32], Vec<u8>), SealError> {
 	let public = <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(recipient)
 		.map_err(|_| SealError::BadRecipient)?;
 	let (encapped, ciphertext) =
@@ -67,23 +69,68 @@ pub fn seal(
 		.map_err(|_| SealError::BadRecipient)?;
 	let mut encapped_bytes = [0; 32];
 	encapped_bytes.copy_from_slice(&encapped.to_bytes());
-	Ok(Envelope {
-		recipient: *recipient,
-		encapped: encapped_bytes,
-		ciphertext: ciphertext.try_into().map_err(|_| SealError::TooLong)?,
-	})
+	Ok((encapped_bytes, ciphertext))
+}
+
+/// Seals `plaintext` to `recipient` under `info` (what the envelope is bound to).
+pub fn seal(
+	recipient: &EncryptionKey,
+	info: &[u8],
+	plaintext: &[u8],
+) -> Result<Envelope, SealError> {
+	let (encapped, ciphertext) = seal_bytes(recipient, info, plaintext)?;
+	let ciphertext = ciphertext.try_into().map_err(|_| SealError::TooLong)?;
+	Ok(Envelope { recipient: *recipient, encapped, ciphertext })
+}
+
+/// Seals a request's call to operator key `recipient` under `info` (a client's step).
+pub fn seal_call(
+	recipient: &EncryptionKey,
+	info: &[u8],
+	call: &SealedCall,
+) -> Result<CallEnvelope, SealError> {
+	let (encapped, ciphertext) = seal_bytes(recipient, info, &call.encode())?;
+	let ciphertext = ciphertext.try_into().map_err(|_| SealError::TooLong)?;
+	Ok(CallEnvelope { recipient: *recipient, encapped, ciphertext })
+}
+
+/// Seals a response body to a client's key: the encapsulated key, then the ciphertext, as the
+/// report carries it.
+pub fn seal_response(
+	client_key: &EncryptionKey,
+	info: &[u8],
+	body: &[u8],
+) -> Result<Vec<u8>, SealError> {
+	let (encapped, ciphertext) = seal_bytes(client_key, info, body)?;
+	Ok([&encapped[..], &ciphertext].concat())
+}
+
+/// Opens a sealed response with the client's secret; `None` if it was sealed to another key or
+/// under another `info`, or altered.
+pub fn open_response(secret: &PrivateKey, info: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+	let (encapped, ciphertext) = sealed.split_first_chunk::<32>()?;
+	open_bytes(secret, encapped, ciphertext, info)
 }
 
 /// Opens `envelope` with `secret` under `info`; `None` if it was sealed to another key or under
 /// another `info`, or altered.
 pub fn open(secret: &PrivateKey, envelope: &Envelope, info: &[u8]) -> Option<Vec<u8>> {
-	let encapped = <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(&envelope.encapped).ok()?;
+	open_bytes(secret, &envelope.encapped, &envelope.ciphertext, info)
+}
+
+fn open_bytes(
+	secret: &PrivateKey,
+	encapped: &[u8; 32],
+	ciphertext: &[u8],
+	info: &[u8],
+) -> Option<Vec<u8>> {
+	let encapped = <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(encapped).ok()?;
 	hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
 		&OpModeR::Base,
 		secret,
 		&encapped,
 		info,
-		&envelope.ciphertext,
+		ciphertext,
 		&[],
 	)
 	.ok()
@@ -123,7 +170,33 @@ impl OpeningKeys {
 	/// Opens `sealed` into the API secret it holds, with whichever of the node's keys it is
 	/// sealed to (old ones too: a rotated key still opens what was sealed to it).
 	pub fn open_api_secret(&self, sealed: &SealedSecret) -> Option<ApiSecret> {
-		let recipient = &sealed.envelope.recipient;
+		let secret = self.secret_for(&sealed.envelope.recipient)?;
+		let plaintext = open(&secret, &sealed.envelope, &sealed.info)?;
+		ApiSecret::decode(&mut &plaintext[..]).ok()
+	}
+
+	/// Opens a sealed request's call: `None` unless it opens with one of the node's keys, is
+	/// the content its client committed to, and keeps the chain's bounds on a plain request.
+	pub fn open_call(&self, sealed: &SealedCallRequest) -> Option<SealedCall> {
+		let envelope = &sealed.envelope;
+		let secret = self.secret_for(&envelope.recipient)?;
+		let plaintext = open_bytes(&secret, &envelope.encapped, &envelope.ciphertext, &sealed.info)?;
+		let call = SealedCall::decode_all(&mut &plaintext[..]).ok()?;
+		if call.content_hash() != sealed.content_hash {
+			return None;
+		}
+		let header_fits = |(name, value): &(Vec<u8>, Vec<u8>)| {
+			name.len() <= sealed.max_header_len as usize
+				&& value.len() <= sealed.max_header_len as usize
+		};
+		(call.headers.len() <= sealed.max_headers as usize
+			&& call.headers.iter().all(header_fits)
+			&& call.body.len() <= sealed.max_body_len as usize)
+			.then_some(call)
+	}
+
+	/// The secret of the node's encryption key `recipient`, derived once per `seal` key.
+	fn secret_for(&self, recipient: &EncryptionKey) -> Option<PrivateKey> {
 		let mut derived = self.derived.lock();
 		if !derived.values().any(|(key, _)| key == recipient) {
 			for public in self.seeds.public_keys() {
@@ -136,9 +209,7 @@ impl OpeningKeys {
 				}
 			}
 		}
-		let (_, secret) = derived.values().find(|(key, _)| key == recipient)?;
-		let plaintext = open(secret, &sealed.envelope, &sealed.info)?;
-		ApiSecret::decode(&mut &plaintext[..]).ok()
+		derived.values().find(|(key, _)| key == recipient).map(|(_, secret)| secret.clone())
 	}
 }
 

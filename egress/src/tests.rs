@@ -148,6 +148,8 @@ fn get(url: String) -> EgressRequest {
 		timeout_ms: 2_000,
 		max_response_bytes: 128,
 		secret: None,
+		sealed_call: None,
+		seal_response: None,
 	}
 }
 

@@ -251,6 +251,9 @@ impl<S: OffchainStorage> Endpoint<S> {
 			timeout_ms: api.timeout_ms,
 			max_response_bytes: api.max_response_bytes,
 			secret: self.chain.api_secret(session.api_id, &ticket.operator),
+			// Relay calls are confidential by transport (the client's HTTPS to the node).
+			sealed_call: None,
+			seal_response: None,
 		};
 		Ok(Checked { session, ticket, gateway_key, request, request_hash })
 	}

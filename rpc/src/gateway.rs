@@ -4,7 +4,8 @@
 use std::{marker::PhantomData, sync::Arc};
 
 use baton_primitives::{
-	offchain::keys::response_storage_key, receipt_message, ApiId, GatewayApi, HandoverReason,
+	offchain::keys::response_storage_key, receipt_message, sealing::sealed_response_hash, ApiId,
+	GatewayApi, HandoverReason,
 	OperatorApi, OperatorView, QuoteError, RequestId, RequestStatus, RequestView, ResponseView,
 	ResultStatus,
 };
@@ -113,10 +114,18 @@ pub struct ResponseJson {
 	/// ed25519 signature (hex) over SCALE("baton/receipt", genesis hash, request id, request
 	/// hash, response hash, status, operator).
 	signature: String,
-	/// The body as text (bodies are UTF-8), or null if this node has not indexed it.
+	/// The body as text (bodies are UTF-8), or null if this node has not indexed it or the
+	/// request is sealed.
 	body: Option<String>,
-	/// Whether the body hashes to `response_hash` and the signature verifies with the gateway
-	/// key — checked by this node with ed25519-dalek before serving.
+	/// A sealed request's body as its operator sealed it to the client (hex: HPKE's
+	/// encapsulated key, then the ciphertext), or null.
+	sealed_body: Option<String>,
+	/// A sealed request's plaintext hash (hex), which `response_hash` binds with the sealed
+	/// body's hash; the client checks it once it opened the body.
+	plaintext_hash: Option<String>,
+	/// Whether the body hashes to `response_hash` (a sealed body with the plaintext hash) and
+	/// the signature verifies with the gateway key — checked by this node with ed25519-dalek
+	/// before serving.
 	verified: bool,
 }
 
@@ -196,14 +205,20 @@ pub(crate) fn address(account: &AccountId) -> String {
 }
 
 /// Whether `body` is the response `receipt` names and its signature by its gateway key covers
-/// it, on the chain of `genesis_hash`, for request `request_id`.
+/// it, on the chain of `genesis_hash`, for request `request_id`. A sealed request's `body` is
+/// the sealed bytes, named with the receipt's plaintext hash.
 pub fn verify_receipt(
 	genesis_hash: &Hash,
 	request_id: RequestId,
 	receipt: &ResponseView<AccountId>,
 	body: &[u8],
 ) -> bool {
-	if sp_crypto_hashing::blake2_256(body) != receipt.response_hash {
+	let body_hash = sp_crypto_hashing::blake2_256(body);
+	let named = match &receipt.plaintext_hash {
+		Some(plaintext_hash) => sealed_response_hash(plaintext_hash, &body_hash),
+		None => body_hash,
+	};
+	if named != receipt.response_hash {
 		return false;
 	}
 	let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&receipt.gateway_key) else {
@@ -329,7 +344,12 @@ where
 			status: view.status,
 			response_hash: hex(&view.response_hash),
 			signature: hex(&view.signature),
-			body: body.map(|b| String::from_utf8_lossy(&b).into_owned()),
+			body: body
+				.as_ref()
+				.filter(|_| view.plaintext_hash.is_none())
+				.map(|b| String::from_utf8_lossy(b).into_owned()),
+			sealed_body: body.as_ref().filter(|_| view.plaintext_hash.is_some()).map(|b| hex(b)),
+			plaintext_hash: view.plaintext_hash.as_ref().map(|hash| hex(hash)),
 			verified,
 		}))
 	}
@@ -385,6 +405,7 @@ mod tests {
 			status,
 			response_hash,
 			signature: key.sign(&message).to_bytes(),
+			plaintext_hash: None,
 		};
 		assert!(verify_receipt(&genesis, 5, &receipt, body));
 		assert!(!verify_receipt(&genesis, 6, &receipt, body));
@@ -402,5 +423,31 @@ mod tests {
 		] {
 			assert!(!verify_receipt(&genesis, 5, &forged, body));
 		}
+	}
+
+	#[test]
+	fn a_sealed_receipt_verifies_for_its_sealed_body_and_plaintext_hash() {
+		let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+		let operator = AccountId::new([1; 32]);
+		let (sealed, plaintext_hash) = (b"encapped and ciphertext", [6; 32]);
+		let response_hash =
+			sealed_response_hash(&plaintext_hash, &sp_crypto_hashing::blake2_256(sealed));
+		let (genesis, request_hash) = (Hash::repeat_byte(3), [4; 32]);
+		let status = ResultStatus::Response { code: 200 };
+		let message =
+			receipt_message(&genesis, 5, &request_hash, &response_hash, &status, &operator);
+		let receipt = ResponseView {
+			operator,
+			request_hash,
+			gateway_key: key.verifying_key().to_bytes(),
+			status,
+			response_hash,
+			signature: key.sign(&message).to_bytes(),
+			plaintext_hash: Some(plaintext_hash),
+		};
+		assert!(verify_receipt(&genesis, 5, &receipt, sealed));
+		assert!(!verify_receipt(&genesis, 5, &receipt, b"other sealed bytes"));
+		let other_plaintext = ResponseView { plaintext_hash: Some([9; 32]), ..receipt.clone() };
+		assert!(!verify_receipt(&genesis, 5, &other_plaintext, sealed));
 	}
 }

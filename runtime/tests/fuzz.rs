@@ -348,6 +348,7 @@ fn new_request(rng: &mut Rng) -> NewRequest<Runtime> {
 		} else {
 			now + rng.below(2 * latest as u64) as u32
 		},
+		sealed: None,
 	}
 }
 
@@ -393,6 +394,7 @@ fn report(rng: &mut Rng) -> Option<(Signer, RuntimeCall)> {
 		latency_ms: rng.below(3_000) as u32,
 		body: body.try_into().unwrap(),
 		signature,
+		sealed: None,
 	};
 	Some((
 		Signer::Key(n),

@@ -103,6 +103,7 @@ fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens()
 			latency_ms: 40,
 			body: body.try_into().unwrap(),
 			signature,
+			sealed: None,
 		};
 		let signer = OperatorStaking::key_account(&gateway_pair().public().0);
 		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
@@ -182,6 +183,7 @@ fn report_as(
 		latency_ms: 40,
 		body: body.try_into().unwrap(),
 		signature,
+		sealed: None,
 	};
 	let signer = OperatorStaking::key_account(&pair.public().0);
 	Gateway::report_result(RuntimeOrigin::signed(signer), id, report)

@@ -145,6 +145,7 @@ fn new_request<T: Config>(bytes: u32, redundancy: u32) -> NewRequest<T> {
 		redundancy,
 		max_fee: BalanceOf::<T>::max_value(),
 		deadline: System::<T>::block_number() + T::MaxDeadline::get(),
+		sealed: None,
 	}
 }
 
@@ -217,6 +218,7 @@ fn signed_report<T: Config>(
 		latency_ms: 100,
 		body: body.try_into().expect("fits"),
 		signature: signature.0,
+		sealed: None,
 	}
 }
 
@@ -699,6 +701,7 @@ fn pending_request<T: Config>(
 			reports: Default::default(),
 			status: RequestStatus::Pending,
 			served: None,
+			sealed: None,
 			#[cfg(feature = "upgrade-rehearsal")]
 			spec_version: <T as frame_system::Config>::Version::get().spec_version,
 		},

@@ -14,7 +14,7 @@ use sp_runtime::{
 	SaturatedConversion,
 };
 
-use crate::{Agenda, AgendaCursor, AgendaTask, Config, Pallet, Requests};
+use crate::{Agenda, AgendaCursor, AgendaTask, Config, Pallet, Requests, SealedCalls};
 
 impl<T: Config> Pallet<T> {
 	/// Blocks an upstream call of `timeout_ms` may take: the timeout in blocks, rounded up.
@@ -72,6 +72,12 @@ impl<T: Config> Pallet<T> {
 								&report.operator,
 							));
 						}
+						// Bounded: one envelope per operator and backup.
+						let _ = SealedCalls::<T>::clear_prefix(
+							request_id,
+							crate::SealedEnvelopes::<T>::get(),
+							None,
+						);
 						T::Handovers::forget(*request_id);
 						pruned += 1;
 					},
@@ -93,6 +99,10 @@ impl<T: Config> Pallet<T> {
 		let Some(request) = Requests::<T>::get(request_id) else { return };
 		if request.status != RequestStatus::Pending {
 			return;
+		}
+		// No operator could execute a request its client never sealed: nobody's fault.
+		if !request.executable() {
+			return Self::expire_unsealed(request_id, request, now);
 		}
 		let missing: Vec<T::AccountId> = request
 			.assigned

@@ -19,6 +19,7 @@ mod requests;
 mod reruns;
 pub mod routing;
 mod secrets;
+mod sealed;
 mod sessions;
 mod settlement;
 #[cfg(test)]
@@ -316,6 +317,18 @@ pub mod pallet {
 		baton_primitives::sealing::Envelope,
 	>;
 
+	/// Each sealed request's call (headers and body), sealed to each of its operators and
+	/// backups by its client: what their nodes open and send upstream.
+	#[pallet::storage]
+	pub type SealedCalls<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RequestId,
+		Blake2_128Concat,
+		T::AccountId,
+		baton_primitives::sealing::CallEnvelope,
+	>;
+
 	/// How many operators hold each API's secret, for APIs that have one.
 	#[pallet::storage]
 	pub type ApiSecretHolders<T: Config> = StorageMap<_, Twox64Concat, ApiId, u32>;
@@ -368,6 +381,9 @@ pub mod pallet {
 			fee: BalanceOf<T>,
 			assigned: alloc::vec::Vec<T::AccountId>,
 		},
+		/// The client of sealed request `request_id` sealed its call to its operators and
+		/// backups, who may now execute it.
+		RequestSealed { request_id: RequestId },
 		/// An assigned operator reported its result.
 		ResultReported {
 			request_id: RequestId,
@@ -486,6 +502,23 @@ pub mod pallet {
 		/// A backup grace must leave the assigned operators at least the first block a report
 		/// can land in.
 		ZeroBackupGrace,
+		/// A sealed request carries plaintext headers or a body.
+		PlaintextInSealedRequest,
+		/// Only the request's client may seal it.
+		NotRequestClient,
+		/// The request is not a sealed request.
+		NotSealedRequest,
+		/// The request is sealed already.
+		AlreadySealed,
+		/// The request's client has not sealed it yet: no operator can have executed it.
+		AwaitingSeal,
+		/// Not one envelope for each assigned operator and backup of the request.
+		EnvelopeCountMismatch,
+		/// An envelope is for an operator that is neither assigned to the request nor a backup.
+		NotRouted,
+		/// A sealed request's report has no plaintext hash and result key, or a plain
+		/// request's report has them.
+		SealedResultMismatch,
 		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
 		Defensive,
 	}
@@ -607,7 +640,8 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
-			let request = NewRequest { method, path, headers, body, redundancy, max_fee, deadline };
+			let request =
+				NewRequest { method, path, headers, body, redundancy, max_fee, deadline, sealed: None };
 			let bytes = request.bytes();
 			let submitted = Self::do_submit_request(&client, api_id, request)?;
 			let actual = <T as Config>::WeightInfo::submit_request(
@@ -762,6 +796,78 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_grant_api_secret(&who, api_id, &operator, &envelope)
 		}
+
+		/// Submits a sealed request (see `docs/confidential.md`): `submit_request` without
+		/// headers and body, which the client seals with `seal_request` to the operators
+		/// routing chooses now, and with `seal.client_key`, the key the response is sealed to.
+		/// No operator executes it before it is sealed; unsealed at its deadline, it is
+		/// refunded but for the protocol fee, without anyone's fault.
+		#[pallet::call_index(11)]
+		#[pallet::weight(<T as Config>::WeightInfo::submit_request(
+			T::MaxCandidates::get(),
+			path.len() as u32,
+			requests::charged_redundancy::<T>(*redundancy),
+		))]
+		pub fn submit_sealed_request(
+			origin: OriginFor<T>,
+			api_id: ApiId,
+			method: HttpMethod,
+			path: BoundedVec<u8, T::MaxPathLen>,
+			seal: baton_primitives::sealing::SealTerms,
+			redundancy: u32,
+			#[pallet::compact] max_fee: BalanceOf<T>,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResultWithPostInfo {
+			let client = ensure_signed(origin)?;
+			let request = NewRequest {
+				method,
+				path,
+				headers: Default::default(),
+				body: Default::default(),
+				redundancy,
+				max_fee,
+				deadline,
+				sealed: Some(seal),
+			};
+			let bytes = request.bytes();
+			let submitted = Self::do_submit_request(&client, api_id, request)?;
+			let actual = <T as Config>::WeightInfo::submit_request(
+				submitted.candidates,
+				bytes,
+				submitted.redundancy,
+			);
+			Ok(Some(actual).into())
+		}
+
+		/// Seals sealed request `request_id`'s call (client only): one envelope per assigned
+		/// operator and backup (as `RequestSubmitted` and `gateway_request` name them), each
+		/// sealed to the operator's encryption key under `sealed_call_info`. The deadline must
+		/// still leave the API's timeout and a block to report in; the backup grace starts now.
+		#[pallet::call_index(12)]
+		#[pallet::weight(<T as Config>::WeightInfo::seal_request(
+			envelopes.len() as u32,
+			envelopes.iter().map(|(_, envelope)| envelope.ciphertext.len() as u32).sum(),
+		))]
+		pub fn seal_request(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+			envelopes: BoundedVec<
+				(T::AccountId, baton_primitives::sealing::CallEnvelope),
+				SealedEnvelopes<T>,
+			>,
+		) -> DispatchResult {
+			let client = ensure_signed(origin)?;
+			Self::do_seal_request(&client, request_id, envelopes.into_inner())
+		}
+	}
+}
+
+/// The most envelopes a sealed request takes: one per operator and backup.
+pub struct SealedEnvelopes<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> frame_support::traits::Get<u32> for SealedEnvelopes<T> {
+	fn get() -> u32 {
+		T::MaxRedundancy::get().saturating_add(T::MaxBackups::get())
 	}
 }
 

@@ -353,6 +353,7 @@ pub fn report_of(n: u8, request_id: RequestId, status: ResultStatus, body: &[u8]
 		latency_ms: 120,
 		body: body.to_vec().try_into().unwrap(),
 		signature: pair(n).sign(&message).0,
+		sealed: None,
 	}
 }
 

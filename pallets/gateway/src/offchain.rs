@@ -19,7 +19,9 @@ use baton_primitives::{
 		signer::{self, LocalKey, LocalSigner},
 		sweep_index,
 	},
-	receipt_message, ApiId, GatewayKeys, HandoverLog, RequestId, RequestStatus, ResultStatus,
+	receipt_message,
+	sealing::{sealed_response_hash, sealed_response_info, ResponseSeal, SEALED_RESPONSE_OVERHEAD},
+	ApiId, GatewayKeys, HandoverLog, RequestId, RequestStatus, ResultStatus,
 };
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
@@ -34,7 +36,10 @@ use sp_runtime::{
 	RuntimeAppPublic, SaturatedConversion,
 };
 
-use crate::{Assignments, Call, Config, Pallet, Report, Request, Requests, LOG_TARGET};
+use crate::{
+	settlement::result_key, Assignments, Call, Config, Pallet, Report, Request, Requests,
+	SealedResult, LOG_TARGET,
+};
 
 /// Blocks after which a report that has not landed is sent again (it may have been dropped,
 /// or the block that held it may have been retracted). The upstream is not called again.
@@ -218,6 +223,10 @@ impl<T: Config> Pallet<T> {
 		if request.status != RequestStatus::Pending || now > request.deadline {
 			return None;
 		}
+		// A sealed request waits for its client's envelopes.
+		if !request.executable() {
+			return None;
+		}
 		Some(Job { request_id, request })
 	}
 
@@ -303,29 +312,51 @@ impl<T: Config> Pallet<T> {
 					},
 					status => status,
 				};
-				let body = if status.is_response() { response.body } else { Vec::new() };
-				EgressResponse { status, body, latency_ms: response.latency_ms }
+				let (body, sealed_body) = if status.is_response() {
+					(response.body, response.sealed_body)
+				} else {
+					(Vec::new(), None)
+				};
+				EgressResponse { status, body, latency_ms: response.latency_ms, sealed_body }
 			})
 			.collect()
 	}
 
 	/// The call `job` makes upstream: the request's method, its terms' URL and path, the
 	/// idempotency key and the client's headers, and its body; the API's secret sealed to
-	/// `operator`, if it has one.
+	/// `operator`, if it has one. A sealed request's headers and body are in its envelope for
+	/// `operator`, and its response is sealed to its client; the sealed body must fit a report,
+	/// so the upstream's is capped below `MaxResponseLen` by the sealing's overhead.
 	fn egress_request(job: &Job<T>, operator: &T::AccountId) -> EgressRequest {
 		let request = &job.request;
 		let url = [&request.terms.base_url[..], &request.path[..]].concat();
 		let key = idempotency_key(job.request_id, &request.request_hash);
 		let mut headers = alloc::vec![(b"Idempotency-Key".to_vec(), key.into_bytes())];
 		headers.extend(request.headers.iter().map(|(name, value)| (name.to_vec(), value.to_vec())));
+		let mut max_response_bytes = request.terms.max_response_bytes;
+		let seal_response = request.sealed.as_ref().map(|sealing| {
+			max_response_bytes = max_response_bytes
+				.min(T::MaxResponseLen::get().saturating_sub(SEALED_RESPONSE_OVERHEAD));
+			ResponseSeal {
+				client_key: sealing.terms.client_key,
+				info: sealed_response_info(
+					&genesis_hash::<T>(),
+					job.request_id,
+					&request.request_hash,
+					operator,
+				),
+			}
+		});
 		EgressRequest {
 			method: request.method.as_str().as_bytes().to_vec(),
 			url,
 			headers,
 			body: request.body.to_vec(),
 			timeout_ms: request.terms.timeout_ms,
-			max_response_bytes: request.terms.max_response_bytes,
+			max_response_bytes,
 			secret: Self::sealed_secret(request.api_id, operator),
+			sealed_call: Self::sealed_call(job.request_id, request, operator),
+			seal_response,
 		}
 	}
 
@@ -336,7 +367,23 @@ impl<T: Config> Pallet<T> {
 		job: &Job<T>,
 		result: EgressResponse,
 	) -> Option<Report<T>> {
-		let response_hash = sp_io::hashing::blake2_256(&result.body);
+		let plaintext_hash = sp_io::hashing::blake2_256(&result.body);
+		// A sealed request's response goes on-chain sealed; what the majority compares and the
+		// receipt signs is vouched for beside it (settlement.rs).
+		let (response_hash, body, sealed) = match (&job.request.sealed, result.sealed_body) {
+			(Some(_), Some(sealed_body)) if result.status.is_response() => {
+				let sealed_hash = sp_io::hashing::blake2_256(&sealed_body);
+				let ignored = &job.request.terms.ignored_fields;
+				let sealed = SealedResult {
+					plaintext_hash,
+					result_key: result_key(&result.status, &result.body, ignored),
+				};
+				(sealed_response_hash(&plaintext_hash, &sealed_hash), sealed_body, Some(sealed))
+			},
+			// A sealed request's plaintext is never reported.
+			(Some(_), _) if result.status.is_response() => return None,
+			_ => (plaintext_hash, result.body, None),
+		};
 		let message = receipt_message(
 			&genesis_hash::<T>(),
 			job.request_id,
@@ -347,13 +394,14 @@ impl<T: Config> Pallet<T> {
 		);
 		let signature = key.sign(&message)?;
 		let signature: [u8; 64] = signature.encode().try_into().ok()?;
-		let body = result.body.try_into().ok()?;
+		let body = body.try_into().ok()?;
 		Some(Report {
 			status: result.status,
 			response_hash,
 			latency_ms: result.latency_ms,
 			body,
 			signature,
+			sealed,
 		})
 	}
 

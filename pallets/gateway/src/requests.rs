@@ -4,12 +4,13 @@ use alloc::vec::Vec;
 use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{CheckedMul, Saturating};
 
 use crate::{
 	routing::Candidates, Agenda, AgendaTask, Api, Apis, Assignments, BackupGrace, BalanceOf,
 	Config, Error, Event, HeadersOf, Hedges, Load, NewRequest, NextRequestId, Pallet, Request,
-	Requests, Terms,
+	Requests, Sealing, Terms,
 };
 
 /// What a submission's weight depends on.
@@ -38,8 +39,10 @@ pub(crate) fn charged_redundancy<T: Config>(redundancy: u32) -> u32 {
 
 /// The hash a request's content is known by: blake2-256 of the SCALE encoding of
 /// `("baton/request", client, api_id, method, path, headers, body, terms, price)` (the tag is 13
-/// raw bytes). Receipts and checkpoints sign it, so a report made for one request can never be
-/// taken for another that got the same id on another fork.
+/// raw bytes), or for a sealed request of `("baton/sealed-request", client, api_id, method,
+/// path, seal terms, terms, price)`, whose seal terms commit to the sealed call's content.
+/// Receipts and checkpoints sign it, so a report made for one request can never be taken for
+/// another that got the same id on another fork.
 pub fn request_hash<T: Config>(
 	client: &T::AccountId,
 	api_id: ApiId,
@@ -47,6 +50,11 @@ pub fn request_hash<T: Config>(
 	terms: &Terms<T>,
 	price: BalanceOf<T>,
 ) -> [u8; 32] {
+	if let Some(seal) = &call.sealed {
+		let content =
+			(b"baton/sealed-request", client, api_id, call.method, &call.path, seal, terms, price);
+		return sp_io::hashing::blake2_256(&content.encode());
+	}
 	let content = (
 		b"baton/request",
 		client,
@@ -125,6 +133,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(api.spec.methods.contains(&call.method), Error::<T>::MethodNotAllowed);
 		Self::ensure_valid_path(&call.path)?;
 		Self::ensure_valid_headers(&call.headers)?;
+		ensure!(
+			call.sealed.is_none() || (call.headers.is_empty() && call.body.is_empty()),
+			Error::<T>::PlaintextInSealedRequest
+		);
 		let redundancy = api.redundancy(call.redundancy);
 		ensure!(redundancy <= T::MaxRedundancy::get(), Error::<T>::InvalidRedundancy);
 		let (price, protocol_fee, fee) =
@@ -143,7 +155,7 @@ impl<T: Config> Pallet<T> {
 
 		let request_id = NextRequestId::<T>::get();
 		let next_id = request_id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?;
-		let routed = Self::route(eligible, request_id, redundancy)?;
+		let routed = Self::route(eligible, request_id, redundancy, call.sealed.is_some())?;
 		let terms = Terms::from(&api.spec);
 		let request_hash = request_hash::<T>(client, api_id, &call, &terms, price);
 		// The settlement runs in the first block after the deadline.
@@ -154,16 +166,9 @@ impl<T: Config> Pallet<T> {
 			Self::assign(operator, request_id);
 		}
 		Agenda::<T>::insert(settle_at, request_id, AgendaTask::Settle);
-		// Backups are armed at the end of the grace if one is left, and if a backup's report
-		// can land before the deadline. A block with more requests than the hedges it arms
-		// leaves the rest to their deadline's failover.
-		let hedge_at = now.saturating_add(BackupGrace::<T>::get());
-		if !routed.backups.is_empty() && hedge_at < call.deadline {
-			Hedges::<T>::mutate(hedge_at, |due| {
-				if due.requests.try_push(request_id).is_ok() {
-					due.backups.saturating_accrue(redundancy.min(routed.backups.len() as u32));
-				}
-			});
+		// A sealed request's operators start when it is sealed, and its grace with them.
+		if call.sealed.is_none() {
+			Self::schedule_hedges(request_id, now, call.deadline, redundancy, &routed.backups);
 		}
 		NextRequestId::<T>::put(next_id);
 		let assigned: Vec<_> = routed.assigned.to_vec();
@@ -189,6 +194,7 @@ impl<T: Config> Pallet<T> {
 				reports: Default::default(),
 				status: RequestStatus::Pending,
 				served: None,
+				sealed: call.sealed.map(|terms| Sealing { terms, sealed_at: None }),
 				#[cfg(feature = "upgrade-rehearsal")]
 				spec_version: <T as frame_system::Config>::Version::get().spec_version,
 			},
@@ -201,6 +207,26 @@ impl<T: Config> Pallet<T> {
 			assigned,
 		});
 		Ok(Submitted { candidates: routed.candidates, redundancy })
+	}
+
+	/// Arms `request_id`'s backups at the end of the grace that starts at block `start`, if a
+	/// backup is left and its report can land before `deadline`. A block with more requests
+	/// than the hedges it arms leaves the rest to their deadline's failover.
+	pub(crate) fn schedule_hedges(
+		request_id: RequestId,
+		start: BlockNumberFor<T>,
+		deadline: BlockNumberFor<T>,
+		redundancy: u32,
+		backups: &[T::AccountId],
+	) {
+		let hedge_at = start.saturating_add(BackupGrace::<T>::get());
+		if !backups.is_empty() && hedge_at < deadline {
+			Hedges::<T>::mutate(hedge_at, |due| {
+				if due.requests.try_push(request_id).is_ok() {
+					due.backups.saturating_accrue(redundancy.min(backups.len() as u32));
+				}
+			});
+		}
 	}
 
 	/// What a request to `api_id` with `redundancy` operators (0: the default) costs now.

@@ -170,13 +170,16 @@ impl<T: Config> Pallet<T> {
 		candidates: &mut Candidates<T>,
 		request_id: RequestId,
 		redundancy: u32,
+		sealed: bool,
 	) -> Result<Routed<T>, DispatchError> {
 		let eligible = &mut candidates.eligible;
-		let count = eligible.len() as u32;
+		// A sealed request goes only to operators its client can seal to.
+		let pool = || eligible.iter().filter(|e| !sealed || e.candidate.has_encryption_key);
+		let count = pool().count() as u32;
 		ensure!(redundancy > 0 && count >= redundancy, Error::<T>::NotEnoughOperators);
 		let wanted = count.min(redundancy.saturating_add(T::MaxBackups::get()));
 		let subject = (b"baton/route", request_id).encode();
-		let mut chosen = Self::sample(eligible, &subject, wanted).into_iter();
+		let mut chosen = Self::sample(pool(), &subject, wanted).into_iter();
 		let assigned: Vec<_> = chosen.by_ref().take(redundancy as usize).collect();
 		let backups: Vec<_> = chosen.collect();
 		for operator in eligible.iter_mut().filter(|e| assigned.contains(&e.who)) {
@@ -194,15 +197,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Weighted sampling of `count` operators without replacement, seeded by chain randomness
 	/// and `subject` (a request's id, or a session's).
-	pub(crate) fn sample(
-		eligible: &[Eligible<T>],
+	pub(crate) fn sample<'a>(
+		eligible: impl IntoIterator<Item = &'a Eligible<T>>,
 		subject: &[u8],
 		count: u32,
 	) -> Vec<T::AccountId> {
 		let mut rng = Self::rng(subject);
 		let unit: u128 = T::StakeUnit::get().saturated_into();
 		let mut pool: Vec<(&T::AccountId, u128)> = eligible
-			.iter()
+			.into_iter()
 			.map(|e| {
 				let bonded: u128 = e.candidate.bonded.saturated_into();
 				let weight = thompson_sample(&e.reputation, &mut rng)

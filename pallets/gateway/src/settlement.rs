@@ -2,7 +2,8 @@
 //! reports are in or its deadline has passed (deadlines.rs decides when).
 
 use baton_primitives::{
-	genesis_hash, offchain::keys::response_storage_key, receipt_message, signed_by_gateway_key,
+	genesis_hash, offchain::keys::response_storage_key, receipt_message,
+	sealing::sealed_response_hash, signed_by_gateway_key,
 	ApiId, Escrow, GatewayKey, GatewayKeys, OffenceKind, OnSettled, Outcome, ReportOffence,
 	ReputationSink, RequestId, RequestStatus, ResultStatus,
 };
@@ -116,18 +117,42 @@ impl<T: Config> Pallet<T> {
 		let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::UnknownRequest)?;
 		ensure!(request.status == RequestStatus::Pending, Error::<T>::RequestFinished);
 		ensure!(request.executed_by(&operator), Error::<T>::NotAssigned);
+		ensure!(request.executable(), Error::<T>::AwaitingSeal);
 		ensure!(!request.reported_by(&operator), Error::<T>::AlreadyReported);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= request.deadline, Error::<T>::DeadlinePassed);
-		ensure!(
-			report.body.len() <= request.terms.max_response_bytes as usize,
-			Error::<T>::ResponseTooLarge
-		);
 		ensure!(report.status.is_response() || report.body.is_empty(), Error::<T>::BodyWithFailure);
-		ensure!(
-			sp_io::hashing::blake2_256(&report.body) == report.response_hash,
-			Error::<T>::HashMismatch
-		);
+		let body_hash = sp_io::hashing::blake2_256(&report.body);
+		// A sealed request's response is sealed to its client: the chain sees the sealed bytes,
+		// and takes the plaintext's hash and result key on the operator's signature.
+		let (result_key, plaintext_hash) =
+			match (request.sealed.is_some() && report.status.is_response(), report.sealed) {
+				(false, None) => {
+					ensure!(
+						report.body.len() <= request.terms.max_response_bytes as usize,
+						Error::<T>::ResponseTooLarge
+					);
+					ensure!(body_hash == report.response_hash, Error::<T>::HashMismatch);
+					let ignored = &request.terms.ignored_fields;
+					(result_key(&report.status, &report.body, ignored), None)
+				},
+				(true, Some(sealed)) => {
+					ensure!(
+						report.body.len()
+							<= request.terms.max_response_bytes.saturating_add(
+								baton_primitives::sealing::SEALED_RESPONSE_OVERHEAD
+							) as usize,
+						Error::<T>::ResponseTooLarge
+					);
+					ensure!(
+						sealed_response_hash(&sealed.plaintext_hash, &body_hash)
+							== report.response_hash,
+						Error::<T>::HashMismatch
+					);
+					(sealed.result_key, Some(sealed.plaintext_hash))
+				},
+				_ => return Err(Error::<T>::SealedResultMismatch.into()),
+			};
 		let message = receipt_message(
 			&genesis_hash::<T>(),
 			request_id,
@@ -138,7 +163,6 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(signed_by_gateway_key(&key, &message, &report.signature), Error::<T>::BadSignature);
 
-		let result_key = result_key(&report.status, &report.body, &request.terms.ignored_fields);
 		// The body is kept offchain by every node that indexes; the chain keeps its hash.
 		sp_io::offchain_index::set(&response_storage_key(request_id, &operator), &report.body);
 		request
@@ -151,6 +175,7 @@ impl<T: Config> Pallet<T> {
 				latency_ms: report.latency_ms,
 				signature: report.signature,
 				at: now,
+				plaintext_hash,
 			})
 			// A pending request has fewer reports than assigned operators: it settles with as
 			// many.

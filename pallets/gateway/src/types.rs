@@ -1,6 +1,6 @@
 //! APIs, requests and reports.
 
-use baton_primitives::{ApiId, RequestStatus, ResultStatus};
+use baton_primitives::{sealing::SealTerms, ApiId, RequestStatus, ResultStatus};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	pallet_prelude::{BoundedVec, ConstU32},
@@ -184,6 +184,9 @@ pub struct NewRequest<T: Config> {
 	pub max_fee: BalanceOf<T>,
 	/// Last block a report is taken in.
 	pub deadline: BlockNumberFor<T>,
+	/// For a sealed request (its headers and body empty): the client's key and the hash of the
+	/// call it seals to the operators routing chooses, with `seal_request`.
+	pub sealed: Option<SealTerms>,
 }
 
 impl<T: Config> NewRequest<T> {
@@ -226,6 +229,29 @@ pub struct Report<T: Config> {
 	/// `baton_primitives::receipt_message(genesis_hash, request_id, request_hash, response_hash,
 	/// status, operator)`.
 	pub signature: [u8; 64],
+	/// For a sealed request's response: what the chain cannot compute from the sealed `body`.
+	/// `response_hash` is then `sealed_response_hash(plaintext_hash, blake2-256 of body)`.
+	pub sealed: Option<SealedResult>,
+}
+
+/// What an operator vouches for of a response it sealed to the client.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct SealedResult {
+	/// blake2-256 of the body the upstream sent.
+	pub plaintext_hash: [u8; 32],
+	/// What results are compared by (`settlement::result_key` of the plaintext).
+	pub result_key: [u8; 32],
 }
 
 /// A result as an operator's gateway key signed it, without the body: what a receipt vouches
@@ -272,6 +298,23 @@ pub struct StoredReport<T: Config> {
 	pub signature: [u8; 64],
 	/// Block the report landed in.
 	pub at: BlockNumberFor<T>,
+	/// For a response sealed to the client: the plaintext's hash, which the receipt binds
+	/// with the sealed body's.
+	pub plaintext_hash: Option<[u8; 32]>,
+}
+
+/// A sealed request's terms and progress.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct Sealing<T: Config> {
+	/// The client's key and the hash of its call.
+	pub terms: SealTerms,
+	/// The block its client sealed it in (`seal_request`); none yet: no operator can execute
+	/// it, and it is refunded at its deadline without anyone's fault.
+	pub sealed_at: Option<BlockNumberFor<T>>,
 }
 
 /// A client request.
@@ -322,6 +365,9 @@ pub struct Request<T: Config> {
 	pub status: RequestStatus<BlockNumberFor<T>>,
 	/// Index in `reports` of the report served as the response, once completed.
 	pub served: Option<u32>,
+	/// A sealed request's terms: its headers and body are empty, each operator's call is in
+	/// `SealedCalls`.
+	pub sealed: Option<Sealing<T>>,
 	/// The runtime's `spec_version` at submission: the field the upgrade rehearsal migrates in
 	/// (`migrations::v1`). It is last, so a stored request's old bytes are a prefix of its new.
 	#[cfg(feature = "upgrade-rehearsal")]
@@ -337,6 +383,11 @@ impl<T: Config> Request<T> {
 	/// The backup armed beside assigned operator `who`, if any.
 	pub fn armed_beside(&self, who: &T::AccountId) -> Option<&T::AccountId> {
 		self.armed.iter().find(|(_, beside)| beside == who).map(|(backup, _)| backup)
+	}
+
+	/// Whether operators may execute it: it is plain, or its client sealed it.
+	pub fn executable(&self) -> bool {
+		self.sealed.as_ref().is_none_or(|sealing| sealing.sealed_at.is_some())
 	}
 
 	/// Whether `who` reported it.

@@ -55,6 +55,7 @@ impl<T: Config> Pallet<T> {
 			status: report.status,
 			response_hash: report.response_hash,
 			signature: report.signature,
+			plaintext_hash: report.plaintext_hash,
 		})
 	}
 
@@ -142,10 +143,41 @@ impl<T: Config> Pallet<T> {
 					== request.served.is_some(),
 				"only completed requests serve a response"
 			);
+			let envelopes = crate::SealedCalls::<T>::iter_prefix(id).count() as u32;
+			match &request.sealed {
+				Some(sealing) => {
+					ensure!(
+						request.headers.is_empty() && request.body.is_empty(),
+						"a sealed request has plaintext"
+					);
+					ensure!(
+						envelopes <= crate::SealedEnvelopes::<T>::get(),
+						"more envelopes than operators and backups"
+					);
+					let armed_backups = request.armed.iter().map(|(backup, _)| backup);
+					let mut executing = request.assigned.iter().chain(armed_backups);
+					ensure!(
+						sealing.sealed_at.is_some() == (envelopes > 0)
+							&& (sealing.sealed_at.is_none()
+								|| executing
+									.all(|who| crate::SealedCalls::<T>::contains_key(id, who))),
+						"a sealed request's operators hold an envelope exactly once it is sealed"
+					);
+					ensure!(
+						sealing.sealed_at.is_some() || request.reports.is_empty(),
+						"a report on a request no operator could open"
+					);
+				},
+				None => ensure!(envelopes == 0, "envelopes for a plain request"),
+			}
 			if pending {
 				open += 1;
 			}
 		}
+		ensure!(
+			crate::SealedCalls::<T>::iter_keys().all(|(id, _)| Requests::<T>::contains_key(id)),
+			"an envelope of no request"
+		);
 		let mut assignments = 0u32;
 		for (operator, load) in Load::<T>::iter() {
 			ensure!(load > 0, "a zero load is stored");

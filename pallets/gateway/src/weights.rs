@@ -52,6 +52,7 @@ pub trait WeightInfo {
 	fn set_backup_grace() -> Weight;
 	fn set_api_secret(n: u32, ) -> Weight;
 	fn grant_api_secret() -> Weight;
+	fn seal_request(n: u32, b: u32, ) -> Weight;
 	fn prune(p: u32, ) -> Weight;
 }
 
@@ -546,6 +547,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	fn seal_request(n: u32, b: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 20_000)
+			.saturating_add(Weight::from_parts(12_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_000, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 16_500).saturating_mul(n.into()))
+	}
 	/// Storage: `Gateway::Hedges` (r:1 w:0)
 	/// Proof: `Gateway::Hedges` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::AgendaCursor` (r:1 w:1)
@@ -686,6 +697,16 @@ impl WeightInfo for () {
 		Weight::from_parts(176_282_000, 4631)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
+	}
+	fn seal_request(n: u32, b: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 20_000)
+			.saturating_add(Weight::from_parts(12_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_000, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 16_500).saturating_mul(n.into()))
 	}
 	fn prune(p: u32, ) -> Weight {
 		Weight::from_parts(37_353_000, 5531)

@@ -223,6 +223,7 @@ impl<T: Config> OperatorRouting<T::AccountId> for Pallet<T> {
 			bonded: operator.bonded,
 			capacity: Self::effective_capacity(&operator),
 			gateway_key: operator.gateway_key,
+			has_encryption_key: operator.profile.encryption_key.is_some(),
 		})
 	}
 }

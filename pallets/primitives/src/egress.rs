@@ -106,6 +106,12 @@ pub struct EgressRequest {
 	/// The API's secret for this operator, for the node to open and add to the call; a node
 	/// that cannot open it makes no call and answers [`ResultStatus::Forbidden`].
 	pub secret: Option<crate::sealing::SealedSecret>,
+	/// A sealed request's headers and body, for the node to open and send after `headers` and
+	/// instead of `body`; a node that cannot open it, or opens a call that does not hash to the
+	/// committed content, makes no call and answers [`ResultStatus::Forbidden`].
+	pub sealed_call: Option<crate::sealing::SealedCallRequest>,
+	/// Where to seal the response body to (a sealed request's client).
+	pub seal_response: Option<crate::sealing::ResponseSeal>,
 }
 
 /// How an upstream call ended.
@@ -118,12 +124,15 @@ pub struct EgressResponse {
 	pub body: Vec<u8>,
 	/// Milliseconds from sending the request to having the body.
 	pub latency_ms: u32,
+	/// The body sealed to the client, when the request asked for it: the encapsulated key,
+	/// then the ciphertext. The worker reports these bytes; `body` never leaves the node.
+	pub sealed_body: Option<Vec<u8>>,
 }
 
 impl EgressResponse {
 	/// A failure with no body.
 	pub fn failed(status: ResultStatus, latency_ms: u32) -> Self {
-		Self { status, body: Vec::new(), latency_ms }
+		Self { status, body: Vec::new(), latency_ms, sealed_body: None }
 	}
 }
 

@@ -123,10 +123,13 @@ pub struct ResponseView<AccountId> {
 	pub gateway_key: GatewayKey,
 	/// What it got upstream.
 	pub status: ResultStatus,
-	/// blake2-256 of the body.
+	/// blake2-256 of the body; for a response sealed to the client,
+	/// [`crate::sealing::sealed_response_hash`] of `plaintext_hash` and the sealed body's hash.
 	pub response_hash: [u8; 32],
 	/// ed25519 signature by `gateway_key` over [`receipt_message`].
 	pub signature: [u8; 64],
+	/// For a response sealed to the client: blake2-256 of the plaintext body.
+	pub plaintext_hash: Option<[u8; 32]>,
 }
 
 /// What a request costs.

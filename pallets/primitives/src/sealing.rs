@@ -8,6 +8,11 @@
 //! ChaCha20-Poly1305). The chain stores the [`Envelope`], the worker hands it to the node's
 //! egress client unopened, and only the node opens it, to add the secret to the upstream call:
 //! the plaintext never enters the runtime, its state, its events or its logs.
+//!
+//! A client seals a request's headers and body the same way, to each operator routing chose
+//! ([`CallEnvelope`], bound by [`sealed_call_info`]), and names its own key for the response:
+//! the node seals the body to it under [`sealed_response_info`], and the receipt signs
+//! [`sealed_response_hash`] of the plaintext's hash and the sealed bytes' hash.
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -25,6 +30,15 @@ pub type EncryptionKey = [u8; 32];
 /// The longest sealed secret, in bytes of ciphertext: a secret of up to 1 KiB (a long bearer
 /// token with its header's name) and the 16-byte tag.
 pub const MAX_SEALED_BYTES: u32 = 1_040;
+
+/// The longest sealed request, in bytes of ciphertext: the SCALE encoding of a [`SealedCall`]
+/// of up to 16 KiB and the tag. The node refuses what is longer than the chain's own bounds on
+/// headers and bodies once opened.
+pub const MAX_SEALED_CALL_BYTES: u32 = 16_400;
+
+/// What a sealed response adds to the body: HPKE's 32-byte encapsulated key before the
+/// ciphertext, and the 16-byte tag after it.
+pub const SEALED_RESPONSE_OVERHEAD: u32 = 48;
 
 /// An operator's encryption key with its gateway key's signature over
 /// [`encryption_key_message`].
@@ -102,6 +116,116 @@ pub enum ApiSecret {
 	Header { name: Vec<u8>, value: Vec<u8> },
 	/// A query parameter added to every upstream call's URL, e.g. `api_key=…`.
 	Query { name: Vec<u8>, value: Vec<u8> },
+}
+
+/// A client's request content sealed to one operator (HPKE base mode, single shot): a
+/// [`SealedCall`]'s SCALE encoding.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct CallEnvelope {
+	/// The encryption key it is sealed to.
+	pub recipient: EncryptionKey,
+	/// HPKE's encapsulated key.
+	pub encapped: [u8; 32],
+	/// The sealed call and its tag.
+	pub ciphertext: BoundedVec<u8, ConstU32<MAX_SEALED_CALL_BYTES>>,
+}
+
+/// What a client seals of a request: the headers and body the operator sends upstream.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
+pub struct SealedCall {
+	/// Headers sent upstream, as (name, value).
+	pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+	/// Body sent upstream.
+	pub body: Vec<u8>,
+}
+
+impl SealedCall {
+	/// The hash a sealed request commits to: blake2-256 of the SCALE encoding. Every operator
+	/// checks the call it opened against it, so a client cannot give operators different calls
+	/// (and have the honest ones outvoted).
+	pub fn content_hash(&self) -> [u8; 32] {
+		sp_io::hashing::blake2_256(&self.encode())
+	}
+}
+
+/// What a client names when it submits a sealed request.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct SealTerms {
+	/// The client's X25519 key the response is sealed to.
+	pub client_key: EncryptionKey,
+	/// [`SealedCall::content_hash`] of what it will seal.
+	pub content_hash: [u8; 32],
+}
+
+/// HPKE's `info` of a request's call sealed to `operator`: the SCALE encoding of
+/// `("baton/sealed-call", genesis_hash, request_id, request_hash, operator)`. An envelope opens
+/// only for the request, operator and chain it was sealed for.
+pub fn sealed_call_info<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
+	request_id: crate::RequestId,
+	request_hash: &[u8; 32],
+	operator: &AccountId,
+) -> Vec<u8> {
+	(b"baton/sealed-call", genesis_hash, request_id, request_hash, operator).encode()
+}
+
+/// HPKE's `info` of the response `operator` seals to the client: the SCALE encoding of
+/// `("baton/sealed-response", genesis_hash, request_id, request_hash, operator)`.
+pub fn sealed_response_info<AccountId: Encode, Hash: Encode>(
+	genesis_hash: &Hash,
+	request_id: crate::RequestId,
+	request_hash: &[u8; 32],
+	operator: &AccountId,
+) -> Vec<u8> {
+	(b"baton/sealed-response", genesis_hash, request_id, request_hash, operator).encode()
+}
+
+/// The response hash a sealed request's receipt signs: blake2-256 of the SCALE encoding of
+/// `("baton/sealed-response", plaintext_hash, sealed_hash)`, where `plaintext_hash` is the
+/// blake2-256 of the body the upstream sent and `sealed_hash` of the bytes stored (the
+/// encapsulated key, then the ciphertext). The client checks both once it opened the body.
+pub fn sealed_response_hash(plaintext_hash: &[u8; 32], sealed_hash: &[u8; 32]) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(b"baton/sealed-response", plaintext_hash, sealed_hash).encode())
+}
+
+/// A sealed request's call for the node to open, with what it is bound to.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct SealedCallRequest {
+	/// What the chain stores for the operator.
+	pub envelope: CallEnvelope,
+	/// [`sealed_call_info`] of the request and operator on this chain.
+	pub info: Vec<u8>,
+	/// What the opened call must hash to.
+	pub content_hash: [u8; 32],
+	/// The chain's bounds on a plain request, which the opened call must keep: the most
+	/// headers, ...
+	pub max_headers: u32,
+	/// ... bytes of a header's name or value, ...
+	pub max_header_len: u32,
+	/// ... and bytes of body.
+	pub max_body_len: u32,
+}
+
+/// Where the node seals a response to: the client's key, under [`sealed_response_info`].
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ResponseSeal {
+	/// The client's X25519 key.
+	pub client_key: EncryptionKey,
+	/// HPKE's `info`.
+	pub info: Vec<u8>,
 }
 
 /// The application key whose seed the node derives the X25519 secret from: ed25519 under key

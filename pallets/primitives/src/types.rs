@@ -159,6 +159,8 @@ pub struct Candidate<Balance> {
 	pub capacity: u32,
 	/// The key its node signs with.
 	pub gateway_key: GatewayKey,
+	/// Whether it published an encryption key, so that sealed requests may go to it.
+	pub has_encryption_key: bool,
 }
 
 /// An outcome of a request for one operator, fed to reputation.

@@ -98,6 +98,7 @@ impl pallet_relay::BenchmarkHelper<crate::AccountId, Signature, pallet_gateway::
 			redundancy: <Runtime as pallet_gateway::Config>::MaxRedundancy::get(),
 			max_fee: 1_000 * crate::currency::UNIT,
 			deadline: now.saturating_add(<Runtime as pallet_gateway::Config>::MaxDeadline::get()),
+			sealed: None,
 		}
 	}
 }

@@ -3,4 +3,5 @@ export * from './rpc.js';
 export * from './scale.js';
 export * from './tx.js';
 export * from './settled.js';
+export * from './sealed.js';
 export * from './relay.js';

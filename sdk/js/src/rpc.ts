@@ -100,8 +100,15 @@ export interface ResponseView {
   status: ResultStatus;
   responseHash: string;
   signature: string;
-  /** The body as text, or null if the node has not indexed it. */
+  /** The body as text, or null if the node has not indexed it (or the request is sealed). */
   body: string | null;
+  /**
+   * A sealed request's body as the operator reported it (0x hex): HPKE's 32-byte encapsulated
+   * key, then the ciphertext; only the client's key opens it (`openResponse`).
+   */
+  sealedBody?: string | null;
+  /** A sealed request's blake2-256 of the opened body, as the operator vouched for it. */
+  plaintextHash?: string | null;
   /** The node's own check of the receipt: a client checks it itself (`verifyReceipt`). */
   verified: boolean;
 }

@@ -2,6 +2,8 @@
 // with a receipt signed by the operator that served it (docs/gateway.md in the repository).
 import type { ApiPromise } from '@polkadot/api';
 import type { AddressOrPair } from '@polkadot/api/types';
+import type { Option, Struct } from '@polkadot/types-codec';
+import type { Codec } from '@polkadot/types-codec/types';
 import type { EventRecord } from '@polkadot/types/interfaces';
 import { hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, ed25519Verify } from '@polkadot/util-crypto';
@@ -160,20 +162,9 @@ export interface Result {
 export async function request(api: ApiPromise, signer: AddressOrPair, spec: RequestSpec, options: SendOptions & { settleTimeoutMs?: number } = {}): Promise<Result> {
   const submitted = await submitRequest(api, signer, spec, options);
   const outcome = await waitForOutcome(api, submitted.id, submitted.blockHash, options.settleTimeoutMs);
-  if (outcome.status === 'refunded') {
-    throw new RequestRefunded(submitted.id, outcome.amount, await getRequest(api, submitted.id, outcome.blockHash));
-  }
-  const receipt = await getResponse(api, submitted.id, outcome.blockHash);
-  if (!receipt || receipt.body === null) throw new ReceiptInvalid(submitted.id, 'the node serves no response body');
-  if (receipt.responseHash !== outcome.responseHash) {
-    throw new ReceiptInvalid(submitted.id, 'the receipt is not for the response the chain settled on');
-  }
+  const receipt = await settledReceipt(api, submitted.id, outcome);
+  if (receipt.body === null) throw new ReceiptInvalid(submitted.id, 'the node serves no response body');
   const contentHash = await requestHash(api, submitted.id, submitted.blockHash);
-  const bonded = (await (await api.at(outcome.blockHash)).query.operatorStaking.operators(receipt.operator)).toJSON() as
-    { gatewayKey?: string } | null;
-  if (bonded?.gatewayKey !== receipt.gatewayKey) {
-    throw new ReceiptInvalid(submitted.id, `the receipt's key is not ${receipt.operator}'s gateway key`);
-  }
   if (!verifyReceipt(api, receipt, { requestHash: contentHash })) {
     throw new ReceiptInvalid(submitted.id, 'the receipt does not verify');
   }
@@ -181,17 +172,48 @@ export async function request(api: ApiPromise, signer: AddressOrPair, spec: Requ
 }
 
 /**
+ * The receipt of request `id` once `outcome` is known, as `gateway_response` serves it in the
+ * outcome's block, checked against the chain: it is for the response the chain settled on, and
+ * its key is the operator's gateway key as bonded then. Rejects with RequestRefunded for a
+ * refund, with ReceiptInvalid otherwise. What the receipt signs is the caller's to check
+ * (`verifyReceipt`, `verifySealedReceipt`).
+ */
+export async function settledReceipt(api: ApiPromise, id: number, outcome: Outcome): Promise<ResponseView> {
+  if (outcome.status === 'refunded') {
+    throw new RequestRefunded(id, outcome.amount, await getRequest(api, id, outcome.blockHash));
+  }
+  const receipt = await getResponse(api, id, outcome.blockHash);
+  if (!receipt) throw new ReceiptInvalid(id, 'the node serves no response');
+  if (receipt.responseHash !== outcome.responseHash) {
+    throw new ReceiptInvalid(id, 'the receipt is not for the response the chain settled on');
+  }
+  const bonded = (await (await api.at(outcome.blockHash)).query.operatorStaking.operators(receipt.operator)).toJSON() as
+    { gatewayKey?: string } | null;
+  if (bonded?.gatewayKey !== receipt.gatewayKey) {
+    throw new ReceiptInvalid(id, `the receipt's key is not ${receipt.operator}'s gateway key`);
+  }
+  return receipt;
+}
+
+/**
  * The content hash of request `id`, computed from the request the chain stored (in block `at`,
  * default the best): blake2-256 of SCALE("baton/request", client, api id, method, path,
- * headers, body, terms, price).
+ * headers, body, terms, price), or for a sealed request of SCALE("baton/sealed-request",
+ * client, api id, method, path, seal terms, terms, price), whose seal terms commit to the
+ * sealed headers and body.
  */
 export async function requestHash(api: ApiPromise, id: number, at?: string): Promise<string> {
   const query = at ? (await api.at(at)).query : api.query;
   const stored = await query.gateway.requests(id);
   if (stored.isEmpty) throw new Error(`the chain keeps no request ${id}`);
-  const r = (stored as unknown as { unwrap(): Record<string, { toU8a(): Uint8Array }> }).unwrap();
-  const content = u8aConcat(stringToU8a('baton/request'), r.client.toU8a(), r.apiId.toU8a(), r.method.toU8a(),
-    r.path.toU8a(), r.headers.toU8a(), r.body.toU8a(), r.terms.toU8a(), r.price.toU8a());
+  const r = (stored as unknown as { unwrap(): Record<string, Codec> }).unwrap();
+  // A runtime from before sealed requests stores no `sealed`: its requests are all plain.
+  const sealed = r.sealed as Option<Struct & { terms: Codec }> | undefined;
+  const [tag, call]: [string, Codec[]] = sealed?.isSome
+    ? ['baton/sealed-request', [sealed.unwrap().terms]]
+    : ['baton/request', [r.headers, r.body]];
+  const content = u8aConcat(stringToU8a(tag),
+    ...[r.client, r.apiId, r.method, r.path, ...call, r.terms, r.price].map((field) => field.toU8a()));
   return u8aToHex(blake2AsU8a(content, 256));
 }
 
@@ -204,15 +226,23 @@ export function resultStatusType(api: ApiPromise): string {
 
 /**
  * Checks a `gateway_response` receipt with the gateway key alone: the body hashes to the
- * response hash, and the ed25519 signature covers SCALE("baton/receipt", genesis hash, request
- * id, request hash, response hash, status, operator). `genesisHash` defaults to the client's
- * connection's; `requestHash`, when given, must be the receipt's (the client's own computation
- * of what it asked).
+ * response hash, and the receipt is signed (`receiptSigned`). `genesisHash` defaults to the
+ * client's connection's; `requestHash`, when given, must be the receipt's (the client's own
+ * computation of what it asked).
  */
 export function verifyReceipt(api: ApiPromise, receipt: ResponseView, { genesisHash = api.genesisHash.toHex(), requestHash: expected }: { genesisHash?: string; requestHash?: string } = {}): boolean {
   if (receipt.body === null) return false;
   if (expected !== undefined && expected !== receipt.requestHash) return false;
   if (u8aToHex(blake2AsU8a(stringToU8a(receipt.body), 256)) !== receipt.responseHash) return false;
+  return receiptSigned(api, receipt, genesisHash);
+}
+
+/**
+ * Whether the receipt's ed25519 signature by its gateway key covers SCALE("baton/receipt",
+ * genesis hash, request id, request hash, response hash, status, operator) on the chain whose
+ * genesis hash is `genesisHash`. What the response hash stands for is the caller's to check.
+ */
+export function receiptSigned(api: ApiPromise, receipt: ResponseView, genesisHash: string = api.genesisHash.toHex()): boolean {
   const [kind, value] = Object.entries(typeof receipt.status === 'string' ? { [receipt.status]: null } : receipt.status)[0];
   const status = { [kind[0].toUpperCase() + kind.slice(1)]: value };
   const message = u8aConcat(stringToU8a('baton/receipt'), api.createType(

@@ -36,6 +36,11 @@ export interface SendOptions {
   onProgress?: (progress: TxProgress) => void;
   /** polkadot.js's signing options: an injected `signer` from a browser extension, a nonce, a tip. */
   signerOptions?: Partial<SignerOptions>;
+  /**
+   * Resolves once the transaction is in a best block rather than a finalized one (the default):
+   * for a next step that needs its events at once and is itself finalized later.
+   */
+  until?: 'inBlock' | 'finalized';
 }
 
 export interface Included {
@@ -44,19 +49,22 @@ export interface Included {
 }
 
 /**
- * Signs `tx` as `signer` and resolves once its block is finalized with the block's hash and the
- * transaction's events; rejects with a ChainError if the transaction failed, or if it was
- * dropped, invalid or not finalized in time.
+ * Signs `tx` as `signer` and resolves once its block is finalized (or only in a block, with
+ * `until: 'inBlock'`) with the block's hash and the transaction's events; rejects with a
+ * ChainError if the transaction failed, or if it was dropped, invalid or not finalized in time.
  */
 export function send(tx: SubmittableExtrinsic<'promise'>, signer: AddressOrPair, options: SendOptions = {}): Promise<Included> {
-  const { timeoutMs = 120_000, onProgress, signerOptions = {} } = options;
+  const { timeoutMs = 120_000, onProgress, signerOptions = {}, until = 'finalized' } = options;
   onProgress?.({ stage: 'sent' });
-  return followUntil<Included>(timeoutMs, `transaction not finalized within ${timeoutMs} ms`, (resolve, reject) =>
+  const awaited = until === 'inBlock' ? 'in a block' : 'finalized';
+  return followUntil<Included>(timeoutMs, `transaction not ${awaited} within ${timeoutMs} ms`, (resolve, reject) =>
     tx.signAndSend(signer, signerOptions, ({ status, events, dispatchError }) => {
       if (dispatchError) {
         reject(chainError(tx.registry, dispatchError));
       } else if (status.isInBlock) {
-        onProgress?.({ stage: 'inBlock', blockHash: status.asInBlock.toHex() });
+        const blockHash = status.asInBlock.toHex();
+        onProgress?.({ stage: 'inBlock', blockHash });
+        if (until === 'inBlock') resolve({ blockHash, events });
       } else if (status.isFinalized) {
         const blockHash = (status.asFinalized as Hash).toHex();
         onProgress?.({ stage: 'finalized', blockHash });

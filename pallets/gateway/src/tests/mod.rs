@@ -9,6 +9,7 @@ mod offchain;
 mod registry;
 mod reruns;
 mod routing;
+mod sealed;
 mod secrets;
 mod sessions;
 mod settlement;

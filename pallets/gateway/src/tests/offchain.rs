@@ -51,6 +51,7 @@ pub(super) fn answer(body: &[u8]) -> EgressResponse {
 		status: ResultStatus::Response { code: 200 },
 		body: body.to_vec(),
 		latency_ms: 3,
+		sealed_body: None,
 	}
 }
 
@@ -84,6 +85,8 @@ fn call(
 		timeout_ms,
 		max_response_bytes: 128,
 		secret: None,
+		sealed_call: None,
+		seal_response: None,
 	}
 }
 

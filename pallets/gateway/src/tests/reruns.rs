@@ -25,6 +25,7 @@ fn call(redundancy: u32, max_fee: Balance) -> NewRequest<Test> {
 		redundancy,
 		max_fee,
 		deadline: System::block_number() + 10,
+		sealed: None,
 	}
 }
 

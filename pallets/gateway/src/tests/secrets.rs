@@ -9,12 +9,12 @@ use frame_support::{assert_noop, assert_ok, traits::Hooks};
 use sp_core::Pair;
 
 /// The encryption key operator `n` publishes, version `version`.
-fn encryption_key(n: u8, version: u8) -> EncryptionKey {
+pub(super) fn encryption_key(n: u8, version: u8) -> EncryptionKey {
 	[n.wrapping_mul(3).wrapping_add(version); 32]
 }
 
 /// Operator `n` publishes encryption key `version` in its profile, bound by its gateway key.
-fn publish_key(n: u8, version: u8) {
+pub(super) fn publish_key(n: u8, version: u8) {
 	let key = encryption_key(n, version);
 	let genesis = baton_primitives::genesis_hash::<Test>();
 	let proof = pair(n).sign(&encryption_key_message(&account(n), &genesis, &key)).0;

@@ -43,6 +43,7 @@ fn reports_are_operational_so_new_submissions_cannot_crowd_them_out() {
 		latency_ms: 1,
 		body: Default::default(),
 		signature: [0; 64],
+		sealed: None,
 	};
 	let one = crate::Call::<Test>::report_result { request_id: 0, report: report() };
 	let many =
@@ -112,6 +113,7 @@ fn a_receipt_for_another_chain_or_another_request_with_the_same_id_is_refused() 
 				latency_ms: 1,
 				body: BODY.to_vec().try_into().unwrap(),
 				signature: pair(OP).sign(&message).0,
+				sealed: None,
 			};
 			assert_noop!(
 				Gateway::report_result(RuntimeOrigin::signed(key_account(OP)), id, report),

@@ -213,6 +213,7 @@ fn new_request(redundancy: u32) -> NewRequest<Test> {
 		redundancy,
 		max_fee: 10_000,
 		deadline: System::block_number() + 5,
+		sealed: None,
 	}
 }
 
