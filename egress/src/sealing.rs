@@ -4,8 +4,12 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use baton_primitives::sealing::{
-	ApiSecret, CallEnvelope, EncryptionKey, Envelope, SealedCall, SealedCallRequest, SealedSecret,
+use baton_primitives::{
+	egress::{is_reserved_header, is_valid_header},
+	sealing::{
+		ApiSecret, CallEnvelope, EncryptionKey, Envelope, SealedCall, SealedCallRequest,
+		SealedSecret,
+	},
 };
 use codec::{Decode, DecodeAll, Encode};
 use hpke::{
@@ -180,7 +184,8 @@ impl OpeningKeys {
 	pub fn open_call(&self, sealed: &SealedCallRequest) -> Option<SealedCall> {
 		let envelope = &sealed.envelope;
 		let secret = self.secret_for(&envelope.recipient)?;
-		let plaintext = open_bytes(&secret, &envelope.encapped, &envelope.ciphertext, &sealed.info)?;
+		let plaintext =
+			open_bytes(&secret, &envelope.encapped, &envelope.ciphertext, &sealed.info)?;
 		let call = SealedCall::decode_all(&mut &plaintext[..]).ok()?;
 		if call.content_hash() != sealed.content_hash {
 			return None;
@@ -188,6 +193,8 @@ impl OpeningKeys {
 		let header_fits = |(name, value): &(Vec<u8>, Vec<u8>)| {
 			name.len() <= sealed.max_header_len as usize
 				&& value.len() <= sealed.max_header_len as usize
+				&& is_valid_header(name, value)
+				&& !is_reserved_header(name)
 		};
 		(call.headers.len() <= sealed.max_headers as usize
 			&& call.headers.iter().all(header_fits)
@@ -209,7 +216,10 @@ impl OpeningKeys {
 				}
 			}
 		}
-		derived.values().find(|(key, _)| key == recipient).map(|(_, secret)| secret.clone())
+		derived
+			.values()
+			.find(|(key, _)| key == recipient)
+			.map(|(_, secret)| secret.clone())
 	}
 }
 

@@ -386,3 +386,59 @@ fn a_secret_too_long_for_an_envelope_is_refused() {
 		Err(sealing::SealError::BadRecipient)
 	);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sealed_call_is_opened_sent_and_answered_sealed_to_its_client() {
+	use baton_primitives::sealing::{ResponseSeal, SealedCall, SealedCallRequest};
+	let upstream = Upstream::start(|_| (Duration::ZERO, ok(r#"{"balance":5}"#))).await;
+	let seed = [2; 32];
+	let keys = sealing::OpeningKeys::new(Arc::new(Seeds(vec![seed])));
+	let client = client(&["127.0.0.1"]).opening_secrets_with(Arc::new(keys));
+	let url = format!("http://127.0.0.1:{}/account", upstream.port);
+	let (client_secret, client_key) = sealing::derive_key(&[9; 32]);
+	let sealed_call = |call: &SealedCall, content_hash: [u8; 32]| SealedCallRequest {
+		envelope: sealing::seal_call(&sealing::encryption_key(&seed), b"call", call).unwrap(),
+		info: b"call".to_vec(),
+		content_hash,
+		max_headers: 4,
+		max_header_len: 64,
+		max_body_len: 64,
+	};
+	let call = SealedCall {
+		headers: vec![(b"X-Account".to_vec(), b"private-42".to_vec())],
+		body: Vec::new(),
+	};
+	let mut request = get(url.clone());
+	request.sealed_call = Some(sealed_call(&call, call.content_hash()));
+	request.seal_response = Some(ResponseSeal { client_key, info: b"response".to_vec() });
+	let response = client.fetch(request).await;
+	assert_eq!(response.status, ResultStatus::Response { code: 200 });
+	// The worker needs the plaintext to compare results; only the sealed bytes are reported.
+	assert_eq!(response.body, br#"{"balance":5}"#);
+	let sealed = response.sealed_body.unwrap();
+	assert_eq!(
+		sealing::open_response(&client_secret, b"response", &sealed).unwrap(),
+		response.body
+	);
+	assert_eq!(sealing::open_response(&client_secret, b"another request", &sealed), None);
+	let head = upstream.requests.lock().unwrap()[0].to_ascii_lowercase();
+	assert!(head.contains("x-account: private-42"), "{head}");
+	assert!(head.contains("idempotency-key: 7"), "{head}");
+
+	// Not what its client committed to; a header the operators set; over the chain's bounds.
+	let reserved = SealedCall {
+		headers: vec![(b"Idempotency-Key".to_vec(), b"mine".to_vec())],
+		body: Vec::new(),
+	};
+	let long = SealedCall { headers: Vec::new(), body: vec![b'x'; 65] };
+	for bad in [
+		sealed_call(&call, [0; 32]),
+		sealed_call(&reserved, reserved.content_hash()),
+		sealed_call(&long, long.content_hash()),
+	] {
+		let mut request = get(url.clone());
+		request.sealed_call = Some(bad);
+		assert_eq!(client.fetch(request).await.status, ResultStatus::Forbidden);
+	}
+	assert_eq!(upstream.connections(), 1);
+}

@@ -5,9 +5,8 @@ use std::{marker::PhantomData, sync::Arc};
 
 use baton_primitives::{
 	offchain::keys::response_storage_key, receipt_message, sealing::sealed_response_hash, ApiId,
-	GatewayApi, HandoverReason,
-	OperatorApi, OperatorView, QuoteError, RequestId, RequestStatus, RequestView, ResponseView,
-	ResultStatus,
+	GatewayApi, HandoverReason, OperatorApi, OperatorView, QuoteError, RequestId, RequestStatus,
+	RequestView, ResponseView, ResultStatus,
 };
 use baton_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use jsonrpsee::{

@@ -18,8 +18,8 @@ mod registry;
 mod requests;
 mod reruns;
 pub mod routing;
-mod secrets;
 mod sealed;
+mod secrets;
 mod sessions;
 mod settlement;
 #[cfg(test)]
@@ -640,8 +640,16 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
-			let request =
-				NewRequest { method, path, headers, body, redundancy, max_fee, deadline, sealed: None };
+			let request = NewRequest {
+				method,
+				path,
+				headers,
+				body,
+				redundancy,
+				max_fee,
+				deadline,
+				sealed: None,
+			};
 			let bytes = request.bytes();
 			let submitted = Self::do_submit_request(&client, api_id, request)?;
 			let actual = <T as Config>::WeightInfo::submit_request(

@@ -1,7 +1,10 @@
 //! Client requests: validation, pricing, escrow and assignment.
 
 use alloc::vec::Vec;
-use baton_primitives::{ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus};
+use baton_primitives::{
+	egress::{is_reserved_header, is_valid_header},
+	ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus,
+};
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -254,16 +257,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn ensure_valid_headers(headers: &HeadersOf<T>) -> DispatchResult {
-		// RFC 9110 token characters.
-		let token = |c: &u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(c);
 		for (name, value) in headers.iter() {
-			ensure!(
-				!name.is_empty()
-					&& name.iter().all(token)
-					&& value.iter().all(|c| *c == b' ' || *c == b'\t' || c.is_ascii_graphic()),
-				Error::<T>::InvalidHeader
-			);
-			ensure!(!name.eq_ignore_ascii_case(b"idempotency-key"), Error::<T>::ReservedHeader);
+			ensure!(is_valid_header(name, value), Error::<T>::InvalidHeader);
+			ensure!(!is_reserved_header(name), Error::<T>::ReservedHeader);
 		}
 		Ok(())
 	}

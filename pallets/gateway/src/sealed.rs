@@ -18,9 +18,7 @@ use frame_support::{defensive, ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::Saturating;
 
-use crate::{
-	Agenda, AgendaTask, Config, Error, Event, Pallet, Request, Requests, SealedCalls,
-};
+use crate::{Agenda, AgendaTask, Config, Error, Event, Pallet, Request, Requests, SealedCalls};
 
 impl<T: Config> Pallet<T> {
 	/// Seals `client`'s request `request_id` with `envelopes`; see `seal_request`.

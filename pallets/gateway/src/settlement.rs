@@ -3,9 +3,9 @@
 
 use baton_primitives::{
 	genesis_hash, offchain::keys::response_storage_key, receipt_message,
-	sealing::sealed_response_hash, signed_by_gateway_key,
-	ApiId, Escrow, GatewayKey, GatewayKeys, OffenceKind, OnSettled, Outcome, ReportOffence,
-	ReputationSink, RequestId, RequestStatus, ResultStatus,
+	sealing::sealed_response_hash, signed_by_gateway_key, ApiId, Escrow, GatewayKey, GatewayKeys,
+	OffenceKind, OnSettled, Outcome, ReportOffence, ReputationSink, RequestId, RequestStatus,
+	ResultStatus,
 };
 use codec::Encode;
 use frame_support::{defensive, ensure, pallet_prelude::*, traits::DefensiveResult};
@@ -139,9 +139,11 @@ impl<T: Config> Pallet<T> {
 				(true, Some(sealed)) => {
 					ensure!(
 						report.body.len()
-							<= request.terms.max_response_bytes.saturating_add(
-								baton_primitives::sealing::SEALED_RESPONSE_OVERHEAD
-							) as usize,
+							<= request
+								.terms
+								.max_response_bytes
+								.saturating_add(baton_primitives::sealing::SEALED_RESPONSE_OVERHEAD)
+								as usize,
 						Error::<T>::ResponseTooLarge
 					);
 					ensure!(

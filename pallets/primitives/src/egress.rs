@@ -88,6 +88,21 @@ pub fn names_private_host(url: &[u8]) -> bool {
 	host.parse::<IpAddr>().is_ok_and(|ip| !is_public(ip))
 }
 
+/// Whether `name: value` is a header: the name an RFC 9110 token, the value visible
+/// characters, spaces and tabs. The chain checks plain requests' headers with it; the node, a
+/// sealed request's once opened.
+pub fn is_valid_header(name: &[u8], value: &[u8]) -> bool {
+	let token = |c: &u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(c);
+	!name.is_empty()
+		&& name.iter().all(token)
+		&& value.iter().all(|c| *c == b' ' || *c == b'\t' || c.is_ascii_graphic())
+}
+
+/// Whether header `name` is the operators' to set, not a client's: `Idempotency-Key`.
+pub fn is_reserved_header(name: &[u8]) -> bool {
+	name.eq_ignore_ascii_case(b"idempotency-key")
+}
+
 /// One upstream call, as the offchain worker asks the node for it.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct EgressRequest {

@@ -15,7 +15,7 @@ use frame_support::{assert_ok, traits::Hooks};
 use sp_core::Pair;
 
 /// The report in the `index`th submitted transaction.
-fn submitted_report(
+pub(super) fn submitted_report(
 	transactions: &[Vec<u8>],
 	index: usize,
 ) -> (u64, crate::Report<Test>, AccountId) {

@@ -15,7 +15,8 @@ fn first_choices(n: u8, requests: u64) -> Vec<u32> {
 	let api = Apis::<Test>::get(0).unwrap();
 	let mut counts = vec![0u32; n as usize];
 	for id in 0..requests {
-		let routed = Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), id, 1, false).unwrap();
+		let routed =
+			Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), id, 1, false).unwrap();
 		let chosen = &routed.assigned[0];
 		let index = (OP..OP + n).position(|m| &account(m) == chosen).unwrap();
 		counts[index] += 1;
@@ -37,8 +38,10 @@ fn routing_is_reproducible_from_chain_data() {
 			bond_operator(OP + n, 5_000);
 		}
 		let api = Apis::<Test>::get(0).unwrap();
-		let first = Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), 42, 2, false).unwrap();
-		let again = Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), 42, 2, false).unwrap();
+		let first =
+			Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), 42, 2, false).unwrap();
+		let again =
+			Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), 42, 2, false).unwrap();
 		assert_eq!(first.assigned, again.assigned);
 		assert_eq!(first.backups, again.backups);
 		assert_eq!(first.candidates, 5);
@@ -83,7 +86,8 @@ fn lower_latency_and_more_stake_are_chosen_more_often() {
 		let (mut rich, mut poor) = (0, 0);
 		for id in 0..400 {
 			let routed =
-				Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), id, 1, false).unwrap();
+				Pallet::<Test>::route(&mut Pallet::<Test>::eligible(0, &api), id, 1, false)
+					.unwrap();
 			rich += (routed.assigned[0] == account(OP + 2)) as u32;
 			poor += (routed.assigned[0] == account(OP + 3)) as u32;
 		}

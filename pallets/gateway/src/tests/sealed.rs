@@ -12,7 +12,7 @@ use baton_primitives::{
 	OffenceKind, RequestId, RequestStatus, ResultStatus,
 };
 use codec::{Decode, Encode};
-use frame_support::{assert_noop, assert_ok};
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
 use sp_core::Pair;
 
 const CLIENT_KEY: [u8; 32] = [42; 32];
@@ -50,7 +50,10 @@ fn envelopes(id: RequestId) -> Vec<(AccountId, CallEnvelope)> {
 		.collect()
 }
 
-fn seal(id: RequestId, envelopes: Vec<(AccountId, CallEnvelope)>) -> frame_support::dispatch::DispatchResult {
+fn seal(
+	id: RequestId,
+	envelopes: Vec<(AccountId, CallEnvelope)>,
+) -> frame_support::dispatch::DispatchResult {
 	Gateway::seal_request(RuntimeOrigin::signed(account(CLIENT)), id, envelopes.try_into().unwrap())
 }
 
@@ -58,14 +61,13 @@ fn seal(id: RequestId, envelopes: Vec<(AccountId, CallEnvelope)>) -> frame_suppo
 fn sealed_report(n: u8, id: RequestId, sealed: &[u8], plaintext: &[u8]) -> Report<Test> {
 	let status = ResultStatus::Response { code: 200 };
 	let plaintext_hash = sp_io::hashing::blake2_256(plaintext);
-	let response_hash =
-		sealed_response_hash(&plaintext_hash, &sp_io::hashing::blake2_256(sealed));
+	let response_hash = sealed_response_hash(&plaintext_hash, &sp_io::hashing::blake2_256(sealed));
 	let ignored = &Requests::<Test>::get(id).unwrap().terms.ignored_fields;
 	let result_key = result_key(&status, plaintext, ignored);
 	Report {
 		status,
 		response_hash,
-		latency_ms: 80,
+		latency_ms: 3,
 		body: sealed.to_vec().try_into().unwrap(),
 		signature: pair(n).sign(&receipt_of(n, id, &status, &response_hash)).0,
 		sealed: Some(SealedResult { plaintext_hash, result_key }),
@@ -294,7 +296,8 @@ fn sealed_reports_settle_by_the_majority_of_their_plaintexts() {
 		let id = submit_sealed(3);
 		assert_ok!(seal(id, envelopes(id)));
 		let [a, b, c] = [OP, OP + 1, OP + 2];
-		let before: Vec<_> = [a, b, c].iter().map(|n| Balances::free_balance(account(*n))).collect();
+		let before: Vec<_> =
+			[a, b, c].iter().map(|n| Balances::free_balance(account(*n))).collect();
 
 		// The plaintext differs in an ignored field only: the same result.
 		assert_ok!(report(a, id, sealed_report(a, id, b"sealed-a", br#"{"balance":5,"ts":1}"#)));
@@ -364,5 +367,60 @@ fn a_pruned_sealed_request_leaves_no_envelope() {
 		run_to_block(System::block_number() + 6);
 		assert!(Requests::<Test>::get(id).is_none());
 		assert_eq!(SealedCalls::<Test>::iter_prefix(id).count(), 0);
+	});
+}
+
+#[test]
+fn the_worker_hands_the_envelope_to_the_node_and_reports_the_sealed_response() {
+	with_offchain_worker_state(|state, submitted| {
+		publish_key(OP, 0);
+		let id = submit_sealed(1);
+		// Not sealed yet: nothing to call.
+		Gateway::offchain_worker(1);
+		assert!(submitted().is_empty());
+		assert_ok!(seal(id, envelopes(id)));
+
+		let request = Requests::<Test>::get(id).unwrap();
+		let genesis = baton_primitives::genesis_hash::<Test>();
+		let plaintext = br#"{"balance":5,"ts":9}"#;
+		let sealed = b"encapped key and ciphertext".to_vec();
+		let call = baton_primitives::egress::EgressRequest {
+			method: b"GET".to_vec(),
+			url: b"https://api.example/account".to_vec(),
+			headers: vec![(b"Idempotency-Key".to_vec(), idempotency(id).into_bytes())],
+			body: Vec::new(),
+			timeout_ms: 2_000,
+			max_response_bytes: 128,
+			secret: None,
+			sealed_call: Gateway::sealed_call(id, &request, &account(OP)),
+			seal_response: Some(baton_primitives::sealing::ResponseSeal {
+				client_key: CLIENT_KEY,
+				info: baton_primitives::sealing::sealed_response_info(
+					&genesis,
+					id,
+					&request.request_hash,
+					&account(OP),
+				),
+			}),
+		};
+		assert_eq!(call.sealed_call.as_ref().unwrap().envelope, envelope(encryption_key(OP, 0)));
+		let answer = baton_primitives::egress::EgressResponse {
+			sealed_body: Some(sealed.clone()),
+			..super::offchain::answer(plaintext)
+		};
+		state.expected.lock().push((call, answer));
+		Gateway::offchain_worker(2);
+
+		let transactions = submitted();
+		assert_eq!(transactions.len(), 1);
+		// The plaintext answer never leaves the node.
+		assert!(!transactions[0].windows(plaintext.len()).any(|w| w == plaintext));
+		let (_, report, signer) = super::offchain::submitted_report(&transactions, 0);
+		assert_eq!(report, sealed_report(OP, id, &sealed, plaintext));
+		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
+		assert!(matches!(
+			Requests::<Test>::get(id).unwrap().status,
+			RequestStatus::Completed { .. }
+		));
 	});
 }
