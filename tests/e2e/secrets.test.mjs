@@ -1,10 +1,14 @@
-// API secrets on a real dev node: an upstream that answers only with `Authorization: Bearer
-// <secret>`; two operators publish encryption keys with the `baton` program (their seal keys in
-// the node's keystore), a third serves the API without one; the publisher seals the secret to
-// the two (`baton api secret`). Settled requests and a relay call complete through them only,
-// the upstream sees the secret on every call, and then nothing on the node holds it in the
-// clear: not a block's extrinsics, not an event, not a storage value, not a file in the node's
-// database (the offchain index with it), not its log.
+// API secrets and sealed requests on a real dev node: an upstream that answers only with
+// `Authorization: Bearer <secret>`; two operators publish encryption keys with the `baton`
+// program (their seal keys in the node's keystore), a third serves the API without one; the
+// publisher seals the secret to the two (`baton api secret`). Settled requests and a relay call
+// complete through them only, and the upstream sees the secret on every call. Then the third
+// publishes a key and is granted the secret, and a client sends a sealed request through all
+// three (`sealedRequest` of @baton/client) with a private `X-Account` header, which the upstream
+// requires too, and gets the private answer back sealed to its own key. Then nothing on the
+// node holds the secret, the header or the answer in the clear: not a block's extrinsics, not an
+// event, not a storage value, not a file in the node's database (the offchain index with it),
+// not its log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -12,13 +16,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { u8aToHex, stringToHex } from '@polkadot/util';
-import { request, RelaySession } from '@baton/client';
+import { request, RelaySession, sealedRequest } from '@baton/client';
 import { rawRpc, startDevNode } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../lib/gateway.mjs';
 import { runBaton } from '../lib/program.mjs';
 
 // Random per run, so that no earlier run's bytes can match.
 const SECRET = `s3cr3t-${crypto.randomBytes(12).toString('hex')}`;
+// A client's private header, and the upstream's private answer to it.
+const ACCOUNT = `acct-${crypto.randomBytes(12).toString('hex')}`;
+const BALANCE = `bal-${crypto.randomBytes(12).toString('hex')}`;
 
 let node;
 let api;
@@ -30,9 +37,13 @@ const holders = new Set();
 
 before(async () => {
   who = await accounts();
-  upstream = await startUpstream((req) => (req.headers.authorization === `Bearer ${SECRET}`
-    ? { body: JSON.stringify({ price: 7.25 }) }
-    : { status: 401, body: JSON.stringify({ error: 'unauthorised' }) }));
+  upstream = await startUpstream((req) => {
+    if (req.headers.authorization !== `Bearer ${SECRET}`) return { status: 401, body: JSON.stringify({ error: 'unauthorised' }) };
+    if (!req.url.startsWith('/account')) return { body: JSON.stringify({ price: 7.25 }) };
+    return req.headers['x-account'] === ACCOUNT
+      ? { body: JSON.stringify({ account: ACCOUNT, balance: BALANCE }) }
+      : { status: 404, body: JSON.stringify({ error: 'no such account' }) };
+  });
   basePath = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-secrets-'));
   node = await startDevNode({ basePath });
   api = node.api;
@@ -106,8 +117,52 @@ test('a relay call carries the secret too', async () => {
   }
 });
 
-test('nothing on the node holds the secret in the clear', async () => {
-  const needle = stringToHex(SECRET).slice(2);
+test('a sealed request carries a private header to three operators and its answer back sealed', async () => {
+  // Eve publishes a key too, and is granted the API's secret.
+  const seal = await gatewayKey('//EveSeal');
+  await rawRpc(api, 'author_insertKey', ['seal', '//EveSeal', u8aToHex(seal.publicKey)]);
+  const published = await runBaton([
+    'operator', 'profile', '--endpoint', node.relayUrl, '--region', 'DE', '--capacity', '50',
+    '--apis', String(apiId), '--seal-suri', '//EveSeal', '--node', node.rpcUrl,
+  ], { BATON_SURI: '//Eve', BATON_GATEWAY_SURI: '//EveGate' });
+  assert.equal(published.status, 0, published.stderr);
+  const granted = await runBaton(['api', 'secret', String(apiId), '--header', 'Authorization', '--operator', who.eve.address, '--node', node.rpcUrl],
+    { BATON_SURI: '//Alice', BATON_API_SECRET: `Bearer ${SECRET}` });
+  assert.equal(granted.status, 0, granted.stderr);
+  holders.add(who.eve.address);
+
+  const operators = [...holders];
+  const balance = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
+  const before = await Promise.all(operators.map(balance));
+  const calls = upstream.requests.length;
+  const result = await sealedRequest(api, who.bob, {
+    apiId, path: '/account', headers: { 'X-Account': ACCOUNT }, redundancy: 3, deadlineIn: 10,
+  });
+  assert.deepEqual(JSON.parse(result.body), { account: ACCOUNT, balance: BALANCE });
+  assert.equal(result.receipt.body, null);
+  assert.equal(result.receipt.verified, true);
+  assert.ok(result.receipt.sealedBody.length > 2 * result.body.length);
+
+  // Each operator called the upstream with the client's header and the publisher's secret.
+  const seen = upstream.requests.slice(calls);
+  assert.equal(seen.length, 3);
+  for (const call of seen) {
+    assert.equal(call.headers['x-account'], ACCOUNT);
+    assert.equal(call.headers.authorization, `Bearer ${SECRET}`);
+  }
+  // Three results under three seals, one majority: each operator paid the price.
+  const settled = (await api.rpc.gateway.request(result.id)).toJSON();
+  assert.equal(settled.status, 'completed');
+  assert.equal(settled.reports.length, 3);
+  assert.equal(new Set(settled.reports.map((r) => r.responseHash)).size, 3);
+  const price = BigInt((await api.query.gateway.apis(apiId)).unwrap().spec.pricePerCall.toString());
+  const after = await Promise.all(operators.map(balance));
+  assert.deepEqual(after.map((b, i) => b - before[i]), operators.map(() => price));
+});
+
+test('nothing on the node holds the secret, the private header or the answer in the clear', async () => {
+  const needles = [SECRET, ACCOUNT, BALANCE].map((text) => stringToHex(text).slice(2));
+  const holds = (text) => needles.some((needle) => text.includes(needle));
   // What the scan must find, so that it can fail: the upstream's URL, public in the API's spec.
   const control = stringToHex(upstream.url).slice(2);
   const found = { extrinsics: false, state: false, files: false };
@@ -119,11 +174,11 @@ test('nothing on the node holds the secret in the clear', async () => {
     for (const xt of block.block.extrinsics) {
       extrinsics += 1;
       found.extrinsics ||= xt.includes(control);
-      assert.ok(!xt.includes(needle), `block #${n} has an extrinsic with the secret`);
+      assert.ok(!holds(xt), `block #${n} has an extrinsic with a secret`);
     }
     const events = await rawRpc(api, 'state_getStorage', [api.query.system.events.key(), hash]);
     if (n > 0) assert.ok(events?.length > 2, `block #${n} has no events`);
-    assert.ok(!(events ?? '').includes(needle), `block #${n}'s events hold the secret`);
+    assert.ok(!holds(events ?? ''), `block #${n}'s events hold a secret`);
   }
   assert.ok(extrinsics > best, 'the scan read every block');
 
@@ -132,10 +187,12 @@ test('nothing on the node holds the secret in the clear', async () => {
   assert.ok(pairs.length > 100, `only ${pairs.length} storage values`);
   for (const [key, value] of pairs) {
     found.state ||= value.includes(control);
-    assert.ok(!value.includes(needle), `storage ${key} holds the secret`);
+    assert.ok(!holds(value), `storage ${key} holds a secret`);
   }
   const envelopes = pairs.filter(([key]) => key.startsWith(api.query.gateway.apiSecrets.keyPrefix()));
-  assert.equal(envelopes.length, 2);
+  assert.equal(envelopes.length, 3);
+  const calls = pairs.filter(([key]) => key.startsWith(api.query.gateway.sealedCalls.keyPrefix()));
+  assert.equal(calls.length, 3);
 
   // Every file of the node's database, offchain storage and index included, and its log.
   const files = fs.readdirSync(basePath, { recursive: true }).map((f) => path.join(basePath, f))
@@ -144,8 +201,9 @@ test('nothing on the node holds the secret in the clear', async () => {
   for (const file of files) {
     const bytes = fs.readFileSync(file);
     found.files ||= bytes.includes(upstream.url);
-    assert.ok(!bytes.includes(SECRET), `${file} holds the secret`);
+    for (const secret of [SECRET, ACCOUNT, BALANCE]) assert.ok(!bytes.includes(secret), `${file} holds ${secret}`);
   }
   assert.deepEqual(found, { extrinsics: true, state: true, files: true });
-  assert.ok(!node.logs.join('').includes(SECRET), 'the node logged the secret');
+  const logs = node.logs.join('');
+  for (const secret of [SECRET, ACCOUNT, BALANCE]) assert.ok(!logs.includes(secret), `the node logged ${secret}`);
 });

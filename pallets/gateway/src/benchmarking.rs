@@ -5,7 +5,9 @@ use super::*;
 use crate::types::AgendaTask;
 use alloc::vec;
 use baton_primitives::{
-	genesis_hash, receipt_message, RequestStatus, ResultStatus, GATEWAY_KEY_TYPE,
+	genesis_hash, receipt_message,
+	sealing::{CallEnvelope, SealTerms},
+	RequestStatus, ResultStatus, GATEWAY_KEY_TYPE,
 };
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -67,6 +69,29 @@ fn envelope() -> baton_primitives::sealing::Envelope {
 				as usize
 		]),
 	}
+}
+
+/// A call of `len` bytes of ciphertext sealed to the benchmark helper's operators' key.
+fn call_envelope(len: usize) -> CallEnvelope {
+	CallEnvelope {
+		recipient: [7; 32],
+		encapped: [1; 32],
+		ciphertext: BoundedVec::truncate_from(vec![0; len]),
+	}
+}
+
+/// A sealed request of `client` to `api` through `redundancy` operators (and as many backups as
+/// there are), not sealed yet; returns its id.
+fn sealed_request<T: Config>(client: &T::AccountId, api: ApiId, redundancy: u32) -> RequestId {
+	let id = NextRequestId::<T>::get();
+	let request = NewRequest {
+		headers: Default::default(),
+		body: Default::default(),
+		sealed: Some(SealTerms { client_key: [3; 32], content_hash: [4; 32] }),
+		..new_request::<T>(1, redundancy)
+	};
+	Pallet::<T>::do_submit_request(client, api, request).expect("routed");
+	id
 }
 
 /// Registers the largest spec as a new API; returns its id.
@@ -564,7 +589,33 @@ mod benchmarks {
 		assert!(ApiSecrets::<T>::contains_key(api_id, &newcomer));
 	}
 
-	/// `p` finished requests whose retention ended.
+	/// The client seals a request routed to `n` operators and backups with `b` bytes of
+	/// ciphertext in all.
+	#[benchmark]
+	fn seal_request(
+		n: Linear<1, { SealedEnvelopes::<T>::get() }>,
+		b: Linear<0, { baton_primitives::sealing::MAX_SEALED_CALL_BYTES }>,
+	) {
+		let api = api::<T>();
+		operators::<T>(api, n);
+		let client = funded::<T>("client", 0);
+		let id = sealed_request::<T>(&client, api, n.min(T::MaxRedundancy::get()));
+		let request = Requests::<T>::get(id).expect("submitted");
+		let routed: vec::Vec<_> = request.assigned.iter().chain(request.backups.iter()).collect();
+		assert_eq!(routed.len() as u32, n);
+		let envelopes: vec::Vec<_> = routed
+			.into_iter()
+			.map(|who| (who.clone(), call_envelope((b / n) as usize)))
+			.collect();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), id, envelopes.try_into().expect("one per operator"));
+
+		assert_eq!(SealedCalls::<T>::iter_prefix(id).count() as u32, n);
+	}
+
+	/// `p` finished sealed requests whose retention ended, each with as many envelopes as it may
+	/// have.
 	#[benchmark]
 	fn prune(p: Linear<0, { T::MaxTasksPerBlock::get() }>) {
 		let api = api::<T>();
@@ -576,6 +627,13 @@ mod benchmarks {
 		let due = now + T::Retention::get();
 		for id in &ids {
 			let mut request = Requests::<T>::get(id).expect("just made");
+			request.sealed = Some(Sealing {
+				terms: SealTerms { client_key: [3; 32], content_hash: [4; 32] },
+				sealed_at: Some(now),
+			});
+			for i in 0..SealedEnvelopes::<T>::get() {
+				SealedCalls::<T>::insert(id, funded::<T>("routed", i), call_envelope(0));
+			}
 			Agenda::<T>::remove(now + T::MinDeadline::get() + 1u32.into(), id);
 			Pallet::<T>::settle(*id, &mut request, now);
 			Requests::<T>::insert(id, request);
@@ -589,6 +647,7 @@ mod benchmarks {
 		}
 
 		assert!(ids.iter().all(|id| !Requests::<T>::contains_key(id)));
+		assert!(SealedCalls::<T>::iter().next().is_none());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
