@@ -24,7 +24,10 @@ use std::{
 
 use baton_primitives::{
 	receipt_message,
-	sealing::{encryption_key_message, BoundEncryptionKey, Envelope, MAX_SEALED_BYTES},
+	sealing::{
+		encryption_key_message, sealed_response_hash, BoundEncryptionKey, CallEnvelope, Envelope,
+		SealTerms, MAX_SEALED_BYTES,
+	},
 	RequestStatus, ResultStatus,
 };
 use baton_runtime::{
@@ -348,8 +351,48 @@ fn new_request(rng: &mut Rng) -> NewRequest<Runtime> {
 		} else {
 			now + rng.below(2 * latest as u64) as u32
 		},
-		sealed: None,
+		// Now and then sealed, its plaintext (if any) refused.
+		sealed: rng.chance(15).then_some(SEAL_TERMS),
 	}
+}
+
+/// The seal terms of the fuzzer's sealed requests: what the chain checks of them is who seals
+/// to whom, not what the envelopes hold.
+const SEAL_TERMS: SealTerms = SealTerms { client_key: [9; 32], content_hash: [8; 32] };
+
+/// A sealed request waiting for its seal, sealed by its client: mostly one envelope to each
+/// operator and backup's current key, now and then one short, misaddressed, or by a stranger.
+fn seal(rng: &mut Rng) -> Option<(Signer, RuntimeCall)> {
+	let waiting: Vec<_> = Requests::<Runtime>::iter()
+		.filter(|(_, r)| r.sealed.as_ref().is_some_and(|s| s.sealed_at.is_none()))
+		.collect();
+	if waiting.is_empty() {
+		return None;
+	}
+	let (id, request) = &waiting[rng.below(waiting.len() as u64) as usize];
+	let mut envelopes: Vec<_> = request
+		.assigned
+		.iter()
+		.chain(request.backups.iter())
+		.map(|who| {
+			let key = pallet_operator_staking::Operators::<Runtime>::get(who)
+				.and_then(|operator| operator.profile.encryption_key)
+				.map_or([0; 32], |bound| bound.key);
+			let recipient = if rng.chance(95) { key } else { [rng.below(5) as u8; 32] };
+			let ciphertext = vec![7; rng.pick(&[48, 4_096])].try_into().unwrap();
+			(who.clone(), CallEnvelope { recipient, encapped: [1; 32], ciphertext })
+		})
+		.collect();
+	if rng.chance(5) {
+		envelopes.pop();
+	}
+	let client = EVERYONE.into_iter().find(|k| k.to_account_id() == request.client)?;
+	let signer = if rng.chance(95) { client } else { rng.pick(&EVERYONE) };
+	let call = pallet_gateway::Call::seal_request {
+		request_id: *id,
+		envelopes: envelopes.try_into().unwrap(),
+	};
+	Some((Signer::Account(signer), RuntimeCall::Gateway(call)))
 }
 
 /// A report of an open request by one of its operators (or, sometimes, by a stranger), signed
@@ -383,7 +426,20 @@ fn report(rng: &mut Rng) -> Option<(Signer, RuntimeCall)> {
 		_ => b"",
 	}
 	.to_vec();
-	let response_hash = sp_io::hashing::blake2_256(&body);
+	// A sealed request's response is reported sealed, with its plaintext's hash and result key
+	// beside it (now and then as a plain one, to see it refused).
+	let (body, response_hash, sealed) = if request.sealed.is_some()
+		&& status.is_response()
+		&& rng.chance(95)
+	{
+		let sealed_body = [&b"sealed:"[..], &body].concat();
+		let plaintext_hash = sp_io::hashing::blake2_256(&body);
+		let result_key = pallet_gateway::result_key(&status, &body, &request.terms.ignored_fields);
+		let hash = sealed_response_hash(&plaintext_hash, &sp_io::hashing::blake2_256(&sealed_body));
+		(sealed_body, hash, Some(pallet_gateway::SealedResult { plaintext_hash, result_key }))
+	} else {
+		(body.clone(), sp_io::hashing::blake2_256(&body), None)
+	};
 	let genesis = baton_primitives::genesis_hash::<Runtime>();
 	let message =
 		receipt_message(&genesis, *id, &request.request_hash, &response_hash, &status, &operator);
@@ -394,7 +450,7 @@ fn report(rng: &mut Rng) -> Option<(Signer, RuntimeCall)> {
 		latency_ms: rng.below(3_000) as u32,
 		body: body.try_into().unwrap(),
 		signature,
-		sealed: None,
+		sealed,
 	};
 	Some((
 		Signer::Key(n),
@@ -468,6 +524,19 @@ fn act(chain: &mut Chain, rng: &mut Rng) {
 		},
 		9..=25 => {
 			let request = new_request(rng);
+			if let (Some(seal), true) = (request.sealed, request.body.is_empty()) {
+				let call = pallet_gateway::Call::submit_sealed_request {
+					api_id,
+					method: request.method,
+					path: request.path,
+					seal,
+					redundancy: request.redundancy,
+					max_fee: request.max_fee,
+					deadline: request.deadline,
+				};
+				chain.apply(who, RuntimeCall::Gateway(call));
+				return;
+			}
 			RuntimeCall::Gateway(pallet_gateway::Call::submit_request {
 				api_id,
 				method: request.method,
@@ -506,8 +575,14 @@ fn act(chain: &mut Chain, rng: &mut Rng) {
 				requests: requests.try_into().unwrap(),
 			})
 		},
-		33..=54 => {
+		33..=50 => {
 			if let Some((signer, call)) = report(rng) {
+				chain.apply(signer, call);
+			}
+			return;
+		},
+		51..=54 => {
+			if let Some((signer, call)) = seal(rng) {
 				chain.apply(signer, call);
 			}
 			return;

@@ -30,6 +30,7 @@ mod weight_formulas;
 pub mod weights;
 
 pub use requests::request_hash;
+pub use settlement::result_key;
 pub use types::*;
 pub use weight_formulas::{report_result_weight, report_results_weight, submit_requests_weight};
 pub use weights::WeightInfo;
@@ -650,14 +651,7 @@ pub mod pallet {
 				deadline,
 				sealed: None,
 			};
-			let bytes = request.bytes();
-			let submitted = Self::do_submit_request(&client, api_id, request)?;
-			let actual = <T as Config>::WeightInfo::submit_request(
-				submitted.candidates,
-				bytes,
-				submitted.redundancy,
-			);
-			Ok(Some(actual).into())
+			Self::submit_one(&client, api_id, request)
 		}
 
 		/// An assigned operator's result, signed by its gateway key; free when accepted.
@@ -837,14 +831,7 @@ pub mod pallet {
 				deadline,
 				sealed: Some(seal),
 			};
-			let bytes = request.bytes();
-			let submitted = Self::do_submit_request(&client, api_id, request)?;
-			let actual = <T as Config>::WeightInfo::submit_request(
-				submitted.candidates,
-				bytes,
-				submitted.redundancy,
-			);
-			Ok(Some(actual).into())
+			Self::submit_one(&client, api_id, request)
 		}
 
 		/// Seals sealed request `request_id`'s call (client only): one envelope per assigned

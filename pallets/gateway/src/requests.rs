@@ -13,7 +13,7 @@ use sp_runtime::traits::{CheckedMul, Saturating};
 use crate::{
 	routing::Candidates, Agenda, AgendaTask, Api, Apis, Assignments, BackupGrace, BalanceOf,
 	Config, Error, Event, HeadersOf, Hedges, Load, NewRequest, NextRequestId, Pallet, Request,
-	Requests, Sealing, Terms,
+	Requests, Sealing, Terms, WeightInfo,
 };
 
 /// What a submission's weight depends on.
@@ -94,6 +94,20 @@ impl<T: Config> Pallet<T> {
 		let api = Self::open_api(api_id)?;
 		let mut eligible = Self::eligible(api_id, &api);
 		Self::submit(client, api_id, &api, &mut eligible, request)
+	}
+
+	/// Submits `client`'s one `request` to `api_id`, charged for the candidates routing looked
+	/// at, the request's bytes and its redundancy (`submit_request`, `submit_sealed_request`).
+	pub(crate) fn submit_one(
+		client: &T::AccountId,
+		api_id: ApiId,
+		request: NewRequest<T>,
+	) -> DispatchResultWithPostInfo {
+		let bytes = request.bytes();
+		let submitted = Self::do_submit_request(client, api_id, request)?;
+		let actual =
+			T::WeightInfo::submit_request(submitted.candidates, bytes, submitted.redundancy);
+		Ok(Some(actual).into())
 	}
 
 	/// Submits `client`'s `requests` to `api_id` in order, all or none: the first that fails
