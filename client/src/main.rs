@@ -144,6 +144,9 @@ enum Command {
 	///
 	/// Example: BATON_SURI=… baton request 0 GET '/price?coin=dot' --header 'Accept:
 	/// application/json' --redundancy 3 --wait
+	///
+	/// Example (sealed: the header and the answer only the operators and this program read):
+	/// BATON_SURI=… baton request 0 GET /account --header 'X-Account: 42' --sealed --wait
 	Request {
 		/// The API.
 		api_id: u32,
@@ -169,6 +172,10 @@ enum Command {
 		/// Follow it to the end and print the verified response.
 		#[arg(long)]
 		wait: bool,
+		/// Seal the headers and body to the operators routing chooses, and have the answer
+		/// sealed to a key made for this request (only this program opens it: needs --wait).
+		#[arg(long, requires = "wait")]
+		sealed: bool,
 		/// The node to send to and read from.
 		#[arg(long, default_value = "ws://127.0.0.1:9944")]
 		node: String,
@@ -440,6 +447,7 @@ fn main() -> ExitCode {
 					max_fee,
 					deadline_in,
 					wait,
+					sealed,
 					node,
 				} => {
 					let chain = chain::Chain::new(&node)?;
@@ -462,6 +470,7 @@ fn main() -> ExitCode {
 						body,
 						(redundancy, max_fee, deadline),
 					)?;
+					let ask = if sealed { ask.sealed() } else { ask };
 					match requests::request(&chain, &signer, ask, wait, out).await {
 						Ok(true) => Ok(ExitCode::SUCCESS),
 						Ok(false) => Ok(ExitCode::from(1)),

@@ -2,10 +2,17 @@
 //! With `--wait` it follows the request to its end and prints the upstream's body once its
 //! receipt verifies in the program: the operator's bonded gateway key signed this chain's
 //! genesis hash, the hash of what this program asked (computed here), and the body's hash, which
-//! is also the hash the chain settled on.
+//! is also the hash the chain settled on. With `--sealed` its headers and body go sealed to the
+//! operators routing chose, and the answer comes back sealed to a key this program makes for it
+//! (docs/confidential.md).
 
+use baton_egress::sealing;
 use baton_primitives::{
-	receipt_message, ApiId, OperatorView, RequestId, RequestStatus, RequestView, ResponseView,
+	receipt_message,
+	sealing::{
+		sealed_call_info, sealed_response_hash, sealed_response_info, SealTerms, SealedCall,
+	},
+	ApiId, OperatorView, RequestId, RequestStatus, RequestView, ResponseView,
 };
 use baton_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 use pallet_gateway::{NewRequest, Request};
@@ -32,6 +39,8 @@ pub fn header(text: &str) -> Result<(String, String), String> {
 pub struct Ask {
 	pub api_id: ApiId,
 	pub request: NewRequest<Runtime>,
+	/// For a sealed request: its call, and the key its answer is sealed to.
+	pub sealed: Option<(SealedCall, sealing::PrivateKey)>,
 }
 
 impl Ask {
@@ -67,7 +76,23 @@ impl Ask {
 			deadline,
 			sealed: None,
 		};
-		Ok(Self { api_id, request })
+		Ok(Self { api_id, request, sealed: None })
+	}
+
+	/// This request sealed: its headers and body move into the call its client seals to each
+	/// operator, and its answer is sealed to a fresh key.
+	pub fn sealed(mut self) -> Self {
+		let call = SealedCall {
+			headers: core::mem::take(&mut self.request.headers)
+				.into_iter()
+				.map(|(name, value)| (name.into_inner(), value.into_inner()))
+				.collect(),
+			body: core::mem::take(&mut self.request.body).into_inner(),
+		};
+		let (secret, client_key) = sealing::derive_key(&ed25519::Pair::generate().1);
+		self.request.sealed = Some(SealTerms { client_key, content_hash: call.content_hash() });
+		self.sealed = Some((call, secret));
+		self
 	}
 }
 
@@ -91,15 +116,26 @@ pub async fn request(
 	out: Output,
 ) -> Result<bool, String> {
 	let r = &ask.request;
-	let call = RuntimeCall::Gateway(pallet_gateway::Call::submit_request {
-		api_id: ask.api_id,
-		method: r.method,
-		path: r.path.clone(),
-		headers: r.headers.clone(),
-		body: r.body.clone(),
-		redundancy: r.redundancy,
-		max_fee: r.max_fee,
-		deadline: r.deadline,
+	let call = RuntimeCall::Gateway(match r.sealed {
+		None => pallet_gateway::Call::submit_request {
+			api_id: ask.api_id,
+			method: r.method,
+			path: r.path.clone(),
+			headers: r.headers.clone(),
+			body: r.body.clone(),
+			redundancy: r.redundancy,
+			max_fee: r.max_fee,
+			deadline: r.deadline,
+		},
+		Some(seal) => pallet_gateway::Call::submit_sealed_request {
+			api_id: ask.api_id,
+			method: r.method,
+			path: r.path.clone(),
+			seal,
+			redundancy: r.redundancy,
+			max_fee: r.max_fee,
+			deadline: r.deadline,
+		},
 	});
 	let included = chain.submit(signer, call, |step| out.progress(step)).await?;
 	let (id, fee, assigned) = included
@@ -116,6 +152,9 @@ pub async fn request(
 		})
 		.ok_or("the transaction succeeded without submitting a request")?;
 	let assigned: Vec<String> = assigned.iter().map(|a| a.to_ss58check()).collect();
+	if let Some((call, _)) = &ask.sealed {
+		seal(chain, signer, id, call, out).await?;
+	}
 	if !wait {
 		out.result(
 			|| format!("request {id}: {} in escrow, assigned to {}", format_btn(fee), assigned.join(", ")),
@@ -143,7 +182,8 @@ pub async fn request(
 	let view = settle(chain, id, r.deadline, out).await?;
 	match view.status {
 		RequestStatus::Completed { response_hash, at } => {
-			let (body, receipt) = verified(chain, id, &asked, &response_hash).await?;
+			let opener = ask.sealed.as_ref().map(|(_, secret)| secret);
+			let (body, receipt) = verified(chain, id, &asked, &response_hash, opener).await?;
 			let operator = receipt.operator.to_ss58check();
 			let status = serde_json::to_value(receipt.status).map_err(|e| e.to_string())?;
 			out.result(
@@ -185,6 +225,44 @@ pub async fn request(
 	}
 }
 
+/// Seals sealed request `id`'s `call` to each operator and backup routing chose, each to its
+/// encryption key, in one `seal_request`.
+async fn seal(
+	chain: &Chain,
+	signer: &Signer,
+	id: RequestId,
+	call: &SealedCall,
+	out: Output,
+) -> Result<(), String> {
+	let stored: Request<Runtime> = chain
+		.storage(&pallet_gateway::Requests::<Runtime>::hashed_key_for(id))
+		.await?
+		.ok_or_else(|| format!("request {id} is not stored"))?;
+	let genesis = chain.genesis_hash().await?;
+	let mut envelopes = Vec::new();
+	for operator in stored.assigned.iter().chain(stored.backups.iter()) {
+		let bonded: Option<pallet_operator_staking::Operator<Runtime>> = chain
+			.storage(&pallet_operator_staking::Operators::<Runtime>::hashed_key_for(operator))
+			.await?;
+		let key = bonded
+			.and_then(|bonded| bonded.profile.encryption_key)
+			.ok_or_else(|| format!("{}: no encryption key to seal to", operator.to_ss58check()))?
+			.key;
+		let info = sealed_call_info(&genesis, id, &stored.request_hash, operator);
+		let envelope = sealing::seal_call(&key, &info, call).map_err(|e| e.to_string())?;
+		envelopes.push((operator.clone(), envelope));
+	}
+	out.progress(&format!("request {id}: sealing to {} operators", envelopes.len()));
+	let envelopes = envelopes
+		.try_into()
+		.map_err(|_| "more operators than a request has".to_owned())?;
+	let call = pallet_gateway::Call::seal_request { request_id: id, envelopes };
+	chain
+		.submit(signer, RuntimeCall::Gateway(call), |step| out.progress(step))
+		.await?;
+	Ok(())
+}
+
 /// Follows request `id` block by block until it is settled, printing where it stands.
 async fn settle(
 	chain: &Chain,
@@ -220,28 +298,52 @@ async fn settle(
 }
 
 /// The completed request's body and receipt, once both check out: the body hashes to the
-/// settled hash, the receipt is for what was asked, and the operator's bonded gateway key
+/// settled hash (a sealed one opens with `opener`, and its plaintext's and its own hash make
+/// the settled hash), the receipt is for what was asked, and the operator's bonded gateway key
 /// signed it on this chain.
 async fn verified(
 	chain: &Chain,
 	id: RequestId,
 	asked: &[u8; 32],
 	settled: &[u8; 32],
+	opener: Option<&sealing::PrivateKey>,
 ) -> Result<(String, ResponseView<AccountId>), String> {
 	let receipt: Option<ResponseView<AccountId>> =
 		chain.runtime_call("GatewayApi_response", id).await?;
 	let receipt = receipt.ok_or_else(|| format!("request {id}: no receipt kept"))?;
 	let served = chain.call("gateway_response", json!([id])).await?;
-	let body = served["body"]
-		.as_str()
-		.ok_or_else(|| format!("request {id}: the node has not indexed the body"))?
-		.to_owned();
 	let refused = |why: &str| Err(format!("request {id}: the receipt does not verify: {why}"));
-	if sp_crypto_hashing::blake2_256(body.as_bytes()) != *settled
-		|| receipt.response_hash != *settled
-	{
+	let unindexed = || format!("request {id}: the node has not indexed the body");
+	let (body, body_hash) = match opener {
+		None => {
+			let body = served["body"].as_str().ok_or_else(unindexed)?.to_owned();
+			let hash = sp_crypto_hashing::blake2_256(body.as_bytes());
+			(body.into_bytes(), hash)
+		},
+		Some(secret) => {
+			let sealed = served["sealedBody"].as_str().ok_or_else(unindexed)?;
+			let sealed = hex::decode(sealed.trim_start_matches("0x")).map_err(|e| e.to_string())?;
+			let info = sealed_response_info(
+				&chain.genesis_hash().await?,
+				id,
+				&receipt.request_hash,
+				&receipt.operator,
+			);
+			let Some(body) = sealing::open_response(secret, &info, &sealed) else {
+				return refused("the sealed body does not open with this request's key");
+			};
+			let hash = sealed_response_hash(
+				&sp_crypto_hashing::blake2_256(&body),
+				&sp_crypto_hashing::blake2_256(&sealed),
+			);
+			(body, hash)
+		},
+	};
+	if body_hash != *settled || receipt.response_hash != *settled {
 		return refused("the body is not the one the chain settled on");
 	}
+	let body =
+		String::from_utf8(body).map_err(|_| format!("request {id}: the body is not UTF-8"))?;
 	if receipt.request_hash != *asked {
 		return refused("it is for another request than the one sent");
 	}
@@ -296,5 +398,28 @@ mod tests {
 			.err()
 			.unwrap()
 			.contains("TRACE"));
+	}
+
+	#[test]
+	fn a_sealed_request_carries_its_call_only_in_what_it_seals() {
+		let ask = Ask::new(
+			0,
+			"get",
+			"/account",
+			vec![("X-Account".into(), "42".into())],
+			b"hi".to_vec(),
+			(1, 10, 20),
+		)
+		.unwrap()
+		.sealed();
+		assert!(ask.request.headers.is_empty() && ask.request.body.is_empty());
+		let (call, secret) = ask.sealed.as_ref().unwrap();
+		assert_eq!(call.headers, vec![(b"X-Account".to_vec(), b"42".to_vec())]);
+		assert_eq!(call.body, b"hi");
+		let terms = ask.request.sealed.unwrap();
+		assert_eq!(terms.content_hash, call.content_hash());
+		// The answer sealed to the request's key opens with the secret it kept.
+		let sealed = sealing::seal_response(&terms.client_key, b"info", b"answer").unwrap();
+		assert_eq!(sealing::open_response(secret, b"info", &sealed).unwrap(), b"answer");
 	}
 }

@@ -18,7 +18,8 @@ use hpke::{
 };
 use parking_lot::Mutex;
 
-type PrivateKey = <X25519HkdfSha256 as Kem>::PrivateKey;
+/// An X25519 secret key: a node's, or a client's to open what is sealed to it.
+pub type PrivateKey = <X25519HkdfSha256 as Kem>::PrivateKey;
 
 /// Why a secret could not be sealed.
 #[derive(Debug, PartialEq, Eq)]

@@ -160,6 +160,22 @@ test('a sealed request carries a private header to three operators and its answe
   assert.deepEqual(after.map((b, i) => b - before[i]), operators.map(() => price));
 });
 
+test('baton request --sealed does the same from the command line', async () => {
+  const sent = await runBaton(['request', String(apiId), 'GET', '/account', '--header', `X-Account: ${ACCOUNT}`,
+    '--redundancy', '2', '--sealed', '--wait', '--json', '--node', node.rpcUrl], { BATON_SURI: '//Ferdie' });
+  assert.equal(sent.status, 0, sent.stderr);
+  const result = JSON.parse(sent.stdout);
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(JSON.parse(result.body), { account: ACCOUNT, balance: BALANCE });
+  assert.equal(result.receipt.verified, true);
+  assert.equal(upstream.requests.at(-1).headers['x-account'], ACCOUNT);
+  // Without --wait the answer's key would be lost with the program: refused before anything.
+  const unwaited = await runBaton(['request', String(apiId), 'GET', '/account', '--sealed', '--node', node.rpcUrl],
+    { BATON_SURI: '//Ferdie' });
+  assert.notEqual(unwaited.status, 0);
+  assert.match(unwaited.stderr, /--wait/);
+});
+
 test('nothing on the node holds the secret, the private header or the answer in the clear', async () => {
   const needles = [SECRET, ACCOUNT, BALANCE].map((text) => stringToHex(text).slice(2));
   const holds = (text) => needles.some((needle) => text.includes(needle));
@@ -192,7 +208,7 @@ test('nothing on the node holds the secret, the private header or the answer in 
   const envelopes = pairs.filter(([key]) => key.startsWith(api.query.gateway.apiSecrets.keyPrefix()));
   assert.equal(envelopes.length, 3);
   const calls = pairs.filter(([key]) => key.startsWith(api.query.gateway.sealedCalls.keyPrefix()));
-  assert.equal(calls.length, 3);
+  assert.equal(calls.length, 6, "three envelopes of each sealed request");
 
   // Every file of the node's database, offchain storage and index included, and its log.
   const files = fs.readdirSync(basePath, { recursive: true }).map((f) => path.join(basePath, f))

@@ -615,8 +615,9 @@ mod benchmarks {
 	}
 
 	/// `p` finished sealed requests whose retention ended, each with as many envelopes as it may
-	/// have.
-	#[benchmark]
+	/// have. Removing an envelope proves its key, not its value (up to 16 KiB): its proof is
+	/// measured rather than bounded by the value's largest size.
+	#[benchmark(pov_mode = MaxEncodedLen { Gateway::SealedCalls: Measured })]
 	fn prune(p: Linear<0, { T::MaxTasksPerBlock::get() }>) {
 		let api = api::<T>();
 		let k = T::MaxRedundancy::get();

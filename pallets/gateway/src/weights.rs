@@ -71,8 +71,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn register_api() -> Weight {
 		// Proof size: measured `168`, estimated `3622`.
-		// Minimum execution time: 94_825_000 picoseconds.
-		Weight::from_parts(171_297_000, 3622)
+		// Minimum execution time: 74_790_000 picoseconds.
+		Weight::from_parts(85_292_000, 3622)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -82,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn update_api() -> Weight {
 		// Proof size: measured `1001`, estimated `4351`.
-		// Minimum execution time: 33_091_000 picoseconds.
-		Weight::from_parts(59_008_000, 4351)
+		// Minimum execution time: 27_083_000 picoseconds.
+		Weight::from_parts(32_391_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Apis` (`max_values`: None, `max_size`: Some(886), added: 3361, mode: `MaxEncodedLen`)
 	fn pause_api() -> Weight {
 		// Proof size: measured `991`, estimated `4351`.
-		// Minimum execution time: 23_426_000 picoseconds.
-		Weight::from_parts(44_188_000, 4351)
+		// Minimum execution time: 18_850_000 picoseconds.
+		Weight::from_parts(23_236_000, 4351)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -135,16 +135,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Assignments` (r:0 w:5)
 	/// Proof: `Gateway::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:0 w:1)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[5, 64]`.
 	/// The range of component `s` is `[1, 13312]`.
 	/// The range of component `r` is `[1, 5]`.
-	fn submit_request(c: u32, _s: u32, r: u32, ) -> Weight {
-		// Proof size: measured `2097 + c * (392 ±0)`, estimated `5531 + c * (3641 ±0)`.
-		// Minimum execution time: 760_591_000 picoseconds.
-		Weight::from_parts(844_899_442, 5531)
-			.saturating_add(Weight::from_parts(45_204_792, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(170_592_841, 0).saturating_mul(r.into()))
+	fn submit_request(c: u32, s: u32, r: u32, ) -> Weight {
+		// Proof size: measured `2026 + c * (390 ±0)`, estimated `5531 + c * (3641 ±0)`.
+		// Minimum execution time: 406_625_000 picoseconds.
+		Weight::from_parts(195_724_935, 5531)
+			.saturating_add(Weight::from_parts(32_040_878, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(7_015, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(4_529_854, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -186,13 +187,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Assignments` (r:0 w:64)
 	/// Proof: `Gateway::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:0 w:64)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn submit_requests(n: u32, ) -> Weight {
 		// Proof size: measured `1858`, estimated `4383 + n * (2539 ±0)`.
-		// Minimum execution time: 201_972_000 picoseconds.
-		Weight::from_parts(233_720_000, 4383)
-			.saturating_add(Weight::from_parts(143_609_224, 0).saturating_mul(n.into()))
+		// Minimum execution time: 178_142_000 picoseconds.
+		Weight::from_parts(145_471_024, 4383)
+			.saturating_add(Weight::from_parts(81_373_570, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -204,9 +205,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 64]`.
 	fn sample_operators(c: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `1517`.
-		// Minimum execution time: 10_761_000 picoseconds.
-		Weight::from_parts(15_949_000, 1517)
-			.saturating_add(Weight::from_parts(5_597_197, 0).saturating_mul(c.into()))
+		// Minimum execution time: 10_219_000 picoseconds.
+		Weight::from_parts(9_722_946, 1517)
+			.saturating_add(Weight::from_parts(3_761_128, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `OperatorStaking::Operators` (r:1 w:1)
@@ -235,8 +236,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	fn report_equivocation() -> Weight {
 		// Proof size: measured `816`, estimated `4383`.
-		// Minimum execution time: 233_941_000 picoseconds.
-		Weight::from_parts(435_196_000, 4383)
+		// Minimum execution time: 202_603_000 picoseconds.
+		Weight::from_parts(233_510_000, 4383)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -245,7 +246,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `OperatorStaking::Operators` (r:1 w:0)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(918), added: 3393, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:1 w:1)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Assignments` (r:7 w:4)
@@ -269,10 +270,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	/// The range of component `b` is `[8, 16384]`.
 	fn report_result(k: u32, b: u32, ) -> Weight {
-		// Proof size: measured `16236 + k * (835 ±0)`, estimated `19404 + k * (2998 ±0)`.
-		// Minimum execution time: 771_824_000 picoseconds.
-		Weight::from_parts(1_024_747_264, 19404)
-			.saturating_add(Weight::from_parts(2_955, 0).saturating_mul(b.into()))
+		// Proof size: measured `16203 + k * (847 ±0)`, estimated `19639 + k * (2998 ±232)`.
+		// Minimum execution time: 440_551_000 picoseconds.
+		Weight::from_parts(364_846_283, 19639)
+			.saturating_add(Weight::from_parts(101_421_237, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(1_563, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
@@ -284,7 +286,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `OperatorStaking::Operators` (r:1 w:0)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(918), added: 3393, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:64 w:64)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Assignments` (r:128 w:128)
@@ -309,22 +311,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn report_results(n: u32, ) -> Weight {
-		// Proof size: measured `2946 + n * (14752 ±0)`, estimated `6196 + n * (18414 ±0)`.
-		// Minimum execution time: 438_313_000 picoseconds.
-		Weight::from_parts(440_580_000, 6196)
-			.saturating_add(Weight::from_parts(353_688_084, 0).saturating_mul(n.into()))
+		// Proof size: measured `2910 + n * (14754 ±0)`, estimated `6196 + n * (18649 ±0)`.
+		// Minimum execution time: 411_483_000 picoseconds.
+		Weight::from_parts(412_849_000, 6196)
+			.saturating_add(Weight::from_parts(300_455_950, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(n.into()))
 	}
 	/// Storage: `OperatorStaking::KeyOwners` (r:1 w:0)
 	/// Proof: `OperatorStaking::KeyOwners` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::Operators` (r:1 w:0)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(918), added: 3393, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:64 w:64)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Assignments` (r:128 w:128)
@@ -347,15 +349,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn report_results_shared(n: u32, ) -> Weight {
-		// Proof size: measured `16878 + n * (129 ±0)`, estimated `8799 + n * (18414 ±0)`.
-		// Minimum execution time: 502_833_000 picoseconds.
-		Weight::from_parts(556_199_753, 8799)
-			.saturating_add(Weight::from_parts(281_422_832, 0).saturating_mul(n.into()))
+		// Proof size: measured `16867 + n * (130 ±0)`, estimated `8799 + n * (18649 ±0)`.
+		// Minimum execution time: 411_705_000 picoseconds.
+		Weight::from_parts(333_091_945, 8799)
+			.saturating_add(Weight::from_parts(277_996_774, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(n.into()))
 	}
 	/// Storage: `Gateway::Hedges` (r:1 w:0)
 	/// Proof: `Gateway::Hedges` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
@@ -364,7 +366,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Agenda` (r:65 w:128)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:64 w:64)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::Operators` (r:5 w:5)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(918), added: 3393, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Assignments` (r:512 w:512)
@@ -407,10 +409,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn expire_settling(s: u32, ) -> Weight {
-		// Proof size: measured `21081 + s * (190 ±0)`, estimated `21206 + s * (20312 ±0)`.
-		// Minimum execution time: 29_398_000 picoseconds.
-		Weight::from_parts(30_780_000, 21206)
-			.saturating_add(Weight::from_parts(772_582_776, 0).saturating_mul(s.into()))
+		// Proof size: measured `21094 + s * (191 ±0)`, estimated `21206 + s * (20312 ±0)`.
+		// Minimum execution time: 22_773_000 picoseconds.
+		Weight::from_parts(561_894_649, 21206)
+			.saturating_add(Weight::from_parts(563_059_244, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().reads((17_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(43_u64))
@@ -424,7 +426,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Agenda` (r:65 w:128)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:64 w:64)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::Operators` (r:8 w:5)
 	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(918), added: 3393, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Assignments` (r:320 w:384)
@@ -463,20 +465,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Slashing::Offences` (`max_values`: None, `max_size`: Some(143), added: 2618, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn expire_handing_over(s: u32, ) -> Weight {
-		// Proof size: measured `19206 + s * (119 ±0)`, estimated `28134 + s * (18414 ±0)`.
-		// Minimum execution time: 31_634_000 picoseconds.
-		Weight::from_parts(32_828_000, 28134)
-			.saturating_add(Weight::from_parts(1_016_667_456, 0).saturating_mul(s.into()))
+		// Proof size: measured `19207 + s * (119 ±0)`, estimated `28134 + s * (18649 ±0)`.
+		// Minimum execution time: 23_084_000 picoseconds.
+		Weight::from_parts(366_217_201, 28134)
+			.saturating_add(Weight::from_parts(597_488_942, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(50_u64))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(49_u64))
 			.saturating_add(T::DbWeight::get().writes((20_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(s.into()))
 	}
 	/// Storage: `Gateway::Hedges` (r:1 w:1)
 	/// Proof: `Gateway::Hedges` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:256 w:256)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
 	/// Storage: `Handover::History` (r:256 w:256)
 	/// Proof: `Handover::History` (`max_values`: None, `max_size`: Some(1705), added: 4180, mode: `MaxEncodedLen`)
 	/// Storage: `OperatorStaking::Operators` (r:257 w:0)
@@ -495,22 +497,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[0, 256]`.
 	fn arm_backups(h: u32, ) -> Weight {
-		// Proof size: measured `875 + h * (14665 ±0)`, estimated `5531 + h * (18414 ±0)`.
-		// Minimum execution time: 28_347_000 picoseconds.
-		Weight::from_parts(717_645_647, 5531)
-			.saturating_add(Weight::from_parts(121_229_630, 0).saturating_mul(h.into()))
+		// Proof size: measured `875 + h * (14666 ±0)`, estimated `5531 + h * (18649 ±0)`.
+		// Minimum execution time: 11_649_000 picoseconds.
+		Weight::from_parts(472_276_357, 5531)
+			.saturating_add(Weight::from_parts(84_380_079, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(h.into()))
 	}
 	/// Storage: `Gateway::BackupGrace` (r:0 w:1)
 	/// Proof: `Gateway::BackupGrace` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_backup_grace() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 8_158_000 picoseconds.
-		Weight::from_parts(11_039_000, 0)
+		// Minimum execution time: 5_525_000 picoseconds.
+		Weight::from_parts(7_838_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Gateway::Apis` (r:1 w:0)
@@ -524,9 +526,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn set_api_secret(n: u32, ) -> Weight {
 		// Proof size: measured `8167 + n * (228 ±0)`, estimated `234014 + n * (3393 ±0)`.
-		// Minimum execution time: 195_684_000 picoseconds.
-		Weight::from_parts(252_331_408, 234014)
-			.saturating_add(Weight::from_parts(20_733_533, 0).saturating_mul(n.into()))
+		// Minimum execution time: 166_211_000 picoseconds.
+		Weight::from_parts(193_759_865, 234014)
+			.saturating_add(Weight::from_parts(9_410_613, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(66_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(65_u64))
@@ -542,22 +544,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Gateway::ApiSecrets` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	fn grant_api_secret() -> Weight {
 		// Proof size: measured `2779`, estimated `4631`.
-		// Minimum execution time: 132_691_000 picoseconds.
-		Weight::from_parts(176_282_000, 4631)
+		// Minimum execution time: 85_442_000 picoseconds.
+		Weight::from_parts(101_042_000, 4631)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	// Estimated, not measured yet (its benchmark is in benchmarking.rs): set_api_secret's
-	// measured cost per envelope, doubled. Regenerate: scripts/benchmark-weights.sh pallet_gateway.
+	/// Storage: `Gateway::Requests` (r:1 w:1)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
+	/// Storage: `OperatorStaking::Operators` (r:8 w:0)
+	/// Proof: `OperatorStaking::Operators` (`max_values`: None, `max_size`: Some(918), added: 3393, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::BackupGrace` (r:1 w:0)
+	/// Proof: `Gateway::BackupGrace` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::Hedges` (r:1 w:1)
+	/// Proof: `Gateway::Hedges` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::SealedCalls` (r:0 w:8)
+	/// Proof: `Gateway::SealedCalls` (`max_values`: None, `max_size`: Some(16532), added: 19007, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 8]`.
+	/// The range of component `b` is `[0, 16400]`.
 	fn seal_request(n: u32, b: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 20_000)
-			.saturating_add(Weight::from_parts(40_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_000, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `1469 + n * (318 ±0)`, estimated `19639 + n * (3393 ±0)`.
+		// Minimum execution time: 64_714_000 picoseconds.
+		Weight::from_parts(46_470_696, 19639)
+			.saturating_add(Weight::from_parts(11_185_473, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(785, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 16_500).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 3393).saturating_mul(n.into()))
 	}
 	/// Storage: `Gateway::Hedges` (r:1 w:0)
 	/// Proof: `Gateway::Hedges` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
@@ -566,44 +580,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Gateway::Agenda` (r:257 w:256)
 	/// Proof: `Gateway::Agenda` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Gateway::Requests` (r:256 w:256)
-	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(15939), added: 18414, mode: `MaxEncodedLen`)
+	/// Proof: `Gateway::Requests` (`max_values`: None, `max_size`: Some(16174), added: 18649, mode: `MaxEncodedLen`)
+	/// Storage: `Gateway::SealedCalls` (r:2048 w:2048)
+	/// Proof: `Gateway::SealedCalls` (`max_values`: None, `max_size`: Some(16532), added: 19007, mode: `Measured`)
 	/// Storage: `Handover::History` (r:0 w:256)
 	/// Proof: `Handover::History` (`max_values`: None, `max_size`: Some(1705), added: 4180, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[0, 256]`.
 	fn prune(p: u32, ) -> Weight {
-		// Proof size: measured `14843 + p * (72 ±0)`, estimated `5531 + p * (18414 ±0)`.
-		// Minimum execution time: 34_425_000 picoseconds.
-		Weight::from_parts(37_353_000, 5531)
-			.saturating_add(Weight::from_parts(45_526_354, 0).saturating_mul(p.into()))
+		// Proof size: measured `15453 + p * (260 ±0)`, estimated `16446 + p * (20060 ±0)`.
+		// Minimum execution time: 19_131_000 picoseconds.
+		Weight::from_parts(19_602_000, 16446)
+			.saturating_add(Weight::from_parts(48_067_972, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 20060).saturating_mul(p.into()))
 	}
 }
 
 /// The same weights with RocksDB's reference database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_api() -> Weight {
-		Weight::from_parts(171_297_000, 3622)
+		Weight::from_parts(85_292_000, 3622)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn update_api() -> Weight {
-		Weight::from_parts(59_008_000, 4351)
+		Weight::from_parts(32_391_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn pause_api() -> Weight {
-		Weight::from_parts(44_188_000, 4351)
+		Weight::from_parts(23_236_000, 4351)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	fn submit_request(c: u32, _s: u32, r: u32, ) -> Weight {
-		Weight::from_parts(844_899_442, 5531)
-			.saturating_add(Weight::from_parts(45_204_792, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(170_592_841, 0).saturating_mul(r.into()))
+	fn submit_request(c: u32, s: u32, r: u32, ) -> Weight {
+		Weight::from_parts(195_724_935, 5531)
+			.saturating_add(Weight::from_parts(32_040_878, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(7_015, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(4_529_854, 0).saturating_mul(r.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
@@ -611,8 +628,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3641).saturating_mul(c.into()))
 	}
 	fn submit_requests(n: u32, ) -> Weight {
-		Weight::from_parts(233_720_000, 4383)
-			.saturating_add(Weight::from_parts(143_609_224, 0).saturating_mul(n.into()))
+		Weight::from_parts(145_471_024, 4383)
+			.saturating_add(Weight::from_parts(81_373_570, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -620,18 +637,19 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(n.into()))
 	}
 	fn sample_operators(c: u32, ) -> Weight {
-		Weight::from_parts(15_949_000, 1517)
-			.saturating_add(Weight::from_parts(5_597_197, 0).saturating_mul(c.into()))
+		Weight::from_parts(9_722_946, 1517)
+			.saturating_add(Weight::from_parts(3_761_128, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 	}
 	fn report_equivocation() -> Weight {
-		Weight::from_parts(435_196_000, 4383)
+		Weight::from_parts(233_510_000, 4383)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn report_result(k: u32, b: u32, ) -> Weight {
-		Weight::from_parts(1_024_747_264, 19404)
-			.saturating_add(Weight::from_parts(2_955, 0).saturating_mul(b.into()))
+		Weight::from_parts(364_846_283, 19639)
+			.saturating_add(Weight::from_parts(101_421_237, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(1_563, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
@@ -639,26 +657,26 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2998).saturating_mul(k.into()))
 	}
 	fn report_results(n: u32, ) -> Weight {
-		Weight::from_parts(440_580_000, 6196)
-			.saturating_add(Weight::from_parts(353_688_084, 0).saturating_mul(n.into()))
+		Weight::from_parts(412_849_000, 6196)
+			.saturating_add(Weight::from_parts(300_455_950, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 			.saturating_add(RocksDbWeight::get().writes((9_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(n.into()))
 	}
 	fn report_results_shared(n: u32, ) -> Weight {
-		Weight::from_parts(556_199_753, 8799)
-			.saturating_add(Weight::from_parts(281_422_832, 0).saturating_mul(n.into()))
+		Weight::from_parts(333_091_945, 8799)
+			.saturating_add(Weight::from_parts(277_996_774, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(n.into()))
 	}
 	fn expire_settling(s: u32, ) -> Weight {
-		Weight::from_parts(30_780_000, 21206)
-			.saturating_add(Weight::from_parts(772_582_776, 0).saturating_mul(s.into()))
+		Weight::from_parts(561_894_649, 21206)
+			.saturating_add(Weight::from_parts(563_059_244, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(40_u64))
 			.saturating_add(RocksDbWeight::get().reads((17_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(43_u64))
@@ -666,57 +684,57 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 20312).saturating_mul(s.into()))
 	}
 	fn expire_handing_over(s: u32, ) -> Weight {
-		Weight::from_parts(32_828_000, 28134)
-			.saturating_add(Weight::from_parts(1_016_667_456, 0).saturating_mul(s.into()))
+		Weight::from_parts(366_217_201, 28134)
+			.saturating_add(Weight::from_parts(597_488_942, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(50_u64))
 			.saturating_add(RocksDbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(49_u64))
 			.saturating_add(RocksDbWeight::get().writes((20_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(s.into()))
 	}
 	fn arm_backups(h: u32, ) -> Weight {
-		Weight::from_parts(717_645_647, 5531)
-			.saturating_add(Weight::from_parts(121_229_630, 0).saturating_mul(h.into()))
+		Weight::from_parts(472_276_357, 5531)
+			.saturating_add(Weight::from_parts(84_380_079, 0).saturating_mul(h.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(h.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 18649).saturating_mul(h.into()))
 	}
 	fn set_backup_grace() -> Weight {
-		Weight::from_parts(11_039_000, 0)
+		Weight::from_parts(7_838_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_api_secret(n: u32, ) -> Weight {
-		Weight::from_parts(252_331_408, 234014)
-			.saturating_add(Weight::from_parts(20_733_533, 0).saturating_mul(n.into()))
+		Weight::from_parts(193_759_865, 234014)
+			.saturating_add(Weight::from_parts(9_410_613, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(66_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(65_u64))
 			.saturating_add(Weight::from_parts(0, 3393).saturating_mul(n.into()))
 	}
 	fn grant_api_secret() -> Weight {
-		Weight::from_parts(176_282_000, 4631)
+		Weight::from_parts(101_042_000, 4631)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn seal_request(n: u32, b: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 20_000)
-			.saturating_add(Weight::from_parts(40_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_000, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(46_470_696, 19639)
+			.saturating_add(Weight::from_parts(11_185_473, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(785, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 16_500).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 3393).saturating_mul(n.into()))
 	}
 	fn prune(p: u32, ) -> Weight {
-		Weight::from_parts(37_353_000, 5531)
-			.saturating_add(Weight::from_parts(45_526_354, 0).saturating_mul(p.into()))
+		Weight::from_parts(19_602_000, 16446)
+			.saturating_add(Weight::from_parts(48_067_972, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 18414).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().writes((11_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 20060).saturating_mul(p.into()))
 	}
 }
