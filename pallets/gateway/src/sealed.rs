@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use baton_primitives::{
 	genesis_hash,
 	sealing::{sealed_call_info, CallEnvelope, SealedCallRequest},
-	EncryptionKeys, Escrow, OnSettled, RequestId, RequestStatus,
+	Escrow, OnSettled, RequestId, RequestStatus,
 };
 use frame_support::{defensive, ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -48,8 +48,7 @@ impl<T: Config> Pallet<T> {
 				!envelopes[..i].iter().any(|(earlier, _)| earlier == operator),
 				Error::<T>::DuplicateEnvelope
 			);
-			let key = T::Operators::encryption_key(operator).ok_or(Error::<T>::NoEncryptionKey)?;
-			ensure!(envelope.recipient == key, Error::<T>::NotOperatorsEncryptionKey);
+			Self::ensure_sealed_to(operator, &envelope.recipient)?;
 		}
 
 		sealing.sealed_at = Some(now);

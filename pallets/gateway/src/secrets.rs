@@ -4,7 +4,7 @@
 //! egress client (see `baton_primitives::sealing`).
 
 use baton_primitives::{
-	sealing::{api_secret_info, Envelope, SealedSecret},
+	sealing::{api_secret_info, EncryptionKey, Envelope, SealedSecret},
 	ApiId, EncryptionKeys,
 };
 use frame_support::{ensure, pallet_prelude::*};
@@ -24,7 +24,7 @@ impl<T: Config> Pallet<T> {
 				!envelopes[..i].iter().any(|(earlier, _)| earlier == operator),
 				Error::<T>::DuplicateEnvelope
 			);
-			Self::ensure_sealed_to(operator, envelope)?;
+			Self::ensure_sealed_to(operator, &envelope.recipient)?;
 		}
 		let old = ApiSecretHolders::<T>::take(api_id).unwrap_or(0);
 		let _ = ApiSecrets::<T>::clear_prefix(api_id, old, None);
@@ -48,7 +48,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		Self::ensure_api_owner(who, api_id)?;
 		let holders = ApiSecretHolders::<T>::get(api_id).ok_or(Error::<T>::NoApiSecret)?;
-		Self::ensure_sealed_to(operator, envelope)?;
+		Self::ensure_sealed_to(operator, &envelope.recipient)?;
 		if !ApiSecrets::<T>::contains_key(api_id, operator) {
 			ensure!(holders < T::MaxSecretHolders::get(), Error::<T>::TooManySecretHolders);
 			ApiSecretHolders::<T>::insert(api_id, holders + 1);
@@ -64,11 +64,15 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Refuses an envelope its operator's node could not open: the operator published no
-	/// encryption key, or the envelope is sealed to another (e.g. one it rotated away from).
-	fn ensure_sealed_to(operator: &T::AccountId, envelope: &Envelope) -> DispatchResult {
+	/// Refuses an envelope sealed to `recipient` that its operator's node could not open: the
+	/// operator published no encryption key, or the envelope is sealed to another (e.g. one it
+	/// rotated away from). For API secrets and sealed requests alike.
+	pub(crate) fn ensure_sealed_to(
+		operator: &T::AccountId,
+		recipient: &EncryptionKey,
+	) -> DispatchResult {
 		let key = T::Operators::encryption_key(operator).ok_or(Error::<T>::NoEncryptionKey)?;
-		ensure!(envelope.recipient == key, Error::<T>::NotOperatorsEncryptionKey);
+		ensure!(*recipient == key, Error::<T>::NotOperatorsEncryptionKey);
 		Ok(())
 	}
 
