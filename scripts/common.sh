@@ -14,3 +14,17 @@ apt_install() {
 	"${sudo_cmd[@]}" apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "$@"
 }
+
+# Prints the path of program `path` (e.g. usr/bin/promtool) of Debian package `package`,
+# unpacked once into ~/.cache/baton-tools rather than installed: a tool, not the package's
+# service.
+deb_tool() {
+	local package=$1 path=$2 dir="$HOME/.cache/baton-tools/$1"
+	if [ ! -x "$dir/$path" ]; then
+		mkdir -p "$dir"
+		(cd "$dir" && { apt-get download -qq "$package" 2>/dev/null ||
+			{ apt-get update -qq && apt-get download -qq "$package"; }; } &&
+			dpkg-deb -x "$package"_*.deb . && rm "$package"_*.deb)
+	fi
+	echo "$dir/$path"
+}

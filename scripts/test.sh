@@ -23,7 +23,11 @@ pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow
 features=$(printf '%s/runtime-benchmarks,%s/try-runtime,' "${pallets[@]}" "${pallets[@]}")
 features+="pallet-gateway/upgrade-rehearsal"
 cargo clippy --release --locked "${pallets[@]/#/--package=}" --all-targets --features "$features" -- -D warnings
-passed "formatting and lints"
+log "the operators' Prometheus alert rules and their unit tests (promtool, from Debian's package)"
+promtool=$(deb_tool prometheus usr/bin/promtool)
+"$promtool" check rules docs/ops/alerts.yml
+"$promtool" test rules docs/ops/alerts.test.yml
+passed "formatting, lints and alert rules"
 
 "$REPO_ROOT/scripts/build.sh"
 passed "build"
