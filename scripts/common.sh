@@ -5,7 +5,8 @@ export BATON_NODE="${BATON_NODE:-$CARGO_TARGET_DIR/release/baton-node}"
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each line with the time of day, so that a CI log tells how long each stage took.
+log() { printf '\033[1m==> %s %s\033[0m\n' "$(date +%T)" "$*"; }
 
 # Installs Debian packages (as root, or through sudo), once: callers check what is missing.
 apt_install() {
