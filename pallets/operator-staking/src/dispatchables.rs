@@ -52,10 +52,12 @@ impl<T: Config> Pallet<T> {
 		gateway_key: &GatewayKey,
 		proof: &KeyProof,
 	) -> DispatchResult {
-		let signature = sp_core::ed25519::Signature::from_raw(*proof);
-		let public = sp_core::ed25519::Public::from_raw(*gateway_key);
 		ensure!(
-			sp_io::crypto::ed25519_verify(&signature, &Self::key_ownership_message(who), &public),
+			baton_primitives::signed_by_gateway_key(
+				gateway_key,
+				&Self::key_ownership_message(who),
+				proof
+			),
 			Error::<T>::BadKeyProof
 		);
 		Ok(())
