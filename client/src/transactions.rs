@@ -225,7 +225,8 @@ impl Included {
 	}
 }
 
-/// A dispatch error as `pallet.Error` with its documentation, from the runtime's metadata.
+/// A dispatch error as `pallet.Error` with its documentation, from the runtime's metadata, and
+/// what to do about it where a user can do something.
 pub fn error_name(error: &DispatchError) -> String {
 	use frame_metadata::RuntimeMetadata;
 	use scale_info::TypeDef;
@@ -246,9 +247,54 @@ pub fn error_name(error: &DispatchError) -> String {
 	);
 	let pallet_name = lower_first(&pallet.name);
 	match variant {
-		Some(v) => format!("{pallet_name}.{}: {}", v.name, v.docs.join(" ")),
+		Some(v) => {
+			let named = format!("{pallet_name}.{}: {}", v.name, v.docs.join(" "));
+			match hint(&pallet_name, &v.name) {
+				Some(hint) => format!("{named} What to do: {hint}."),
+				None => named,
+			}
+		},
 		None => format!("{pallet_name}: error {}", module.error[0]),
 	}
+}
+
+/// What a user of this program can do about `pallet`'s `error`, for the refusals a flag or
+/// another command answers.
+fn hint(pallet: &str, error: &str) -> Option<String> {
+	use frame_support::traits::Get;
+	let earliest: u32 = <<Runtime as pallet_gateway::Config>::MinDeadline as Get<u32>>::get();
+	let latest: u32 = <<Runtime as pallet_gateway::Config>::MaxDeadline as Get<u32>>::get();
+	let hint = match (pallet, error) {
+		// The deadline counts from the best block; the chain, from the block that includes it.
+		("gateway", "DeadlineOutOfRange") =>
+			format!("give --deadline-in from {} to {latest} blocks", earliest + 1),
+		("gateway", "DeadlineTooSoon") =>
+			"give a larger --deadline-in: the API's timeout (`baton api show`) and a block must fit \
+			 before it"
+				.into(),
+		("gateway", "FeeAboveMax") =>
+			"raise --max-fee, or leave it out to pay the quote of the moment".into(),
+		("gateway", "NotEnoughOperators") =>
+			"ask for a lower --redundancy; gateway_quote's eligibleOperators says how many serve \
+			 the API (for --sealed, only those with an encryption key count)"
+				.into(),
+		("gateway", "ConfidentialPath") => "send it sealed: --sealed --wait".into(),
+		("gateway", "ApiPaused") => "its owner resumes it with `baton api pause <id> --resume`".into(),
+		("gateway", "MethodNotAllowed") => "`baton api show <id>` lists the methods it takes".into(),
+		("gateway", "NotApiOwner") =>
+			"sign with the account that registered it (`baton api show <id>` names it)".into(),
+		("operatorStaking", "GatewayKeyInUse") =>
+			"each operator needs a gateway key of its own: give another --gateway-suri".into(),
+		("operatorStaking", "BadKeyProof") =>
+			"the proof is signed by --gateway-suri's key over the bonding account: check both".into(),
+		("operatorStaking", "StillJailed") =>
+			"`baton operator status` says until which block; activate after it".into(),
+		("operatorStaking", "NothingToWithdraw") =>
+			"unbonded stake is withdrawable once its chunk unlocks (`baton operator status`)".into(),
+		("relay", "AllowanceTooSmall") => "raise --allowance".into(),
+		_ => return None,
+	};
+	Some(hint)
 }
 
 /// `name` with its first letter lower-case, as polkadot.js names pallets.
@@ -282,5 +328,16 @@ mod tests {
 			"relay.UnknownSession: No session has this id."
 		);
 		assert_eq!(error_name(&DispatchError::BadOrigin), "BadOrigin");
+
+		// A refusal a flag answers says which.
+		let gateway = <baton_runtime::Gateway as frame_support::traits::PalletInfoAccess>::index();
+		let encoded = pallet_gateway::Error::<Runtime>::FeeAboveMax.encode();
+		error[..encoded.len()].copy_from_slice(&encoded);
+		let module = ModuleError { index: gateway as u8, error, message: None };
+		assert_eq!(
+			error_name(&DispatchError::Module(module)),
+			"gateway.FeeAboveMax: The fee is above the client's `max_fee`. What to do: raise \
+			 --max-fee, or leave it out to pay the quote of the moment."
+		);
 	}
 }
