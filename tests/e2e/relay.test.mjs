@@ -1,7 +1,8 @@
 // Relay sessions on a real node (docs/relay.md): a client opens a session through polkadot.js,
 // sends its calls straight to the operator node's relay endpoint over HTTP with tickets it
 // signs, checks every receipt with the gateway key the session view gives, and the node's
-// offchain worker claims once for all the calls it served — also after a SIGKILL.
+// offchain worker claims once for all the calls it served — also after a SIGKILL. A settled
+// request survives a SIGKILL between its upstream call and its report too, with no second call.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,9 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
-import { encodeRelayReceipt, findEvent, plain, relayReceiptMessage, send, verifyRelayReceipt } from '@baton/client';
-import { batonProgram, startDevNode, waitForFinalized } from '../lib/node.mjs';
-import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../lib/gateway.mjs';
+import {
+  encodeRelayReceipt, findEvent, getRequest, plain, relayReceiptMessage, requestTx, send, verifyRelayReceipt,
+} from '@baton/client';
+import { batonProgram, sleep, startDevNode, waitForFinalized } from '../lib/node.mjs';
+import { accounts, bondOperator, gatewayKey, registerApi, startUpstream, waitForSettlement } from '../lib/gateway.mjs';
 import { RelayClient, httpRequest, openSession, waitForClaimed } from '../lib/relay.mjs';
 import { btn, runBaton } from '../lib/program.mjs';
 
@@ -375,6 +378,34 @@ test('calls served before the operator\'s node is killed with SIGKILL are claime
   await send(api.tx.relay.closeSession(sessionId, { handovers: [], outcomes: [] }), who.dave);
   const { session: claimed } = await waitForClaimed(api, sessionId, who.charlie.address, 20, 120_000);
   assert.equal(claimed.operators[0].claimedCalls, 20);
+});
+
+test('a settled request whose node is killed with SIGKILL after its upstream call completes after the restart, with no second call', async () => {
+  const callPath = '/price?n=5000';
+  const calls = () => upstream.requests.filter((request) => request.url === callPath).length;
+  const tx = await requestTx(api, { apiId, path: callPath, redundancy: 1 });
+  const submitted = await send(tx, who.dave, { until: 'inBlock' });
+  const id = findEvent(submitted.events, 'gateway', 'RequestSubmitted').data[0].toNumber();
+  // The worker calls as it imports the block, keeps the signed report in its database, then
+  // hands it to the pool; the next block, 3 s later, would hold it.
+  const reported = async () => (await api.rpc.author.pendingExtrinsics())
+    .some((xt) => xt.method.section === 'gateway' && xt.method.method.startsWith('report'));
+  const waitUntil = Date.now() + 30_000;
+  while (!(await reported()) && Date.now() < waitUntil) await sleep(10);
+  assert.equal(calls(), 1, 'the operator did not call the upstream once');
+  // Killed between the call and the report's block: only its database knows it called.
+  const pending = await getRequest(api, id);
+  assert.equal(pending.status, 'pending');
+  assert.equal(pending.reports.length, 0);
+  await node.kill();
+  node = await startDevNode({ basePath });
+  api = node.api;
+
+  const settled = await waitForSettlement(api, id);
+  assert.equal(settled.status, 'completed');
+  assert.deepEqual(settled.reports.map((report) => report.operator), [who.charlie.address]);
+  // The restarted worker sent the report it had kept, without calling the upstream again.
+  assert.equal(calls(), 1);
 });
 
 // Last but one: the operator is slashed and jailed by it.
