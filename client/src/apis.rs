@@ -10,6 +10,7 @@
 //! default_redundancy = 1        # optional, 1
 //! min_reputation_percent = 0    # optional, 0
 //! ignored_fields = ["ts"]       # optional, none
+//! confidential_path = false     # optional: true takes sealed requests only, paths sealed
 //! ```
 
 use baton_primitives::ApiId;
@@ -42,6 +43,8 @@ struct SpecFile {
 	min_reputation_percent: u32,
 	#[serde(default)]
 	ignored_fields: Vec<String>,
+	#[serde(default)]
+	confidential_path: bool,
 }
 
 fn one() -> u32 {
@@ -105,6 +108,7 @@ fn to_spec(file: SpecFile) -> Result<ApiSpec<Runtime>, String> {
 		default_redundancy: file.default_redundancy,
 		min_reputation: Perbill::from_percent(file.min_reputation_percent),
 		ignored_fields: ignored_fields.try_into().map_err(|_| too_long("ignored_fields"))?,
+		confidential_path: file.confidential_path,
 	})
 }
 
@@ -169,13 +173,18 @@ pub async fn pause(
 	Ok(())
 }
 
-/// Prints API `api_id` as the chain keeps it.
-pub async fn show(chain: &Chain, api_id: ApiId, out: Output) -> Result<(), String> {
+/// API `api_id` as the chain keeps it.
+pub async fn get(chain: &Chain, api_id: ApiId) -> Result<Api<Runtime>, String> {
 	let key = pallet_gateway::Apis::<Runtime>::hashed_key_for(api_id);
-	let api: Api<Runtime> = chain
+	chain
 		.storage(&key)
 		.await?
-		.ok_or_else(|| format!("gateway.UnknownApi: no API has id {api_id}"))?;
+		.ok_or_else(|| format!("gateway.UnknownApi: no API has id {api_id}"))
+}
+
+/// Prints API `api_id` as the chain keeps it.
+pub async fn show(chain: &Chain, api_id: ApiId, out: Output) -> Result<(), String> {
+	let api = get(chain, api_id).await?;
 	let spec = &api.spec;
 	let methods: Vec<_> = spec.methods.iter().map(method_name).collect();
 	let ignored: Vec<_> = spec
@@ -203,6 +212,14 @@ pub async fn show(chain: &Chain, api_id: ApiId, out: Output) -> Result<(), Strin
 					"  ignored:      {}",
 					if ignored.is_empty() { "-".into() } else { ignored.join(", ") }
 				),
+				format!(
+					"  paths:        {}",
+					if spec.confidential_path {
+						"confidential (sealed requests only)"
+					} else {
+						"public"
+					}
+				),
 				format!("  owner:        {owner} (deposit {})", format_btn(api.deposit)),
 			]
 			.join("\n")
@@ -213,6 +230,7 @@ pub async fn show(chain: &Chain, api_id: ApiId, out: Output) -> Result<(), Strin
 			"timeoutMs": spec.timeout_ms, "maxResponseBytes": spec.max_response_bytes,
 			"defaultRedundancy": spec.default_redundancy,
 			"minReputationPpb": spec.min_reputation.deconstruct(), "ignoredFields": ignored,
+			"confidentialPath": spec.confidential_path,
 		}),
 	);
 	Ok(())
@@ -237,13 +255,13 @@ mod tests {
 			"api.json",
 			r#"{"base_url": "https://api.example.com", "methods": ["get", "POST"],
 			    "price_per_call": "0.01", "max_response_bytes": 16384, "timeout_ms": 2000,
-			    "ignored_fields": ["ts"]}"#,
+			    "ignored_fields": ["ts"], "confidential_path": true}"#,
 		);
 		let toml = write(
 			"api.toml",
 			"base_url = \"https://api.example.com\"\nmethods = [\"GET\", \"POST\"]\n\
 			 price_per_call = \"0.01\"\nmax_response_bytes = 16384\ntimeout_ms = 2000\n\
-			 ignored_fields = [\"ts\"]\n",
+			 ignored_fields = [\"ts\"]\nconfidential_path = true\n",
 		);
 		let (from_json, from_toml) = (read_spec(&json).unwrap(), read_spec(&toml).unwrap());
 		assert_eq!(from_json, from_toml);
@@ -251,6 +269,7 @@ mod tests {
 		assert_eq!(from_json.methods.to_vec(), vec![HttpMethod::Get, HttpMethod::Post]);
 		assert_eq!(from_json.default_redundancy, 1);
 		assert_eq!(from_json.min_reputation, Perbill::zero());
+		assert!(from_json.confidential_path);
 	}
 
 	#[test]

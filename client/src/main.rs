@@ -172,8 +172,9 @@ enum Command {
 		/// Follow it to the end and print the verified response.
 		#[arg(long)]
 		wait: bool,
-		/// Seal the headers and body to the operators routing chooses, and have the answer
-		/// sealed to a key made for this request (only this program opens it: needs --wait).
+		/// Seal the headers and body (and the path, if the API keeps paths confidential) to the
+		/// operators routing chooses, and have the answer sealed to a key made for this request
+		/// (only this program opens it: needs --wait).
 		#[arg(long, requires = "wait")]
 		sealed: bool,
 		/// The node to send to and read from.
@@ -206,8 +207,9 @@ enum ApiCommand {
 	/// Registers an API from a spec file (JSON, or TOML if it ends in .toml); prints its id.
 	///
 	/// The spec has base_url, methods, price_per_call (BTN, as text), max_response_bytes,
-	/// timeout_ms, and optionally default_redundancy (1), min_reputation_percent (0) and
-	/// ignored_fields (top-level JSON fields not compared between operators).
+	/// timeout_ms, and optionally default_redundancy (1), min_reputation_percent (0),
+	/// ignored_fields (top-level JSON fields not compared between operators) and
+	/// confidential_path (false; true takes sealed requests only, their paths sealed too).
 	///
 	/// Example: BATON_SURI="$(cat key.suri)" baton api register price-api.toml
 	Register {
@@ -470,7 +472,7 @@ fn main() -> ExitCode {
 						body,
 						(redundancy, max_fee, deadline),
 					)?;
-					let ask = if sealed { ask.sealed() } else { ask };
+					let ask = ask.for_api(&apis::get(&chain, api_id).await?.spec, sealed)?;
 					match requests::request(&chain, &signer, ask, wait, out).await {
 						Ok(true) => Ok(ExitCode::SUCCESS),
 						Ok(false) => Ok(ExitCode::from(1)),

@@ -3,11 +3,12 @@
 //! receipt verifies in the program: the operator's bonded gateway key signed this chain's
 //! genesis hash, the hash of what this program asked (computed here), and the body's hash, which
 //! is also the hash the chain settled on. With `--sealed` its headers and body go sealed to the
-//! operators routing chose, and the answer comes back sealed to a key this program makes for it
-//! (docs/confidential.md).
+//! operators routing chose (its path too, if the API keeps paths confidential), and the answer
+//! comes back sealed to a key this program makes for it (docs/confidential.md).
 
 use baton_egress::sealing;
 use baton_primitives::{
+	egress::is_valid_path,
 	receipt_message,
 	sealing::{
 		sealed_call_info, sealed_response_hash, sealed_response_info, SealTerms, SealedCall,
@@ -15,7 +16,7 @@ use baton_primitives::{
 	ApiId, OperatorView, RequestId, RequestStatus, RequestView, ResponseView,
 };
 use baton_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
-use pallet_gateway::{NewRequest, Request};
+use pallet_gateway::{ApiSpec, NewRequest, Request};
 use serde_json::json;
 use sp_core::{crypto::Ss58Codec, ed25519, Pair};
 
@@ -55,6 +56,13 @@ impl Ask {
 		(redundancy, max_fee, deadline): (u32, Balance, BlockNumber),
 	) -> Result<Self, String> {
 		let too_long = |what: &str| format!("{what}: longer than the chain allows");
+		// Checked here, as the chain would: a sealed path the chain cannot see would be refused
+		// by every operator, the fee spent.
+		if !is_valid_path(path.as_bytes()) {
+			return Err(format!(
+				"the path {path:?}: it must start with / and hold no spaces or control characters"
+			));
+		}
 		let headers = headers
 			.into_iter()
 			.map(|(name, value)| {
@@ -79,10 +87,32 @@ impl Ask {
 		Ok(Self { api_id, request, sealed: None })
 	}
 
-	/// This request sealed: its headers and body move into the call its client seals to each
-	/// operator, and its answer is sealed to a fresh key.
-	pub fn sealed(mut self) -> Self {
+	/// This request as API `spec` takes it: sealed if `sealed`. A plain request to an API that
+	/// keeps its paths confidential is refused here, since its transaction would publish the
+	/// path even though the chain refuses it.
+	pub fn for_api(self, spec: &ApiSpec<Runtime>, sealed: bool) -> Result<Self, String> {
+		match (sealed, spec.confidential_path) {
+			(true, confidential) => Ok(self.sealed(confidential)),
+			(false, true) => Err(format!(
+				"gateway.ConfidentialPath: API {} keeps its paths confidential and takes sealed \
+				 requests only; a plain one would publish the path. What to do: add --sealed --wait.",
+				self.api_id
+			)),
+			(false, false) => Ok(self),
+		}
+	}
+
+	/// This request sealed: its headers and body (and its path, if its API keeps paths
+	/// confidential) move into the call its client seals to each operator, and its answer is
+	/// sealed to a fresh key.
+	fn sealed(mut self, confidential_path: bool) -> Self {
+		let path = if confidential_path {
+			core::mem::take(&mut self.request.path).into_inner()
+		} else {
+			Vec::new()
+		};
 		let call = SealedCall {
+			path,
 			headers: core::mem::take(&mut self.request.headers)
 				.into_iter()
 				.map(|(name, value)| (name.into_inner(), value.into_inner()))
@@ -398,22 +428,49 @@ mod tests {
 			.err()
 			.unwrap()
 			.contains("TRACE"));
+		for path in ["account", "/a b", ""] {
+			assert!(ask(path, 0).err().unwrap().contains("must start with /"), "{path}");
+		}
 	}
 
 	#[test]
 	fn a_sealed_request_carries_its_call_only_in_what_it_seals() {
-		let ask = Ask::new(
-			0,
-			"get",
-			"/account",
-			vec![("X-Account".into(), "42".into())],
-			b"hi".to_vec(),
-			(1, 10, 20),
-		)
-		.unwrap()
-		.sealed();
+		let ask = || {
+			Ask::new(
+				0,
+				"get",
+				"/account",
+				vec![("X-Account".into(), "42".into())],
+				b"hi".to_vec(),
+				(1, 10, 20),
+			)
+			.unwrap()
+		};
+		let spec = |confidential_path| ApiSpec::<Runtime> {
+			base_url: b"https://api.example".to_vec().try_into().unwrap(),
+			methods: vec![pallet_gateway::HttpMethod::Get].try_into().unwrap(),
+			price_per_call: 1,
+			max_response_bytes: 1_024,
+			timeout_ms: 2_000,
+			default_redundancy: 1,
+			min_reputation: Default::default(),
+			ignored_fields: Default::default(),
+			confidential_path,
+		};
+		// Where the API keeps paths confidential, the path moves into the sealed call too, and
+		// a plain request is refused before it could publish it.
+		let hidden = ask().for_api(&spec(true), true).unwrap();
+		assert!(hidden.request.path.is_empty());
+		assert_eq!(hidden.sealed.as_ref().unwrap().0.path, b"/account");
+		let plain = ask().for_api(&spec(true), false).err().unwrap();
+		assert!(plain.starts_with("gateway.ConfidentialPath: API 0 keeps its paths confidential"));
+		assert!(ask().for_api(&spec(false), false).unwrap().sealed.is_none());
+
+		let ask = ask().for_api(&spec(false), true).unwrap();
 		assert!(ask.request.headers.is_empty() && ask.request.body.is_empty());
+		assert_eq!(&ask.request.path[..], b"/account");
 		let (call, secret) = ask.sealed.as_ref().unwrap();
+		assert!(call.path.is_empty());
 		assert_eq!(call.headers, vec![(b"X-Account".to_vec(), b"42".to_vec())]);
 		assert_eq!(call.body, b"hi");
 		let terms = ask.request.sealed.unwrap();

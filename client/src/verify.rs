@@ -85,6 +85,13 @@ pub async fn challenge(
 		.as_u64()
 		.and_then(|id| u32::try_from(id).ok())
 		.ok_or("relay_session: no apiId")?;
+	if crate::apis::get(chain, api_id).await?.spec.confidential_path {
+		return Err(format!(
+			"API {api_id} keeps its paths confidential: a challenge re-runs the call as a public \
+			 settled request, which would publish its path (the chain refuses it: \
+			 gateway.ConfidentialPath); refused here"
+		));
+	}
 	let redundancy = <<Runtime as pallet_relay::Config>::MinChallengeRedundancy as Get<u32>>::get();
 	let max_fee = crate::requests::quote(chain, api_id, redundancy).await?;
 	// A few blocks for the re-execution, as for any settled request (the API's timeout needs

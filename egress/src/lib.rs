@@ -238,6 +238,7 @@ impl EgressClient {
 				);
 				return Err(ResultStatus::Forbidden);
 			};
+			request.url.extend(call.path);
 			request.headers.extend(call.headers);
 			request.body = call.body;
 		}

@@ -5,7 +5,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use baton_primitives::{
-	egress::{is_reserved_header, is_valid_header},
+	egress::{is_reserved_header, is_valid_header, is_valid_path},
 	sealing::{
 		ApiSecret, CallEnvelope, EncryptionKey, Envelope, SealedCall, SealedCallRequest,
 		SealedSecret,
@@ -181,7 +181,8 @@ impl OpeningKeys {
 	}
 
 	/// Opens a sealed request's call: `None` unless it opens with one of the node's keys, is
-	/// the content its client committed to, and keeps the chain's bounds on a plain request.
+	/// the content its client committed to, and keeps the chain's bounds on a plain request
+	/// (a path exactly when the request's is sealed).
 	pub fn open_call(&self, sealed: &SealedCallRequest) -> Option<SealedCall> {
 		let envelope = &sealed.envelope;
 		let secret = self.secret_for(&envelope.recipient)?;
@@ -197,7 +198,15 @@ impl OpeningKeys {
 				&& is_valid_header(name, value)
 				&& !is_reserved_header(name)
 		};
-		(call.headers.len() <= sealed.max_headers as usize
+		// A sealed path goes after the API's base URL, so it must be one the chain would take
+		// in public; a public path's call must not bring a second one.
+		let path_fits = if sealed.path_sealed {
+			call.path.len() <= sealed.max_path_len as usize && is_valid_path(&call.path)
+		} else {
+			call.path.is_empty()
+		};
+		(path_fits
+			&& call.headers.len() <= sealed.max_headers as usize
 			&& call.headers.iter().all(header_fits)
 			&& call.body.len() <= sealed.max_body_len as usize)
 			.then_some(call)

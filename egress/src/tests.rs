@@ -394,7 +394,7 @@ async fn a_sealed_call_is_opened_sent_and_answered_sealed_to_its_client() {
 	let seed = [2; 32];
 	let keys = sealing::OpeningKeys::new(Arc::new(Seeds(vec![seed])));
 	let client = client(&["127.0.0.1"]).opening_secrets_with(Arc::new(keys));
-	let url = format!("http://127.0.0.1:{}/account", upstream.port);
+	let base = format!("http://127.0.0.1:{}", upstream.port);
 	let (client_secret, client_key) = sealing::derive_key(&[9; 32]);
 	let sealed_call = |call: &SealedCall, content_hash: [u8; 32]| SealedCallRequest {
 		envelope: sealing::seal_call(&sealing::encryption_key(&seed), b"call", call).unwrap(),
@@ -403,12 +403,15 @@ async fn a_sealed_call_is_opened_sent_and_answered_sealed_to_its_client() {
 		max_headers: 4,
 		max_header_len: 64,
 		max_body_len: 64,
+		max_path_len: 32,
+		path_sealed: !call.path.is_empty(),
 	};
 	let call = SealedCall {
+		path: Vec::new(),
 		headers: vec![(b"X-Account".to_vec(), b"private-42".to_vec())],
 		body: Vec::new(),
 	};
-	let mut request = get(url.clone());
+	let mut request = get(format!("{base}/account"));
 	request.sealed_call = Some(sealed_call(&call, call.content_hash()));
 	request.seal_response = Some(ResponseSeal { client_key, info: b"response".to_vec() });
 	let response = client.fetch(request).await;
@@ -422,23 +425,41 @@ async fn a_sealed_call_is_opened_sent_and_answered_sealed_to_its_client() {
 	);
 	assert_eq!(sealing::open_response(&client_secret, b"another request", &sealed), None);
 	let head = upstream.requests.lock().unwrap()[0].to_ascii_lowercase();
+	assert!(head.starts_with("get /account "), "{head}");
 	assert!(head.contains("x-account: private-42"), "{head}");
 	assert!(head.contains("idempotency-key: 7"), "{head}");
 
-	// Not what its client committed to; a header the operators set; over the chain's bounds.
+	// A confidential path: the request's URL is the API's base, the path comes sealed.
+	let hidden = SealedCall { path: b"/account/private-7?full=1".to_vec(), ..call.clone() };
+	let mut request = get(base.clone());
+	request.sealed_call = Some(sealed_call(&hidden, hidden.content_hash()));
+	assert_eq!(client.fetch(request).await.status, ResultStatus::Response { code: 200 });
+	let head = upstream.requests.lock().unwrap()[1].clone();
+	assert!(head.starts_with("GET /account/private-7?full=1 "), "{head}");
+
+	// Not what its client committed to; a header the operators set; over the chain's bounds;
+	// a sealed path that could leave the API's host, or is too long; a path in the sealed
+	// call of a request that has one in public, or none where it must.
 	let reserved = SealedCall {
 		headers: vec![(b"Idempotency-Key".to_vec(), b"mine".to_vec())],
-		body: Vec::new(),
+		..call.clone()
 	};
-	let long = SealedCall { headers: Vec::new(), body: vec![b'x'; 65] };
-	for bad in [
-		sealed_call(&call, [0; 32]),
-		sealed_call(&reserved, reserved.content_hash()),
-		sealed_call(&long, long.content_hash()),
-	] {
-		let mut request = get(url.clone());
+	let long = SealedCall { body: vec![b'x'; 65], ..call.clone() };
+	let host = SealedCall { path: b"@evil.example/".to_vec(), ..call.clone() };
+	let long_path = SealedCall { path: [&b"/"[..], &[b'a'; 32]].concat(), ..call.clone() };
+	let mut bad: Vec<_> = [&call, &reserved, &long, &host, &long_path]
+		.into_iter()
+		.map(|call| sealed_call(call, call.content_hash()))
+		.collect();
+	bad[0].content_hash = [0; 32];
+	let mut second_path = sealed_call(&hidden, hidden.content_hash());
+	second_path.path_sealed = false;
+	let mut no_path = sealed_call(&call, call.content_hash());
+	no_path.path_sealed = true;
+	for bad in bad.into_iter().chain([second_path, no_path]) {
+		let mut request = get(base.clone());
 		request.sealed_call = Some(bad);
 		assert_eq!(client.fetch(request).await.status, ResultStatus::Forbidden);
 	}
-	assert_eq!(upstream.connections(), 1);
+	assert_eq!(upstream.connections(), 2);
 }

@@ -274,6 +274,7 @@ fn spec(rng: &mut Rng) -> ApiSpec<Runtime> {
 		default_redundancy: rng.below(4) as u32,
 		min_reputation: Perbill::from_percent(rng.pick(&[0, 0, 50, 100])),
 		ignored_fields: Default::default(),
+		confidential_path: rng.below(8) == 0,
 	}
 }
 
@@ -331,16 +332,17 @@ fn bond_call(
 fn new_request(rng: &mut Rng) -> NewRequest<Runtime> {
 	let now = System::block_number();
 	let latest: u32 = <Runtime as pallet_gateway::Config>::MaxDeadline::get();
+	// Now and then sealed, its plaintext (if any) refused; often then with no public path, as
+	// an API whose paths are confidential takes it.
+	let sealed = rng.chance(15).then_some(SEAL_TERMS);
+	let no_path = rng.chance(if sealed.is_some() { 50 } else { 10 });
 	NewRequest {
 		method: if rng.chance(80) {
 			HttpMethod::Get
 		} else {
 			rng.pick(&[HttpMethod::Post, HttpMethod::Delete])
 		},
-		path: if rng.chance(90) { &b"/price?pair=BTC"[..] } else { b"" }
-			.to_vec()
-			.try_into()
-			.unwrap(),
+		path: if no_path { &b""[..] } else { b"/price?pair=BTC" }.to_vec().try_into().unwrap(),
 		headers: Default::default(),
 		body: if rng.chance(20) { vec![7; 100] } else { vec![] }.try_into().unwrap(),
 		redundancy: rng.below(4) as u32,
@@ -351,8 +353,7 @@ fn new_request(rng: &mut Rng) -> NewRequest<Runtime> {
 		} else {
 			now + rng.below(2 * latest as u64) as u32
 		},
-		// Now and then sealed, its plaintext (if any) refused.
-		sealed: rng.chance(15).then_some(SEAL_TERMS),
+		sealed,
 	}
 }
 

@@ -32,6 +32,7 @@ fn setup() {
 		default_redundancy: 1,
 		min_reputation: Perbill::zero(),
 		ignored_fields: Default::default(),
+		confidential_path: false,
 	};
 	assert_ok!(Gateway::register_api(RuntimeOrigin::signed(Alice.to_account_id()), spec));
 	let profile = pallet_operator_staking::Profile {

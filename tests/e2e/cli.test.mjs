@@ -62,8 +62,10 @@ test('a publisher registers an API from a TOML spec, shows it, pauses and resume
   assert.equal(shown.json.pricePerCall, String(10n ** 10n));
   assert.equal(shown.json.owner, who.alice.address);
   assert.equal(shown.json.paused, false);
+  assert.equal(shown.json.confidentialPath, false);
   const text = await baton(['api', 'show', String(apiId)]);
   assert.match(text.stdout, /price: +0\.01 BTN per operator and call/);
+  assert.match(text.stdout, /paths: +public/);
 
   const paused = await baton(['api', 'pause', String(apiId)], { suri: '//Alice' });
   assert.equal(paused.status, 0, paused.stderr);

@@ -5,10 +5,11 @@
 // complete through them only, and the upstream sees the secret on every call. Then the third
 // publishes a key and is granted the secret, and a client sends a sealed request through all
 // three (`sealedRequest` of @baton/client) with a private `X-Account` header, which the upstream
-// requires too, and gets the private answer back sealed to its own key. Then nothing on the
-// node holds the secret, the header or the answer in the clear: not a block's extrinsics, not an
-// event, not a storage value, not a file in the node's database (the offchain index with it),
-// not its log.
+// requires too, and gets the private answer back sealed to its own key. Then the publisher
+// makes the API's paths confidential, and a private path goes sealed as well. Then nothing on
+// the node holds the secret, the header, the path or the answer in the clear: not a block's
+// extrinsics, not an event, not a storage value, not a file in the node's database (the offchain
+// index with it), not its log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -16,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { u8aToHex, stringToHex } from '@polkadot/util';
-import { request, RelaySession, sealedRequest } from '@baton/client';
+import { request, RelaySession, sealedRequest, send } from '@baton/client';
 import { rawRpc, startDevNode } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../lib/gateway.mjs';
 import { runBaton } from '../lib/program.mjs';
@@ -26,6 +27,9 @@ const SECRET = `s3cr3t-${crypto.randomBytes(12).toString('hex')}`;
 // A client's private header, and the upstream's private answer to it.
 const ACCOUNT = `acct-${crypto.randomBytes(12).toString('hex')}`;
 const BALANCE = `bal-${crypto.randomBytes(12).toString('hex')}`;
+// A path segment only the client and the operators may know, once the API's paths are confidential.
+const HIDDEN = `path-${crypto.randomBytes(12).toString('hex')}`;
+const PRIVATE = [SECRET, ACCOUNT, BALANCE, HIDDEN];
 
 let node;
 let api;
@@ -176,8 +180,39 @@ test('baton request --sealed does the same from the command line', async () => {
   assert.match(unwaited.stderr, /--wait/);
 });
 
-test('nothing on the node holds the secret, the private header or the answer in the clear', async () => {
-  const needles = [SECRET, ACCOUNT, BALANCE].map((text) => stringToHex(text).slice(2));
+test('an API whose paths are confidential takes them sealed, from the SDK and the CLI', async () => {
+  const stored = (await api.query.gateway.apis(apiId)).unwrap().spec.toJSON();
+  await send(api.tx.gateway.updateApi(apiId, { ...stored, confidentialPath: true }), who.alice);
+  // A plain request's transaction would publish its path: the SDK refuses it before sending,
+  // and the chain refuses the transaction built by hand (with a path the scan does not look for).
+  const nonce = (await api.query.system.account(who.bob.address)).nonce.toNumber();
+  await assert.rejects(request(api, who.bob, { apiId, path: `/account/${HIDDEN}` }), /gateway\.ConfidentialPath/);
+  assert.equal((await api.query.system.account(who.bob.address)).nonce.toNumber(), nonce);
+  const byHand = api.tx.gateway.submitRequest(apiId, 'Get', stringToHex('/account/in-public'), [], '0x', 0, 10n ** 12n,
+    (await api.rpc.chain.getHeader()).number.toNumber() + 10);
+  await assert.rejects(send(byHand, who.bob), /gateway\.ConfidentialPath/);
+
+  const calls = upstream.requests.length;
+  const result = await sealedRequest(api, who.bob, {
+    apiId, path: `/account/${HIDDEN}`, headers: { 'X-Account': ACCOUNT }, redundancy: 3, deadlineIn: 10,
+  });
+  assert.deepEqual(JSON.parse(result.body), { account: ACCOUNT, balance: BALANCE });
+  assert.equal(result.receipt.verified, true);
+  assert.equal((await api.query.gateway.requests(result.id)).unwrap().path.toHex(), '0x');
+  // Each operator called the path its envelope held, after the API's base URL.
+  assert.deepEqual(upstream.requests.slice(calls).map((call) => call.url), Array(3).fill(`/account/${HIDDEN}`));
+  const sent = await runBaton(['request', String(apiId), 'GET', `/account/${HIDDEN}?cli=1`, '--header', `X-Account: ${ACCOUNT}`,
+    '--redundancy', '2', '--sealed', '--wait', '--json', '--node', node.rpcUrl], { BATON_SURI: '//Ferdie' });
+  assert.equal(sent.status, 0, sent.stderr);
+  assert.deepEqual(JSON.parse(JSON.parse(sent.stdout).body), { account: ACCOUNT, balance: BALANCE });
+  // Two operators at least (a hedged backup may call too).
+  const cli = upstream.requests.slice(calls + 3).map((call) => call.url);
+  assert.ok(cli.length >= 2, cli.join());
+  for (const url of cli) assert.equal(url, `/account/${HIDDEN}?cli=1`);
+});
+
+test('nothing on the node holds the secret, the private header, the path or the answer in the clear', async () => {
+  const needles = PRIVATE.map((text) => stringToHex(text).slice(2));
   const holds = (text) => needles.some((needle) => text.includes(needle));
   // What the scan must find, so that it can fail: the upstream's URL, public in the API's spec.
   const control = stringToHex(upstream.url).slice(2);
@@ -208,7 +243,7 @@ test('nothing on the node holds the secret, the private header or the answer in 
   const envelopes = pairs.filter(([key]) => key.startsWith(api.query.gateway.apiSecrets.keyPrefix()));
   assert.equal(envelopes.length, 3);
   const calls = pairs.filter(([key]) => key.startsWith(api.query.gateway.sealedCalls.keyPrefix()));
-  assert.equal(calls.length, 6, "three envelopes of each sealed request");
+  assert.equal(calls.length, 12, 'three envelopes of each sealed request');
 
   // Every file of the node's database, offchain storage and index included, and its log.
   const files = fs.readdirSync(basePath, { recursive: true }).map((f) => path.join(basePath, f))
@@ -217,9 +252,9 @@ test('nothing on the node holds the secret, the private header or the answer in 
   for (const file of files) {
     const bytes = fs.readFileSync(file);
     found.files ||= bytes.includes(upstream.url);
-    for (const secret of [SECRET, ACCOUNT, BALANCE]) assert.ok(!bytes.includes(secret), `${file} holds ${secret}`);
+    for (const secret of PRIVATE) assert.ok(!bytes.includes(secret), `${file} holds ${secret}`);
   }
   assert.deepEqual(found, { extrinsics: true, state: true, files: true });
   const logs = node.logs.join('');
-  for (const secret of [SECRET, ACCOUNT, BALANCE]) assert.ok(!logs.includes(secret), `the node logged ${secret}`);
+  for (const secret of PRIVATE) assert.ok(!logs.includes(secret), `the node logged ${secret}`);
 });

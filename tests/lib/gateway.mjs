@@ -70,6 +70,7 @@ export async function registerApi(api, owner, spec) {
     defaultRedundancy: 1,
     minReputation: 0,
     ignoredFields: [],
+    confidentialPath: false,
     ...spec,
   };
   const { events } = await send(api.tx.gateway.registerApi(full), owner);

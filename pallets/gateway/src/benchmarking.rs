@@ -55,6 +55,7 @@ fn spec<T: Config>() -> ApiSpec<T> {
 		default_redundancy: 1,
 		min_reputation: Perbill::zero(),
 		ignored_fields: fields.try_into().expect("fits"),
+		confidential_path: false,
 	}
 }
 

@@ -522,6 +522,9 @@ pub mod pallet {
 		SealedResultMismatch,
 		/// A check that cannot fail did: a bug in the runtime, not in the call. Nothing changed.
 		Defensive,
+		/// The API keeps its paths confidential: requests to it must be sealed, with the path
+		/// in the sealed call and an empty one in public.
+		ConfidentialPath,
 	}
 
 	#[pallet::hooks]

@@ -260,6 +260,7 @@ pub fn spec() -> ApiSpec<Test> {
 		default_redundancy: 1,
 		min_reputation: Perbill::zero(),
 		ignored_fields: vec![b"ts".to_vec().try_into().unwrap()].try_into().unwrap(),
+		confidential_path: false,
 	}
 }
 

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 use baton_primitives::{
-	egress::{is_reserved_header, is_valid_header},
+	egress::{is_reserved_header, is_valid_header, is_valid_path},
 	ApiId, Escrow, Quote, QuoteError, RequestId, RequestStatus,
 };
 use codec::Encode;
@@ -148,7 +148,12 @@ impl<T: Config> Pallet<T> {
 		call: NewRequest<T>,
 	) -> Result<Submitted, DispatchError> {
 		ensure!(api.spec.methods.contains(&call.method), Error::<T>::MethodNotAllowed);
-		Self::ensure_valid_path(&call.path)?;
+		if api.spec.confidential_path {
+			// An empty public path is how its operators know to take the sealed one.
+			ensure!(call.sealed.is_some() && call.path.is_empty(), Error::<T>::ConfidentialPath);
+		} else {
+			ensure!(is_valid_path(&call.path), Error::<T>::InvalidPath);
+		}
 		Self::ensure_valid_headers(&call.headers)?;
 		ensure!(
 			call.sealed.is_none() || (call.headers.is_empty() && call.body.is_empty()),
@@ -260,14 +265,6 @@ impl<T: Config> Pallet<T> {
 		let (price_per_operator, protocol_fee, total) =
 			price::<T>(&api, redundancy).ok_or(QuoteError::InvalidRedundancy)?;
 		Ok(Quote { price_per_operator, protocol_fee, total, eligible_operators })
-	}
-
-	fn ensure_valid_path(path: &[u8]) -> DispatchResult {
-		ensure!(
-			path.first() == Some(&b'/') && path.iter().all(|c| c.is_ascii_graphic()),
-			Error::<T>::InvalidPath
-		);
-		Ok(())
 	}
 
 	fn ensure_valid_headers(headers: &HeadersOf<T>) -> DispatchResult {

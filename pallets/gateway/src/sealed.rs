@@ -110,6 +110,8 @@ impl<T: Config> Pallet<T> {
 			max_headers: T::MaxHeaders::get(),
 			max_header_len: T::MaxHeaderLen::get(),
 			max_body_len: T::MaxBodyLen::get(),
+			max_path_len: T::MaxPathLen::get(),
+			path_sealed: request.path.is_empty(),
 		})
 	}
 }

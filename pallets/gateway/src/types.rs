@@ -86,6 +86,10 @@ pub struct ApiSpec<T: Config> {
 	pub min_reputation: Perbill,
 	/// Top-level JSON fields dropped before results are compared (e.g. a timestamp).
 	pub ignored_fields: BoundedVec<FieldName, T::MaxIgnoredFields>,
+	/// Whether requests' paths are confidential (e.g. they name an account): requests must then
+	/// be sealed, their path sealed with their headers and body, none in public. Relay calls
+	/// carry theirs to the operator's node directly, as any relay call.
+	pub confidential_path: bool,
 }
 
 /// A registered API.

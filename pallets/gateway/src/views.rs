@@ -168,7 +168,13 @@ impl<T: Config> Pallet<T> {
 						"a report on a request no operator could open"
 					);
 				},
-				None => ensure!(envelopes == 0, "envelopes for a plain request"),
+				None => {
+					ensure!(envelopes == 0, "envelopes for a plain request");
+					ensure!(
+						!request.path.is_empty(),
+						"a plain request without a path (only a sealed request's is confidential)"
+					);
+				},
 			}
 			if pending {
 				open += 1;

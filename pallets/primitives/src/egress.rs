@@ -98,6 +98,13 @@ pub fn is_valid_header(name: &[u8], value: &[u8]) -> bool {
 		&& value.iter().all(|c| *c == b' ' || *c == b'\t' || c.is_ascii_graphic())
 }
 
+/// Whether `path` is one a request may append to its API's base URL: it starts with `/` (so it
+/// cannot move the call to another host) and holds only visible ASCII. The chain checks plain
+/// requests' paths with it; the node, a confidential path once opened.
+pub fn is_valid_path(path: &[u8]) -> bool {
+	path.first() == Some(&b'/') && path.iter().all(|c| c.is_ascii_graphic())
+}
+
 /// Whether header `name` is the operators' to set, not a client's: `Idempotency-Key`.
 pub fn is_reserved_header(name: &[u8]) -> bool {
 	name.eq_ignore_ascii_case(b"idempotency-key")

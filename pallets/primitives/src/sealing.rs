@@ -9,10 +9,11 @@
 //! egress client unopened, and only the node opens it, to add the secret to the upstream call:
 //! the plaintext never enters the runtime, its state, its events or its logs.
 //!
-//! A client seals a request's headers and body the same way, to each operator routing chose
-//! ([`CallEnvelope`], bound by [`sealed_call_info`]), and names its own key for the response:
-//! the node seals the body to it under [`sealed_response_info`], and the receipt signs
-//! [`sealed_response_hash`] of the plaintext's hash and the sealed bytes' hash.
+//! A client seals a request's headers and body (and its path, where the API keeps paths
+//! confidential) the same way, to each operator routing chose ([`CallEnvelope`], bound by
+//! [`sealed_call_info`]), and names its own key for the response: the node seals the body to it
+//! under [`sealed_response_info`], and the receipt signs [`sealed_response_hash`] of the
+//! plaintext's hash and the sealed bytes' hash.
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -132,9 +133,13 @@ pub struct CallEnvelope {
 	pub ciphertext: BoundedVec<u8, ConstU32<MAX_SEALED_CALL_BYTES>>,
 }
 
-/// What a client seals of a request: the headers and body the operator sends upstream.
+/// What a client seals of a request: the headers and body the operator sends upstream, and the
+/// path if its API keeps paths confidential.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct SealedCall {
+	/// The path appended to the API's base URL, for an API whose paths are confidential (the
+	/// request's public path is then empty); empty otherwise.
+	pub path: Vec<u8>,
 	/// Headers sent upstream, as (name, value).
 	pub headers: Vec<(Vec<u8>, Vec<u8>)>,
 	/// Body sent upstream.
@@ -215,8 +220,13 @@ pub struct SealedCallRequest {
 	pub max_headers: u32,
 	/// ... bytes of a header's name or value, ...
 	pub max_header_len: u32,
-	/// ... and bytes of body.
+	/// ... bytes of body, ...
 	pub max_body_len: u32,
+	/// ... and bytes of path.
+	pub max_path_len: u32,
+	/// Whether the call carries the path (its request's public path is empty): it must then be
+	/// a valid one, and must be empty otherwise.
+	pub path_sealed: bool,
 }
 
 /// Where the node seals a response to: the client's key, under [`sealed_response_info`].

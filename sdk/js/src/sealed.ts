@@ -1,5 +1,6 @@
-// Sealed requests: a settled request whose headers and body only the operators routing chose
-// can read, and whose response only its client can (docs/confidential.md in the repository).
+// Sealed requests: a settled request whose headers and body (and path, where the API keeps paths
+// confidential) only the operators routing chose can read, and whose response only its client
+// can (docs/confidential.md in the repository).
 // Every seal is HPKE (RFC 9180) base mode, single shot, with no AAD: DHKEM(X25519, HKDF-SHA256),
 // HKDF-SHA256, ChaCha20-Poly1305, as operators' nodes open and seal (egress/src/sealing.rs).
 import type { ApiPromise } from '@polkadot/api';
@@ -12,7 +13,8 @@ import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { getRequest, type ResponseView } from './rpc.js';
 import { hash32, headerPairs, u64, vec, type BytesLike, type Hash32, type Headers } from './scale.js';
 import {
-  ReceiptInvalid, receiptSigned, requestHash, requestTx, settledReceipt, waitForOutcome, type RequestSpec, type Result,
+  hasConfidentialPaths, ReceiptInvalid, receiptSigned, requestHash, requestTx, settledReceipt, waitForOutcome,
+  type RequestSpec, type Result,
 } from './settled.js';
 import { findEvent, send, type SendOptions } from './tx.js';
 
@@ -38,12 +40,25 @@ export async function generateClientKey(): Promise<ClientKey> {
 }
 
 /**
- * What a client seals of a request: the SCALE encoding of `SealedCall { headers, body }`, the
- * headers' names in lower case as `requestTx` sends a plain request's.
+ * What a client seals of a request: its headers and body, and its path only where the API keeps
+ * paths confidential (`spec.confidentialPath`; the request's public path is then empty).
  */
-export function sealedCallBytes(headers: Headers = {}, body: BytesLike = ''): Uint8Array {
+export interface SealedCallContent {
+  path?: string;
+  headers?: Headers;
+  body?: BytesLike;
+}
+
+/**
+ * The SCALE encoding of `SealedCall { path, headers, body }`, the headers' names in lower case
+ * as `requestTx` sends a plain request's.
+ */
+export function sealedCallBytes(call: SealedCallContent = {}): Uint8Array {
+  // The object replaced (headers, body) arguments: an old call would hash an empty call.
+  if (typeof call !== 'object' || Array.isArray(call)) throw new TypeError('sealedCallBytes takes { path, headers, body }');
+  const { path = '', headers = {}, body = '' } = call;
   const pairs = headerPairs(headers);
-  return u8aConcat(compactToU8a(pairs.length), ...pairs.flatMap(([name, value]) => [vec(name), vec(value)]), vec(body));
+  return u8aConcat(vec(path), compactToU8a(pairs.length), ...pairs.flatMap(([name, value]) => [vec(name), vec(value)]), vec(body));
 }
 
 /**
@@ -51,8 +66,8 @@ export function sealedCallBytes(headers: Headers = {}, body: BytesLike = ''): Ui
  * `sealedCallBytes`. Each operator checks the call it opens against it, so a client cannot give
  * operators different calls and have the honest ones outvoted.
  */
-export function contentHash(headers: Headers = {}, body: BytesLike = ''): string {
-  return u8aToHex(blake2(sealedCallBytes(headers, body)));
+export function contentHash(call: SealedCallContent = {}): string {
+  return u8aToHex(blake2(sealedCallBytes(call)));
 }
 
 /** A call sealed to one operator's encryption key, as `gateway.sealRequest` takes it. */
@@ -116,6 +131,18 @@ export function verifySealedReceipt(api: ApiPromise, receipt: ResponseView, plai
   return u8aToHex(responseHash) === receipt.responseHash && receiptSigned(api, receipt, genesisHash);
 }
 
+/**
+ * Throws unless `path` is one the chain takes: it starts with `/` and holds only visible ASCII,
+ * at most `gateway.maxPathLen` bytes. A sealed path the chain cannot see would be refused by
+ * every operator instead, the fee spent.
+ */
+function checkPath(api: ApiPromise, path: string): void {
+  const max = Number(api.consts.gateway.maxPathLen.toString());
+  if (!/^\/[\x21-\x7e]*$/.test(path) || path.length > max) {
+    throw new Error(`the path ${JSON.stringify(path)}: it must start with /, hold no spaces or control characters, and be at most ${max} bytes`);
+  }
+}
+
 /** `sealedRequest`'s options: `send`'s, how long to wait for the outcome, the client's key. */
 export interface SealedOptions extends SendOptions {
   settleTimeoutMs?: number;
@@ -126,8 +153,9 @@ export interface SealedOptions extends SendOptions {
 /**
  * Sends `spec` as a sealed request as `signer` and resolves with its verified result once a
  * finalized block completes it, as `request` does; rejects as `request` does. Its headers and
- * body go only to the operators routing chose, sealed to each one's encryption key, and the
- * response comes back sealed to the client's key (`options.clientKey`, or a fresh one).
+ * body (and its path, if the API keeps paths confidential) go only to the operators routing
+ * chose, sealed to each one's encryption key, and the response comes back sealed to the
+ * client's key (`options.clientKey`, or a fresh one).
  *
  * Two transactions: `gateway.submitSealedRequest` commits to the call's hash and routes it;
  * once it is in a block, `gateway.sealRequest` carries one envelope for each operator and backup
@@ -140,15 +168,21 @@ export interface SealedOptions extends SendOptions {
  * (computed here from the request the chain stored, seal terms included).
  */
 export async function sealedRequest(api: ApiPromise, signer: AddressOrPair, spec: RequestSpec, options: SealedOptions = {}): Promise<Result> {
-  const call = sealedCallBytes(spec.headers, spec.body);
+  const confidentialPath = await hasConfidentialPaths(api, spec.apiId);
+  const sealedPath = confidentialPath ? spec.path ?? '/' : '';
+  if (confidentialPath) checkPath(api, sealedPath);
+  const call = sealedCallBytes({ path: sealedPath, headers: spec.headers, body: spec.body });
   // Refused here rather than by the chain once the fee is held.
   if (call.length + TAG_BYTES > MAX_SEALED_CALL_BYTES) {
     throw new Error(`the sealed call is ${call.length} bytes, more than ${MAX_SEALED_CALL_BYTES - TAG_BYTES}`);
   }
   const key = options.clientKey ?? await generateClientKey();
   const seal = { clientKey: u8aToHex(key.publicKey), contentHash: u8aToHex(blake2(call)) };
-  // The plain transaction's arguments but its headers and body: the same quote, deadline and path.
-  const [apiId, method, path, , , redundancy, maxFee, deadline] = (await requestTx(api, { ...spec, headers: [], body: '' })).args;
+  // The plain transaction's arguments but its headers and body (and a confidential path): the
+  // same quote and deadline.
+  const publicPath = confidentialPath ? '' : spec.path;
+  const [apiId, method, path, , , redundancy, maxFee, deadline] =
+    (await requestTx(api, { ...spec, path: publicPath, headers: [], body: '' })).args;
   const submitTx = api.tx.gateway.submitSealedRequest(apiId, method, path, seal, redundancy, maxFee, deadline);
   // In a block is enough to seal: the operators are routed there, and were it forked out, the
   // seal would fail with it.

@@ -32,12 +32,23 @@ export interface RequestSpec {
 const hex = (text: string) => u8aToHex(stringToU8a(text));
 const methodVariant = (method: string) => method[0].toUpperCase() + method.slice(1).toLowerCase();
 
+/** Whether API `apiId` keeps its paths confidential: it takes sealed requests only. */
+export async function hasConfidentialPaths(api: ApiPromise, apiId: number): Promise<boolean> {
+  const stored = (await api.query.gateway.apis(apiId)).toJSON() as { spec?: { confidentialPath?: boolean } } | null;
+  return stored?.spec?.confidentialPath === true;
+}
+
 /**
  * The `gateway.submitRequest` transaction for `spec`. Path, header and body bytes go as hex, so
- * that a body that happens to start with 0x is sent as the text it is.
+ * that a body that happens to start with 0x is sent as the text it is. Throws for an API that
+ * keeps its paths confidential, whose requests go with `sealedRequest`: the transaction would
+ * publish the path even though the chain refuses it.
  */
 export async function requestTx(api: ApiPromise, spec: RequestSpec) {
   const { apiId, method = 'GET', path = '/', headers = [], body = '', redundancy = 0, deadlineIn = 10 } = spec;
+  if (path !== '' && await hasConfidentialPaths(api, apiId)) {
+    throw new Error(`gateway.ConfidentialPath: API ${apiId} keeps its paths confidential and takes sealed requests only (sealedRequest); a plain one would publish the path`);
+  }
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const maxFee = spec.maxFee ?? BigInt((await getQuote(api, apiId, redundancy)).total);
   return api.tx.gateway.submitRequest(

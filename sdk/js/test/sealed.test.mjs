@@ -36,14 +36,19 @@ test('a sealed body opens with the key it was sealed to, under the info it was s
   await assert.rejects(openResponse(client.privateKey, info, altered));
 });
 
-test('the content hash is blake2-256 of SealedCall { headers, body } in SCALE', () => {
-  // compact(1 header), vec("x-account") (names go lower-case, as in plain requests), vec("42"), vec("hi")
-  const encoded = u8aConcat([0x04], [9 << 2], ascii('x-account'), [2 << 2], ascii('42'), [2 << 2], ascii('hi'));
-  assert.deepEqual(sealedCallBytes([['X-Account', '42']], 'hi'), encoded);
-  assert.equal(contentHash([['X-Account', '42']], 'hi'), u8aToHex(blake2AsU8a(encoded, 256)));
-  assert.equal(contentHash({ 'X-Account': '42' }, 'hi'), contentHash([['x-account', '42']], 'hi'));
-  // No header and no body: two empty vectors.
-  assert.deepEqual(sealedCallBytes(), new Uint8Array([0, 0]));
+test('the content hash is blake2-256 of SealedCall { path, headers, body } in SCALE', () => {
+  // vec("") (a public path), compact(1 header), vec("x-account") (names go lower-case, as in
+  // plain requests), vec("42"), vec("hi")
+  const encoded = u8aConcat([0], [0x04], [9 << 2], ascii('x-account'), [2 << 2], ascii('42'), [2 << 2], ascii('hi'));
+  assert.deepEqual(sealedCallBytes({ headers: [['X-Account', '42']], body: 'hi' }), encoded);
+  assert.equal(contentHash({ headers: [['X-Account', '42']], body: 'hi' }), u8aToHex(blake2AsU8a(encoded, 256)));
+  assert.equal(contentHash({ headers: { 'X-Account': '42' }, body: 'hi' }), contentHash({ headers: [['x-account', '42']], body: 'hi' }));
+  // A confidential path comes first.
+  assert.deepEqual(sealedCallBytes({ path: '/a/7' }), u8aConcat([4 << 2], ascii('/a/7'), [0, 0]));
+  // No path, no header and no body: three empty vectors.
+  assert.deepEqual(sealedCallBytes(), new Uint8Array([0, 0, 0]));
+  // The arguments of old, (headers, body), are refused rather than hashed as an empty call.
+  assert.throws(() => contentHash([['X-Account', '42']], 'hi'), TypeError);
 });
 
 test('the binding info is the raw tag, genesis hash, request id (u64 LE), request hash and operator', () => {

@@ -286,6 +286,86 @@ fn an_unsealed_request_is_refunded_at_its_deadline_but_for_the_protocol_fee() {
 	});
 }
 
+/// `path` as a request's path.
+fn path(path: &[u8]) -> frame_support::BoundedVec<u8, <Test as crate::Config>::MaxPathLen> {
+	path.to_vec().try_into().unwrap()
+}
+
+#[test]
+fn an_api_with_confidential_paths_takes_sealed_requests_with_no_public_path() {
+	build_and_execute(|| {
+		setup(2);
+		publish_key(OP, 0);
+		publish_key(OP + 1, 0);
+		let confidential = crate::ApiSpec { confidential_path: true, ..spec() };
+		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, confidential));
+		let client = || RuntimeOrigin::signed(account(CLIENT));
+		let deadline = System::block_number() + 8;
+		let terms = SealTerms { client_key: CLIENT_KEY, content_hash: CONTENT };
+		let get = crate::HttpMethod::Get;
+		let no_headers = || Default::default();
+		// A plain request, or a sealed one naming its path in public, would publish the path.
+		assert_noop!(
+			Gateway::submit_request(
+				client(),
+				0,
+				get,
+				path(b"/account/42"),
+				no_headers(),
+				Default::default(),
+				1,
+				10_000,
+				deadline
+			),
+			Error::<Test>::ConfidentialPath
+		);
+		assert_noop!(
+			Gateway::submit_sealed_request(
+				client(),
+				0,
+				get,
+				path(b"/account/42"),
+				terms,
+				1,
+				10_000,
+				deadline
+			),
+			Error::<Test>::ConfidentialPath
+		);
+
+		let id = crate::NextRequestId::<Test>::get();
+		assert_ok!(Gateway::submit_sealed_request(
+			client(),
+			0,
+			get,
+			path(b""),
+			terms,
+			1,
+			10_000,
+			deadline
+		));
+		assert_ok!(seal(id, envelopes(id)));
+		// The API going public again changes nothing for the open request: its operators
+		// still take the path from the sealed call.
+		assert_ok!(Gateway::update_api(RuntimeOrigin::signed(account(PUBLISHER)), 0, spec()));
+		let request = Requests::<Test>::get(id).unwrap();
+		let call = Gateway::sealed_call(id, &request, &request.assigned[0]).unwrap();
+		assert!(call.path_sealed);
+		assert_eq!(call.max_path_len, 64);
+
+		// A public API's sealed request names its path, and its sealed call holds none.
+		assert_noop!(
+			Gateway::submit_sealed_request(client(), 0, get, path(b""), terms, 1, 10_000, deadline),
+			Error::<Test>::InvalidPath
+		);
+		let public = submit_sealed(1);
+		assert_ok!(seal(public, envelopes(public)));
+		let request = Requests::<Test>::get(public).unwrap();
+		let call = Gateway::sealed_call(public, &request, &request.assigned[0]).unwrap();
+		assert!(!call.path_sealed);
+	});
+}
+
 #[test]
 fn sealed_reports_settle_by_the_majority_of_their_plaintexts() {
 	build_and_execute(|| {
