@@ -2,6 +2,13 @@
 # One target directory outside the clone, so that every clone and CI run builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/baton-target}"
 export BATON_NODE="${BATON_NODE:-$CARGO_TARGET_DIR/release/baton-node}"
+# Clippy compiles Baton's own crates (cargo's workspace wrapper; dependencies are compiled by
+# rustc as ever) in every build and test build, warnings denied: a `cargo clippy` of its own
+# would check every dependency once more, half an hour on a fresh machine. Every script sets
+# the same, so that switching between them rebuilds nothing. `CLIPPY_ARGS` is how `cargo
+# clippy` hands its `-- -D warnings` to clippy-driver.
+export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER-$(command -v clippy-driver)}"
+export CLIPPY_ARGS="${CLIPPY_ARGS--D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__}"
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
 

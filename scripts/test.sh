@@ -14,37 +14,38 @@ log "polkadot-sdk crates in Cargo.lock are the stable2609 ones"
 python3 scripts/check-sdk-versions.py
 passed "pinned versions"
 
-log "formatting (.rustfmt.toml) and clippy, warnings denied (an allowed lint says why next to it)"
+log "formatting (.rustfmt.toml); the operators' Prometheus alert rules and their unit tests"
 cargo fmt --all -- --check
-cargo clippy --release --locked --workspace --all-targets -- -D warnings
-pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover pallet-relay)
-# The benchmarks and the try-runtime checks compile with their features only; the gateway's
-# upgrade rehearsal (its v1 migration and that migration's tests) with its own.
-features=$(printf '%s/runtime-benchmarks,%s/try-runtime,' "${pallets[@]}" "${pallets[@]}")
-features+="pallet-gateway/upgrade-rehearsal"
-cargo clippy --release --locked "${pallets[@]/#/--package=}" --all-targets --features "$features" -- -D warnings
-log "the operators' Prometheus alert rules and their unit tests (promtool, from Debian's package)"
+# promtool from Debian's package, unpacked rather than installed (no Prometheus service).
 promtool=$(deb_tool prometheus usr/bin/promtool)
 "$promtool" check rules docs/ops/alerts.yml
 "$promtool" test rules docs/ops/alerts.test.yml
-passed "formatting, lints and alert rules"
+passed "formatting and alert rules"
 
+# Clippy lints Baton's crates, warnings denied, as the next stages compile them (common.sh): the
+# build, the program's tests, and the pallets' and runtime's tests with their features.
 "$REPO_ROOT/scripts/build.sh"
-passed "build"
+passed "build, linted"
 
 log "the baton program's tests: receipts checked, amounts parsed, specs read, the runtime's errors named"
-# Apart from the next invocation: the program builds the runtime in the node's features, which
-# its build already has.
-cargo test --release --locked -p baton
+# With the node selected too, so that features resolve as in the build and the program's test
+# reuses every crate it compiled: `-p baton` alone resolves them otherwise (syn among them) and
+# recompiled 219 crates on a fresh machine.
+cargo test --release --locked -p baton -p baton-node --bin baton
 passed "baton program tests"
 
 log "runtime, pallet, egress and relay endpoint tests in one build, try-runtime and benchmarks on:"
 log "the runtime's scenarios, the upgrade rehearsal's migration, every pallet's try_state after each"
 log "test, the benchmarks run as tests, the egress policy's address table and real calls over"
 log "loopback; then the runtime fuzzer for ${BATON_FUZZ_SECONDS:=60} s"
-# One invocation, one set of features, so the frame crates are built natively once: the runtime
-# takes runtime-benchmarks too, which every SDK pallet needs once frame-support has it. Native
-# only: these tests do not run the wasm, which the node's build has.
+# One invocation, one set of features, so the frame crates are built natively once: the
+# benchmarks and the try-runtime checks compile with their features only, the gateway's upgrade
+# rehearsal (its v1 migration and that migration's tests) with its own, and the runtime takes
+# runtime-benchmarks too, which every SDK pallet needs once frame-support has it. Native only:
+# these tests do not run the wasm, which the node's build has.
+pallets=(pallet-operator-staking pallet-slashing pallet-reputation pallet-escrow pallet-gateway pallet-handover pallet-relay)
+features=$(printf '%s/runtime-benchmarks,%s/try-runtime,' "${pallets[@]}" "${pallets[@]}")
+features+="pallet-gateway/upgrade-rehearsal"
 features+=",baton-runtime/try-runtime,baton-runtime/upgrade-rehearsal,baton-runtime/runtime-benchmarks"
 unit_tests=(cargo test --release --locked -p baton-runtime "${pallets[@]/#/--package=}"
 	--package=baton-egress --package=baton-relay-endpoint --features "$features")
