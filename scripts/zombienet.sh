@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs a zombienet test (native provider) against the built baton-node:
-#   scripts/zombienet.sh [zombienet/local-4.zndsl]   assertions, then the network stops
-#   scripts/zombienet.sh zombienet/failover.zndsl     an operator node dies mid-stream
-#   scripts/zombienet.sh spawn                          keep the 4-validator network running
+#   scripts/zombienet.sh [zombienet/failover.zndsl]   nodes killed under requests, then the
+#                                                      network stops
+#   scripts/zombienet.sh spawn                          keep a 4-validator network running
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO_ROOT"
@@ -47,4 +47,4 @@ zombienet=(npx --no-install zombienet --provider native --dir "$work/network")
 if [ "${1:-}" = spawn ]; then
 	exec "${zombienet[@]}" spawn zombienet/local-4.toml
 fi
-"${zombienet[@]}" test "${1:-zombienet/local-4.zndsl}"
+"${zombienet[@]}" test "${1:-zombienet/failover.zndsl}"

@@ -8,12 +8,13 @@
 //                               the backups armed beside op1 at the end of the backup grace
 //                               (HandedOver on-chain); op1 not charged for them, the work was
 //                               done in time; each request ran upstream once; issuance unchanged
-//   stream-halted               with Charlie's validator killed (three of four finalize, so
-//                               finality halts), a batch of requests
-//   settle-halted               they all settle while the finalized head stands still
-//   check-halted                once Charlie is back and finality resumed: each completed or
-//                               refunded, final, run upstream once; nothing left in escrow;
-//                               issuance unchanged
+//   stream-batch,<name>         a batch of requests, kept under that name: `one-down` with
+//                               Dave's validator killed (the other three finalize), `halted`
+//                               with Charlie's and Dave's (two of four: finality halts)
+//   settle-halted               the `halted` batch settles while the finalized head stands still
+//   check-batch,<name>          once the validators are back and finality passed the batch:
+//                               each completed or refunded, final, run upstream once; nothing
+//                               left in escrow; issuance unchanged
 //   restart-op1                 op1's node again, on its database
 // Then the fast path:
 //   relay-stream                `baton gateway` (Charlie's) in front of the operators' relay
@@ -26,7 +27,7 @@ const path = require('node:path');
 
 const { finalizedNumber, killNode, restartNode } = require('./nodes.cjs');
 
-const state = { requests: [] };
+const state = { requests: [], batches: {} };
 // Where each operator node's relay endpoint listens (failover.toml), and so its profile says.
 const RELAY_PORTS = { op1: 19955, op2: 19956, op3: 19957 };
 // scripts/bench-failover.sh may stream longer after the restart (BATON_GATEWAY_AFTER_KILL_MS).
@@ -168,7 +169,7 @@ async function check(api) {
 async function settleHalted(api) {
   const { gateway } = await lib();
   const finalized = await finalizedNumber(api);
-  for (const request of state.halted) {
+  for (const request of state.batches.halted) {
     request.settled = await gateway.waitForSettlement(api, request.id, 120_000);
     console.log(`request ${request.id} ${request.settled.status} at #${request.settled.settledAt}, finalized head #${await finalizedNumber(api)}`);
   }
@@ -176,28 +177,31 @@ async function settleHalted(api) {
   if (now !== finalized) throw new Error(`finality moved (#${finalized} -> #${now}) while a validator was down`);
 }
 
-async function checkHalted(api) {
+async function checkBatch(api, name) {
   const { gateway, node, sdk } = await lib();
   const who = await gateway.accounts();
+  const batch = state.batches[name];
   const failures = [];
+  for (const request of batch) request.settled ??= await gateway.waitForSettlement(api, request.id, 120_000);
   // Finality catches up from where it stood: wait until it passes the last settlement.
-  const last = Math.max(...state.halted.map((r) => r.settled.settledAt));
+  const last = Math.max(...batch.map((r) => r.settled.settledAt));
   while (await finalizedNumber(api) < last) await node.sleep(1_000);
   const finalizedHash = await api.rpc.chain.getFinalizedHead();
-  for (const { id, settled } of state.halted) {
+  for (const { id, settled } of batch) {
     if (!['completed', 'refunded'].includes(settled.status)) failures.push(`request ${id} ${settled.status}`);
     // Final: the finalized chain has it settled as the best chain had.
     const final = (await api.query.gateway.requests.at(finalizedHash, id)).unwrap().status.type.toLowerCase();
     if (final !== settled.status) failures.push(`request ${id} is ${final} in the finalized chain, ${settled.status} at best`);
   }
-  failures.push(...notOnceUpstream(sdk, state.halted.filter((r) => r.settled.status === 'completed')));
-  // Escrow holds exactly the fees of open requests, and none is open.
+  failures.push(...notOnceUpstream(sdk, batch.filter((r) => r.settled.status === 'completed')));
+  // Escrow holds exactly the fees of the client's open requests, and none is open.
   const held = (await api.query.balances.holds(who.bob.address)).filter((hold) => hold.id.toString().includes('Escrow'));
   if (held.length) failures.push(`escrow still holds ${held.map((h) => h.amount.toString())} of the client's`);
   const issuance = (await api.query.balances.totalIssuance()).toBigInt();
   if (issuance !== state.issuance) failures.push(`issuance moved: ${state.issuance} → ${issuance}`);
   if (failures.length) throw new Error(failures.join('; '));
-  console.log(`${state.halted.length} requests submitted while finality was halted: all settled and final`);
+  const outcomes = batch.map((r) => `${r.id} ${r.settled.status} at #${r.settled.settledAt}`).join(', ');
+  console.log(`batch ${name}: ${batch.length} requests settled and final (${outcomes}); finalized head #${await finalizedNumber(api)}`);
 }
 
 /** A failure for each of `requests` (with their settled views) not executed upstream exactly once. */
@@ -368,9 +372,9 @@ async function run(nodeName, networkInfo, args) {
         break;
       }
       case 'check': await check(api); break;
-      case 'stream-halted': state.halted = await stream(api); break;
+      case 'stream-batch': state.batches[args[1]] = await stream(api); break;
       case 'settle-halted': await settleHalted(api); break;
-      case 'check-halted': await checkHalted(api); break;
+      case 'check-batch': await checkBatch(api, args[1]); break;
       case 'relay-stream': await relayStream(api, networkInfo); break;
       case 'relay-kill-primary': await relayKillPrimary(networkInfo); break;
       case 'relay-check': await relayCheck(api); break;
