@@ -159,5 +159,10 @@ mod benchmarks {
 		assert!(Offences::<T>::get(id).is_none());
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		baton_primitives::testing::Checked(crate::mock::new_test_ext(), crate::mock::try_state),
+		crate::mock::Test,
+		exec_name = execute_checked
+	);
 }

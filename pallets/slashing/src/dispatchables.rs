@@ -17,8 +17,8 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		if let Some(until) = Self::settle(&record.offender, offence_id, SlashStatus::Cancelled, now)
 		{
+			// The staking pallet announces it (`JailLifted`) if the jail changes.
 			T::Target::lift_jail(&record.offender, until);
-			Self::deposit_event(Event::JailLifted { operator: record.offender, until });
 		}
 		Ok(())
 	}

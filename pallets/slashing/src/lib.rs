@@ -188,8 +188,6 @@ pub mod pallet {
 		},
 		/// Governance cancelled a pending slash.
 		SlashCancelled { offence_id: OffenceId },
-		/// A cancelled offence took its jail with it: the operator's jail now ends at `until`.
-		JailLifted { operator: T::AccountId, until: BlockNumberFor<T> },
 		/// Governance set what a kind of offence costs.
 		PenaltySet { kind: OffenceKind, penalty: Penalty<BlockNumberFor<T>> },
 		/// Governance set the reward share and deferral.

@@ -51,6 +51,8 @@ thread_local! {
 	pub static STAKES: RefCell<BTreeMap<AccountId, Balance>> = const { RefCell::new(BTreeMap::new()) };
 	/// Jails recorded through `SlashTarget::jail`.
 	pub static JAILS: RefCell<BTreeMap<AccountId, u64>> = const { RefCell::new(BTreeMap::new()) };
+	/// Every `SlashTarget::lift_jail` asked for, in order: the staking pallet announces a lift.
+	pub static LIFTS: RefCell<Vec<(AccountId, u64)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Stake kept in a table, slashed from the operator's free balance.
@@ -93,6 +95,7 @@ impl SlashTarget<AccountId, u64> for MockStake {
 	}
 
 	fn lift_jail(who: &AccountId, until: u64) {
+		LIFTS.with(|l| l.borrow_mut().push((*who, until)));
 		JAILS.with(|j| {
 			if let Some(end) = j.borrow_mut().get_mut(who) {
 				*end = (*end).min(until);
@@ -155,6 +158,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.unwrap();
 	STAKES.with(|s| *s.borrow_mut() = BTreeMap::from([(ALICE, STAKE), (BOB, STAKE)]));
 	JAILS.with(|j| j.borrow_mut().clear());
+	LIFTS.with(|l| l.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
@@ -164,8 +168,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn build_and_execute(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
-		Slashing::do_try_state().expect("invariants hold");
+		try_state();
 	});
+}
+
+/// Checks the pallet's invariants.
+pub fn try_state() {
+	Slashing::do_try_state().expect("invariants hold");
 }
 
 /// Runs the hooks of every block until `n` is the current block.
