@@ -652,7 +652,12 @@ mod benchmarks {
 		assert!(SealedCalls::<T>::iter().next().is_none());
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		baton_primitives::testing::Checked(crate::mock::new_test_ext(), crate::mock::try_state),
+		crate::mock::Test,
+		exec_name = execute_checked
+	);
 }
 
 /// The gateway key's account of one operator and its reports, each settling a pending

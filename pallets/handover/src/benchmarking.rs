@@ -38,5 +38,10 @@ mod benchmarks {
 		assert_eq!(History::<T>::get(request_id)[0].reason, HandoverReason::Voluntary);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		baton_primitives::testing::Checked(crate::mock::new_test_ext(), crate::mock::try_state),
+		crate::mock::Test,
+		exec_name = execute_checked
+	);
 }

@@ -173,8 +173,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn build_and_execute(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
-		Handover::do_try_state().expect("handover invariants hold");
+		try_state();
 	});
+}
+
+/// Checks the pallet's invariants.
+pub fn try_state() {
+	Handover::do_try_state().expect("handover invariants hold");
 }
 
 /// The API of every request of the stand-in gateway.

@@ -216,5 +216,10 @@ mod benchmarks {
 		);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		baton_primitives::testing::Checked(crate::mock::new_test_ext(), crate::mock::try_state),
+		crate::mock::Test,
+		exec_name = execute_checked
+	);
 }

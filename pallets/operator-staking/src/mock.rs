@@ -117,8 +117,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn build_and_execute(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
-		OperatorStaking::do_try_state().expect("invariants hold");
+		try_state();
 	});
+}
+
+/// Checks the pallet's invariants.
+pub fn try_state() {
+	OperatorStaking::do_try_state().expect("invariants hold");
 }
 
 /// Runs the hooks of every block until `n` is the current block.

@@ -20,6 +20,22 @@ use crate::{
 	ReportOffence, GATEWAY_KEY_TYPE,
 };
 
+/// Test externalities that run `check` (the mock's `try_state`) after the test, for
+/// `impl_benchmark_test_suite!(…, exec_name = execute_checked)`: every benchmark then ends with
+/// the pallets' invariants, as every other test does.
+pub struct Checked(pub sp_io::TestExternalities, pub fn());
+
+impl Checked {
+	/// Runs `test`, then the check.
+	pub fn execute_checked(mut self, test: impl FnOnce()) {
+		let check = self.1;
+		self.0.execute_with(|| {
+			test();
+			check();
+		});
+	}
+}
+
 /// An account from a byte: `[n; 32]`.
 pub fn account(n: u8) -> AccountId32 {
 	AccountId32::new([n; 32])

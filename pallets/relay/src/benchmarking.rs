@@ -356,5 +356,15 @@ mod benchmarks {
 		assert!(Sessions::<T>::get(id).expect("open").operators[n as usize - 1].proven_wrong);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		// Not the stand-in router's count: the suite resets storage between runs, not the
+		// count, which lives outside it.
+		baton_primitives::testing::Checked(
+			crate::mock::new_test_ext(),
+			crate::mock::pallets_try_state
+		),
+		crate::mock::Test,
+		exec_name = execute_checked
+	);
 }

@@ -44,6 +44,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn build_and_execute(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
-		Reputation::do_try_state().expect("invariants hold");
+		try_state();
 	});
+}
+
+/// Checks the pallet's invariants.
+pub fn try_state() {
+	Reputation::do_try_state().expect("invariants hold");
 }

@@ -118,7 +118,10 @@ fn with_offchain_worker(
 ) {
 	let mut ext = new_test_ext();
 	let (keys, submitted) = baton_primitives::testing::offchain_worker_ext(&mut ext, &[seed]);
-	ext.execute_with(|| test(keys[0], &submitted));
+	ext.execute_with(|| {
+		test(keys[0], &submitted);
+		try_state();
+	});
 }
 
 #[test]
