@@ -387,13 +387,14 @@ mod tests {
 	use super::*;
 	use ed25519_dalek::Signer;
 
-	#[test]
-	fn a_receipt_verifies_only_for_its_body_request_chain_and_key() {
+	/// Request 5's receipt on chain `0x0303…`, signed with key `[7; 32]` over `response_hash`.
+	fn signed_receipt(
+		response_hash: [u8; 32],
+		plaintext_hash: Option<[u8; 32]>,
+	) -> (Hash, ResponseView<AccountId>) {
 		let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
 		let operator = AccountId::new([1; 32]);
-		let body = br#"{"price":7.25}"#;
 		let (genesis, request_hash) = (Hash::repeat_byte(3), [4; 32]);
-		let response_hash = sp_crypto_hashing::blake2_256(body);
 		let status = ResultStatus::Response { code: 200 };
 		let message =
 			receipt_message(&genesis, 5, &request_hash, &response_hash, &status, &operator);
@@ -404,8 +405,15 @@ mod tests {
 			status,
 			response_hash,
 			signature: key.sign(&message).to_bytes(),
-			plaintext_hash: None,
+			plaintext_hash,
 		};
+		(genesis, receipt)
+	}
+
+	#[test]
+	fn a_receipt_verifies_only_for_its_body_request_chain_and_key() {
+		let body = br#"{"price":7.25}"#;
+		let (genesis, receipt) = signed_receipt(sp_crypto_hashing::blake2_256(body), None);
 		assert!(verify_receipt(&genesis, 5, &receipt, body));
 		assert!(!verify_receipt(&genesis, 6, &receipt, body));
 		assert!(!verify_receipt(&Hash::repeat_byte(9), 5, &receipt, body));
@@ -426,24 +434,10 @@ mod tests {
 
 	#[test]
 	fn a_sealed_receipt_verifies_for_its_sealed_body_and_plaintext_hash() {
-		let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
-		let operator = AccountId::new([1; 32]);
 		let (sealed, plaintext_hash) = (b"encapped and ciphertext", [6; 32]);
 		let response_hash =
 			sealed_response_hash(&plaintext_hash, &sp_crypto_hashing::blake2_256(sealed));
-		let (genesis, request_hash) = (Hash::repeat_byte(3), [4; 32]);
-		let status = ResultStatus::Response { code: 200 };
-		let message =
-			receipt_message(&genesis, 5, &request_hash, &response_hash, &status, &operator);
-		let receipt = ResponseView {
-			operator,
-			request_hash,
-			gateway_key: key.verifying_key().to_bytes(),
-			status,
-			response_hash,
-			signature: key.sign(&message).to_bytes(),
-			plaintext_hash: Some(plaintext_hash),
-		};
+		let (genesis, receipt) = signed_receipt(response_hash, Some(plaintext_hash));
 		assert!(verify_receipt(&genesis, 5, &receipt, sealed));
 		assert!(!verify_receipt(&genesis, 5, &receipt, b"other sealed bytes"));
 		let other_plaintext = ResponseView { plaintext_hash: Some([9; 32]), ..receipt.clone() };
