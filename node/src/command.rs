@@ -53,7 +53,10 @@ pub fn run() -> sc_cli::Result<()> {
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
-		#[allow(deprecated)]
+		#[allow(
+			deprecated,
+			reason = "our scripts still call build-spec, which we mark deprecated for users"
+		)]
 		Some(Subcommand::BuildSpec(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))

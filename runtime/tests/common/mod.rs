@@ -1,6 +1,5 @@
 //! Test externalities built from the runtime's own genesis presets, and a block driver.
-// Each test file uses its own part of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test file uses its own part of these helpers")]
 
 use baton_runtime::{
 	genesis_config_presets, time::SLOT_DURATION, AllPalletsWithSystem, BlockNumber, Runtime,
