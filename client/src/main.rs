@@ -300,6 +300,8 @@ enum OperatorCommand {
 		amount: String,
 	},
 	/// Withdraws the unbonded stake that has unlocked.
+	///
+	/// Example: BATON_SURI="$(cat key.suri)" baton operator withdraw
 	Withdraw,
 	/// Replaces the profile: endpoint, region, capacity, APIs served.
 	///
@@ -315,9 +317,13 @@ enum OperatorCommand {
 		#[command(flatten)]
 		profile: ProfileArgs,
 	},
-	/// Takes no new requests until activated.
+	/// Takes no new requests until activated (open ones are still served).
+	///
+	/// Example: baton operator chill
 	Chill,
 	/// Takes requests again.
+	///
+	/// Example: baton operator activate
 	Activate,
 	/// Stake, unbonding chunks, state, jail, reputation and recent offences of an operator
 	/// (default: the account of BATON_SURI).
@@ -353,6 +359,8 @@ struct ProfileArgs {
 #[derive(Subcommand)]
 enum SessionCommand {
 	/// Opens a session on API API_ID; holds operators × allowance in escrow.
+	///
+	/// Example: baton session open 0 --operators 3 --allowance 2.5 --blocks 600
 	Open {
 		/// The API.
 		api_id: u32,
@@ -367,6 +375,8 @@ enum SessionCommand {
 		blocks: u32,
 	},
 	/// Raises each operator's allowance in an open session.
+	///
+	/// Example: baton session top-up 7 --allowance 1.25
 	TopUp {
 		/// The session.
 		session_id: u64,
@@ -375,11 +385,16 @@ enum SessionCommand {
 		allowance: String,
 	},
 	/// Closes a session; its operators claim for the claim window, then the rest comes back.
+	///
+	/// Example: baton session close 7
 	Close {
 		/// The session.
 		session_id: u64,
 	},
-	/// Prints a session as the node serves it (JSON).
+	/// Prints a session as the node serves it: its terms, state and what each operator was
+	/// paid for.
+	///
+	/// Example: baton session show 7 --json
 	Show {
 		/// The session.
 		session_id: u64,
@@ -480,7 +495,7 @@ fn main() -> ExitCode {
 					}
 				},
 				Command::Session { command, node, suri } => {
-					run_session(command, &node, secret(suri)?)
+					run_session(command, &node, secret(suri)?, out)
 						.await
 						.map(|()| ExitCode::SUCCESS)
 						.or_else(refused)
@@ -647,24 +662,25 @@ async fn run_session(
 	command: SessionCommand,
 	node: &str,
 	suri: Option<String>,
+	out: output::Output,
 ) -> Result<(), String> {
 	let chain = chain::Chain::new(node)?;
 	let signer = || signer(suri.clone());
 	match command {
 		SessionCommand::Open { api_id, operators, allowance, blocks } => {
 			let allowance = sessions::parse_btn(&allowance)?;
-			sessions::open(&chain, &signer()?, api_id, operators, allowance, blocks)
+			sessions::open(&chain, &signer()?, api_id, operators, allowance, blocks, out)
 				.await
 				.map(drop)
 		},
 		SessionCommand::TopUp { session_id, allowance } => {
 			let allowance = sessions::parse_btn(&allowance)?;
-			sessions::top_up(&chain, &signer()?, session_id, allowance).await
+			sessions::top_up(&chain, &signer()?, session_id, allowance, out).await
 		},
 		SessionCommand::Close { session_id } => {
-			sessions::close(&chain, &signer()?, session_id).await
+			sessions::close(&chain, &signer()?, session_id, out).await
 		},
-		SessionCommand::Show { session_id } => sessions::show(&chain, session_id).await,
+		SessionCommand::Show { session_id } => sessions::show(&chain, session_id, out).await,
 	}
 }
 

@@ -11,7 +11,10 @@ use serde_json::json;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use sp_runtime::{DispatchError, MultiAddress, MultiSignature};
 
-use crate::chain::{unhex, Chain};
+use crate::{
+	chain::{unhex, Chain},
+	output::Waiting,
+};
 
 /// The user's account key.
 pub struct Signer {
@@ -91,19 +94,27 @@ impl Chain {
 		if wait == Wait::InBlock {
 			return Ok(included);
 		}
+		let mut waiting = Waiting::start();
 		loop {
-			if self.finalized_number().await? >= included.block {
+			let finalized = self.finalized_number().await?;
+			if finalized >= included.block {
 				break;
 			}
 			let best = self.best_number().await?;
 			if best > included.block + FINALITY_BLOCKS {
+				waiting.clear();
 				return Err(format!(
 					"in block #{} but not finalized by #{best}: is finality stalled?",
 					included.block
 				));
 			}
+			waiting.show(&format!(
+				"waiting for #{} to be finalized (finalized #{finalized})",
+				included.block
+			));
 			tokio::time::sleep(POLL).await;
 		}
+		waiting.clear();
 		progress(&format!("finalized #{}", included.block));
 		Ok(included)
 	}
@@ -168,11 +179,13 @@ impl Chain {
 	async fn wait_for(&self, extrinsic: &[u8], from: u32) -> Result<Included, String> {
 		let wanted = format!("0x{}", hex::encode(extrinsic));
 		let mut next = from + 1;
+		let mut waiting = Waiting::start();
 		loop {
 			if next > from + INCLUSION_BLOCKS {
 				return Err(format!("not in any of the {INCLUSION_BLOCKS} blocks after #{from}"));
 			}
 			if self.best_number().await? < next {
+				waiting.show(&format!("waiting for block #{next} to include it"));
 				tokio::time::sleep(POLL).await;
 				continue;
 			}

@@ -1,8 +1,8 @@
 // The `baton` program for each role against a real dev node, as a user runs it: a publisher
-// registers, shows, pauses and resumes an API from a TOML spec; an operator bonds with a gateway
-// key (the program signs the proof), adds stake, unbonds, chills and activates, and reads its
-// status; a client sends a settled request and gets the upstream's body with a receipt the
-// program verified. Every refusal names the runtime's error and exits 1; --json prints one
+// registers, shows, updates, pauses and resumes an API from a TOML spec; an operator bonds with
+// a gateway key (the program signs the proof), adds stake, unbonds, chills and activates, reads
+// its status, and withdraws once the chunk unlocks; a client sends settled requests (a GET, a
+// POST with a body) and gets the upstream's body with a receipt the program verified. Every refusal names the runtime's error and exits 1; --json prints one
 // document.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,9 +74,21 @@ test('a publisher registers an API from a TOML spec, shows it, pauses and resume
   assert.equal((await baton(['api', 'pause', String(apiId), '--resume'], { suri: '//Alice' })).status, 0);
   assert.equal((await baton(['api', 'show', String(apiId), '--json'])).json.paused, false);
 
+  // Its owner updates it: the new price is what the chain keeps.
+  const dearer = path.join(dir, 'dearer.json');
+  fs.writeFileSync(dearer, JSON.stringify({
+    base_url: upstream.url, methods: ['GET', 'POST'], price_per_call: '0.02', max_response_bytes: 16384,
+    timeout_ms: 2000, ignored_fields: ['ts'],
+  }));
+  const updated = await baton(['api', 'update', String(apiId), dearer], { suri: '//Alice' });
+  assert.equal(updated.status, 0, updated.stderr);
+  assert.match(updated.stdout, /finalized #\d+/);
+  assert.equal((await baton(['api', 'show', String(apiId), '--json'])).json.pricePerCall, String(2n * 10n ** 10n));
+
   const stranger = await baton(['api', 'update', String(apiId), spec], { suri: '//Bob' });
   assert.equal(stranger.status, 1);
   assert.match(stranger.stderr, /gateway\.NotApiOwner: /);
+  assert.equal((await baton(['api', 'show', String(apiId), '--json'])).json.pricePerCall, String(2n * 10n ** 10n));
   const unknown = await baton(['api', 'show', '999']);
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /gateway\.UnknownApi/);
@@ -111,6 +123,10 @@ test('an operator bonds with its gateway key, adds stake, unbonds, chills, activ
 
   assert.equal((await baton(['operator', 'bond-extra', '1.5'], { suri: '//Charlie' })).status, 0);
   assert.equal((await baton(['operator', 'unbond', '0.5'], { suri: '//Charlie' })).status, 0);
+  // Nothing has unlocked yet: the program says where to see when it does.
+  const early = await baton(['operator', 'withdraw'], { suri: '//Charlie' });
+  assert.equal(early.status, 1);
+  assert.match(early.stderr, /operatorStaking\.NothingToWithdraw: .* What to do: .*`baton operator status`/);
   const status = await baton(['operator', 'status', '--json'], { suri: '//Charlie' });
   assert.equal(status.status, 0, status.stderr);
   assert.equal(status.json.operator, who.charlie.address);
@@ -160,4 +176,29 @@ test('a client sends a settled request and gets the body with a receipt the prog
   const help = await runBaton(['request', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Example: /);
+
+  // A POST with a body: the upstream receives the body as sent.
+  const posted = await baton(['request', String(apiId), 'POST', '/orders', '--body', '{"coin":"dot","qty":2}',
+    '--redundancy', '1', '--wait', '--json'], { suri: '//Ferdie' });
+  assert.equal(posted.status, 0, posted.stderr);
+  assert.equal(posted.json.status, 'completed');
+  const received = upstream.requests.filter((r) => r.method === 'POST' && r.url === '/orders');
+  assert.equal(received.length, 1);
+  assert.equal(received[0].body, '{"coin":"dot","qty":2}');
+});
+
+test('an operator withdraws its unbonded stake once the chunk has unlocked', async () => {
+  const status = await baton(['operator', 'status', '--json'], { suri: '//Charlie' });
+  assert.equal(status.json.unbonding.length, 1, 'the operator test unbonded 0.5 BTN');
+  const unlocksAt = status.json.unbonding[0].at;
+  // The stake is held: withdrawing releases the chunk's hold.
+  const held = async () => (await api.query.balances.holds(who.charlie.address))
+    .reduce((sum, hold) => sum + hold.amount.toBigInt(), 0n);
+  while ((await api.rpc.chain.getHeader()).number.toNumber() < unlocksAt) await new Promise((r) => setTimeout(r, 1_000));
+  const before = await held();
+  const withdrawn = await baton(['operator', 'withdraw', '--json'], { suri: '//Charlie' });
+  assert.equal(withdrawn.status, 0, withdrawn.stderr);
+  assert.equal(withdrawn.json.done, 'withdrew');
+  assert.deepEqual((await baton(['operator', 'status', '--json'], { suri: '//Charlie' })).json.unbonding, []);
+  assert.equal(before - (await held()), 5n * 10n ** 11n);
 });

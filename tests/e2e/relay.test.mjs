@@ -591,13 +591,23 @@ test('the baton program opens, tops up, shows and closes a session, and names th
   fs.rmSync(keyFile, { force: true });
   assert.equal(topped.status, 0, topped.stdout + topped.stderr);
   assert.equal(BigInt(plain(await api.rpc.relay.session(id)).allowance), 11n * cost);
+  // For a person, the terms in BTN; for a script (--json), the node's view.
   const shown = bob('show', String(id));
   assert.equal(shown.status, 0, shown.stderr);
-  assert.equal(JSON.parse(shown.stdout).id, id);
+  assert.match(shown.stdout, new RegExp(`^session ${id} on API ${apiId}: open, calls until #\\d+\n`));
+  assert.match(shown.stdout, new RegExp(`allowance: ${btn(11n * cost).replace(/\.?0+$/, '').replace('.', '\\.')} BTN per operator`));
+  const shownJson = bob('show', String(id), '--json');
+  assert.equal(shownJson.status, 0, shownJson.stderr);
+  assert.equal(JSON.parse(shownJson.stdout).id, id);
+  assert.equal(JSON.parse(shownJson.stdout).allowance, String(11n * cost));
 
-  const closed = bob('close', String(id));
+  // --json: stdout is one JSON document, the progress goes to stderr.
+  const closed = bob('close', String(id), '--json');
   assert.equal(closed.status, 0, closed.stdout + closed.stderr);
-  assert.match(closed.stdout, new RegExp(`session ${id} closed: claims until block #\\d+`));
+  const closedJson = JSON.parse(closed.stdout);
+  assert.equal(closedJson.sessionId, id);
+  assert.ok(closedJson.claimsUntil > closedJson.block, closed.stdout);
+  assert.match(closed.stderr, /in block #\d+\n {2}finalized #\d+/);
   session = plain(await api.rpc.relay.session(id));
   assert.equal(session.status, 'closed');
 
