@@ -16,9 +16,11 @@ use sp_runtime::Perbill;
 
 use crate::{
 	currency::UNIT,
+	governance_periods::RootTrackPeriods,
 	time::{DAYS, HOURS},
 	AccountId, AuraConfig, Balance, BalancesConfig, BlockNumber, CouncilConfig, GatewayConfig,
-	GrandpaConfig, OperatorStakingConfig, RuntimeGenesisConfig, SlashingConfig, SudoConfig,
+	GovernancePeriodsConfig, GrandpaConfig, OperatorStakingConfig, RuntimeGenesisConfig,
+	SlashingConfig, SudoConfig,
 };
 
 /// The public network's template (`scripts/testnet-spec.py` fills it in).
@@ -40,6 +42,8 @@ struct Periods {
 	long_jail: BlockNumber,
 	/// Jail of an offence that jails for a while (missed deadline, wrong result).
 	short_jail: BlockNumber,
+	/// A referendum on the Root track.
+	referendum: RootTrackPeriods,
 }
 
 /// Development: unbonding in 90 seconds, slashes after 15.
@@ -55,10 +59,12 @@ fn development_periods() -> Periods {
 		slashing: SlashingParams { reward_share: Perbill::from_percent(20), slash_deferral: 5 },
 		long_jail: 100,
 		short_jail: 20,
+		referendum: RootTrackPeriods::DEVELOPMENT,
 	}
 }
 
-/// Local testnet: a day to unbond, an hour for the council to cancel a slash.
+/// Local testnet: a day to unbond, an hour for the council to cancel a slash; a week to decide a
+/// referendum, a day to confirm it and a day before it is enacted.
 fn testnet_periods() -> Periods {
 	Periods {
 		staking: StakingParams {
@@ -71,6 +77,12 @@ fn testnet_periods() -> Periods {
 		slashing: SlashingParams { reward_share: Perbill::from_percent(20), slash_deferral: HOURS },
 		long_jail: 7 * DAYS,
 		short_jail: HOURS,
+		referendum: RootTrackPeriods {
+			prepare: 2 * HOURS,
+			decision: 7 * DAYS,
+			confirm: DAYS,
+			min_enactment: DAYS,
+		},
 	}
 }
 
@@ -100,6 +112,7 @@ fn baton_genesis(
 ) -> Value {
 	let penalties = penalties(&periods);
 	let (staking_params, slashing_params) = (periods.staking, periods.slashing);
+	let referendum = periods.referendum;
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|account| (account, DEV_ENDOWMENT)).collect(),
@@ -115,6 +128,12 @@ fn baton_genesis(
 		operator_staking: OperatorStakingConfig { params: staking_params },
 		slashing: SlashingConfig { params: slashing_params, penalties },
 		gateway: GatewayConfig { private_base_urls_allowed },
+		governance_periods: GovernancePeriodsConfig {
+			prepare: referendum.prepare,
+			decision: referendum.decision,
+			confirm: referendum.confirm,
+			min_enactment: referendum.min_enactment,
+		},
 	})
 }
 

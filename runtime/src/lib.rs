@@ -18,6 +18,7 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance_periods;
 pub mod weights;
 
 use sp_runtime::{
@@ -232,6 +233,8 @@ mod runtime {
 	pub type Referenda = pallet_referenda;
 	#[runtime::pallet_index(15)]
 	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(16)]
+	pub type GovernancePeriods = crate::governance_periods;
 
 	// Baton: operator economics.
 	#[runtime::pallet_index(20)]

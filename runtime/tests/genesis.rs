@@ -2,6 +2,7 @@
 
 mod common;
 
+use baton_runtime::time::{DAYS, HOURS, MINUTES};
 use baton_runtime::{
 	genesis_config_presets::DEV_ENDOWMENT, AccountId, Aura, Balances, Grandpa, Runtime, Treasury,
 };
@@ -28,7 +29,16 @@ fn development_preset_has_one_validator_sudo_and_a_council() {
 		// The treasury exists from genesis so that the first fee it receives is not dust.
 		assert_eq!(Balances::balance(&Treasury::account_id()), Balances::minimum_balance());
 		assert_eq!(Aura::slot_duration(), baton_runtime::time::SLOT_DURATION);
+		assert_eq!(root_track().decision_period, 30 * MINUTES);
 	});
+}
+
+/// The Root track as pallet-referenda sees it.
+fn root_track() -> pallet_referenda::TrackInfo<baton_runtime::Balance, u32> {
+	use pallet_referenda::TracksInfo;
+	let tracks: Vec<_> = baton_runtime::configs::TracksInfo::tracks().collect();
+	assert_eq!(tracks.len(), 1);
+	tracks[0].info.clone()
 }
 
 #[test]
@@ -66,6 +76,13 @@ fn testnet_preset_holds_no_development_key() {
 	config.balances.balances = vec![(founder.clone(), endowment)];
 	common::ext_of(config).execute_with(|| {
 		assert_eq!(council_members(), vec![founder.clone()]);
+		// Referenda take a public network's time.
+		let track = root_track();
+		assert_eq!(
+			(track.prepare_period, track.decision_period, track.confirm_period),
+			(2 * HOURS, 7 * DAYS, DAYS)
+		);
+		assert_eq!(track.min_enactment_period, DAYS);
 		assert_eq!(Balances::balance(&founder), endowment);
 		for dev in [Alice, Bob, Charlie, Dave, Ferdie] {
 			assert_eq!(Balances::balance(&dev.to_account_id()), 0);

@@ -78,4 +78,12 @@ test('it holds the founders\' accounts and the testnet periods, and no developme
   assert.equal(params.minBond.toBigInt(), 1_000n * UNIT);
   assert.equal(params.unbondingPeriod.toNumber(), 28_800); // a day of 3-second blocks
   assert.equal((await api.query.gateway.privateBaseUrlsAllowed()).isTrue, false);
+  // A referendum on the Root track takes a public network's time, as pallet-referenda reads it.
+  const [[id, root]] = api.consts.referenda.tracks;
+  assert.equal(id.toNumber(), 0);
+  const days = (n) => n * 28_800;
+  assert.deepEqual(
+    [root.preparePeriod, root.decisionPeriod, root.confirmPeriod, root.minEnactmentPeriod].map((p) => p.toNumber()),
+    [2 * 1_200, days(7), days(1), days(1)],
+  );
 });

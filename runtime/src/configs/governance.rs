@@ -23,7 +23,7 @@ use sp_runtime::{str_array, traits::IdentityLookup, Perbill, Permill};
 use super::RuntimeBlockWeights;
 use crate::{
 	currency::{deposit, UNIT},
-	time::{DAYS, MINUTES},
+	time::DAYS,
 	AccountId, Balance, Balances, BlockNumber, OriginCaller, Preimage, Referenda, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler, System, Treasury,
 };
@@ -156,8 +156,8 @@ impl pallet_conviction_voting::Config for Runtime {
 /// The only track: Root, which carries runtime upgrades and every other Root call.
 pub const ROOT_TRACK: u16 = 0;
 
-/// Referendum tracks. Periods are short because Baton's networks are young and small; a
-/// production network raises them with a runtime upgrade.
+/// Referendum tracks: one, Root, whose periods are the network's (`GovernancePeriods`, set by
+/// the chain spec's preset: minutes on a development chain, days on a public one).
 pub struct TracksInfo;
 
 impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
@@ -165,16 +165,17 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 	type RuntimeOrigin = <RuntimeOrigin as frame_support::traits::OriginTrait>::PalletsOrigin;
 
 	fn tracks() -> impl Iterator<Item = Cow<'static, Track<Self::Id, Balance, BlockNumber>>> {
-		static TRACKS: [Track<u16, Balance, BlockNumber>; 1] = [Track {
+		let periods = crate::governance_periods::Periods::<Runtime>::get();
+		core::iter::once(Cow::Owned(Track {
 			id: ROOT_TRACK,
 			info: TrackInfo {
 				name: str_array("root"),
 				max_deciding: 1,
 				decision_deposit: 100 * UNIT,
-				prepare_period: MINUTES,
-				decision_period: 30 * MINUTES,
-				confirm_period: 2 * MINUTES,
-				min_enactment_period: MINUTES,
+				prepare_period: periods.prepare,
+				decision_period: periods.decision,
+				confirm_period: periods.confirm,
+				min_enactment_period: periods.min_enactment,
 				min_approval: Curve::LinearDecreasing {
 					length: Perbill::from_percent(100),
 					floor: Perbill::from_percent(50),
@@ -186,8 +187,7 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 					ceil: Perbill::from_percent(50),
 				},
 			},
-		}];
-		TRACKS.iter().map(Cow::Borrowed)
+		}))
 	}
 
 	fn track_for(origin: &Self::RuntimeOrigin) -> Result<Self::Id, ()> {
@@ -197,6 +197,8 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 		}
 	}
 }
+
+impl crate::governance_periods::Config for Runtime {}
 
 impl pallet_referenda::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
