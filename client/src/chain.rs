@@ -59,9 +59,11 @@ impl Chain {
 			.map_err(|_| unreachable(&format!("no answer to {method} in {RPC_TIMEOUT:?}")))??;
 		let mut reply: Value = serde_json::from_slice(&bytes).map_err(|e| unreachable(&e))?;
 		match reply.get("error") {
-			Some(error) => {
-				Err(format!("{method}: {}", error["message"].as_str().unwrap_or("error")))
-			},
+			// The message names the kind ("Invalid Transaction"), the data says which.
+			Some(error) => Err(match (error["message"].as_str(), error["data"].as_str()) {
+				(Some(message), Some(data)) => format!("{method}: {message}: {data}"),
+				(message, _) => format!("{method}: {}", message.unwrap_or("error")),
+			}),
 			None => Ok(reply["result"].take()),
 		}
 	}

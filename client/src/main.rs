@@ -442,7 +442,7 @@ fn main() -> ExitCode {
 				},
 				Command::Verify { receipt, body, node, challenge, suri } => {
 					let challenger = challenge.then(|| signer(secret(suri)?)).transpose()?;
-					run_verify(&receipt, body, &node, challenger).await
+					run_verify(&receipt, body, &node, challenger, out).await
 				},
 				Command::Api { command, node } => run_api(command, &node, secret(None)?, out)
 					.await
@@ -689,6 +689,7 @@ async fn run_verify(
 	body: Option<std::path::PathBuf>,
 	node: &str,
 	challenger: Option<transactions::Signer>,
+	out: output::Output,
 ) -> Result<ExitCode, String> {
 	let read = |path: &std::path::Path| {
 		std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))
@@ -706,32 +707,58 @@ async fn run_verify(
 		None => kept.as_ref().map(|kept| kept.answer.clone()),
 	};
 	let chain = chain::Chain::new(node)?;
-	println!("receipt of {}", verify::describe(&saved.receipt));
+	let receipt = &saved.receipt;
+	// For a script (--json), one document at the end; steps and the text go to stderr then.
+	let say = |line: &str| if out.json { eprintln!("{line}") } else { println!("{line}") };
+	let mut json = serde_json::json!({
+		"sessionId": receipt.session_id, "sequence": receipt.sequence,
+		"answeredAt": receipt.answered_at,
+	});
+	say(&format!("receipt of {}", verify::describe(receipt)));
 	let operator = match verify::verify(&chain, &saved, body.as_deref()).await? {
 		verify::Verdict::Verified { operator, body_checked } => {
-			println!("  signed by: {operator}'s gateway key, on this chain");
-			if body_checked {
-				println!("  body: the one it vouches for");
+			say(&format!("  signed by: {operator}'s gateway key, on this chain"));
+			say(if body_checked {
+				"  body: the one it vouches for"
 			} else {
-				println!("  body: not checked (give --body)");
-			}
-			println!("verified");
+				"  body: not checked (give --body)"
+			});
+			json["verified"] = true.into();
+			json["operator"] = operator.to_string().into();
+			json["bodyChecked"] = body_checked.into();
 			operator
 		},
 		verify::Verdict::Refuted(reason) => {
-			println!("not verified: {reason}");
-			if challenger.is_some() {
-				println!("not challenged: the chain takes only a receipt that verifies");
-			}
+			json["verified"] = false.into();
+			json["reason"] = reason.clone().into();
+			let challenged = challenger.is_some();
+			out.result(
+				|| {
+					let mut text = format!("not verified: {reason}");
+					if challenged {
+						text += "\nnot challenged: the chain takes only a receipt that verifies";
+					}
+					text
+				},
+				json,
+			);
 			return Ok(ExitCode::from(1));
 		},
 	};
-	let (Some(challenger), Some(kept)) = (challenger, kept) else { return Ok(ExitCode::SUCCESS) };
-	println!("challenging {operator}'s answer");
-	verify::challenge(&chain, &challenger, &saved, kept)
-		.await
-		.map(|()| ExitCode::SUCCESS)
-		.or_else(refused)
+	let (Some(challenger), Some(kept)) = (challenger, kept) else {
+		out.result(|| "verified".to_owned(), json);
+		return Ok(ExitCode::SUCCESS);
+	};
+	say("verified");
+	say(&format!("challenging {operator}'s answer"));
+	match verify::challenge(&chain, &challenger, &saved, kept, out).await {
+		Ok(challenge) => {
+			json["challenge"] = serde_json::json!({ "requestId": challenge.request_id });
+			out.result(|| challenge.to_string(), json);
+			Ok(ExitCode::SUCCESS)
+		},
+		Err(error) => refused(error),
+	}
 }
 
 #[cfg(test)]

@@ -156,7 +156,8 @@ impl Chain {
 		let from = self.best_number().await?;
 		let hash = self
 			.call("author_submitExtrinsic", json!([format!("0x{}", hex::encode(&extrinsic))]))
-			.await?;
+			.await
+			.map_err(pool_refusal)?;
 		progress(&format!("sent {}", hash.as_str().unwrap_or("?")));
 		Ok((extrinsic, from))
 	}
@@ -271,6 +272,23 @@ pub fn error_name(error: &DispatchError) -> String {
 	}
 }
 
+/// The pool's refusal of a transaction (it reached no block, so no fee was paid), with what to
+/// do where the user can do something.
+fn pool_refusal(refusal: String) -> String {
+	// The texts of sp-runtime's `InvalidTransaction` and the pool's own errors.
+	let hint = if refusal.contains("Inability to pay some fees") {
+		"the signing account needs BTN for the fee: send it some"
+	} else if refusal.contains("Transaction is outdated") || refusal.contains("Priority is too low")
+	{
+		"another transaction of this account took its nonce: wait for it to land and try again"
+	} else if refusal.contains("exhaust the block limits") {
+		"the call is too big for a block: send less at once (fewer requests, a smaller body)"
+	} else {
+		return refusal;
+	};
+	format!("{refusal}. What to do: {hint}.")
+}
+
 /// What a user of this program can do about `pallet`'s `error`, for the refusals a flag or
 /// another command answers.
 fn hint(pallet: &str, error: &str) -> Option<String> {
@@ -328,6 +346,22 @@ fn number(value: &serde_json::Value) -> Result<u32, String> {
 mod tests {
 	use super::*;
 	use sp_runtime::ModuleError;
+
+	#[test]
+	fn a_refusal_of_the_pool_says_what_to_do_when_the_user_can() {
+		assert_eq!(
+			pool_refusal(
+				"author_submitExtrinsic: Invalid Transaction: Inability to pay some fees (e.g. \
+				 account balance too low)"
+					.into()
+			),
+			"author_submitExtrinsic: Invalid Transaction: Inability to pay some fees (e.g. account \
+			 balance too low). What to do: the signing account needs BTN for the fee: send it some."
+		);
+		let unknown =
+			"author_submitExtrinsic: Invalid Transaction: Transaction call is not expected";
+		assert_eq!(pool_refusal(unknown.into()), unknown);
+	}
 
 	#[test]
 	fn a_module_error_is_named_by_its_pallet_variant_and_docs() {

@@ -6,7 +6,7 @@
 //! (`--keep-receipts`, `--evidence-dir`) also has the `body` answered and the `request` made, and
 //! `baton verify --challenge` disputes it on-chain with them.
 
-use baton_primitives::{RelayReceipt, ResultStatus, SignedRelayReceipt};
+use baton_primitives::{RelayReceipt, RequestId, ResultStatus, SessionId, SignedRelayReceipt};
 use baton_runtime::{Runtime, RuntimeCall, RuntimeEvent};
 use codec::DecodeAll;
 use serde_json::Value;
@@ -14,6 +14,7 @@ use sp_runtime::traits::Get;
 
 use crate::{
 	chain::{hex32, unhex, Chain},
+	output::Output,
 	transactions::Signer,
 };
 
@@ -68,14 +69,15 @@ pub fn parse_kept(text: &str) -> Result<Kept, String> {
 }
 
 /// Disputes `saved` on-chain as `signer` (`relay.challenge`): its call is re-executed as a
-/// settled request among `MinChallengeRedundancy` other operators, paid at the quote. Prints
+/// settled request among `MinChallengeRedundancy` other operators, paid at the quote. Returns
 /// the request that re-executes it.
 pub async fn challenge(
 	chain: &Chain,
 	signer: &Signer,
 	saved: &SignedRelayReceipt,
 	kept: Kept,
-) -> Result<(), String> {
+	out: Output,
+) -> Result<Challenge, String> {
 	let session_id = saved.receipt.session_id;
 	let session = chain
 		.relay_session(session_id)
@@ -117,23 +119,37 @@ pub async fn challenge(
 		receipt: Box::new(receipt),
 		request: Box::new(request),
 	});
-	let included = chain.submit(signer, call, |step| println!("  {step}")).await?;
+	let included = chain.submit(signer, call, |step| out.progress(step)).await?;
 	let request_id = included.events.iter().find_map(|event| match event {
 		RuntimeEvent::Relay(pallet_relay::Event::Challenged { request_id, .. }) => {
 			Some(*request_id)
 		},
 		_ => None,
 	});
-	match request_id {
-		Some(id) => println!(
-			"challenged: request {id} re-executes call {} of session {session_id} among \
-			 {redundancy} other operators; the verdict comes in the block after it settles \
-			 (relay.ChallengeSettled)",
-			saved.receipt.sequence
-		),
-		None => println!("challenged"),
+	Ok(Challenge { request_id, session_id, sequence: saved.receipt.sequence, redundancy })
+}
+
+/// A challenge the chain took: the settled request that re-executes the call.
+pub struct Challenge {
+	pub request_id: Option<RequestId>,
+	session_id: SessionId,
+	sequence: u64,
+	redundancy: u32,
+}
+
+impl core::fmt::Display for Challenge {
+	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+		match self.request_id {
+			Some(id) => write!(
+				f,
+				"challenged: request {id} re-executes call {} of session {} among {} other \
+				 operators; the verdict comes in the block after it settles \
+				 (relay.ChallengeSettled)",
+				self.sequence, self.session_id, self.redundancy
+			),
+			None => write!(f, "challenged"),
+		}
 	}
-	Ok(())
 }
 
 /// What `baton verify` found.

@@ -184,6 +184,10 @@ function charts() {
     throughput.data.labels = blocks.map((n) => `#${n}`);
     throughput.data.datasets[0].data = blocks.map((n) => state.perBlock.get(n));
     throughput.update();
+    // What each plot shows, in words, for screen readers and for the browser test.
+    const requests = blocks.reduce((sum, n) => sum + state.perBlock.get(n), 0);
+    $('#latency-chart').setAttribute('aria-label', `latency of ${state.latencies.length} reports`);
+    $('#throughput-chart').setAttribute('aria-label', `${requests} requests in the last ${blocks.length} blocks`);
   };
 }
 

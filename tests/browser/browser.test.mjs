@@ -1,7 +1,7 @@
 // Baton in a real browser: Chromium from Debian's packages, driven by puppeteer-core, against a
 // real dev node. The dashboard (dashboard/, served by its serve.mjs) shows the operators, a
-// request's completion and a relay session's handover as they happen, and its screenshot is kept
-// in tests/browser/output/; then a page of another origin opens a relay session with
+// request's completion, a relay session's handover and a silent operator's slash (deferred, then
+// applied) as they happen, and plots them; its screenshot is kept in tests/browser/output/; then a page of another origin opens a relay session with
 // @baton/client and calls the operator's relay endpoint directly (CORS preflight and all).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
-import { RelaySession, request } from '@baton/client';
+import { RelaySession, request, submitRequest } from '@baton/client';
 import { startDevNode } from '../lib/node.mjs';
 import { accounts, bondOperator, gatewayKey, registerApi, startUpstream } from '../lib/gateway.mjs';
 import { startProxy } from '../lib/program.mjs';
@@ -91,10 +91,11 @@ after(async () => {
   if (upstream) await upstream.close();
 });
 
-test('the dashboard shows the operators, a request completing and a relay handover, live', async () => {
+test('the dashboard shows the operators, a request completing, a relay handover and a slash, live', async () => {
   const page = await openPage(dashboard.url);
   try {
     await watchDashboard(page);
+    await watchSlash(page);
   } catch (error) {
     await page.screenshot({ path: path.join(output, 'dashboard-failed.png'), fullPage: true });
     throw error;
@@ -131,9 +132,29 @@ async function watchDashboard(page) {
     .some((row) => row.textContent.includes(`session ${id}`) && row.textContent.includes('relay: failed at call')),
   { timeout: 30_000 }, session.id);
   await page.waitForSelector(`#sessions tr[data-session="${session.id}"] td.state-closed`);
-  // The request's report reached the latency plot: Chart.js drew on the canvas.
+  // The request's report reached the latency plot, and the request the throughput plot:
+  // Chart.js drew on the canvases, and each says what it shows.
   const drawn = await page.$eval('#latency-chart', (canvas) => canvas.toDataURL().length);
   assert.ok(drawn > 2_000, `latency chart ${drawn} bytes`);
+  const label = (id) => page.$eval(id, (canvas) => canvas.getAttribute('aria-label'));
+  assert.match(await label('#latency-chart'), /^latency of [1-9]\d* reports$/);
+  assert.match(await label('#throughput-chart'), /^[1-9]\d* requests in the last \d+ blocks$/);
+}
+
+/** An operator that never reports is charged at the deadline: the slash shows deferred, then applied. */
+async function watchSlash(page) {
+  // Bob alone serves an API, his gateway key not in any node: he executes nothing.
+  const silentApi = await registerApi(api, who.alice, { baseUrl: upstream.url });
+  await bondOperator(api, {
+    funder: who.alice, operator: who.bob, gateway: await gatewayKey('//BobGate'), gatewaySeed: '//BobGate',
+    apiIds: [silentApi], insertKey: false, endpoint: node.relayUrl,
+  });
+  await submitRequest(api, who.ferdie, { apiId: silentApi, path: '/price', redundancy: 1 });
+  const slashOf = (state) => page.waitForFunction((offender, wanted) => [...document.querySelectorAll('#slashes tr[data-offence]')]
+    .some((row) => row.querySelector(`[title="${offender}"]`) && row.textContent.includes('MissedDeadline')
+      && row.textContent.includes(wanted)), { timeout: 60_000 }, who.bob.address, state);
+  await slashOf('deferred to #');
+  await slashOf('applied: ');
 }
 
 test('a page of another origin opens a relay session and calls the operator\'s endpoint directly', async () => {

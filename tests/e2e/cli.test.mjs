@@ -89,6 +89,10 @@ test('a publisher registers an API from a TOML spec, shows it, pauses and resume
   assert.equal(stranger.status, 1);
   assert.match(stranger.stderr, /gateway\.NotApiOwner: /);
   assert.equal((await baton(['api', 'show', String(apiId), '--json'])).json.pricePerCall, String(2n * 10n ** 10n));
+  // An account with nothing to pay the fee with: the pool refuses, and the program says so.
+  const penniless = await baton(['api', 'pause', String(apiId)], { suri: '//Penniless' });
+  assert.equal(penniless.status, 1);
+  assert.match(penniless.stderr, /Inability to pay some fees.*What to do: the signing account needs BTN for the fee/);
   const unknown = await baton(['api', 'show', '999']);
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /gateway\.UnknownApi/);

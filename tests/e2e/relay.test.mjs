@@ -183,9 +183,19 @@ test('200 calls, 8 in flight, each with the upstream\'s bytes and a verifiable r
   assert.match(good.stdout, new RegExp(`signed by: ${who.charlie.address}'s gateway key`));
   assert.match(good.stdout, new RegExp(`session ${sessionId}, call ${one.sequence}, answered at block ${one.receipt.answeredAt}`));
   assert.match(good.stdout, /^verified$/m);
+  const goodJson = verify(path.join(dir, 'receipt.json'), '--body', path.join(dir, 'body'), '--json');
+  assert.equal(goodJson.status, 0, goodJson.stdout + goodJson.stderr);
+  assert.deepEqual(JSON.parse(goodJson.stdout), {
+    sessionId, sequence: one.sequence, answeredAt: one.receipt.answeredAt,
+    verified: true, operator: who.charlie.address, bodyChecked: true,
+  });
   const wrongBody = verify(path.join(dir, 'receipt.json'), '--body', save('tampered', tampered));
   assert.equal(wrongBody.status, 1, wrongBody.stdout + wrongBody.stderr);
   assert.match(wrongBody.stdout, /not verified: the body is not the one the receipt vouches for/);
+  const wrongJson = verify(path.join(dir, 'receipt.json'), '--body', path.join(dir, 'tampered'), '--json');
+  assert.equal(wrongJson.status, 1);
+  assert.equal(JSON.parse(wrongJson.stdout).verified, false);
+  assert.match(JSON.parse(wrongJson.stdout).reason, /the body is not the one the receipt vouches for/);
   const swapped = verify(save('swapped.json', saved(two.receiptSignature)));
   assert.equal(swapped.status, 1, swapped.stdout + swapped.stderr);
   assert.match(swapped.stdout, new RegExp(`not verified: no operator of session ${sessionId} signed it`));
