@@ -410,10 +410,7 @@ pub fn try_state() {
 
 /// Runs `test` on the genesis above, then checks the invariants.
 pub fn build_and_execute(test: impl FnOnce()) {
-	new_test_ext().execute_with(|| {
-		test();
-		try_state();
-	});
+	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
 }
 
 /// Arms no backups at the end of a grace: requests submitted from now on fail over at their

@@ -171,10 +171,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 
 /// Runs `test` on fresh state, then checks the pallet's invariants.
 pub fn build_and_execute(test: impl FnOnce()) {
-	new_test_ext().execute_with(|| {
-		test();
-		try_state();
-	});
+	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
 }
 
 /// Checks the pallet's invariants.

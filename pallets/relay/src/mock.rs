@@ -483,10 +483,7 @@ pub fn try_state() {
 
 /// Runs `test` on the genesis above, then checks the invariants.
 pub fn build_and_execute(test: impl FnOnce()) {
-	new_test_ext().execute_with(|| {
-		test();
-		try_state();
-	});
+	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
 }
 
 /// Runs the hooks of every block until `n` is the current block.
