@@ -709,16 +709,15 @@ async fn run_verify(
 	let chain = chain::Chain::new(node)?;
 	let receipt = &saved.receipt;
 	// For a script (--json), one document at the end; steps and the text go to stderr then.
-	let say = |line: &str| if out.json { eprintln!("{line}") } else { println!("{line}") };
 	let mut json = serde_json::json!({
 		"sessionId": receipt.session_id, "sequence": receipt.sequence,
 		"answeredAt": receipt.answered_at,
 	});
-	say(&format!("receipt of {}", verify::describe(receipt)));
+	out.line(&format!("receipt of {}", verify::describe(receipt)));
 	let operator = match verify::verify(&chain, &saved, body.as_deref()).await? {
 		verify::Verdict::Verified { operator, body_checked } => {
-			say(&format!("  signed by: {operator}'s gateway key, on this chain"));
-			say(if body_checked {
+			out.line(&format!("  signed by: {operator}'s gateway key, on this chain"));
+			out.line(if body_checked {
 				"  body: the one it vouches for"
 			} else {
 				"  body: not checked (give --body)"
@@ -749,8 +748,8 @@ async fn run_verify(
 		out.result(|| "verified".to_owned(), json);
 		return Ok(ExitCode::SUCCESS);
 	};
-	say("verified");
-	say(&format!("challenging {operator}'s answer"));
+	out.line("verified");
+	out.line(&format!("challenging {operator}'s answer"));
 	match verify::challenge(&chain, &challenger, &saved, kept, out).await {
 		Ok(challenge) => {
 			json["challenge"] = serde_json::json!({ "requestId": challenge.request_id });

@@ -14,10 +14,15 @@ pub struct Output {
 impl Output {
 	/// Prints one step of a transaction's or a wait's progress.
 	pub fn progress(&self, step: &str) {
+		self.line(&format!("  {step}"));
+	}
+
+	/// Prints a line of text beside the result: on stdout for a person, on stderr with `--json`.
+	pub fn line(&self, text: &str) {
 		if self.json {
-			eprintln!("  {step}");
+			eprintln!("{text}");
 		} else {
-			println!("  {step}");
+			println!("{text}");
 		}
 	}
 

@@ -95,8 +95,9 @@ impl Ask {
 			(true, confidential) => Ok(self.sealed(confidential)),
 			(false, true) => Err(format!(
 				"gateway.ConfidentialPath: API {} keeps its paths confidential and takes sealed \
-				 requests only; a plain one would publish the path. What to do: add --sealed --wait.",
-				self.api_id
+				 requests only; a plain one would publish the path. What to do: {}.",
+				self.api_id,
+				crate::transactions::hint("gateway", "ConfidentialPath").unwrap_or_default()
 			)),
 			(false, false) => Ok(self),
 		}
@@ -464,6 +465,7 @@ mod tests {
 		assert_eq!(hidden.sealed.as_ref().unwrap().0.path, b"/account");
 		let plain = ask().for_api(&spec(true), false).err().unwrap();
 		assert!(plain.starts_with("gateway.ConfidentialPath: API 0 keeps its paths confidential"));
+		assert!(plain.ends_with("What to do: send it sealed: --sealed --wait."), "{plain}");
 		assert!(ask().for_api(&spec(false), false).unwrap().sealed.is_none());
 
 		let ask = ask().for_api(&spec(false), true).unwrap();

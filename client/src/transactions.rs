@@ -102,7 +102,6 @@ impl Chain {
 			}
 			let best = self.best_number().await?;
 			if best > included.block + FINALITY_BLOCKS {
-				waiting.clear();
 				return Err(format!(
 					"in block #{} but not finalized by #{best}: is finality stalled?",
 					included.block
@@ -291,7 +290,7 @@ fn pool_refusal(refusal: String) -> String {
 
 /// What a user of this program can do about `pallet`'s `error`, for the refusals a flag or
 /// another command answers.
-fn hint(pallet: &str, error: &str) -> Option<String> {
+pub fn hint(pallet: &str, error: &str) -> Option<String> {
 	use frame_support::traits::Get;
 	let earliest: u32 = <<Runtime as pallet_gateway::Config>::MinDeadline as Get<u32>>::get();
 	let latest: u32 = <<Runtime as pallet_gateway::Config>::MaxDeadline as Get<u32>>::get();
