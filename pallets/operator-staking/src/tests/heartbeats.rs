@@ -118,10 +118,8 @@ fn with_offchain_worker(
 ) {
 	let mut ext = new_test_ext();
 	let (keys, submitted) = baton_primitives::testing::offchain_worker_ext(&mut ext, &[seed]);
-	ext.execute_with(|| {
-		test(keys[0], &submitted);
-		try_state();
-	});
+	baton_primitives::testing::Checked(ext, try_state)
+		.execute_checked(|| test(keys[0], &submitted));
 }
 
 #[test]
