@@ -33,8 +33,10 @@ impl pallet_escrow::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-/// Runs `test` on fresh state with funded accounts, then checks the pallet's invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
+baton_primitives::impl_test_runner!(block: u64, invariants: [Escrow]);
+
+/// Fresh state with funded accounts.
+pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![(CLIENT, 1_000), (OPERATOR, 100), (TREASURY, 100), (POOR, 15)],
@@ -42,10 +44,5 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| {
-		System::set_block_number(1);
-		test();
-		Escrow::do_try_state().expect("escrow invariants hold");
-	});
+	baton_primitives::testing::ext_at_block_one::<Test>(storage)
 }

@@ -392,36 +392,21 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.unwrap();
 	RecordOffences::clear();
 	SETTLED.with(|settled| settled.borrow_mut().clear());
-	let mut ext = sp_io::TestExternalities::new(storage);
+	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
 	// Benchmarks sign receipts with keys they make in a keystore.
 	ext.register_extension(baton_primitives::testing::keystore_ext());
-	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
 
-/// Checks every pallet's invariants.
-pub fn try_state() {
-	OperatorStaking::do_try_state().expect("operator-staking invariants hold");
-	Reputation::do_try_state().expect("reputation invariants hold");
-	Escrow::do_try_state().expect("escrow invariants hold");
-	Gateway::do_try_state().expect("gateway invariants hold");
-	Handover::do_try_state().expect("handover invariants hold");
-}
-
-/// Runs `test` on the genesis above, then checks the invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
-}
+baton_primitives::impl_test_runner!(
+	block: u32,
+	invariants: [OperatorStaking, Reputation, Escrow, Gateway, Handover],
+);
 
 /// Arms no backups at the end of a grace: requests submitted from now on fail over at their
 /// deadline only, as when a grace reaches past it.
 pub fn without_hedging() {
 	assert_ok!(Gateway::set_backup_grace(RuntimeOrigin::root(), u32::MAX));
-}
-
-/// Runs the hooks of every block until `n` is the current block.
-pub fn run_to_block(n: u32) {
-	System::run_to_block::<AllPalletsWithSystem>(n);
 }
 
 /// The handover log of `request_id` as (from, to, reason).

@@ -163,21 +163,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	REQUESTS.with(|r| r.borrow_mut().clear());
 	REASSIGNED.with(|r| r.borrow_mut().clear());
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
+	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
 	ext.register_extension(baton_primitives::testing::keystore_ext());
-	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
 
-/// Runs `test` on fresh state, then checks the pallet's invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
-}
-
-/// Checks the pallet's invariants.
-pub fn try_state() {
-	Handover::do_try_state().expect("handover invariants hold");
-}
+baton_primitives::impl_test_runner!(block: u32, invariants: [Handover]);
 
 /// The API of every request of the stand-in gateway.
 pub const API: baton_primitives::ApiId = 0;

@@ -106,37 +106,33 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	RecordOffences::clear();
-	let mut ext = sp_io::TestExternalities::new(storage);
+	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
 	// Benchmarks make gateway keys in a keystore and sign their proofs with them.
 	ext.register_extension(baton_primitives::testing::keystore_ext());
-	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
 
-/// Runs `test` on the genesis above, then checks the pallet's invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
+baton_primitives::impl_test_runner!(block: u32, invariants: [OperatorStaking]);
+
+/// Account `n` bonds `amount` with key `key(k)`, which it proves, and the default profile.
+pub fn try_bond(n: u8, amount: Balance, k: u8) -> sp_runtime::DispatchResult {
+	OperatorStaking::bond(RuntimeOrigin::signed(account(n)), amount, key(k), profile(), proof(n, k))
 }
 
-/// Checks the pallet's invariants.
-pub fn try_state() {
-	OperatorStaking::do_try_state().expect("invariants hold");
-}
-
-/// Runs the hooks of every block until `n` is the current block.
-pub fn run_to_block(n: u32) {
-	System::run_to_block::<AllPalletsWithSystem>(n);
+/// Account `n` bonds `amount` with key `key(n)` and the default profile (APIs 1 and 2).
+pub fn bond_as(n: u8, amount: Balance) {
+	frame_support::assert_ok!(try_bond(n, amount, n));
 }
 
 /// Alice bonds `amount` with key `key(ALICE)` and the default profile.
 pub fn bond_alice(amount: Balance) {
-	frame_support::assert_ok!(OperatorStaking::bond(
-		RuntimeOrigin::signed(account(ALICE)),
-		amount,
-		key(ALICE),
-		profile(),
-		proof(ALICE, ALICE)
-	));
+	bond_as(ALICE, amount);
+}
+
+/// Account `n` is given 1,000 and bonds 100 of it, with key `key(n)` and the default profile.
+pub fn fund_and_bond(n: u8) {
+	Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
+	bond_as(n, 100);
 }
 
 /// An account signing with a real ed25519 key, e.g. a gateway key.

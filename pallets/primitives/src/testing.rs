@@ -36,6 +36,63 @@ impl Checked {
 	}
 }
 
+/// Test externalities on `storage` at block 1, where every mock's tests begin.
+pub fn ext_at_block_one<T: frame_system::Config>(
+	storage: sp_runtime::Storage,
+) -> sp_io::TestExternalities {
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| frame_system::Pallet::<T>::set_block_number(1u32.into()));
+	ext
+}
+
+/// What a mock runtime's tests run on, given its `new_test_ext()`, `System` and
+/// `AllPalletsWithSystem`:
+/// - `pallets_try_state()`, the invariants of every pallet in `invariants`;
+/// - `try_state()`, those and then `$extra`, the mock's own checks of its stand-ins;
+/// - `build_and_execute(test)`, `test` on `new_test_ext()`, then `try_state()`;
+/// - `checked_ext()`, for `impl_benchmark_test_suite!(…, exec_name = execute_checked)`: the
+///   pallets' invariants only, since the suite resets storage between runs but not stand-ins;
+/// - `run_to_block(n)`, every pallet's hooks until `n` is the current block.
+#[macro_export]
+macro_rules! impl_test_runner {
+	(
+		block: $block:ty,
+		invariants: [$($pallet:ident),+ $(,)?]
+		$(, then: $extra:path)? $(,)?
+	) => {
+		/// Checks the invariants of this runtime's pallets under test.
+		pub fn pallets_try_state() {
+			$(
+				$pallet::do_try_state()
+					.expect(concat!(stringify!($pallet), " invariants hold"));
+			)+
+		}
+
+		/// Checks the pallets' invariants and the mock's own.
+		pub fn try_state() {
+			pallets_try_state();
+			$($extra();)?
+		}
+
+		/// Runs `test` on `new_test_ext()`, then checks every invariant.
+		pub fn build_and_execute(test: impl FnOnce()) {
+			$crate::testing::Checked(new_test_ext(), try_state).execute_checked(test);
+		}
+
+		/// `new_test_ext()` with the pallets' invariants to check after each benchmark.
+		#[allow(dead_code, reason = "only the benchmark tests use it")]
+		pub fn checked_ext() -> $crate::testing::Checked {
+			$crate::testing::Checked(new_test_ext(), pallets_try_state)
+		}
+
+		/// Runs the hooks of every block until `n` is the current block.
+		#[allow(dead_code, reason = "a mock whose pallets have no hooks has no use for it")]
+		pub fn run_to_block(n: $block) {
+			System::run_to_block::<AllPalletsWithSystem>(n);
+		}
+	};
+}
+
 /// An account from a byte: `[n; 32]`.
 pub fn account(n: u8) -> AccountId32 {
 	AccountId32::new([n; 32])

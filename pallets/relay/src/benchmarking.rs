@@ -358,12 +358,7 @@ mod benchmarks {
 
 	impl_benchmark_test_suite!(
 		Pallet,
-		// Not the stand-in router's count: the suite resets storage between runs, not the
-		// count, which lives outside it.
-		baton_primitives::testing::Checked(
-			crate::mock::new_test_ext(),
-			crate::mock::pallets_try_state
-		),
+		crate::mock::checked_ext(),
 		crate::mock::Test,
 		exec_name = execute_checked
 	);

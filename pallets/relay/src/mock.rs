@@ -452,24 +452,20 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	OUTCOMES.with(|outcomes| outcomes.borrow_mut().clear());
 	RERUNS.with(|reruns| reruns.borrow_mut().clear());
 	RecordOffences::clear();
-	let mut ext = sp_io::TestExternalities::new(storage);
+	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
 	// Operators' gateway keys, which the benchmarks sign receipts with.
-	let keystore = baton_primitives::testing::gateway_keystore_ext(&OPERATORS);
-	ext.register_extension(keystore);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.register_extension(baton_primitives::testing::gateway_keystore_ext(&OPERATORS));
 	ext
 }
 
-/// Checks the invariants of relay and escrow.
-pub fn pallets_try_state() {
-	Relay::do_try_state().expect("relay invariants hold");
-	Escrow::do_try_state().expect("escrow invariants hold");
-}
+baton_primitives::impl_test_runner!(
+	block: u32,
+	invariants: [Relay, Escrow],
+	then: session_load_counted,
+);
 
-/// Checks the pallets' invariants, and that the stand-in router counts each operator for
-/// exactly its open sessions.
-pub fn try_state() {
-	pallets_try_state();
+/// Checks that the stand-in router counts each operator for exactly its open sessions.
+fn session_load_counted() {
 	let mut open = BTreeMap::<AccountId, u32>::new();
 	for (_, session) in crate::Sessions::<Test>::iter() {
 		if session.status == crate::SessionStatus::Open {
@@ -479,14 +475,4 @@ pub fn try_state() {
 		}
 	}
 	assert_eq!(SESSION_LOAD.with(|load| load.borrow().clone()), open, "session load");
-}
-
-/// Runs `test` on the genesis above, then checks the invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
-}
-
-/// Runs the hooks of every block until `n` is the current block.
-pub fn run_to_block(n: u32) {
-	System::run_to_block::<AllPalletsWithSystem>(n);
 }

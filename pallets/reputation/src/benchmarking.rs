@@ -29,7 +29,7 @@ mod benchmarks {
 
 	impl_benchmark_test_suite!(
 		Pallet,
-		baton_primitives::testing::Checked(crate::mock::new_test_ext(), crate::mock::try_state),
+		crate::mock::checked_ext(),
 		crate::mock::Test,
 		exec_name = execute_checked
 	);

@@ -35,17 +35,7 @@ impl pallet_reputation::Config for Test {
 /// An empty chain at block 1.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	baton_primitives::testing::ext_at_block_one::<Test>(storage)
 }
 
-/// Runs `test` on an empty chain, then checks the pallet's invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
-}
-
-/// Checks the pallet's invariants.
-pub fn try_state() {
-	Reputation::do_try_state().expect("invariants hold");
-}
+baton_primitives::impl_test_runner!(block: u64, invariants: [Reputation]);

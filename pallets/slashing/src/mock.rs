@@ -159,27 +159,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	STAKES.with(|s| *s.borrow_mut() = BTreeMap::from([(ALICE, STAKE), (BOB, STAKE)]));
 	JAILS.with(|j| j.borrow_mut().clear());
 	LIFTS.with(|l| l.borrow_mut().clear());
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	baton_primitives::testing::ext_at_block_one::<Test>(storage)
 }
 
-/// Runs `test` on the genesis above, then checks the pallet's invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	baton_primitives::testing::Checked(new_test_ext(), try_state).execute_checked(test);
-}
-
-/// Checks the pallet's invariants.
-pub fn try_state() {
-	Slashing::do_try_state().expect("invariants hold");
-}
-
-/// Runs the hooks of every block until `n` is the current block.
-pub fn run_to_block(n: u64) {
-	use frame_support::traits::Hooks;
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		Slashing::on_initialize(next);
-	}
-}
+baton_primitives::impl_test_runner!(block: u64, invariants: [Slashing]);
