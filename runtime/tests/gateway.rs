@@ -92,22 +92,7 @@ fn a_completed_request_pays_the_operator_and_the_treasury_and_conserves_tokens()
 			Balances::balance(&Treasury::account_id()),
 		);
 		let id = submit();
-		let body = br#"{"price":7.25}"#.to_vec();
-		let status = ResultStatus::Response { code: 200 };
-		let response_hash = sp_io::hashing::blake2_256(&body);
-		let signature = gateway_pair()
-			.sign(&receipt(id, &response_hash, &status, &Eve.to_account_id()))
-			.0;
-		let report = Report::<Runtime> {
-			status,
-			response_hash,
-			latency_ms: 40,
-			body: body.try_into().unwrap(),
-			signature,
-			sealed: None,
-		};
-		let signer = OperatorStaking::key_account(&gateway_pair().public().0);
-		assert_ok!(Gateway::report_result(RuntimeOrigin::signed(signer), id, report));
+		assert_ok!(report_as(&gateway_pair(), &Eve.to_account_id(), id));
 
 		assert!(matches!(
 			Requests::<Runtime>::get(id).unwrap().status,

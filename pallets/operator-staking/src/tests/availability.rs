@@ -14,18 +14,6 @@ fn listed(api: ApiId) -> Vec<AccountId> {
 	listed
 }
 
-/// Account `n` bonds 100 with key `key(n)` and the default profile (APIs 1 and 2).
-fn bond(n: u8) {
-	Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
-	assert_ok!(OperatorStaking::bond(
-		RuntimeOrigin::signed(account(n)),
-		100,
-		key(n),
-		profile(),
-		proof(n, n)
-	));
-}
-
 fn alice() -> RuntimeOrigin {
 	RuntimeOrigin::signed(account(ALICE))
 }
@@ -70,7 +58,7 @@ fn the_index_follows_heartbeats_going_offline_and_coming_back() {
 fn the_index_follows_stake_leaving() {
 	build_and_execute(|| {
 		bond_alice(1_000);
-		bond(BOB);
+		fund_and_bond(BOB);
 		// A slash below the minimum bond chills.
 		let _ = OperatorStaking::slash(&account(BOB), 50);
 		assert_eq!(listed(1), vec![account(ALICE)]);
@@ -87,7 +75,7 @@ fn the_index_follows_stake_leaving() {
 fn a_raised_minimum_bond_takes_operators_below_it_out_as_the_heartbeat_check_reaches_them() {
 	build_and_execute(|| {
 		bond_alice(1_000);
-		bond(BOB);
+		fund_and_bond(BOB);
 		let params = StakingParams { min_bond: 500, ..Params::<Test>::get() };
 		assert_ok!(OperatorStaking::update_params(RuntimeOrigin::root(), params));
 		// The check visits both operators (two per block in the mock) in the next block.
@@ -102,14 +90,14 @@ fn a_raised_minimum_bond_takes_operators_below_it_out_as_the_heartbeat_check_rea
 fn sixty_four_chilled_or_jailed_operators_bonded_first_leave_only_the_sixty_fifth_listed() {
 	build_and_execute(|| {
 		for n in 10..74u8 {
-			bond(n);
+			fund_and_bond(n);
 			if n % 2 == 0 {
 				assert_ok!(OperatorStaking::chill(RuntimeOrigin::signed(account(n))));
 			} else {
 				assert_ok!(OperatorStaking::jail(&account(n), 100));
 			}
 		}
-		bond(74);
+		fund_and_bond(74);
 		assert_eq!(OperatorStaking::available_count(1), 1);
 		assert_eq!(OperatorStaking::available_at(1, 0), Some(account(74)));
 		assert_eq!(listed(2), vec![account(74)]);
@@ -120,7 +108,7 @@ fn sixty_four_chilled_or_jailed_operators_bonded_first_leave_only_the_sixty_fift
 fn an_operator_leaving_a_middle_slot_is_replaced_by_the_last() {
 	build_and_execute(|| {
 		for n in 10..13u8 {
-			bond(n);
+			fund_and_bond(n);
 		}
 		assert_eq!(
 			(0..3).map(|slot| OperatorStaking::available_at(1, slot)).collect::<Vec<_>>(),

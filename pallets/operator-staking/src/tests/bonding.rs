@@ -51,16 +51,7 @@ fn bond_extra_adds_stake() {
 #[test]
 fn a_bond_below_the_minimum_is_refused() {
 	build_and_execute(|| {
-		assert_noop!(
-			OperatorStaking::bond(
-				RuntimeOrigin::signed(account(ALICE)),
-				99,
-				key(ALICE),
-				profile(),
-				proof(ALICE, ALICE)
-			),
-			Error::<Test>::BondTooLow
-		);
+		assert_noop!(try_bond(ALICE, 99, ALICE), Error::<Test>::BondTooLow);
 	});
 }
 
@@ -68,16 +59,7 @@ fn a_bond_below_the_minimum_is_refused() {
 fn bonding_twice_is_refused() {
 	build_and_execute(|| {
 		bond_alice(1_000);
-		assert_noop!(
-			OperatorStaking::bond(
-				RuntimeOrigin::signed(account(ALICE)),
-				1_000,
-				key(9),
-				profile(),
-				proof(ALICE, 9)
-			),
-			Error::<Test>::AlreadyBonded
-		);
+		assert_noop!(try_bond(ALICE, 1_000, 9), Error::<Test>::AlreadyBonded);
 	});
 }
 
@@ -85,32 +67,14 @@ fn bonding_twice_is_refused() {
 fn a_gateway_key_is_unique_across_operators() {
 	build_and_execute(|| {
 		bond_alice(1_000);
-		assert_noop!(
-			OperatorStaking::bond(
-				RuntimeOrigin::signed(account(BOB)),
-				1_000,
-				key(ALICE),
-				profile(),
-				proof(BOB, ALICE)
-			),
-			Error::<Test>::GatewayKeyInUse
-		);
+		assert_noop!(try_bond(BOB, 1_000, ALICE), Error::<Test>::GatewayKeyInUse);
 	});
 }
 
 #[test]
 fn bonding_more_than_one_can_spare_is_refused() {
 	build_and_execute(|| {
-		assert_noop!(
-			OperatorStaking::bond(
-				RuntimeOrigin::signed(account(POOR)),
-				100,
-				key(POOR),
-				profile(),
-				proof(POOR, POOR)
-			),
-			Error::<Test>::InsufficientFunds
-		);
+		assert_noop!(try_bond(POOR, 100, POOR), Error::<Test>::InsufficientFunds);
 		bond_alice(1_000);
 		assert_noop!(
 			OperatorStaking::bond_extra(RuntimeOrigin::signed(account(ALICE)), FUNDS),
@@ -150,16 +114,7 @@ fn the_number_of_operators_is_bounded() {
 				proof(n, n)
 			));
 		}
-		assert_noop!(
-			OperatorStaking::bond(
-				RuntimeOrigin::signed(account(ALICE)),
-				100,
-				key(ALICE),
-				profile(),
-				proof(ALICE, ALICE)
-			),
-			Error::<Test>::TooManyOperators
-		);
+		assert_noop!(try_bond(ALICE, 100, ALICE), Error::<Test>::TooManyOperators);
 	});
 }
 

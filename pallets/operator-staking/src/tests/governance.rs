@@ -11,16 +11,7 @@ fn governance_changes_the_minimum_bond() {
 		assert_ok!(OperatorStaking::update_params(RuntimeOrigin::root(), params));
 		assert_eq!(Params::<Test>::get(), params);
 		System::assert_last_event(Event::ParamsUpdated { params }.into());
-		assert_noop!(
-			OperatorStaking::bond(
-				RuntimeOrigin::signed(account(ALICE)),
-				499,
-				key(ALICE),
-				profile(),
-				proof(ALICE, ALICE)
-			),
-			Error::<Test>::BondTooLow
-		);
+		assert_noop!(try_bond(ALICE, 499, ALICE), Error::<Test>::BondTooLow);
 	});
 }
 

@@ -89,14 +89,7 @@ fn chilled_operators_are_not_reported_offline() {
 fn each_block_checks_a_bounded_number_of_operators_in_turn() {
 	build_and_execute(|| {
 		for n in [ALICE, BOB, 10] {
-			Balances::force_set_balance(RuntimeOrigin::root(), account(n), 1_000).unwrap();
-			assert_ok!(OperatorStaking::bond(
-				RuntimeOrigin::signed(account(n)),
-				100,
-				key(n),
-				profile(),
-				proof(n, n)
-			));
+			fund_and_bond(n);
 		}
 		// All three are overdue at block 12, but a block checks only two of them.
 		System::set_block_number(12);
