@@ -3,8 +3,8 @@
 //! share of its slash.
 
 use baton_primitives::{
-	genesis_hash, receipt_message, signed_by_gateway_key, GatewayKeys, OffenceError, OffenceKind,
-	ReportOffence, RequestId,
+	genesis_hash, receipt_message, signed_by_gateway_key, GatewayKeys, OffenceError, ReportOffence,
+	RequestId,
 };
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
@@ -47,21 +47,22 @@ impl<T: Config> Pallet<T> {
 		let subject = sp_io::hashing::blake2_256(
 			&(b"baton/offence/equivocation", request_id, request_hash).encode(),
 		);
-		T::Offences::report_offence(
-			OffenceKind::Equivocation,
-			subject,
-			operator,
-			Some(reporter.clone()),
-		)
-		.map_err(|error| match error {
-			OffenceError::Duplicate => Error::<T>::OffenceAlreadyReported,
-			OffenceError::UnknownOffender => Error::<T>::NotGatewayKey,
-		})?;
+		T::Offences::report_equivocation(subject, operator, reporter).map_err(Error::<T>::from)?;
 		Self::deposit_event(Event::EquivocationReported {
 			request_id,
 			operator: operator.clone(),
 			reporter: reporter.clone(),
 		});
 		Ok(())
+	}
+}
+
+impl<T: Config> From<OffenceError> for Error<T> {
+	fn from(error: OffenceError) -> Self {
+		match error {
+			OffenceError::Duplicate => Error::<T>::OffenceAlreadyReported,
+			// Only an operator has a gateway key to sign with.
+			OffenceError::UnknownOffender => Error::<T>::NotGatewayKey,
+		}
 	}
 }

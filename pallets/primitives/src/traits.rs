@@ -21,6 +21,19 @@ pub trait ReportOffence<AccountId> {
 		offender: &AccountId,
 		beneficiary: Option<AccountId>,
 	) -> Result<(), OffenceError>;
+
+	/// Records that `offender` signed two answers to one call, proven by `reporter`, who gets
+	/// the reporter's share of the slash.
+	fn report_equivocation(
+		subject: OffenceSubject,
+		offender: &AccountId,
+		reporter: &AccountId,
+	) -> Result<(), OffenceError>
+	where
+		AccountId: Clone,
+	{
+		Self::report_offence(OffenceKind::Equivocation, subject, offender, Some(reporter.clone()))
+	}
 }
 
 /// Reports offences whose proof cost the beneficiary something; implemented by the slashing

@@ -33,6 +33,16 @@ fn session_subject(tag: &[u8], session_id: SessionId) -> [u8; 32] {
 	sp_io::hashing::blake2_256(&(tag, session_id).encode())
 }
 
+impl<T: Config> From<OffenceError> for Error<T> {
+	fn from(error: OffenceError) -> Self {
+		match error {
+			OffenceError::Duplicate => Error::<T>::OffenceAlreadyReported,
+			// Only an operator has a gateway key to sign with.
+			OffenceError::UnknownOffender => Error::<T>::NoGatewayKey,
+		}
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_report_equivocation(
 		reporter: &T::AccountId,
@@ -55,16 +65,7 @@ impl<T: Config> Pallet<T> {
 		// Once per operator and session, however many of its calls it answered twice: the
 		// session is what the client trusted it with.
 		let subject = session_subject(b"baton/offence/relay-equivocation", first.session_id);
-		T::Offences::report_offence(
-			OffenceKind::Equivocation,
-			subject,
-			operator,
-			Some(reporter.clone()),
-		)
-		.map_err(|error| match error {
-			OffenceError::Duplicate => Error::<T>::OffenceAlreadyReported,
-			OffenceError::UnknownOffender => Error::<T>::NoGatewayKey,
-		})?;
+		T::Offences::report_equivocation(subject, operator, reporter).map_err(Error::<T>::from)?;
 		Self::deposit_event(Event::EquivocationReported {
 			session_id: first.session_id,
 			sequence: first.sequence,
