@@ -12,7 +12,7 @@ use baton_primitives::{
 	GatewayKey, OffenceKind, RequestId, ResultStatus,
 };
 use frame_support::{
-	assert_ok, parameter_types,
+	assert_ok, derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, Randomness},
 };
 use frame_system::EnsureRoot;
@@ -83,21 +83,11 @@ pub fn settled() -> Vec<Settled> {
 	SETTLED.with(|settled| settled.borrow().clone())
 }
 
+#[derive_impl(pallet_operator_staking::config_preludes::TestDefaultConfig)]
 impl pallet_operator_staking::Config for Test {
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type KeyAccount = KeyIsAccount;
-	type Offences = RecordOffences;
-	type Slashes = RecordOffences;
-	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
-	type GovernanceOrigin = EnsureRoot<AccountId>;
-	type MinUnbondingPeriod = ConstU32<10>;
+	// Routing's tests bond 64 operators that may not be given work before those that may.
 	type MaxOperators = ConstU32<80>;
-	type MaxUnlockingChunks = ConstU32<2>;
-	type MaxEndpointLen = ConstU32<32>;
-	type MaxApis = ConstU32<3>;
-	type MaxHeartbeatChecks = ConstU32<4>;
-	type WeightInfo = ();
 }
 
 parameter_types! {

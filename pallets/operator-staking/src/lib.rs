@@ -57,37 +57,78 @@ pub mod pallet {
 		OperatorBond,
 	}
 
-	#[pallet::config]
+	/// What the test runtimes of this pallet and of the pallets built on it share:
+	/// `#[derive_impl(config_preludes::TestDefaultConfig)]` leaves them the currency and what
+	/// differs.
+	#[cfg(any(test, feature = "testing"))]
+	pub mod config_preludes {
+		use super::*;
+		use baton_primitives::testing::{KeyIsAccount, RecordOffences};
+		use frame_support::derive_impl;
+
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			#[inject_runtime_type]
+			type RuntimeHoldReason = ();
+			type KeyAccount = KeyIsAccount;
+			type Offences = RecordOffences;
+			type Slashes = RecordOffences;
+			type AuthorityId = baton_primitives::crypto::GatewayAuthId;
+			type GovernanceOrigin = frame_system::EnsureRoot<sp_runtime::AccountId32>;
+			type MinUnbondingPeriod = ConstU32<10>;
+			type MaxOperators = ConstU32<65>;
+			type MaxUnlockingChunks = ConstU32<2>;
+			type MaxEndpointLen = ConstU32<32>;
+			type MaxApis = ConstU32<3>;
+			type MaxHeartbeatChecks = ConstU32<2>;
+			type WeightInfo = ();
+		}
+	}
+
+	#[pallet::config(with_default)]
 	pub trait Config:
 		frame_system::Config<RuntimeEvent: From<Event<Self>>> + CreateSignedTransaction<Call<Self>>
 	{
 		/// The currency stake is held in.
+		#[pallet::no_default]
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ BalancedHold<Self::AccountId>
 			+ fungible::Mutate<Self::AccountId>;
 
 		/// The runtime's hold reasons, of which `OperatorBond` is one.
+		#[pallet::no_default_bounds]
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The account a gateway key signs transactions as.
+		#[pallet::no_default_bounds]
 		type KeyAccount: Convert<GatewayKey, Self::AccountId>;
 
 		/// Where offline operators are reported.
+		#[pallet::no_default_bounds]
 		type Offences: ReportOffence<Self::AccountId>;
 
 		/// Whether an operator still owes a slash: none of its stake is released until it has
 		/// landed or been cancelled.
+		#[pallet::no_default_bounds]
 		type Slashes: PendingSlash<Self::AccountId>;
 
 		/// The gateway key's application crypto, used by the offchain worker to sign heartbeats.
+		#[pallet::no_default_bounds]
 		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 
 		/// Who may change the parameters.
+		#[pallet::no_default_bounds]
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Shortest unbonding period governance may set: it must outlast every slash deferral
 		/// and request deadline, so that stake cannot leave before its faults are punished.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MinUnbondingPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Bonded operators at most.

@@ -3,10 +3,9 @@
 
 use crate as pallet_operator_staking;
 use crate::{Profile, ProfileOf, StakingParams};
-pub use baton_primitives::testing::{account, KeyIsAccount, RecordOffences};
+pub use baton_primitives::testing::{account, RecordOffences};
 use baton_primitives::{GatewayKey, KeyProof};
-use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
+use frame_support::{derive_impl, parameter_types};
 use sp_core::Pair;
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},
@@ -33,21 +32,9 @@ baton_primitives::impl_test_system!(
 );
 baton_primitives::impl_test_offchain_signing!(Test, RuntimeCall);
 
+#[derive_impl(crate::config_preludes::TestDefaultConfig)]
 impl pallet_operator_staking::Config for Test {
 	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type KeyAccount = KeyIsAccount;
-	type Offences = RecordOffences;
-	type Slashes = RecordOffences;
-	type AuthorityId = baton_primitives::crypto::GatewayAuthId;
-	type GovernanceOrigin = EnsureRoot<AccountId>;
-	type MinUnbondingPeriod = ConstU32<10>;
-	type MaxOperators = ConstU32<65>;
-	type MaxUnlockingChunks = ConstU32<2>;
-	type MaxEndpointLen = ConstU32<32>;
-	type MaxApis = ConstU32<3>;
-	type MaxHeartbeatChecks = ConstU32<2>;
-	type WeightInfo = ();
 }
 
 parameter_types! {
