@@ -160,7 +160,7 @@ impl pallet_gateway::Config for Test {
 	type MaxSecretHolders = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = MockOperators;
+	type BenchmarkHelper = BenchmarkOperators;
 }
 
 impl pallet_handover::Config for Test {
@@ -170,26 +170,25 @@ impl pallet_handover::Config for Test {
 	type MaxHandovers = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = MockRequests;
+	type BenchmarkHelper = BenchmarkOperators;
 }
 
-/// A request for the handover pallet's benchmarks, made through this runtime's gateway.
+/// What the gateway's and the handover pallet's benchmarks need, as in Baton's runtime:
+/// operators bonded through operator staking, and a request assigned through the gateway.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct MockRequests;
+pub struct BenchmarkOperators;
+
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_handover::BenchmarkHelper<AccountId> for MockRequests {
-	fn assigned_request() -> (RequestId, AccountId, GatewayKey) {
-		crate::benchmarking::assigned_request::<Test>()
+impl crate::BenchmarkHelper<AccountId> for BenchmarkOperators {
+	fn operator(who: &AccountId, key: GatewayKey, api: baton_primitives::ApiId) {
+		OperatorStaking::bond_for_benchmarks(who, key, &[api]);
 	}
 }
 
-/// Operators for the benchmark tests, bonded through operator staking.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct MockOperators;
-#[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<AccountId> for MockOperators {
-	fn operator(who: &AccountId, key: GatewayKey, api: baton_primitives::ApiId) {
-		OperatorStaking::bond_for_benchmarks(who, key, &[api]);
+impl pallet_handover::BenchmarkHelper<AccountId> for BenchmarkOperators {
+	fn assigned_request() -> (RequestId, AccountId, GatewayKey) {
+		crate::benchmarking::assigned_request::<Test>()
 	}
 }
 

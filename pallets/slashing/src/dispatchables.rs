@@ -1,10 +1,14 @@
-//! What governance's calls do: cancel a deferred slash, jail in an emergency.
+//! What governance's calls do: cancel a deferred slash, jail in an emergency, set the
+//! penalties and parameters.
 
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
-use crate::{Config, Error, Event, OffenceId, Offences, Offenders, Pallet, SlashStatus};
+use crate::{
+	Config, Error, Event, OffenceId, OffenceKind, Offences, Offenders, Pallet, Params, Penalties,
+	Penalty, SlashStatus, SlashingParams,
+};
 use baton_primitives::SlashTarget;
 
 impl<T: Config> Pallet<T> {
@@ -31,6 +35,23 @@ impl<T: Config> Pallet<T> {
 		Offenders::<T>::mutate_extant(operator, |pending| {
 			pending.jailed_until = pending.jailed_until.max(until);
 		});
+		Ok(())
+	}
+
+	pub(crate) fn do_set_penalty(
+		kind: OffenceKind,
+		penalty: Penalty<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		ensure!(penalty.jail <= T::MaxJail::get(), Error::<T>::InvalidJail);
+		Penalties::<T>::insert(kind, penalty);
+		Self::deposit_event(Event::PenaltySet { kind, penalty });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_params(params: SlashingParams<BlockNumberFor<T>>) -> DispatchResult {
+		ensure!(params.slash_deferral <= T::MaxSlashDeferral::get(), Error::<T>::DeferralTooLong);
+		Params::<T>::put(params);
+		Self::deposit_event(Event::ParamsSet { params });
 		Ok(())
 	}
 }

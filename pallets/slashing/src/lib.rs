@@ -264,10 +264,7 @@ pub mod pallet {
 			penalty: Penalty<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ensure!(penalty.jail <= T::MaxJail::get(), Error::<T>::InvalidJail);
-			Penalties::<T>::insert(kind, penalty);
-			Self::deposit_event(Event::PenaltySet { kind, penalty });
-			Ok(())
+			Self::do_set_penalty(kind, penalty)
 		}
 
 		/// Sets the reward share and the deferral of slashes reported from now on.
@@ -277,13 +274,7 @@ pub mod pallet {
 			params: SlashingParams<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ensure!(
-				params.slash_deferral <= T::MaxSlashDeferral::get(),
-				Error::<T>::DeferralTooLong
-			);
-			Params::<T>::put(params);
-			Self::deposit_event(Event::ParamsSet { params });
-			Ok(())
+			Self::do_set_params(params)
 		}
 	}
 }
