@@ -22,8 +22,8 @@ const REFERENDUM_TIMEOUT_MS = 8 * 60_000;
  * the enactment block itself. That block still runs the old runtime (the new code runs from the
  * next one, which migrates), so the request is stored in the old layout and is pending when the
  * migration runs; the old runtime's worker never sees it (the worker of the enactment block runs
- * the new code on unmigrated storage and skips it) and the new runtime's worker executes it, with
- * the API's 2 s timeout and a deadline of 10 blocks, the most the chain allows.
+ * the new code on unmigrated storage, and waits for the migration) and the new runtime's worker
+ * executes it, with the API's 2 s timeout and a deadline of 10 blocks, the most the chain allows.
  */
 const OPEN_BEFORE_ENACTMENT = 1;
 /**

@@ -44,5 +44,5 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	baton_primitives::testing::ext_at_block_one::<Test>(storage)
+	baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage)
 }

@@ -381,7 +381,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.unwrap();
 	RecordOffences::clear();
 	SETTLED.with(|settled| settled.borrow_mut().clear());
-	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
+	let mut ext =
+		baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage);
 	// Benchmarks sign receipts with keys they make in a keystore.
 	ext.register_extension(baton_primitives::testing::keystore_ext());
 	ext

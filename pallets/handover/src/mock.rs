@@ -163,7 +163,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	REQUESTS.with(|r| r.borrow_mut().clear());
 	REASSIGNED.with(|r| r.borrow_mut().clear());
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
+	let mut ext =
+		baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage);
 	ext.register_extension(baton_primitives::testing::keystore_ext());
 	ext
 }

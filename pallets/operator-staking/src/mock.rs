@@ -93,7 +93,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	RecordOffences::clear();
-	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
+	let mut ext =
+		baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage);
 	// Benchmarks make gateway keys in a keystore and sign their proofs with them.
 	ext.register_extension(baton_primitives::testing::keystore_ext());
 	ext

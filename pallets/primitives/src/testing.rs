@@ -36,12 +36,17 @@ impl Checked {
 	}
 }
 
-/// Test externalities on `storage` at block 1, where every mock's tests begin.
-pub fn ext_at_block_one<T: frame_system::Config>(
+/// Test externalities on `storage` at block 1, where every mock's tests begin, after the
+/// `on_genesis` of the runtime's `Pallets` (its `AllPalletsWithSystem`), as a chain's genesis
+/// runs it: each pallet stores the storage version of its code.
+pub fn ext_at_block_one<T: frame_system::Config, Pallets: frame_support::traits::OnGenesis>(
 	storage: sp_runtime::Storage,
 ) -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| frame_system::Pallet::<T>::set_block_number(1u32.into()));
+	ext.execute_with(|| {
+		Pallets::on_genesis();
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+	});
 	ext
 }
 

@@ -452,7 +452,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	OUTCOMES.with(|outcomes| outcomes.borrow_mut().clear());
 	RERUNS.with(|reruns| reruns.borrow_mut().clear());
 	RecordOffences::clear();
-	let mut ext = baton_primitives::testing::ext_at_block_one::<Test>(storage);
+	let mut ext =
+		baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage);
 	// Operators' gateway keys, which the benchmarks sign receipts with.
 	ext.register_extension(baton_primitives::testing::gateway_keystore_ext(&OPERATORS));
 	ext

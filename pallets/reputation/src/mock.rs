@@ -35,7 +35,7 @@ impl pallet_reputation::Config for Test {
 /// An empty chain at block 1.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	baton_primitives::testing::ext_at_block_one::<Test>(storage)
+	baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage)
 }
 
 baton_primitives::impl_test_runner!(block: u64, invariants: [Reputation]);

@@ -159,7 +159,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	STAKES.with(|s| *s.borrow_mut() = BTreeMap::from([(ALICE, STAKE), (BOB, STAKE)]));
 	JAILS.with(|j| j.borrow_mut().clear());
 	LIFTS.with(|l| l.borrow_mut().clear());
-	baton_primitives::testing::ext_at_block_one::<Test>(storage)
+	baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage)
 }
 
 baton_primitives::impl_test_runner!(block: u64, invariants: [Slashing]);
