@@ -93,6 +93,17 @@ impl_runtime_apis! {
 
 	impl sp_offchain::OffchainWorkerApi<Block> for Runtime {
 		fn offchain_worker(header: &<Block as BlockT>::Header) {
+			// Workers read storage as their code lays it out: on the block that enacts an
+			// upgrade, they wait for the next block, which migrates it.
+			if crate::migrations_pending() {
+				log::info!(
+					target: "runtime",
+					"block {}: the storage awaits the new runtime's migrations, offchain workers \
+					 run from the next block",
+					header.number
+				);
+				return;
+			}
 			Executive::offchain_worker(header)
 		}
 	}

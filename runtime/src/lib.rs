@@ -88,6 +88,13 @@ runtime_version!(100);
 #[cfg(feature = "upgrade-rehearsal")]
 runtime_version!(101);
 
+/// Whether this runtime's code runs on storage its migrations have not reached: on the block
+/// that enacts an upgrade, whose state only the next block's initialization migrates.
+pub fn migrations_pending() -> bool {
+	frame_system::LastRuntimeUpgrade::<Runtime>::get()
+		.is_some_and(|last| last.was_upgraded(&VERSION))
+}
+
 /// Units of time, in blocks. Blocks come every [`MILLI_SECS_PER_BLOCK`].
 pub mod time {
 	use super::BlockNumber;

@@ -255,6 +255,20 @@ fn with_hedging_off_a_silent_operators_request_passes_to_a_backup_at_the_deadlin
 /// try-runtime runs it: every pallet's `on_runtime_upgrade` between its pre and post checks,
 /// then every pallet's `try_state`. The requests, stored in the previous layout, read after it,
 /// and the open one goes on to complete.
+#[test]
+fn offchain_workers_wait_while_an_enacted_upgrade_awaits_its_migrations() {
+	execute("development", || {
+		assert!(!baton_runtime::migrations_pending());
+		// The state the block that enacts an upgrade leaves: its code is newer than the last
+		// runtime the storage was migrated for, until the next block's initialization.
+		frame_system::LastRuntimeUpgrade::<Runtime>::mutate(|last| {
+			let last = last.as_mut().expect("genesis records the runtime");
+			last.spec_version = (baton_runtime::VERSION.spec_version - 1).into();
+		});
+		assert!(baton_runtime::migrations_pending());
+	});
+}
+
 #[cfg(all(feature = "try-runtime", feature = "upgrade-rehearsal"))]
 #[test]
 fn the_upgrade_rehearsals_migration_passes_try_runtime_and_an_open_request_goes_on() {

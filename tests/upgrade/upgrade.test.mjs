@@ -269,6 +269,12 @@ test('the request open at the upgrade completes under the new runtime', async ()
     .find(({ event }) => at.events.gateway.RequestCompleted.is(event) && event.data.requestId.toNumber() === upgrade.openId);
   assert.ok(completed, `no gateway.RequestCompleted for request ${upgrade.openId} at #${request.settledAt}`);
   assert.equal((await reader.query.gateway.requests(upgrade.openId)).unwrap().specVersion.toNumber(), 100);
+  // The enactment block's workers, the new code on the old layout, waited for the migration
+  // instead of misreading the request.
+  const waited = `block ${upgrade.number}: the storage awaits the new runtime's migrations`;
+  assert.ok(node.logs.some((chunk) => chunk.includes(waited)), `no "${waited}" in the node's log`);
+  const misread = node.logs.filter((chunk) => chunk.includes('Corrupted state'));
+  assert.deepEqual(misread, [], 'storage was misread');
 });
 
 test('a request whose upstream answered at the upgrade completes: its refused report is resent under the new runtime', async () => {

@@ -11,10 +11,7 @@ use baton_primitives::{
 	ResultStatus,
 };
 use codec::{Decode, Encode};
-use frame_support::{
-	assert_ok,
-	traits::{GetStorageVersion, Hooks},
-};
+use frame_support::{assert_ok, traits::Hooks};
 use sp_core::Pair;
 
 /// The report in the `index`th submitted transaction.
@@ -152,24 +149,6 @@ fn the_worker_calls_the_upstream_and_reports_a_signed_result_once() {
 		Gateway::offchain_worker(2);
 		assert_eq!(submitted().len(), 1);
 		assert!(sp_io::offchain::local_storage_get(persistent, &record).is_none());
-	});
-}
-
-#[test]
-fn the_worker_waits_for_a_pending_migration_before_executing() {
-	with_offchain_worker_state(|state, submitted| {
-		let id = submit(1);
-		// The block that enacts an upgrade: its code expects another storage version than the
-		// one stored, until the next block's initialization migrates it.
-		let in_code = Gateway::in_code_storage_version();
-		(in_code + 1).put::<Gateway>();
-		Gateway::offchain_worker(1);
-		assert!(submitted().is_empty());
-
-		in_code.put::<Gateway>();
-		expect_price(state, id, b"{}");
-		Gateway::offchain_worker(2);
-		assert_eq!(submitted().len(), 1);
 	});
 }
 
