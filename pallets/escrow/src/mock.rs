@@ -33,7 +33,7 @@ impl pallet_escrow::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-baton_primitives::impl_test_runner!(block: u64, invariants: [Escrow]);
+baton_primitives::impl_test_runner!(Test, invariants: [Escrow]);
 
 /// Fresh state with funded accounts.
 pub fn new_test_ext() -> sp_io::TestExternalities {

@@ -389,7 +389,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 }
 
 baton_primitives::impl_test_runner!(
-	block: u32,
+	Test,
 	invariants: [OperatorStaking, Reputation, Escrow, Gateway, Handover],
 );
 
@@ -457,11 +457,10 @@ pub fn with_offchain_worker_state(test: impl FnOnce(&Upstream, &dyn Fn() -> Vec<
 	assert_eq!(keys[0], pair(OP).public());
 	let upstream = Upstream::default();
 	ext.register_extension(baton_primitives::egress::EgressExt::new(upstream.clone()));
-	ext.execute_with(|| {
+	baton_primitives::testing::Checked(ext, try_state).execute_checked(|| {
 		register_api();
 		bond_operator(OP, 5_000);
 		test(&upstream, &submitted);
-		try_state();
 	});
 	assert!(upstream.expected.lock().is_empty(), "expected upstream calls not made");
 }

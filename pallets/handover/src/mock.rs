@@ -169,7 +169,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-baton_primitives::impl_test_runner!(block: u32, invariants: [Handover]);
+baton_primitives::impl_test_runner!(Test, invariants: [Handover]);
 
 /// The API of every request of the stand-in gateway.
 pub const API: baton_primitives::ApiId = 0;

@@ -100,7 +100,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-baton_primitives::impl_test_runner!(block: u32, invariants: [OperatorStaking]);
+baton_primitives::impl_test_runner!(Test, invariants: [OperatorStaking]);
 
 /// Account `n` bonds `amount` with key `key(k)`, which it proves, and the default profile.
 pub fn try_bond(n: u8, amount: Balance, k: u8) -> sp_runtime::DispatchResult {

@@ -50,7 +50,7 @@ pub fn ext_at_block_one<T: frame_system::Config, Pallets: frame_support::traits:
 	ext
 }
 
-/// What a mock runtime's tests run on, given its `new_test_ext()`, `System` and
+/// What the tests of mock runtime `$runtime` run on, given its `new_test_ext()`, `System` and
 /// `AllPalletsWithSystem`:
 /// - `pallets_try_state()`, the invariants of every pallet in `invariants`;
 /// - `try_state()`, those and then `$extra`, the mock's own checks of its stand-ins;
@@ -61,7 +61,7 @@ pub fn ext_at_block_one<T: frame_system::Config, Pallets: frame_support::traits:
 #[macro_export]
 macro_rules! impl_test_runner {
 	(
-		block: $block:ty,
+		$runtime:ident,
 		invariants: [$($pallet:ident),+ $(,)?]
 		$(, then: $extra:path)? $(,)?
 	) => {
@@ -92,7 +92,7 @@ macro_rules! impl_test_runner {
 
 		/// Runs the hooks of every block until `n` is the current block.
 		#[allow(dead_code, reason = "a mock whose pallets have no hooks has no use for it")]
-		pub fn run_to_block(n: $block) {
+		pub fn run_to_block(n: frame_system::pallet_prelude::BlockNumberFor<$runtime>) {
 			System::run_to_block::<AllPalletsWithSystem>(n);
 		}
 	};

@@ -460,7 +460,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 }
 
 baton_primitives::impl_test_runner!(
-	block: u32,
+	Test,
 	invariants: [Relay, Escrow],
 	then: session_load_counted,
 );

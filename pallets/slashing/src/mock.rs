@@ -162,4 +162,4 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	baton_primitives::testing::ext_at_block_one::<Test, AllPalletsWithSystem>(storage)
 }
 
-baton_primitives::impl_test_runner!(block: u64, invariants: [Slashing]);
+baton_primitives::impl_test_runner!(Test, invariants: [Slashing]);
